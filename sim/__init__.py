@@ -1,0 +1,19 @@
+"""techbloc's simulation package: the public API.
+
+Example:
+    >>> from sim import run
+    >>> res = run("baseline", replications=2)
+    >>> res.model.columns[:5].tolist()
+    ['scenario', 'replicate', 'seed', 'step', 'date']
+"""
+
+from sim.errors import DataError, ScenarioError, SweepError, TechblocError
+from sim.experiment import run
+from sim.model import TechAllianceModel
+from sim.results import Results, load_results
+from sim.scenario import Scenario, load_scenario
+
+__all__ = [
+    "DataError", "Results", "Scenario", "ScenarioError", "SweepError", "TechAllianceModel",
+    "TechblocError", "load_results", "load_scenario", "run",
+]

@@ -1,0 +1,106 @@
+"""Replications of a scenario (DESIGN §3): seeds, runs, tables.
+
+Replicate seeds come from one SeedSequence (:func:`sim.rng.replicate_seeds`), so replicate i has the
+same seed and the same tables however many replicates run and in whatever order. Parameter sweeps
+and parallel or Dask execution build on :func:`run_replicate`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from sim import rng
+from sim.errors import ScenarioError
+from sim.model import TechAllianceModel
+from sim.results import Results, countries_frame, environment, model_frame, write_manifest
+from sim.scenario import MAX_REPLICATIONS, Scenario, load_scenario
+from sim.world import World
+
+
+def run_replicate(scenario: Scenario, replicate: int, seed: int,
+                  world: World | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run one replicate to the end of the horizon and return its (model, countries) frames."""
+    model = TechAllianceModel(scenario, seed=seed, world=world)
+    model.run_model()
+    return model_frame(model, scenario.name, replicate), countries_frame(model, scenario.name,
+                                                                          replicate)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def run(
+    scenario: str | Path | Scenario,
+    replications: int | None = None,
+    seed: int | None = None,
+    set: Mapping[str, object] | None = None,
+    out: str | Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    world: World | None = None,
+) -> Results:
+    """Run a scenario's replicates and return their tables.
+
+    Args:
+        scenario: a shipped scenario name, a path to a YAML file, or a Scenario.
+        replications: number of replicates (default: the scenario's).
+        seed: base seed (default: the scenario's).
+        set: parameter overrides with dotted keys (``{"us.ally_pressure": 0.8}``).
+        out: if given, a run folder to write; its manifest says ``running`` until the run ends.
+        progress: called as ``progress(done, total)`` after each replicate.
+        world: the world (default: the shipped data).
+
+    Returns:
+        Results with ``model`` and ``countries`` DataFrames and the manifest.
+
+    Example:
+        >>> from sim import run
+        >>> res = run("baseline", replications=2)
+        >>> sorted(res.model["replicate"].unique().tolist())
+        [0, 1]
+    """
+    if isinstance(scenario, Scenario):
+        if set:
+            scenario = load_scenario(scenario.source, set=set) if scenario.source else scenario
+    else:
+        scenario = load_scenario(scenario, set=set)
+    n = scenario.replications if replications is None else replications
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_REPLICATIONS:
+        raise ScenarioError(f"replications must be an integer from 1 to {MAX_REPLICATIONS}, "
+                            f"found {n!r}", key="replications")
+    base_seed = scenario.seed if seed is None else seed
+    if isinstance(base_seed, bool) or not isinstance(base_seed, int) or base_seed < 0:
+        raise ScenarioError(f"seed must be a non-negative integer, found {base_seed!r}",
+                            key="seed")
+    seeds = rng.replicate_seeds(base_seed, n)
+    manifest = {
+        "techbloc_run": 1, "status": "running", "started": _now(), "finished": None,
+        "scenario": scenario.to_dict(), "base_seed": base_seed, "replications": n,
+        "replicates": [{"replicate": i, "seed": s, "status": "pending"}
+                       for i, s in enumerate(seeds)],
+        **environment(),
+    }
+    out_path = Path(out) if out is not None else None
+    if out_path is not None:
+        out_path.mkdir(parents=True, exist_ok=True)
+        write_manifest(out_path, manifest)
+    models, countries = [], []
+    for i, s in enumerate(seeds):
+        m, c = run_replicate(scenario, i, s, world)
+        models.append(m)
+        countries.append(c)
+        manifest["replicates"][i]["status"] = "complete"
+        if progress:
+            progress(i + 1, n)
+    manifest["finished"] = _now()
+    res = Results(pd.concat(models, ignore_index=True), pd.concat(countries, ignore_index=True),
+                  manifest)
+    if out_path is not None:
+        res.save(out_path)
+    else:
+        manifest["status"] = "complete"
+    return res

@@ -1,0 +1,139 @@
+"""Country policy: an ordered-logit rule with hysteresis and bandwagoning (ODD §7.5).
+
+Following Christie, Jakobsen & Jakobsen (2023), who fit an ordered logit to 70 states' Huawei
+stances, the latent score is S_i = E_i − C_i + ε_i: security dependence on the US, national power,
+alignment, peers and supply risk push toward exclusion (E_i); the installed base, the price gap,
+trade with China, retaliation and Belt & Road finance pull against it (C_i). Thresholds θ_1 < θ_2
+map S_i to open < restrict < ban; stepping down needs S_i below θ_k − h (hysteresis: undoing a ban
+is harder than not making one, as the UK's 2020 reversal and its 2027 removal deadline show).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+OPEN, RESTRICT, BAN = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class PolicyInputs:
+    """The per-country terms of the policy score, each shape (C,) unless noted.
+
+    Attributes:
+        security: s_i, security ties to the US in [0, 1].
+        power: standardised log GDP.
+        alignment: a_i in [−1, 1].
+        peer: share of peers (weighted) that restrict or ban, in [0, 1].
+        unreliability: 1 − ρ_china, scalar.
+        us_exports: x_i^US, share of exports to the US.
+        installed: h_i, China-bloc share of the installed base.
+        price_gap: ln(p_west / p_china,i).
+        china_exports: x_i^CN, share of exports to China.
+        bri: 1.0 for Belt & Road MoU countries.
+    """
+
+    security: np.ndarray
+    power: np.ndarray
+    alignment: np.ndarray
+    peer: np.ndarray
+    unreliability: float
+    us_exports: np.ndarray
+    installed: np.ndarray
+    price_gap: np.ndarray
+    china_exports: np.ndarray
+    bri: np.ndarray
+
+
+def score(x: PolicyInputs, p: dict) -> np.ndarray:
+    """Deterministic part E_i − C_i of the policy score.
+
+    Args:
+        x: the per-country inputs.
+        p: resolved parameters (flat dict with ``country.*``, ``us.*``, ``china.*`` keys).
+    """
+    g, sigma = p["us.ally_pressure"], p["us.secondary_sanctions"]
+    b, c, r = p["china.bri_discount"], p["china.cooperation"], p["china.retaliation"]
+    pressure = (
+        p["country.w_security"] * x.security * g
+        + p["country.w_security_base"] * x.security
+        + p["country.w_power"] * x.power
+        + p["country.w_alignment"] * x.alignment
+        + p["country.w_peer"] * x.peer
+        + p["country.w_risk"] * x.unreliability
+        + p["country.w_us_exposure"] * sigma * x.us_exports
+    )
+    cost = (
+        p["country.w_installed"] * x.installed * (1.0 - p["us.rip_replace_subsidy"])
+        + p["country.w_price"] * x.price_gap
+        + p["country.w_trade_china"] * x.china_exports
+        + p["country.w_retaliation"] * r * x.china_exports
+        + p["country.w_bri"] * x.bri * (b + c)
+    )
+    return pressure - cost
+
+
+def ordered_probabilities(s: np.ndarray, thresholds: tuple[float, float],
+                          scale: float) -> np.ndarray:
+    """Ordered-logit probabilities of open, restrict and ban for a score without hysteresis.
+
+    Args:
+        s: deterministic score E − C, shape (C,).
+        thresholds: (θ_1, θ_2) with θ_1 ≤ θ_2.
+        scale: logistic scale of ε.
+
+    Returns:
+        Shape (C, 3), rows summing to 1.
+    """
+    t1, t2 = thresholds
+    above1 = 1.0 / (1.0 + np.exp(-(s - t1) / scale))  # P(S > θ_1)
+    above2 = 1.0 / (1.0 + np.exp(-(s - t2) / scale))  # P(S > θ_2)
+    return np.stack([1.0 - above1, above1 - above2, above2], axis=1)
+
+
+def update_policy(
+    policy: np.ndarray,
+    s: np.ndarray,
+    thresholds: tuple[float, float],
+    hysteresis: float,
+    review: np.ndarray,
+) -> np.ndarray:
+    """New policy levels of reviewing countries, with hysteresis.
+
+    A reviewing country moves up to the highest level whose threshold its (noisy) score exceeds,
+    and down only to the level whose threshold minus ``hysteresis`` its score still exceeds:
+    new = min(max(current, up), down), where up = #{k: S > θ_k} and down = #{k: S > θ_k − h}.
+
+    Args:
+        policy: current levels (0 open, 1 restrict, 2 ban), shape (C,).
+        s: noisy score S_i, shape (C,).
+        thresholds: (θ_1, θ_2).
+        hysteresis: h ≥ 0.
+        review: True where the country reviews its policy this quarter.
+    """
+    t = np.asarray(thresholds)
+    up = (s[:, None] > t[None, :]).sum(axis=1)
+    down = (s[:, None] > t[None, :] - hysteresis).sum(axis=1)
+    new = np.minimum(np.maximum(policy, up), down)
+    return np.where(review, new, policy).astype(policy.dtype)
+
+
+def target_alignment(
+    security: np.ndarray, us_exports: np.ndarray, china_exports: np.ndarray, bri: np.ndarray,
+    p: dict,
+) -> np.ndarray:
+    """Target alignment tanh(γ·(pull_US − pull_CN)) in (−1, 1).
+
+    The pulls follow the IMF's 'preferential attachment' (Cerdeiro et al. 2021): each country leans
+    to the hub it trades with most, plus the hub that protects it (s_i, raised by ally pressure g)
+    or pays it (Belt & Road finance b and cooperation c).
+    """
+    pull_us = security * (1.0 + p["us.ally_pressure"]) + us_exports
+    pull_cn = china_exports + bri * (p["china.bri_discount"] + p["china.cooperation"])
+    return np.tanh(p["country.alignment_gain"] * (pull_us - pull_cn))
+
+
+def drift_alignment(alignment: np.ndarray, target: np.ndarray, speed: float) -> np.ndarray:
+    """One quarter of alignment drift: a ← a + ν·(a* − a)."""
+    return alignment + speed * (target - alignment)

@@ -1,0 +1,377 @@
+"""TechAllianceModel: builds the world, orders the quarterly step, records arrays (ODD §3).
+
+Each quarter runs, in this fixed order: scheduled events → vendors → countries → operators →
+record. Decisions within a quarter are simultaneous: every agent decides on the state the
+previous quarter left (operators do see the policy their government set this quarter, since that
+is the law they bid under). That is what lets each mechanism be one array operation over all
+agents of a type. State lives in arrays the model owns; the Mesa agents are handles into them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import mesa
+
+from sim import rng as rng_mod
+from sim.agents import Country, Operator, Vendor
+from sim.mechanisms import bri, choice, network, policy, rollout, sanctions, vendors
+from sim.quarters import Quarter
+from sim.scenario import Scenario, default_scenario
+from sim.world import World, load_world, make_operators
+
+#: Model-level outputs recorded each step besides the per-vendor ones (DESIGN §5.6).
+MODEL_METRICS = (
+    "sites_total", "share_china", "n_open", "n_restrict", "n_ban", "coverage",
+    "rip_replace_cost_usd", "polarization", "world_split",
+    "export_controls", "ally_pressure", "bri_discount",
+)
+VENDOR_METRICS = ("share", "quality", "dependence", "revenue_share")
+COUNTRY_METRICS = ("policy", "china_share", "sites", "coverage", "alignment")
+
+WORLD_EPOCH = Quarter(2019, 1)  # the quarter the embedded world data describe
+
+
+class TechAllianceModel(mesa.Model):
+    """Countries, operators and vendors under sanctions and Belt & Road incentives.
+
+    Args:
+        scenario: a validated scenario (default: the built-in defaults, 2019Q1-2030Q4).
+        seed: replicate seed (default: the scenario's seed). All randomness derives from it
+            through the named streams of :mod:`sim.rng`.
+        world: the world to simulate (default: the shipped data).
+
+    Example:
+        >>> m = TechAllianceModel(seed=1)
+        >>> m.run_model()
+        >>> m.country("GBR").policy in ("open", "restrict", "ban")
+        True
+    """
+
+    def __init__(self, scenario: Scenario | None = None, seed: int | None = None,
+                 world: World | None = None) -> None:
+        self.scenario = scenario if scenario is not None else default_scenario()
+        self.seed = int(self.scenario.seed if seed is None else seed)
+        self.streams = rng_mod.streams(self.seed)
+        super().__init__(rng=self.streams["mesa"])
+        self.world = world if world is not None else load_world()
+        self.values = dict(self.scenario.params)  # current parameter values; events change them
+        self.start, self.end = self.scenario.horizon
+        self.n_steps = self.end - self.start + 1
+        self._events = {}
+        for ev in self.scenario.events:
+            self._events.setdefault(ev.at - self.start, []).append(ev)
+        self._build()
+        self.t = 0  # quarters completed
+        self.running = True
+
+    # ----------------------------------------------------------------- construction
+    def _build(self) -> None:
+        w, c, v = self.world, self.world.countries, self.world.vendors
+        ops = make_operators(w, self.streams["world"])
+        self.ops = ops
+        n_c, n_o, n_v = len(c), len(ops.names), len(v.ids)
+        self.n_countries, self.n_operators, self.n_vendors = n_c, n_o, n_v
+        pop, gdp = c["population"].to_numpy(), c["gdp_usd"].to_numpy()
+        self.population, self.gdp = pop, gdp
+        self.gdp_pc = gdp / pop
+        log_gdp = np.log(gdp)
+        self.power = (log_gdp - log_gdp.mean()) / log_gdp.std()
+        self.x_cn = c["exports_to_china_share"].to_numpy()
+        self.x_us = c["exports_to_us_share"].to_numpy()
+        self.bri_year = np.nan_to_num(c["bri_mou_year"].to_numpy(float), nan=np.inf)
+        self._year_cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+        # Country state.
+        self.policy = w.policy0.copy()
+        self.locked = w.locked.copy()
+        p = self.values
+        s, _ = self._ties(self.start.year)
+        bri_now = (self.bri_year <= self.start.year).astype(float)
+        self.alignment = policy.target_alignment(s, self.x_us, self.x_cn, bri_now, p)
+
+        # Roll-out schedule: launch quarter per country (jittered ±2 quarters) and site targets.
+        jitter = self.streams["rollout"].integers(-2, 3, size=n_c)
+        delay = rollout.launch_delay_years(self.gdp_pc, p["rollout.launch_lag"],
+                                           p["rollout.gdp_pc_ref"])
+        self.launch_step = np.maximum(0, np.round(4 * delay).astype(int) + jitter) - (
+            self.start - WORLD_EPOCH)
+        target_c = rollout.site_targets(pop, self.gdp_pc, p["rollout.sites_per_1000"],
+                                        p["rollout.density_elasticity"], p["rollout.gdp_pc_ref"])
+        self.target_country = target_c
+
+        # Operator state.
+        oc = ops.country
+        self.op_country = oc
+        self.target = target_c[oc] * ops.market_share
+        self.sites4 = self.target.copy()  # 4G grid of the same size as the 5G target
+        self.mix4g = ops.mix4g
+        self.sites = np.zeros((n_o, n_v))
+        self.award = np.zeros((n_o, n_v))
+        self.removal_rate = np.zeros(n_o)
+        self.us_exposure = ops.us_exposure
+
+        # Vendor state.
+        self.quality = v.quality.copy()
+        self.dependence = v.dependence.copy()
+        self.rev_share = v.equipment_share_2019 / v.equipment_share_2019.sum()
+        self.nests = v.china.astype(int)  # nest 0 = west, 1 = china
+        self.rho = np.ones(n_v)
+        self.cum_cost = 0.0
+
+        # Mesa agents: handles into the arrays.
+        self._countries = [Country(self, i, iso) for i, iso in enumerate(c["iso3"])]
+        self._by_iso = {a.iso3: a for a in self._countries}
+        self._operators = [Operator(self, j, name, self._countries[oc[j]])
+                           for j, name in enumerate(ops.names)]
+        self._vendors = [Vendor(self, k, vid) for k, vid in enumerate(v.ids)]
+
+        # Records.
+        self.rec_model = {m: np.zeros(self.n_steps) for m in MODEL_METRICS}
+        for m in VENDOR_METRICS:
+            for vid in v.ids:
+                self.rec_model[f"{m}_{vid}"] = np.zeros(self.n_steps)
+        self.rec_country = {m: np.zeros((self.n_steps, n_c)) for m in COUNTRY_METRICS}
+        self.rec_country["policy"] = np.zeros((self.n_steps, n_c), dtype=np.int8)
+
+    def _ties(self, year: int) -> tuple[np.ndarray, np.ndarray]:
+        """Security ties and peer weights for a calendar year (memberships change by year)."""
+        if year not in self._year_cache:
+            self._year_cache[year] = (self.world.security_ties(year), self.world.peer_matrix(year))
+        return self._year_cache[year]
+
+    # ----------------------------------------------------------------- accessors
+    def country(self, iso3: str) -> Country:
+        """The Country agent with this ISO3 code."""
+        return self._by_iso[iso3]
+
+    @property
+    def operators(self) -> list[Operator]:
+        """The Operator agents, in array order."""
+        return self._operators
+
+    @property
+    def vendors(self) -> list[Vendor]:
+        """The Vendor agents, in array order."""
+        return self._vendors
+
+    @property
+    def date(self) -> Quarter:
+        """The quarter the next step will simulate."""
+        return self.start + self.t
+
+    def _by_country(self, per_operator: np.ndarray) -> np.ndarray:
+        """Sum an (O,) or (O, V) operator array to countries."""
+        if per_operator.ndim == 1:
+            return np.bincount(self.op_country, per_operator, minlength=self.n_countries)
+        return np.stack([np.bincount(self.op_country, per_operator[:, k],
+                                     minlength=self.n_countries)
+                         for k in range(per_operator.shape[1])], axis=1)
+
+    def country_china_share(self) -> np.ndarray:
+        """China-bloc share of each country's 5G sites (0 where none are built)."""
+        by_v = self._by_country(self.sites)
+        total = by_v.sum(axis=1)
+        cn = by_v[:, self.world.vendors.china].sum(axis=1)
+        return np.divide(cn, total, out=np.zeros_like(cn), where=total > 0)
+
+    # ----------------------------------------------------------------- the step
+    def step(self) -> None:
+        """Simulate one quarter: events → vendors → countries → operators → record."""
+        if self.t >= self.n_steps:
+            self.running = False
+            return
+        for ev in self._events.get(self.t, ()):
+            self.values.update(ev.set)
+        self._step_vendors()
+        self._step_countries()
+        self._step_operators()
+        self._record()
+        self.t += 1
+        self.running = self.t < self.n_steps
+
+    def run_model(self) -> None:
+        """Run to the end of the horizon."""
+        while self.running:
+            self.step()
+
+    def _on(self, mechanism: str) -> bool:
+        return bool(self.values[f"mechanisms.{mechanism}"])
+
+    def _step_vendors(self) -> None:
+        p, v = self.values, self.world.vendors
+        u = p["us.export_controls"] if self._on("supply_risk") else 0.0
+        self.rho = sanctions.supply_reliability(u, self.dependence, v.targeted)
+        if self._on("indigenisation"):
+            self.dependence = sanctions.indigenise(
+                self.dependence, v.targeted, p["us.export_controls"],
+                p["vendors.indigenisation"], p["vendors.indigenisation_cooperation"],
+                p["china.cooperation"])
+        if self._on("increasing_returns"):
+            self.quality = vendors.quality_drift(self.quality, self.rev_share,
+                                                 p["vendors.increasing_returns"])
+
+    def _installed_country_share(self) -> np.ndarray:
+        """China-bloc share of each country's 4G + 5G installed base."""
+        sites4 = self._by_country(self.sites4)
+        mix = np.divide(self._by_country(self.sites4[:, None] * self.mix4g), sites4[:, None],
+                        out=np.zeros((self.n_countries, self.n_vendors)),
+                        where=sites4[:, None] > 0)
+        return network.installed_china_share(sites4, mix, self._by_country(self.sites),
+                                             self.world.vendors.china)
+
+    def _step_countries(self) -> None:
+        p, v = self.values, self.world.vendors
+        year = (self.start + self.t).year
+        s, weights = self._ties(year)
+        bri_now = (self.bri_year <= year).astype(float)
+        self.bri_now = bri_now
+        draws = self.streams["policy"]
+        review_u = draws.random(self.n_countries)
+        shock = draws.logistic(0.0, 1.0, self.n_countries)
+        self.prices = bri.effective_prices(v.price, v.china, bri_now.astype(bool),
+                                           p["china.bri_discount"])
+        self.installed = self._installed_country_share()
+        if self._on("policy"):
+            excluding = (self.policy >= policy.RESTRICT).astype(float)
+            peer = network.peer_exposure(weights, excluding) if self._on("peer_effects") else 0.0
+            weights_cn = v.base_share * v.china
+            rho_cn = float(self.rho @ weights_cn / weights_cn.sum())
+            x = policy.PolicyInputs(
+                security=s, power=self.power, alignment=self.alignment,
+                peer=np.broadcast_to(peer, s.shape), unreliability=1.0 - rho_cn,
+                us_exports=self.x_us, installed=self.installed,
+                price_gap=bri.price_gap(self.prices, v.china), china_exports=self.x_cn,
+                bri=bri_now)
+            score = policy.score(x, p) + p["country.score_noise"] * shock
+            review = (review_u < p["country.review_prob"]) & ~self.locked
+            thresholds = (p["country.threshold_restrict"], p["country.threshold_ban"])
+            old = self.policy
+            self.policy = policy.update_policy(old, score, thresholds, p["country.hysteresis"],
+                                               review)
+            self._on_policy_change(old, self.policy)
+        if self._on("alignment"):
+            target = policy.target_alignment(s, self.x_us, self.x_cn, bri_now, p)
+            self.alignment = policy.drift_alignment(self.alignment, target,
+                                                    p["country.alignment_speed"])
+
+    def _on_policy_change(self, old: np.ndarray, new: np.ndarray) -> None:
+        """Schedule removal under a new ban; stop it when a ban is lifted."""
+        banned_now = (new == policy.BAN) & (old != policy.BAN)
+        lifted = (old == policy.BAN) & (new != policy.BAN)
+        oc = self.op_country
+        if banned_now.any() and self._on("removal"):
+            cn_sites = self.sites[:, self.world.vendors.china].sum(axis=1)
+            years = self.values["country.removal_years"]
+            self.removal_rate = np.where(banned_now[oc], cn_sites / (4 * years),
+                                         self.removal_rate)
+        self.removal_rate = np.where(lifted[oc], 0.0, self.removal_rate)
+
+    def _step_operators(self) -> None:
+        p, v = self.values, self.world.vendors
+        oc = self.op_country
+        n_o, n_v = self.n_operators, self.n_vendors
+        draws = {
+            "alt1": self.streams["choice"].gumbel(size=(n_o, n_v)),
+            "nest1": self.streams["choice"].gumbel(size=(n_o, 2)),
+            "alt2": self.streams["choice"].gumbel(size=(n_o, n_v)),
+            "nest2": self.streams["choice"].gumbel(size=(n_o, 2)),
+            "dual": self.streams["choice"].random(n_o),
+        }
+        renew_u = self.streams["renewal"].random(n_o)
+
+        banned = (self.policy == policy.BAN)[oc]
+        available = ~(banned[:, None] & v.china[None, :])
+        active = self.t >= self.launch_step[oc]
+        launching = self.t == self.launch_step[oc]
+        excluded_held = (self.award * ~available).sum(axis=1) > 0
+        renew = renew_u < 1.0 / (4.0 * p["operator.contract_years"])
+        tender = active & (launching | renew | excluded_held | (self.award.sum(axis=1) == 0))
+
+        if tender.any():
+            installed = self.sites4[:, None] * self.mix4g + self.sites
+            base = installed.sum(axis=1, keepdims=True)
+            lockin = np.divide(installed, base, out=np.zeros_like(installed), where=base > 0)
+            if self._on("peer_effects"):
+                _, weights = self._ties((self.start + self.t).year)
+                peer_cn = network.peer_exposure(weights, self.installed)[oc]
+            else:
+                peer_cn = np.full(n_o, 0.5)
+            peer = np.where(v.china[None, :], peer_cn[:, None], 1.0 - peer_cn[:, None])
+            x = choice.ChoiceInputs(
+                log_price=np.log(self.prices[oc]),
+                quality=sanctions.effective_quality(self.quality, self.rho, p["vendors.kappa"]),
+                lockin=lockin, peer=peer, unreliability=1.0 - self.rho,
+                us_exposure=self.us_exposure,
+                restricted=(self.policy == policy.RESTRICT)[oc].astype(float),
+                alignment=self.alignment[oc], china=v.china, bloc_sign=v.bloc_sign)
+            u = choice.utilities(x, p)
+            new_award = choice.award(u, available, self.nests, p["operator.noise"],
+                                     p["operator.nest"], draws, p["operator.dual_sourcing"])
+            self.award = np.where(tender[:, None], new_award, self.award)
+
+        bought = np.zeros((n_o, n_v))
+        if self._on("rollout"):
+            self.sites, refreshed = rollout.refresh(self.sites, self.award,
+                                                    p["operator.equipment_life"])
+            bought += refreshed
+        removed = np.zeros(n_o)
+        if self._on("removal"):
+            self.sites, removed, rebuilt = rollout.remove(self.sites, self.award,
+                                                          self.removal_rate, v.china)
+            bought += rebuilt
+            self.cum_cost += float(removed.sum()) * p["country.removal_cost_per_site"]
+        removing = (self.removal_rate > 0) & (self.sites[:, v.china].sum(axis=1) > 0)
+        drag = np.where(removing, p["rollout.removal_drag"], 0.0)
+        if self._on("rollout"):
+            new = rollout.bass_increment(self.sites.sum(axis=1), self.target,
+                                         p["rollout.bass_p"], p["rollout.bass_q"], active, drag)
+        else:  # without roll-out dynamics the target is built at launch
+            new = np.where(launching, self.target - self.sites.sum(axis=1), 0.0)
+        new_by_vendor = new[:, None] * self.award
+        self.sites = self.sites + new_by_vendor
+        bought += new_by_vendor
+        revenue = (self.prices[oc] * bought).sum(axis=0)
+        self.revenue = revenue
+        self.rev_share = vendors.revenue_share(revenue, self.rev_share,
+                                               p["vendors.revenue_memory"])
+
+    def _record(self) -> None:
+        t, v, p = self.t, self.world.vendors, self.values
+        by_v = self._by_country(self.sites)
+        sites_c = by_v.sum(axis=1)
+        cn_share = np.divide(by_v[:, v.china].sum(axis=1), sites_c,
+                             out=np.zeros(self.n_countries), where=sites_c > 0)
+        coverage_c = np.minimum(1.0, np.divide(sites_c, self.target_country,
+                                               out=np.zeros(self.n_countries),
+                                               where=self.target_country > 0))
+        rc = self.rec_country
+        rc["policy"][t] = self.policy
+        rc["china_share"][t] = cn_share
+        rc["sites"][t] = sites_c
+        rc["coverage"][t] = coverage_c
+        rc["alignment"][t] = self.alignment
+
+        rm = self.rec_model
+        total = sites_c.sum()
+        vendor_sites = by_v.sum(axis=0)
+        share = vendor_sites / total if total > 0 else np.zeros(self.n_vendors)
+        rev_total = self.revenue.sum()
+        rev_share = self.revenue / rev_total if rev_total > 0 else np.zeros(self.n_vendors)
+        for k, vid in enumerate(v.ids):
+            rm[f"share_{vid}"][t] = share[k]
+            rm[f"quality_{vid}"][t] = self.quality[k]
+            rm[f"dependence_{vid}"][t] = self.dependence[k]
+            rm[f"revenue_share_{vid}"][t] = rev_share[k]
+        rm["sites_total"][t] = total
+        rm["share_china"][t] = share[v.china].sum()
+        for code, name in enumerate(("n_open", "n_restrict", "n_ban")):
+            rm[name][t] = np.count_nonzero(self.policy == code)
+        rm["coverage"][t] = coverage_c @ self.population / self.population.sum()
+        rm["rip_replace_cost_usd"][t] = self.cum_cost
+        # The network in service: 5G where launched, else the 4G installed base.
+        network_cn = np.where(sites_c > 0, cn_share, self.installed)
+        rm["polarization"][t] = np.abs(2 * network_cn - 1) @ self.population / self.population.sum()
+        rm["world_split"][t] = self.gdp[network_cn > 0.5].sum() / self.gdp.sum()
+        rm["export_controls"][t] = p["us.export_controls"]
+        rm["ally_pressure"][t] = p["us.ally_pressure"]
+        rm["bri_discount"][t] = p["china.bri_discount"]

@@ -1,0 +1,339 @@
+"""The parameter tree: every coefficient of the model, declared once (STYLE rule 2).
+
+Each :class:`Param` carries its default, unit, range, description, source and role:
+
+- ``lever``: a policy instrument a scenario sets or an event changes over time;
+- ``uncertainty``: a behavioural coefficient that is not known well and should be swept;
+- ``setting``: a switch or a technical choice.
+
+``docs/parameters.md`` is generated from this tree (``techbloc params --markdown``), the scenario
+validator reads it, and the model reads resolved values from a flat ``{"group.name": value}`` dict.
+Symbols follow docs/ODD.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from sim.errors import ScenarioError, did_you_mean
+
+ROLES = ("lever", "uncertainty", "setting")
+
+
+@dataclass(frozen=True)
+class Param:
+    """One model parameter.
+
+    Args:
+        default: value used when a scenario does not set it.
+        unit: physical or index unit, e.g. ``"share of price"``.
+        range: inclusive (low, high) of admissible values.
+        description: what it means, with its ODD symbol.
+        source: literature source, or ``"assumed"`` / ``"calibrated"``.
+        role: ``lever``, ``uncertainty`` or ``setting``.
+        symbol: the symbol used in docs/ODD.md.
+    """
+
+    default: float | bool
+    unit: str
+    range: tuple[float, float]
+    description: str
+    source: str
+    role: str = "uncertainty"
+    symbol: str = ""
+
+    @property
+    def kind(self) -> type:
+        """The Python type values must have (bool or float)."""
+        return bool if isinstance(self.default, bool) else float
+
+    def check(self, key: str, value: object, *, file: str | None = None, line: int | None = None):
+        """Validate and normalise a value for this parameter.
+
+        Returns:
+            The value as ``bool`` or ``float``.
+
+        Raises:
+            ScenarioError: wrong type or out of range, naming the key, value, unit and range.
+        """
+        if self.kind is bool:
+            if not isinstance(value, bool):
+                raise ScenarioError(
+                    f"expected true or false, found {value!r}", file=file, line=line, key=key
+                )
+            return value
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ScenarioError(
+                f"expected a number ({self.unit}) in [{self.range[0]}, {self.range[1]}], "
+                f"found {value!r}",
+                file=file,
+                line=line,
+                key=key,
+            )
+        lo, hi = self.range
+        if not lo <= value <= hi:
+            raise ScenarioError(
+                f"{value!r} is outside the range [{lo}, {hi}] ({self.unit})",
+                file=file,
+                line=line,
+                key=key,
+            )
+        return float(value)
+
+
+def _p(default, unit, lo, hi, description, source="assumed", role="uncertainty", symbol=""):
+    return Param(default, unit, (lo, hi), description, source, role, symbol)
+
+
+_SWITCH = "on/off"
+
+#: The tree: group -> name -> Param. Keys are addressed as ``group.name``.
+TREE: Mapping[str, Mapping[str, Param]] = MappingProxyType({
+    "us": MappingProxyType({
+        "export_controls": _p(0.0, "share of US-origin inputs denied", 0, 1,
+            "u(t): share of the critical US-jurisdiction inputs (chips, EDA, software) that "
+            "listed vendors can no longer obtain; multiplies each targeted vendor's dependence d_v",
+            "BIS entity list 2019-05-16; FDPR amendments 2020-05-15 and 2020-08-17 (lit. §3g)",
+            "lever", "u"),
+        "ally_pressure": _p(0.0, "index 0-1", 0, 1,
+            "g(t): diplomatic pressure on security partners to exclude Chinese vendors; "
+            "enters the policy score through security ties s_i·g and pulls alignment toward the US",
+            "Christie, Jakobsen & Jakobsen 2023 (security dependence drives exclusion)",
+            "lever", "g"),
+        "secondary_sanctions": _p(0.0, "index 0-1", 0, 1,
+            "σ(t): threat of US penalties on firms and states that buy from listed vendors; "
+            "weighs with exposure to US markets", "assumed", "lever", "σ"),
+        "rip_replace_subsidy": _p(0.0, "share of removal cost reimbursed", 0, 1,
+            "Share of the cost of removing China-bloc equipment that a US or allied programme "
+            "reimburses; lowers the cost of exclusion in the policy score",
+            "FCC Secure and Trusted Communications Networks Reimbursement Program, $1.9bn of "
+            "$4.98bn needed (lit. §3d)", "lever"),
+    }),
+    "china": MappingProxyType({
+        "bri_discount": _p(0.07, "share of price", 0, 0.5,
+            "b(t): concessional finance for China-bloc equipment in Belt & Road MoU countries, "
+            "as an equivalent price discount. Default: about 2 pp of interest below market over a "
+            "7-year loan with 2 years' grace (Tele Norte Leste 2011), about 7 % of price in NPV",
+            "Bloomberg 2011 via lit. §3f; NPV conversion is an estimate", "lever", "b"),
+        "cooperation": _p(0.0, "index 0-1", 0, 1,
+            "c(t): China's technology-cooperation programme: speeds vendors' indigenisation and "
+            "pulls partner countries' alignment", "assumed", "lever", "c"),
+        "retaliation": _p(0.0, "index 0-1", 0, 1,
+            "r(t): credibility of Chinese trade retaliation against excluding countries, "
+            "weighted by their exports to China", "assumed", "lever", "r"),
+    }),
+    "vendors": MappingProxyType({
+        "kappa": _p(2.0, "exponent", 0, 10,
+            "κ: how strongly supply unreliability degrades effective quality q_v·ρ_v^κ",
+            "assumed", symbol="κ"),
+        "indigenisation": _p(0.02, "share of dependence per quarter", 0, 0.2,
+            "δ: quarterly rate at which targeted vendors replace US inputs while u > 0 "
+            "(Huawei's HiSilicon and domestic EDA effort)", "assumed", symbol="δ"),
+        "indigenisation_cooperation": _p(0.03, "share of dependence per quarter", 0, 0.2,
+            "δ_c: extra indigenisation rate per unit of China's cooperation lever c",
+            "assumed", symbol="δ_c"),
+        "increasing_returns": _p(0.02, "quality per quarter per unit revenue share", 0, 0.5,
+            "η: quality drift with revenue share above the mean, η·(R_v/ΣR − 1/|V|) per quarter; "
+            "scale economies in R&D (Arthur 1989)", "Arthur 1989 (lit. §2b); magnitude assumed",
+            symbol="η"),
+        "revenue_memory": _p(0.8, "weight on last quarter", 0, 0.99,
+            "Smoothing of the revenue share used for increasing returns (exponential average)",
+            "assumed", "setting"),
+    }),
+    "country": MappingProxyType({
+        "review_prob": _p(0.25, "probability per quarter", 0, 1,
+            "ψ: chance a government reviews its Huawei policy in a quarter", "assumed", symbol="ψ"),
+        "w_security": _p(3.0, "score per unit s_i·g", 0, 20,
+            "w_s: weight of security dependence on the US times ally pressure",
+            "Christie et al. 2023 (sign)", symbol="w_s"),
+        "w_security_base": _p(0.8, "score per unit s_i", 0, 10,
+            "w_s0: weight of security ties alone, before any explicit pressure",
+            "Christie et al. 2023 (sign); calibrated to 2019 stances", symbol="w_s0"),
+        "w_power": _p(0.3, "score per sd of log GDP", 0, 5,
+            "w_pow: weight of national power (standardised log GDP)",
+            "Christie et al. 2023 (less powerful states accept Huawei more)", symbol="w_pow"),
+        "w_alignment": _p(1.0, "score per unit alignment", 0, 10,
+            "w_a: weight of alignment a_i (−1 China, +1 US)", "assumed", symbol="w_a"),
+        "w_peer": _p(2.0, "score per share of peers excluding", 0, 20,
+            "w_peer: bandwagoning on allies and neighbours that restrict or ban",
+            "Granovetter 1978; Centola & Macy 2007 (lit. §2c)", symbol="w_peer"),
+        "w_risk": _p(2.0, "score per unit unreliability", 0, 20,
+            "w_risk: weight of China-bloc supply unreliability 1−ρ_china (the UK's 'game changer')",
+            "UK NCSC July 2020 review of the FDPR (lit. §3g)", symbol="w_risk"),
+        "w_us_exposure": _p(2.0, "score per unit σ·x_US", 0, 20,
+            "w_x: secondary-sanction exposure through exports to the US", "assumed", symbol="w_x"),
+        "w_installed": _p(1.5, "score per share of China-bloc 4G", 0, 20,
+            "w_c: cost of exclusion from the installed China-bloc base h_i (net of subsidy)",
+            "GSMA 2019; Strand 2019; Oxford Economics 2019-20 (lit. §3d)", symbol="w_c"),
+        "w_price": _p(2.0, "score per log price gap", 0, 20,
+            "w_p: cost of exclusion from the price gap ln(p_west / p_china,i)",
+            "lit. §3c (10-30 % discounts)", symbol="w_p"),
+        "w_trade_china": _p(2.0, "score per share of exports to China", 0, 20,
+            "w_t: baseline pull of trade with China against exclusion",
+            "Christie et al. 2023 (trade with China matters)", symbol="w_t"),
+        "w_retaliation": _p(3.0, "score per unit r·x_CN", 0, 20,
+            "w_r: weight of threatened retaliation times exports to China", "assumed",
+            symbol="w_r"),
+        "w_bri": _p(2.0, "score per unit (b + c) in BRI countries", 0, 20,
+            "w_b: pull of Belt & Road finance and cooperation against exclusion", "assumed",
+            symbol="w_b"),
+        "threshold_restrict": _p(1.2, "score", -10, 10,
+            "θ_1: score above which a reviewing country moves from open to restrict",
+            "calibrated to 2019 stances", symbol="θ_1"),
+        "threshold_ban": _p(2.4, "score", -10, 10,
+            "θ_2: score above which a reviewing country moves to ban", "calibrated",
+            symbol="θ_2"),
+        "hysteresis": _p(0.6, "score", 0, 10,
+            "h: to step a policy down the score must fall below the threshold minus h",
+            "Krolikowski & Hall 2023 (reversals are rare and costly)", symbol="h"),
+        "score_noise": _p(0.5, "logistic scale", 0.01, 5,
+            "scale of the logistic shock ε_i of the ordered-logit policy score", "assumed",
+            symbol="ε"),
+        "alignment_speed": _p(0.05, "share of gap per quarter", 0, 1,
+            "ν: speed at which alignment a_i moves toward its target", "assumed", symbol="ν"),
+        "alignment_gain": _p(2.0, "per unit pull", 0, 20,
+            "γ: steepness of the target alignment tanh(γ·(pull_US − pull_CN)) (IMF 'preferential "
+            "attachment' to the main hub)", "Cerdeiro et al. 2021 (rule); gain assumed",
+            symbol="γ"),
+        "removal_years": _p(5.0, "years", 0.25, 15,
+            "time allowed to remove China-bloc equipment after a ban (UK 2020→2027 = 7; "
+            "Germany 2024→2029 = 5)", "UK DCMS 2020; German agreements 2024 (lit. §3d)"),
+        "removal_cost_per_site": _p(590_000.0, "USD per site", 0, 5e6,
+            "cost of replacing one site's China-bloc equipment: FCC $4.98bn for about 8,400 "
+            "locations", "FCC 2022 (lit. §3d); per-site figure derived"),
+    }),
+    "operator": MappingProxyType({
+        "beta_price": _p(3.0, "utility per log price", 0, 20,
+            "β_p: price sensitivity of contract awards", "assumed (no published estimate, "
+            "lit. §2d)", symbol="β_p"),
+        "beta_quality": _p(3.0, "utility per quality unit", 0, 20,
+            "β_q: weight of effective quality q_v·ρ_v^κ", "assumed", symbol="β_q"),
+        "beta_lockin": _p(2.5, "utility per installed share", 0, 20,
+            "β_l: switching cost, weight of the operator's installed share L_ov",
+            "Farrell & Klemperer 2007 (lit. §2f)", symbol="β_l"),
+        "beta_peer": _p(1.0, "utility per bloc share of peers", 0, 20,
+            "β_n: peer effect of the vendor's bloc share among trade and regional neighbours",
+            "Brock & Durlauf 2001 (lit. §2e)", symbol="β_n"),
+        "beta_risk": _p(3.0, "utility per unit unreliability", 0, 20,
+            "β_r: aversion to supply risk 1−ρ_v", "assumed", symbol="β_r"),
+        "beta_sanction": _p(3.0, "utility per unit σ·e_o", 0, 20,
+            "β_s: deterrence of secondary sanctions by the operator's US exposure e_o",
+            "assumed", symbol="β_s"),
+        "beta_restrict": _p(2.0, "utility", 0, 20,
+            "β_P: penalty on China-bloc vendors where the country restricts them",
+            "assumed", symbol="β_P"),
+        "beta_alignment": _p(1.0, "utility per unit alignment", 0, 20,
+            "β_a: tilt toward the bloc the country is aligned with (bloc(v) = +1 west, −1 china)",
+            "assumed", symbol="β_a"),
+        "noise": _p(1.0, "utility (Gumbel scale)", 0.05, 10,
+            "μ: scale of idiosyncratic Gumbel shocks ε_ov ('market vagaries')", "assumed",
+            "lever", "μ"),
+        "nest": _p(0.7, "dissimilarity 0-1", 0.05, 1,
+            "λ: nested-logit dissimilarity within a bloc nest (1 = plain multinomial logit)",
+            "lit. §2d (Ericsson and Nokia are close substitutes)", symbol="λ"),
+        "dual_sourcing": _p(0.3, "probability", 0, 1,
+            "chance an award goes to two vendors, the runner-up getting its logit-proportional "
+            "share", "Asia Times 2020 (one RAN vendor per region is the norm)"),
+        "contract_years": _p(5.0, "years", 1, 15,
+            "mean contract length; awards are re-tendered with hazard 1/(4·years) per quarter",
+            "Strand Consult (3-5 year replacement cycle, lit. §2f)"),
+        "equipment_life": _p(8.0, "years", 2, 20,
+            "life of installed RAN; a share 1/(4·life) of sites is refreshed each quarter with "
+            "the current contract's vendors", "Strand Consult (lit. §2f); assumed"),
+    }),
+    "rollout": MappingProxyType({
+        "bass_p": _p(0.03, "per year", 0, 1,
+            "p: Bass coefficient of innovation for 5G sites (annual)",
+            "Sultan, Farley & Lehmann 1990 mean (lit. §2a)", symbol="p"),
+        "bass_q": _p(0.5, "per year", 0, 3,
+            "q: Bass coefficient of imitation (annual; 5G faster than consumer durables)",
+            "Sultan et al. 1990 range 0.3-0.5, high end (lit. §2a, §3h)", symbol="q"),
+        "launch_lag": _p(1.5, "years per log unit of GDP per capita", 0, 10,
+            "delay of a country's 5G launch: 2019 + lag·ln(gdp_pc_ref / gdp_pc)",
+            "calibrated to lit. §3h (Korea/US 2019, India 2022, Sub-Saharan Africa 2023+)"),
+        "gdp_pc_ref": _p(40_000.0, "USD per person", 1000, 200_000,
+            "GDP per capita at or above which 5G launches in 2019", "calibrated to lit. §3h"),
+        "sites_per_1000": _p(0.6, "sites per 1000 people", 0.01, 10,
+            "5G site target density at the reference GDP per capita",
+            "estimate: China ~2.4 sites/1000 by 2023, Europe ~0.5 (lit. §3h)"),
+        "density_elasticity": _p(0.5, "elasticity", 0, 2,
+            "elasticity of site density to GDP per capita", "assumed"),
+        "removal_drag": _p(0.3, "share of roll-out speed", 0, 1,
+            "slow-down of new 5G roll-out while China-bloc equipment is being removed",
+            "UK 2-3 year delay, GSMA 18 months (lit. §3d)"),
+    }),
+    "mechanisms": MappingProxyType({
+        name: _p(True, _SWITCH, 0, 1, f"switch for the {name.replace('_', ' ')} mechanism",
+                 "setting", "setting")
+        for name in (
+            "supply_risk", "indigenisation", "increasing_returns", "policy", "peer_effects",
+            "removal", "rollout", "alignment",
+        )
+    }),
+})
+
+#: Flat view ``{"group.name": Param}`` in declaration order.
+FLAT: Mapping[str, Param] = MappingProxyType(
+    {f"{g}.{n}": p for g, params in TREE.items() for n, p in params.items()}
+)
+
+
+def defaults() -> dict[str, float | bool]:
+    """All parameters at their defaults, as a flat ``{"group.name": value}`` dict."""
+    return {k: p.default for k, p in FLAT.items()}
+
+
+def check_key(key: str, *, file: str | None = None, line: int | None = None,
+              path: str | None = None) -> Param:
+    """Look up a dotted parameter key, raising a ScenarioError with a suggestion if unknown.
+
+    Args:
+        key: ``group.name``.
+        file: file the key was read from, for the message.
+        line: line of the key in ``file``.
+        path: the key's full path in the document (default ``params.<key>``).
+    """
+    if key in FLAT:
+        return FLAT[key]
+    path = path or f"params.{key}"
+    group, _, name = key.partition(".")
+    if group in TREE:
+        hint = did_you_mean(name, TREE[group])
+        raise ScenarioError(f"unknown parameter '{name}' in group '{group}'", file=file,
+                            line=line, key=path, hint=hint)
+    raise ScenarioError(f"unknown parameter group '{group}'", file=file, line=line,
+                        key=f"params.{key}", hint=did_you_mean(group, TREE))
+
+
+def resolve(overrides: Mapping[str, object]) -> dict[str, float | bool]:
+    """Defaults updated with validated overrides (dotted keys)."""
+    values = defaults()
+    for key, value in overrides.items():
+        values[key] = check_key(key).check(f"params.{key}", value)
+    return values
+
+
+def to_markdown() -> str:
+    """The parameter tree as a Markdown document (written to docs/parameters.md)."""
+    lines = [
+        "# Parameters",
+        "",
+        "Generated from `sim/params.py` by `techbloc params --markdown`; do not edit by hand "
+        "(a test fails when this file is stale).",
+        "",
+        "Roles: **lever** = policy instrument set by scenarios and events; **uncertainty** = "
+        "behavioural coefficient to sweep; **setting** = switch or technical choice.",
+    ]
+    for group, params in TREE.items():
+        lines += ["", f"## {group}", "",
+                  "| key | symbol | default | unit | range | role | description | source |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for name, p in params.items():
+            rng = "true/false" if p.kind is bool else f"{p.range[0]:g}–{p.range[1]:g}"
+            lines.append(
+                f"| `{group}.{name}` | {p.symbol} | {p.default} | {p.unit} | {rng} | {p.role} "
+                f"| {p.description} | {p.source} |"
+            )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,182 @@
+"""The results schema and the run folder (DESIGN §4): the only place that names output columns.
+
+During a run the model fills preallocated arrays; this module turns them into tidy frames with
+fixed dtypes and writes and reads run folders: ``manifest.json`` (written first with status
+``running`` and rewritten at the end, so an interrupted run never looks complete),
+``model.parquet`` and ``countries.parquet``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import DataError
+from sim.world import POLICIES
+
+KEYS = ("scenario", "replicate", "seed", "step", "date")
+POLICY_DTYPE = pd.CategoricalDtype(list(POLICIES), ordered=True)
+
+#: Units of the model-level columns (vendor columns: share_<v>, quality_<v>, ...).
+MODEL_UNITS = {
+    "sites_total": "5G sites (site equivalents)",
+    "share_china": "share of 5G sites from China-bloc vendors",
+    "n_open": "countries", "n_restrict": "countries", "n_ban": "countries",
+    "coverage": "population-weighted share of 5G site targets built",
+    "rip_replace_cost_usd": "USD, cumulative",
+    "polarization": "population-weighted mean |2·china_share − 1|",
+    "world_split": "share of world GDP in majority China-bloc networks",
+    "export_controls": "lever u", "ally_pressure": "lever g", "bri_discount": "lever b",
+    "share_": "share of 5G sites", "quality_": "quality index", "dependence_": "share of inputs",
+    "revenue_share_": "share of the quarter's equipment revenue",
+}
+COUNTRY_UNITS = {
+    "policy": "open | restrict | ban",
+    "china_share": "share of the country's 5G sites from China-bloc vendors (0 before launch)",
+    "sites": "5G sites", "coverage": "share of the site target built",
+    "alignment": "−1 China … +1 US",
+}
+
+
+def _keys(scenario: str, replicate: int, seed: int, dates: list[str], n_rows_each: int = 1):
+    n = len(dates) * n_rows_each
+    return {
+        "scenario": pd.Series([scenario] * n, dtype="string"),
+        "replicate": np.full(n, replicate, dtype=np.int32),
+        "seed": np.full(n, seed, dtype=np.int64),
+        "step": np.repeat(np.arange(len(dates), dtype=np.int32), n_rows_each),
+        "date": pd.Series(np.repeat(dates, n_rows_each), dtype="string"),
+    }
+
+
+def model_frame(model, scenario: str, replicate: int) -> pd.DataFrame:
+    """One replicate's model-level table: one row per step."""
+    steps = model.t
+    dates = [str(model.start + i) for i in range(steps)]
+    cols = _keys(scenario, replicate, model.seed, dates)
+    for name, values in model.rec_model.items():
+        cols[name] = values[:steps].astype(np.float64)
+    return pd.DataFrame(cols)
+
+
+def countries_frame(model, scenario: str, replicate: int) -> pd.DataFrame:
+    """One replicate's country table: one row per (step, iso3)."""
+    steps, n_c = model.t, model.n_countries
+    dates = [str(model.start + i) for i in range(steps)]
+    cols = _keys(scenario, replicate, model.seed, dates, n_c)
+    cols["iso3"] = pd.Series(np.tile(model.world.countries["iso3"].to_numpy(), steps),
+                             dtype="string")
+    rc = model.rec_country
+    cols["policy"] = pd.Categorical.from_codes(rc["policy"][:steps].ravel(),
+                                               dtype=POLICY_DTYPE)
+    for name in ("china_share", "sites", "coverage", "alignment"):
+        cols[name] = rc[name][:steps].ravel().astype(np.float64)
+    return pd.DataFrame(cols)
+
+
+@dataclass
+class Results:
+    """The tables of a run, as written to and read from a run folder.
+
+    Attributes:
+        model: one row per (scenario, replicate, step).
+        countries: one row per (scenario, replicate, step, iso3).
+        manifest: what was run and how (scenario, seeds, versions, status).
+        path: the run folder, once saved.
+    """
+
+    model: pd.DataFrame
+    countries: pd.DataFrame
+    manifest: dict = field(default_factory=dict)
+    path: Path | None = None
+
+    def summary(self, date: str | None = None) -> list[str]:
+        """Three lines for the terminal: global China-bloc share, policies, split and cost."""
+        m = self.model
+        date = date or m["date"].iloc[-1]
+        at = m[m["date"] == date]
+        q = at["share_china"].quantile([0.05, 0.5, 0.95]).to_numpy()
+        pol = at[["n_open", "n_restrict", "n_ban"]].median()
+        cost = at["rip_replace_cost_usd"].median() / 1e9
+        split = at["world_split"].median()
+        return [
+            f"China-bloc share of 5G sites at {date}: {q[1]:.1%} (90% band {q[0]:.1%}-{q[2]:.1%}),"
+            f" {len(at)} replicates",
+            f"countries open / restrict / ban: {pol['n_open']:.0f} / {pol['n_restrict']:.0f} / "
+            f"{pol['n_ban']:.0f} (medians)",
+            f"world GDP on majority China-bloc networks: {split:.1%}; "
+            f"rip-and-replace cost so far: ${cost:.1f}bn (medians)",
+        ]
+
+    def save(self, path: str | Path) -> Path:
+        """Write the tables and a completed manifest into ``path`` (created if needed)."""
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        _atomic_parquet(self.model, path / "model.parquet")
+        _atomic_parquet(self.countries, path / "countries.parquet")
+        self.manifest["status"] = "complete"
+        write_manifest(path, self.manifest)
+        self.path = path
+        return path
+
+
+def _atomic_parquet(df: pd.DataFrame, target: Path) -> None:
+    tmp = target.with_name(target.name + ".tmp")
+    df.to_parquet(tmp, index=False, engine="pyarrow")
+    os.replace(tmp, target)
+
+
+def write_manifest(path: Path, manifest: dict) -> None:
+    """Write ``manifest.json`` atomically (temporary name, then rename)."""
+    tmp = path / "manifest.json.tmp"
+    tmp.write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+    os.replace(tmp, path / "manifest.json")
+
+
+def load_results(path: str | Path) -> Results:
+    """Read a run folder written by :meth:`Results.save`.
+
+    Raises:
+        DataError: the folder, a table or the manifest is missing, or the run did not complete.
+    """
+    path = Path(path)
+    manifest_file = path / "manifest.json"
+    if not manifest_file.exists():
+        raise DataError("not a run folder (no manifest.json)", file=str(path))
+    manifest = json.loads(manifest_file.read_text())
+    if manifest.get("status") != "complete":
+        raise DataError(f"run did not complete (status: {manifest.get('status')!r})",
+                        file=str(manifest_file), key="status")
+    tables = {}
+    for name in ("model", "countries"):
+        f = path / f"{name}.parquet"
+        if not f.exists():
+            raise DataError("table missing", file=str(f))
+        tables[name] = pd.read_parquet(f)
+    return Results(tables["model"], tables["countries"], manifest, path)
+
+
+def environment() -> dict:
+    """Versions of techbloc, Python and key packages, and the git commit when known."""
+    versions = {"python": platform.python_version()}
+    for pkg in ("techbloc", "mesa", "numpy", "pandas", "pyarrow", "matplotlib"):
+        try:
+            versions[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            versions[pkg] = None
+    commit = None
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent,
+                             capture_output=True, text=True, timeout=5, check=False)
+        commit = out.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return {"versions": versions, "git_commit": commit, "platform": platform.platform()}

@@ -1,0 +1,414 @@
+"""The embedded world: countries, vendors and initial policies from ``sim/data``, as arrays.
+
+:func:`load_world` reads and validates the shipped files once (cached); a bad file raises
+:class:`~sim.errors.DataError` naming the file, row and column. :func:`make_operators` draws the
+synthetic operators of one replicate from the country priors (real overrides where
+``operators.csv`` has them), deterministically given the replicate's ``world`` random stream.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from sim.errors import DataError
+
+DATA = Path(str(resources.files("sim") / "data"))
+
+POLICIES = ("open", "restrict", "ban")
+REGIONS = (
+    "East Asia & Pacific", "Europe & Central Asia", "Latin America & Caribbean",
+    "Middle East & North Africa", "North America", "South Asia", "Sub-Saharan Africa",
+)
+INCOME_GROUPS = ("High income", "Upper middle income", "Lower middle income", "Low income")
+
+# Security ties s_i (DESIGN §5.1): Five Eyes 1.0, NATO / US treaty ally 0.7, major non-NATO ally
+# 0.4, none 0. The ordering follows Christie et al. 2023's security-dependence scale.
+SECURITY_TIES = {"five_eyes": 1.0, "treaty": 0.7, "mnna": 0.4}
+# Weights of the peer network (who watches whom): co-members of an alliance, then region.
+PEER_WEIGHTS = {"five_eyes": 2.0, "nato": 1.0, "eu": 1.0, "treaty": 0.5, "region": 0.5}
+
+_COUNTRY_COLUMNS = {
+    "iso3": "str", "name": "str", "region": "str", "income_group": "str",
+    "lon": "float", "lat": "float", "population": "float", "gdp_usd": "float",
+    "eu": "year", "eu_left": "year", "nato": "year", "five_eyes": "flag",
+    "us_treaty_ally": "flag", "mnna": "flag", "g20": "flag", "bri_mou_year": "year",
+    "exports_to_china_share": "share", "exports_to_us_share": "share", "trade_estimated": "flag",
+    "china_4g_share": "share", "china_4g_estimated": "flag",
+}
+
+
+@dataclass(frozen=True)
+class Vendors:
+    """The vendors as arrays indexed by vendor position.
+
+    Attributes:
+        ids: vendor ids (``huawei``...).
+        names: display names.
+        china: True for China-bloc vendors.
+        bloc_sign: +1 for west, −1 for china (bloc(v) in the alignment term).
+        price: price index p_v (Ericsson = 1).
+        quality: initial quality q_v.
+        dependence: initial US-input dependence d_v.
+        targeted: True where US export controls apply.
+        base_share: 2017 mobile-infrastructure shares, normalised within each bloc's total.
+        equipment_share_2019: Dell'Oro 2019 total-equipment shares (calibration target).
+    """
+
+    ids: tuple[str, ...]
+    names: tuple[str, ...]
+    china: np.ndarray
+    bloc_sign: np.ndarray
+    price: np.ndarray
+    quality: np.ndarray
+    dependence: np.ndarray
+    targeted: np.ndarray
+    base_share: np.ndarray
+    equipment_share_2019: np.ndarray
+
+
+@dataclass(frozen=True)
+class World:
+    """Countries, vendors and initial policies (immutable; the model copies what it changes).
+
+    Attributes:
+        countries: the validated countries table (one row per iso3, file order).
+        vendors: the vendors.
+        policy0: initial policy code per country (0 open, 1 restrict, 2 ban).
+        locked: True for countries whose policy is set outside the decision rule (USA, CHN).
+        operators: the real operator overrides table.
+    """
+
+    countries: pd.DataFrame
+    vendors: Vendors
+    policy0: np.ndarray
+    locked: np.ndarray
+    operators: pd.DataFrame
+
+    @property
+    def n_countries(self) -> int:
+        """Number of countries."""
+        return len(self.countries)
+
+    def member(self, column: str, year: int) -> np.ndarray:
+        """Membership of an organisation in ``year`` from an accession-year column."""
+        joined = self.countries[column].to_numpy(dtype=float)
+        member = np.nan_to_num(joined, nan=np.inf) <= year
+        if column == "eu":
+            left = self.countries["eu_left"].to_numpy(dtype=float)
+            member &= ~(np.nan_to_num(left, nan=np.inf) <= year)
+        return member
+
+    def security_ties(self, year: int) -> np.ndarray:
+        """Security ties s_i in [0, 1] (Five Eyes 1.0, NATO/treaty 0.7, MNNA 0.4, none 0)."""
+        c = self.countries
+        treaty = (c["us_treaty_ally"].to_numpy() == 1) | self.member("nato", year)
+        s = np.where(c["mnna"].to_numpy() == 1, SECURITY_TIES["mnna"], 0.0)
+        s = np.where(treaty, SECURITY_TIES["treaty"], s)
+        return np.where(c["five_eyes"].to_numpy() == 1, SECURITY_TIES["five_eyes"], s)
+
+    def peer_matrix(self, year: int) -> np.ndarray:
+        """Row-normalised peer weights W[i, j] (alliance co-membership and region), zero diagonal."""
+        c = self.countries
+        groups = {
+            "five_eyes": c["five_eyes"].to_numpy() == 1,
+            "nato": self.member("nato", year),
+            "eu": self.member("eu", year),
+            "treaty": c["us_treaty_ally"].to_numpy() == 1,
+        }
+        w = np.zeros((len(c), len(c)))
+        for name, m in groups.items():
+            w += PEER_WEIGHTS[name] * np.outer(m, m)
+        region = c["region"].to_numpy()
+        w += PEER_WEIGHTS["region"] * (region[:, None] == region[None, :])
+        np.fill_diagonal(w, 0.0)
+        rows = w.sum(axis=1, keepdims=True)
+        return np.divide(w, rows, out=np.zeros_like(w), where=rows > 0)
+
+
+def _fail(file: Path, row: int | None, column: str, message: str) -> DataError:
+    # Row numbers are the 1-based line in the CSV file (header is line 1).
+    return DataError(message, file=str(file), line=None if row is None else row + 2, key=column)
+
+
+def read_countries(path: Path) -> pd.DataFrame:
+    """Read and validate ``countries.csv``.
+
+    Raises:
+        DataError: missing file or column, unparseable value, value out of range, duplicate or
+            malformed iso3, unknown region or income group; naming file, line and column.
+    """
+    if not path.exists():
+        raise DataError("file not found", file=str(path), hint="reinstall techbloc")
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, UnicodeDecodeError) as e:
+        raise DataError(f"not a readable CSV file ({e})", file=str(path)) from e
+    missing = [c for c in _COUNTRY_COLUMNS if c not in df.columns]
+    if missing:
+        raise _fail(path, None, missing[0], "column missing; expected columns: "
+                    + ", ".join(_COUNTRY_COLUMNS))
+    out = {}
+    for col, kind in _COUNTRY_COLUMNS.items():
+        raw = df[col].str.strip()
+        if kind == "str":
+            bad = np.flatnonzero(raw == "")
+            if bad.size:
+                raise _fail(path, int(bad[0]), col, "empty value; expected text")
+            out[col] = raw.to_numpy(dtype=object)
+            continue
+        values = pd.to_numeric(raw.where(raw != "", None), errors="coerce").to_numpy(float)
+        unparsed = np.flatnonzero(np.isnan(values) & (raw != "").to_numpy())
+        if unparsed.size:
+            i = int(unparsed[0])
+            raise _fail(path, i, col, f"cannot read {raw.iloc[i]!r} as a number")
+        if kind in ("float", "share", "flag"):
+            empty = np.flatnonzero(np.isnan(values))
+            if empty.size:
+                raise _fail(path, int(empty[0]), col, f"empty value; expected a {kind}")
+        lo, hi = {"share": (0, 1), "flag": (0, 1), "year": (1900, 2100)}.get(kind, (-np.inf, np.inf))
+        if col in ("population", "gdp_usd"):
+            lo = np.nextafter(0, 1)
+        if col == "lon":
+            lo, hi = -180, 180
+        if col == "lat":
+            lo, hi = -90, 90
+        bad = np.flatnonzero(~np.isnan(values) & ((values < lo) | (values > hi)))
+        if kind == "flag":
+            bad = np.union1d(bad, np.flatnonzero(~np.isin(values, (0, 1))))
+        if bad.size:
+            i = int(bad[0])
+            raise _fail(path, i, col, f"value {raw.iloc[i]!r} out of range [{lo}, {hi}]")
+        out[col] = values
+    df = pd.DataFrame(out)
+    bad_iso = np.flatnonzero(~df["iso3"].str.fullmatch(r"[A-Z]{3}"))
+    if bad_iso.size:
+        i = int(bad_iso[0])
+        raise _fail(path, i, "iso3", f"{df['iso3'].iloc[i]!r} is not a 3-letter code")
+    dup = np.flatnonzero(df["iso3"].duplicated())
+    if dup.size:
+        i = int(dup[0])
+        raise _fail(path, i, "iso3", f"duplicate country {df['iso3'].iloc[i]!r}")
+    for col, allowed in (("region", REGIONS), ("income_group", INCOME_GROUPS)):
+        bad = np.flatnonzero(~df[col].isin(allowed))
+        if bad.size:
+            i = int(bad[0])
+            raise _fail(path, i, col, f"unknown value {df[col].iloc[i]!r}; expected one of "
+                        + ", ".join(allowed))
+    over = np.flatnonzero(df["exports_to_china_share"] + df["exports_to_us_share"] > 1)
+    if over.size:
+        raise _fail(path, int(over[0]), "exports_to_us_share",
+                    "export shares to China and the US sum to more than 1")
+    return df
+
+
+def read_vendors(path: Path) -> Vendors:
+    """Read and validate ``vendors.yaml``.
+
+    Raises:
+        DataError: missing file, missing field, wrong bloc or value out of range.
+    """
+    if not path.exists():
+        raise DataError("file not found", file=str(path), hint="reinstall techbloc")
+    try:
+        doc = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as e:
+        raise DataError(f"not valid YAML ({e})".replace("\n", " "), file=str(path)) from e
+    rows = doc.get("vendors") if isinstance(doc, dict) else None
+    if not isinstance(rows, list) or not rows:
+        raise DataError("expected a top-level 'vendors:' list", file=str(path), key="vendors")
+    fields = {"id": str, "name": str, "bloc": str, "price": float, "quality": float,
+              "us_input_dependence": float, "targeted": bool, "mobile_infra_share_2017": float,
+              "equipment_share_2019": float}
+    for i, row in enumerate(rows):
+        for f, kind in fields.items():
+            key = f"vendors[{i}].{f}"
+            if not isinstance(row, dict) or f not in row:
+                raise DataError("field missing", file=str(path), key=key)
+            v = row[f]
+            ok = isinstance(v, bool) if kind is bool else (
+                isinstance(v, str) if kind is str else
+                isinstance(v, int | float) and not isinstance(v, bool))
+            if not ok:
+                raise DataError(f"expected {kind.__name__}, found {v!r}", file=str(path), key=key)
+        if row["bloc"] not in ("china", "west"):
+            raise DataError(f"bloc must be 'china' or 'west', found {row['bloc']!r}",
+                            file=str(path), key=f"vendors[{i}].bloc")
+        for f in ("us_input_dependence", "mobile_infra_share_2017", "equipment_share_2019"):
+            if not 0 <= row[f] <= 1:
+                raise DataError(f"expected a share in [0, 1], found {row[f]!r}",
+                                file=str(path), key=f"vendors[{i}].{f}")
+        if row["price"] <= 0 or row["quality"] <= 0:
+            raise DataError("price and quality must be positive", file=str(path),
+                            key=f"vendors[{i}]")
+    ids = [r["id"] for r in rows]
+    if len(set(ids)) != len(ids):
+        raise DataError("duplicate vendor id", file=str(path), key="vendors.id")
+    china = np.array([r["bloc"] == "china" for r in rows])
+    if china.all() or not china.any():
+        raise DataError("need at least one vendor in each bloc", file=str(path), key="vendors")
+    share = np.array([r["mobile_infra_share_2017"] for r in rows], dtype=float)
+    for mask in (china, ~china):  # within-bloc split of an installed base
+        share[mask] = share[mask] / share[mask].sum()
+    return Vendors(
+        ids=tuple(ids), names=tuple(r["name"] for r in rows), china=china,
+        bloc_sign=np.where(china, -1.0, 1.0),
+        price=np.array([r["price"] for r in rows], dtype=float),
+        quality=np.array([r["quality"] for r in rows], dtype=float),
+        dependence=np.array([r["us_input_dependence"] for r in rows], dtype=float),
+        targeted=np.array([r["targeted"] for r in rows]),
+        base_share=share,
+        equipment_share_2019=np.array([r["equipment_share_2019"] for r in rows], dtype=float),
+    )
+
+
+def read_policies(path: Path, iso3: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Initial policies (``policy_2019.csv``) as codes per country, and the locked mask."""
+    if not path.exists():
+        raise DataError("file not found", file=str(path), hint="reinstall techbloc")
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    index = {code: i for i, code in enumerate(iso3)}
+    policy = np.zeros(len(iso3), dtype=np.int8)
+    locked = np.zeros(len(iso3), dtype=bool)
+    for row, r in enumerate(df.itertuples(index=False)):
+        if r.iso3 not in index:
+            raise _fail(path, row, "iso3", f"unknown country {r.iso3!r} (not in countries.csv)")
+        if r.policy not in POLICIES:
+            raise _fail(path, row, "policy", f"unknown policy {r.policy!r}; expected one of "
+                        + ", ".join(POLICIES))
+        if r.locked not in ("0", "1"):
+            raise _fail(path, row, "locked", f"expected 0 or 1, found {r.locked!r}")
+        policy[index[r.iso3]] = POLICIES.index(r.policy)
+        locked[index[r.iso3]] = r.locked == "1"
+    return policy, locked
+
+
+def read_operators(path: Path, iso3: pd.Series) -> pd.DataFrame:
+    """Real operator overrides (``operators.csv``); an empty table if the file is absent."""
+    cols = ["iso3", "operator", "market_share", "china_4g_share"]
+    if not path.exists():
+        return pd.DataFrame(columns=cols)
+    df = pd.read_csv(path, keep_default_na=True)
+    for c in cols:
+        if c not in df.columns:
+            raise _fail(path, None, c, "column missing")
+    known = set(iso3)
+    for row, r in enumerate(df.itertuples(index=False)):
+        if r.iso3 not in known:
+            raise _fail(path, row, "iso3", f"unknown country {r.iso3!r} (not in countries.csv)")
+        if not 0 < r.market_share <= 1:
+            raise _fail(path, row, "market_share", f"expected a share in (0, 1], found "
+                        f"{r.market_share!r}")
+        if not (np.isnan(r.china_4g_share) or 0 <= r.china_4g_share <= 1):
+            raise _fail(path, row, "china_4g_share", f"expected a share in [0, 1], found "
+                        f"{r.china_4g_share!r}")
+    sums = df.groupby("iso3")["market_share"].sum()
+    off = sums[(sums - 1).abs() > 0.02]
+    if len(off):
+        raise DataError(f"market shares of {off.index[0]} sum to {off.iloc[0]:.3f}, expected 1",
+                        file=str(path), key="market_share")
+    counts = df.groupby("iso3").size()
+    if (counts > 4).any():
+        raise DataError(f"{counts.idxmax()} has {counts.max()} operators; at most 4",
+                        file=str(path), key="iso3")
+    return df[cols].reset_index(drop=True)
+
+
+def load_world(data_dir: str | Path | None = None) -> World:
+    """Load and validate the world from ``data_dir`` (default: the shipped ``sim/data``).
+
+    The shipped world is cached: each process reads the files once.
+    """
+    return _load_world(str(Path(data_dir) if data_dir else DATA))
+
+
+@functools.lru_cache(maxsize=4)
+def _load_world(data_dir: str) -> World:
+    root = Path(data_dir)
+    countries = read_countries(root / "countries.csv")
+    vendors = read_vendors(root / "vendors.yaml")
+    policy0, locked = read_policies(root / "policy_2019.csv", countries["iso3"])
+    operators = read_operators(root / "operators.csv", countries["iso3"])
+    return World(countries, vendors, policy0, locked, operators)
+
+
+@dataclass(frozen=True)
+class Operators:
+    """The operators of one replicate as arrays indexed by operator position.
+
+    Attributes:
+        names: operator names (real where overridden, else ``ISO3-k``).
+        country: index of each operator's country.
+        market_share: share of its country's mobile subscriptions.
+        mix4g: 4G installed base by vendor, rows summing to 1.
+        us_exposure: e_o, exposure to US markets in [0, 1].
+    """
+
+    names: tuple[str, ...]
+    country: np.ndarray
+    market_share: np.ndarray
+    mix4g: np.ndarray
+    us_exposure: np.ndarray
+
+
+def operators_per_country(population: np.ndarray) -> np.ndarray:
+    """Synthetic operator count: 1 below 1 M people, 2 below 10 M, 3 below 100 M, else 4."""
+    return np.clip(np.floor(np.log10(np.maximum(population, 1.0) / 1e5)), 1, 4).astype(int)
+
+
+def make_operators(world: World, rng: np.random.Generator) -> Operators:
+    """Draw the operators of one replicate (real overrides where known), deterministic in ``rng``.
+
+    Each operator's China-bloc 4G share is drawn from a Beta around the country prior, then
+    rescaled so the market-share-weighted mean equals the prior; the within-bloc split follows the
+    vendors' 2017 mobile-infrastructure shares with Dirichlet noise.
+
+    Args:
+        world: the loaded world.
+        rng: the replicate's ``world`` stream.
+    """
+    c = world.countries
+    v = world.vendors
+    counts = operators_per_country(c["population"].to_numpy())
+    override = world.operators
+    names, country, share, h = [], [], [], []
+    for i, iso in enumerate(c["iso3"]):
+        real = override[override["iso3"] == iso]
+        prior = float(c["china_4g_share"].iat[i])
+        # Draws are made for every country, override or not, so an added override does not
+        # shift the other countries' draws.
+        n = counts[i]
+        s = np.sort(rng.dirichlet(np.full(n, 3.0)))[::-1]
+        k = 6.0  # Beta concentration around the prior (assumed)
+        m = np.clip(prior, 0.02, 0.98)
+        hh = rng.beta(m * k, (1 - m) * k, size=n) if 0 < prior < 1 else np.full(n, prior)
+        if len(real):
+            s = real["market_share"].to_numpy(float)
+            s = s / s.sum()
+            known = real["china_4g_share"].to_numpy(float)
+            hh = np.where(np.isnan(known), prior, known)
+            names += list(real["operator"])
+        else:
+            names += [f"{iso}-{j + 1}" for j in range(n)]
+            mean = float(s @ hh)
+            if mean > 0:
+                hh = np.clip(hh * prior / mean, 0, 1)
+        country += [i] * len(s)
+        share += list(s)
+        h += list(hh)
+    n_ops = len(names)
+    h = np.asarray(h)
+    mix = np.zeros((n_ops, len(v.ids)))
+    for bloc, weight in ((v.china, h), (~v.china, 1 - h)):
+        split = rng.dirichlet(40 * v.base_share[bloc], size=n_ops)
+        mix[:, bloc] = weight[:, None] * split
+    country = np.asarray(country, dtype=np.int64)
+    x_us = c["exports_to_us_share"].to_numpy()[country]
+    exposure = np.clip(x_us * rng.lognormal(0.0, 0.5, size=n_ops) + 0.05, 0, 1)
+    return Operators(tuple(names), country, np.asarray(share), mix, exposure)
