@@ -17,7 +17,7 @@ from sim.agents import Country, Operator, Vendor
 from sim.mechanisms import bri, choice, network, policy, rollout, sanctions, vendors
 from sim.quarters import Quarter
 from sim.scenario import Scenario, default_scenario
-from sim.world import World, load_world, make_operators
+from sim.world import HUBS, World, load_world, make_operators
 
 #: Model-level outputs recorded each step besides the per-vendor ones (DESIGN §5.6).
 MODEL_METRICS = (
@@ -87,14 +87,17 @@ class TechAllianceModel(mesa.Model):
         p = self.values
         s, _ = self._ties(self.start.year)
         bri_now = (self.bri_year <= self.start.year).astype(float)
-        self.alignment = policy.target_alignment(s, self.x_us, self.x_cn, bri_now, p)
+        iso = c["iso3"].to_numpy()
+        self.hub = np.isin(iso, list(HUBS))
+        self.hub_alignment = np.array([HUBS.get(code, 0.0) for code in iso])
+        self.alignment = self._align(policy.target_alignment(s, self.x_us, self.x_cn, bri_now, p))
 
         # Roll-out schedule: launch quarter per country (jittered ±2 quarters) and site targets.
         jitter = self.streams["rollout"].integers(-2, 3, size=n_c)
         delay = rollout.launch_delay_years(self.gdp_pc, p["rollout.launch_lag"],
                                            p["rollout.gdp_pc_ref"])
-        self.launch_step = np.maximum(0, np.round(4 * delay).astype(int) + jitter) - (
-            self.start - WORLD_EPOCH)
+        modelled = np.maximum(0, np.round(4 * delay).astype(int) + jitter)
+        self.launch_step = np.where(w.launch >= 0, w.launch, modelled) - (self.start - WORLD_EPOCH)
         target_c = rollout.site_targets(pop, self.gdp_pc, p["rollout.sites_per_1000"],
                                         p["rollout.density_elasticity"], p["rollout.gdp_pc_ref"])
         self.target_country = target_c
@@ -132,6 +135,10 @@ class TechAllianceModel(mesa.Model):
                 self.rec_model[f"{m}_{vid}"] = np.zeros(self.n_steps)
         self.rec_country = {m: np.zeros((self.n_steps, n_c)) for m in COUNTRY_METRICS}
         self.rec_country["policy"] = np.zeros((self.n_steps, n_c), dtype=np.int8)
+
+    def _align(self, alignment: np.ndarray) -> np.ndarray:
+        """Pin the hubs (USA, CHN) to the poles of their blocs."""
+        return np.where(self.hub, self.hub_alignment, alignment)
 
     def _ties(self, year: int) -> tuple[np.ndarray, np.ndarray]:
         """Security ties and peer weights for a calendar year (memberships change by year)."""
@@ -251,8 +258,8 @@ class TechAllianceModel(mesa.Model):
             self._on_policy_change(old, self.policy)
         if self._on("alignment"):
             target = policy.target_alignment(s, self.x_us, self.x_cn, bri_now, p)
-            self.alignment = policy.drift_alignment(self.alignment, target,
-                                                    p["country.alignment_speed"])
+            self.alignment = self._align(policy.drift_alignment(
+                self.alignment, target, p["country.alignment_speed"]))
 
     def _on_policy_change(self, old: np.ndarray, new: np.ndarray) -> None:
         """Schedule removal under a new ban; stop it when a ban is lifted."""

@@ -31,6 +31,8 @@ INCOME_GROUPS = ("High income", "Upper middle income", "Lower middle income", "L
 # Security ties s_i (DESIGN §5.1): Five Eyes 1.0, NATO / US treaty ally 0.7, major non-NATO ally
 # 0.4, none 0. The ordering follows Christie et al. 2023's security-dependence scale.
 SECURITY_TIES = {"five_eyes": 1.0, "treaty": 0.7, "mnna": 0.4}
+# The two hubs: their alignment is fixed at the pole of their own bloc (they are the blocs).
+HUBS = {"USA": 1.0, "CHN": -1.0}
 # Weights of the peer network (who watches whom): co-members of an alliance, then region.
 PEER_WEIGHTS = {"five_eyes": 2.0, "nato": 1.0, "eu": 1.0, "treaty": 0.5, "region": 0.5}
 
@@ -83,6 +85,7 @@ class World:
         policy0: initial policy code per country (0 open, 1 restrict, 2 ban).
         locked: True for countries whose policy is set outside the decision rule (USA, CHN).
         operators: the real operator overrides table.
+        launch: observed first 5G launch as quarters after 2019Q1 (−1 where not recorded).
     """
 
     countries: pd.DataFrame
@@ -90,6 +93,7 @@ class World:
     policy0: np.ndarray
     locked: np.ndarray
     operators: pd.DataFrame
+    launch: np.ndarray
 
     @property
     def n_countries(self) -> int:
@@ -335,7 +339,30 @@ def _load_world(data_dir: str) -> World:
     vendors = read_vendors(root / "vendors.yaml")
     policy0, locked = read_policies(root / "policy_2019.csv", countries["iso3"])
     operators = read_operators(root / "operators.csv", countries["iso3"])
-    return World(countries, vendors, policy0, locked, operators)
+    launch = read_launches(root / "launch_5g.csv", countries["iso3"])
+    return World(countries, vendors, policy0, locked, operators, launch)
+
+
+def read_launches(path: Path, iso3: pd.Series) -> np.ndarray:
+    """Observed 5G launch quarters (``launch_5g.csv``) as quarters after 2019Q1, −1 if absent."""
+    from sim.quarters import Quarter
+
+    out = np.full(len(iso3), -1, dtype=np.int64)
+    if not path.exists():
+        return out
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    index = {code: i for i, code in enumerate(iso3)}
+    for row, r in enumerate(df.itertuples(index=False)):
+        if r.iso3 not in index:
+            raise _fail(path, row, "iso3", f"unknown country {r.iso3!r} (not in countries.csv)")
+        try:
+            q = Quarter.parse(r.launch)
+        except ValueError as e:
+            raise _fail(path, row, "launch", str(e)) from None
+        if q < Quarter(2019, 1):
+            raise _fail(path, row, "launch", f"{q} is before the world's start, 2019Q1")
+        out[index[r.iso3]] = q - Quarter(2019, 1)
+    return out
 
 
 @dataclass(frozen=True)

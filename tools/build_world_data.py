@@ -106,7 +106,7 @@ def read_natural_earth(path: Path) -> gpd.GeoDataFrame:
     """Natural Earth rows with fixed codes, merged and dropped polygons, one row per iso3."""
     ne = gpd.read_file(path)
     ne["iso3"] = [RECODE.get(n, c) if c == "-99" or n in RECODE else c
-                  for n, c in zip(ne["name"], ne["iso_a3"])]
+                  for n, c in zip(ne["name"], ne["iso_a3"], strict=True)]
     if (ne["iso3"] == "-99").any():
         raise SystemExit(f"unmapped -99 codes: {ne.loc[ne['iso3'] == '-99', 'name'].tolist()}")
     ne = ne[~ne["iso3"].isin(DROP)].copy()
@@ -148,7 +148,7 @@ def gravity_shares(df: pd.DataFrame) -> pd.DataFrame:
         ratio = pd.Series(out.loc[known, col].to_numpy() / raw[known.to_numpy()],
                           index=out.index[known])
         global_k = float(ratio.median())
-        for region, part in out.groupby("region"):
+        for _region, part in out.groupby("region"):
             r = ratio[ratio.index.isin(part.index)]
             k = float(r.median()) if len(r) >= MIN_CALIBRATION_ROWS else global_k
             fill = part.index[part[col].isna()]
@@ -167,7 +167,7 @@ def china_4g(df: pd.DataFrame) -> pd.DataFrame:
     """Fill the 4G Chinese-vendor share from regional priors; estimated unless sourced."""
     out = df.copy()
     prior = [C4G_PRIOR_FORMER_USSR if iso in FORMER_USSR else C4G_PRIOR[reg]
-             for iso, reg in zip(out["iso3"], out["region_code"])]
+             for iso, reg in zip(out["iso3"], out["region_code"], strict=True)]
     out["china_4g_share"] = out["china_4g_share"].fillna(pd.Series(prior, index=out.index))
     out["china_4g_estimated"] = (out["china_4g_sourced"] != 1).astype(int)
     return out
@@ -254,7 +254,7 @@ def write_geojson(ne: gpd.GeoDataFrame, df: pd.DataFrame, path: Path) -> None:
     lines = ['{"type":"FeatureCollection","features":[']
     feats = []
     simple = shapely.set_precision(simple, 0.001)  # snap to the output grid; drops slivers
-    for iso3, geom in zip(ne.index, simple):
+    for iso3, geom in zip(ne.index, simple, strict=True):
         polys = [g for g in getattr(geom, "geoms", [geom]) if isinstance(g, Polygon)
                  and not g.is_empty and g.area > 0]
         geom = polys[0] if len(polys) == 1 else MultiPolygon(polys)
@@ -269,6 +269,7 @@ def write_geojson(ne: gpd.GeoDataFrame, df: pd.DataFrame, path: Path) -> None:
 
 
 def main() -> None:
+    """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shapefile", type=Path, default=default_shapefile())
     parser.add_argument("--out", type=Path, default=OUT)
