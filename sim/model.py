@@ -127,6 +127,12 @@ class TechAllianceModel(mesa.Model):
         self._operators = [Operator(self, j, name, self._countries[oc[j]])
                            for j, name in enumerate(ops.names)]
         self._vendors = [Vendor(self, k, vid) for k, vid in enumerate(v.ids)]
+        # Mesa 3.3 keeps a class-level id counter keyed by model, a strong reference that would
+        # keep every model alive for the life of the process (thousands in a sweep). All our
+        # agents exist by now, so the counter is no longer needed.
+        ids = getattr(mesa.Agent, "_ids", None)
+        if isinstance(ids, dict):
+            ids.pop(self, None)
 
         # Records.
         self.rec_model = {m: np.zeros(self.n_steps) for m in MODEL_METRICS}

@@ -201,9 +201,11 @@ def find(name_or_path: str | Path) -> Path:
     shipped = scenario_dir() / f"{text}.yaml"
     if shipped.exists():
         return shipped
-    hint = did_you_mean(text, available())
-    raise ScenarioError(f"unknown scenario '{text}'", hint=(hint or "") +
-                        f" (shipped: {', '.join(available())}; or give a path to a .yaml file)")
+    close = did_you_mean(text, available())
+    hint = close if close and close.startswith("did you mean") else None
+    shipped = f"shipped scenarios: {', '.join(available())}; or give a path to a .yaml file"
+    raise ScenarioError(f"unknown scenario '{text}'",
+                        hint=f"{hint} ({shipped})" if hint else shipped)
 
 
 def load_scenario(name_or_path: str | Path, *, set: Mapping[str, object] | None = None,

@@ -1,0 +1,88 @@
+"""Model invariants over several seeds, the Mesa agents, and no leaked references."""
+
+import gc
+import weakref
+
+import numpy as np
+import pytest
+
+from sim import TechAllianceModel
+from tests.helpers import cached_run, short
+
+SEEDS = (1, 2, 3)
+
+
+@pytest.fixture(scope="module", params=["baseline", "sanctions-2019"])
+def results(request):
+    return cached_run(request.param, replications=len(SEEDS), seed=11, end="2030Q4")
+
+
+def test_no_nan_anywhere(results):
+    for name, df in (("model", results.model), ("countries", results.countries)):
+        nan = df.isna().sum()
+        assert nan.sum() == 0, f"{name} table has NaN in {nan[nan > 0].to_dict()}"
+
+
+def test_vendor_shares_sum_to_one_and_stay_in_unit_interval(results):
+    m = results.model
+    shares = m.filter(regex=r"^share_(?!china)")
+    assert ((shares >= 0) & (shares <= 1)).all().all()
+    built = m["sites_total"] > 0
+    total = shares[built].sum(axis=1)
+    assert np.allclose(total, 1.0, atol=1e-9), f"vendor shares sum to {total.min()}..{total.max()}"
+    cn = m["share_huawei"] + m["share_zte"]
+    assert np.allclose(cn, m["share_china"]), "share_china is not Huawei + ZTE"
+
+
+def test_sites_never_negative_and_never_shrink(results):
+    m = results.model.sort_values(["replicate", "step"])
+    assert (results.countries["sites"] >= 0).all()
+    growth = m.groupby("replicate")["sites_total"].diff().dropna()
+    assert (growth >= -1e-6).all(), f"total sites fell by {-growth.min():.3g}"
+
+
+def test_policy_counts_add_up_to_all_countries(results):
+    m = results.model
+    n = results.countries["iso3"].nunique()
+    assert (m[["n_open", "n_restrict", "n_ban"]].sum(axis=1) == n).all()
+
+
+def test_bounded_country_state(results):
+    c = results.countries
+    for col, lo, hi in (("china_share", 0, 1), ("coverage", 0, 1), ("alignment", -1, 1)):
+        assert c[col].between(lo, hi).all(), f"{col} outside [{lo}, {hi}]"
+    cost = results.model.sort_values(["replicate", "step"]).groupby("replicate")[
+        "rip_replace_cost_usd"].diff().dropna()
+    assert (cost >= 0).all(), "cumulative rip-and-replace cost decreased"
+
+
+def test_agents_are_registered_with_mesa_and_read_the_arrays():
+    m = TechAllianceModel(short("baseline", "2019Q4"), seed=1)
+    assert len(m.agents) == m.n_countries + m.n_operators + m.n_vendors
+    m.run_model()
+    assert m.t == 4 and not m.running
+    gbr = m.country("GBR")
+    assert gbr.policy in ("open", "restrict", "ban")
+    assert gbr.policy == ("open", "restrict", "ban")[m.policy[gbr.index]]
+    assert m.country("USA").policy == "ban" and m.country("CHN").policy == "open"
+    op = m.operators[0]
+    assert sum(op.sites.values()) == pytest.approx(m.sites[0].sum())
+
+
+def test_model_leaves_no_reference_behind():
+    m = TechAllianceModel(short("baseline", "2019Q4"), seed=1)
+    m.run_model()
+    ref = weakref.ref(m)
+    del m
+    gc.collect()
+    assert ref() is None, "something still holds the model after it was deleted"
+
+
+def test_every_mechanism_can_be_switched_off():
+    from sim.params import TREE
+
+    for name in TREE["mechanisms"]:
+        m = TechAllianceModel(short("sanctions-2019", "2021Q4", **{f"mechanisms__{name}": False}),
+                              seed=2)
+        m.run_model()
+        assert np.isfinite(m.rec_model["share_china"]).all(), f"{name} off gives non-finite"
