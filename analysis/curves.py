@@ -14,17 +14,30 @@ from analysis.bands import bands
 from analysis.load import with_groups
 
 
-def region_shares(countries: pd.DataFrame, by: str = "region") -> pd.DataFrame:
+#: A group's share is shown once it has built this share of its final 5G site count: the first
+#: handful of sites (one launch) would otherwise swing the curve from 0 to 1.
+MIN_BUILT = 0.01
+
+
+def _built_enough(df: pd.DataFrame, keys: list[str], sites: str, min_built: float) -> pd.Series:
+    final = df.groupby(keys, observed=True)[sites].transform("max")
+    return (df[sites] > 0) & (df[sites] >= min_built * final)
+
+
+def region_shares(countries: pd.DataFrame, by: str = "region",
+                  min_built: float = MIN_BUILT) -> pd.DataFrame:
     """Site-weighted China-bloc share per (replicate, date, group).
 
-    Groups without any 5G site at a date are left out (their share is undefined).
+    A group enters at the first date it has built ``min_built`` of its final 5G site count
+    (before that its share is undefined or rests on a handful of sites).
     """
     df = countries if by in countries.columns else with_groups(countries)
     df = df.assign(cn_sites=df["china_share"] * df["sites"])
     g = df.groupby(["replicate", "date", by], observed=True)[["cn_sites", "sites"]].sum()
-    g = g[g["sites"] > 0]
-    g["china_share"] = g["cn_sites"] / g["sites"]
-    return g.reset_index()[["replicate", "date", by, "china_share", "sites"]]
+    g = g.reset_index()
+    g = g[_built_enough(g, ["replicate", by], "sites", min_built)]
+    g = g.assign(china_share=g["cn_sites"] / g["sites"])
+    return g[["replicate", "date", by, "china_share", "sites"]]
 
 
 def adoption_curves(df: pd.DataFrame, metric: str = "share_china", ax=None, label: str = "",
@@ -74,7 +87,8 @@ def adoption_figure(model: pd.DataFrame, countries: pd.DataFrame, title: str = "
                  layout="constrained")
     axes = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False).ravel()
     n_reps = model["replicate"].nunique()
-    adoption_curves(model, "share_china", ax=axes[0], label="China bloc (Huawei, ZTE)")
+    world = model[_built_enough(model, ["replicate"], "sites_total", MIN_BUILT)]
+    adoption_curves(world, "share_china", ax=axes[0], label="China bloc (Huawei, ZTE)")
     axes[0].set_title("World", fontsize=10, fontweight="bold")
     for ax, region in zip(axes[1:], regions, strict=False):
         adoption_curves(regional[regional["region"] == region], "china_share", ax=ax)
@@ -89,4 +103,7 @@ def adoption_figure(model: pd.DataFrame, countries: pd.DataFrame, title: str = "
     axes[0].legend(fontsize=7, loc="upper left", frameon=False)
     fig.suptitle(f"{title}  —  median and 5-95 % band over {n_reps} replicates".strip(" —"),
                  fontsize=11)
+    start, end = (float(x) for x in style.quarter_to_year(model["date"].iloc[[0, -1]]))
+    for ax in axes[:n]:
+        ax.set_xlim(start - 0.125, end + 0.125)
     return fig, axes

@@ -1,0 +1,96 @@
+"""The techbloc command as a user runs it: files written, summaries printed, bad input refused."""
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+CLI = [sys.executable, "-m", "sim.cli"]
+
+
+def techbloc(*args, cwd=None):
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+def _one_line_error(proc, *fragments):
+    assert proc.returncode == 2, f"exit {proc.returncode}, stderr: {proc.stderr}"
+    assert "Traceback" not in proc.stderr, proc.stderr
+    for f in fragments:
+        assert f in proc.stderr, f"{f!r} not in stderr: {proc.stderr}"
+
+
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run") / "baseline"
+    proc = techbloc("run", "baseline", "--replications", "2", "--seed", "3", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    return out, proc
+
+
+def test_run_writes_the_run_folder(run_folder):
+    out, proc = run_folder
+    for name in ("manifest.json", "model.parquet", "countries.parquet", "adoption.png"):
+        assert (out / name).exists(), f"{name} missing from the run folder"
+    assert (out / "adoption.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "complete"
+    assert [r["status"] for r in manifest["replicates"]] == ["complete", "complete"]
+    assert manifest["scenario"]["name"] == "baseline" and manifest["base_seed"] == 3
+
+
+def test_run_prints_folder_and_three_line_summary(run_folder):
+    out, proc = run_folder
+    lines = proc.stdout.strip().splitlines()
+    assert lines[0] == f"run folder: {out}"
+    assert len(lines) == 4 and "China-bloc share" in lines[1]
+
+
+def test_run_tables_match_python_api(run_folder):
+    from sim import run
+
+    out, _ = run_folder
+    res = run("baseline", replications=2, seed=3)
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "model.parquet"), res.model)
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "countries.parquet"), res.countries)
+
+
+def test_no_plots_writes_tables_only(tmp_path):
+    proc = techbloc("run", "sanctions-2019", "-n", "1", "--out", str(tmp_path / "r"),
+                    "--no-plots", "--set", "us.ally_pressure=0.8")
+    assert proc.returncode == 0, proc.stderr
+    assert not (tmp_path / "r" / "adoption.png").exists()
+    m = json.loads((tmp_path / "r" / "manifest.json").read_text())
+    assert m["scenario"]["params"]["us.ally_pressure"] == 0.8
+
+
+def test_unknown_scenario_is_one_line_error(tmp_path):
+    _one_line_error(techbloc("run", "basline", "--out", str(tmp_path / "x")),
+                    "unknown scenario 'basline'", "did you mean 'baseline'")
+    assert not (tmp_path / "x").exists(), "a failed run left a folder behind"
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "abc"])
+def test_invalid_replications_refused(value):
+    proc = techbloc("run", "baseline", "--replications", value)
+    assert proc.returncode == 2 and "--replications" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_bad_scenario_file_names_file_and_line(tmp_path):
+    f = tmp_path / "mine.yaml"
+    f.write_text("name: mine\nextends: baseline\nparams:\n  us:\n    export_control: 0.5\n")
+    _one_line_error(techbloc("run", str(f)), "mine.yaml:5", "did you mean 'export_controls'")
+
+
+def test_bad_set_override_refused():
+    _one_line_error(techbloc("run", "baseline", "--set", "us.ally_pressure=3"),
+                    "us.ally_pressure", "outside the range")
+
+
+def test_help_and_params():
+    assert techbloc("--help").returncode == 0
+    assert techbloc("run", "--help").returncode == 0
+    proc = techbloc("params")
+    assert proc.returncode == 0 and "us.export_controls" in proc.stdout
