@@ -49,16 +49,17 @@ class TechAllianceModel(mesa.Model):
 
     def __init__(self, scenario: Scenario | None = None, seed: int | None = None,
                  world: World | None = None) -> None:
-        self.scenario = scenario if scenario is not None else default_scenario()
-        self.seed = int(self.scenario.seed if seed is None else seed)
+        # Named `spec`, not `scenario`: Mesa 3.5 reserves Model.scenario for its own type.
+        self.spec = scenario if scenario is not None else default_scenario()
+        self.seed = int(self.spec.seed if seed is None else seed)
         self.streams = rng_mod.streams(self.seed)
         super().__init__(rng=self.streams["mesa"])
         self.world = world if world is not None else load_world()
-        self.values = dict(self.scenario.params)  # current parameter values; events change them
-        self.start, self.end = self.scenario.horizon
+        self.values = dict(self.spec.params)  # current parameter values; events change them
+        self.start, self.end = self.spec.horizon
         self.n_steps = self.end - self.start + 1
         self._events = {}
-        for ev in self.scenario.events:
+        for ev in self.spec.events:
             self._events.setdefault(ev.at - self.start, []).append(ev)
         self._build()
         self.t = 0  # quarters completed
