@@ -13,7 +13,6 @@ from analysis import style
 from analysis.bands import bands
 from analysis.load import with_groups
 
-
 #: A group's share is shown once it has built this share of its final 5G site count: the first
 #: handful of sites (one launch) would otherwise swing the curve from 0 to 1.
 MIN_BUILT = 0.01

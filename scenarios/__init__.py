@@ -1,0 +1,1 @@
+"""The named scenarios shipped with techbloc (YAML files, each with its sources)."""

@@ -9,8 +9,8 @@ agents of a type. State lives in arrays the model owns; the Mesa agents are hand
 
 from __future__ import annotations
 
-import numpy as np
 import mesa
+import numpy as np
 
 from sim import rng as rng_mod
 from sim.agents import Country, Operator, Vendor

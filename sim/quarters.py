@@ -48,7 +48,8 @@ class Quarter:
             m = _DATE_RE.match(value)
             if m:
                 return cls.parse(dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))))
-        raise ValueError(f"expected a quarter like '2019Q2' or a date like '2019-05-16', got {value!r}")
+        raise ValueError(
+            f"expected a quarter like '2019Q2' or a date like '2019-05-16', got {value!r}")
 
     @property
     def index(self) -> int:

@@ -118,7 +118,7 @@ class World:
         return np.where(c["five_eyes"].to_numpy() == 1, SECURITY_TIES["five_eyes"], s)
 
     def peer_matrix(self, year: int) -> np.ndarray:
-        """Row-normalised peer weights W[i, j] (alliance co-membership and region), zero diagonal."""
+        """Row-normalised peer weights W[i, j] (alliance co-membership, region); zero diagonal."""
         c = self.countries
         groups = {
             "five_eyes": c["five_eyes"].to_numpy() == 1,
@@ -176,7 +176,8 @@ def read_countries(path: Path) -> pd.DataFrame:
             empty = np.flatnonzero(np.isnan(values))
             if empty.size:
                 raise _fail(path, int(empty[0]), col, f"empty value; expected a {kind}")
-        lo, hi = {"share": (0, 1), "flag": (0, 1), "year": (1900, 2100)}.get(kind, (-np.inf, np.inf))
+        bounds = {"share": (0, 1), "flag": (0, 1), "year": (1900, 2100)}
+        lo, hi = bounds.get(kind, (-np.inf, np.inf))
         if col in ("population", "gdp_usd"):
             lo = np.nextafter(0, 1)
         if col == "lon":
