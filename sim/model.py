@@ -80,7 +80,6 @@ class TechAllianceModel(mesa.Model):
         self.x_cn = c["exports_to_china_share"].to_numpy()
         self.x_us = c["exports_to_us_share"].to_numpy()
         self.bri_year = np.nan_to_num(c["bri_mou_year"].to_numpy(float), nan=np.inf)
-        self._year_cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
         # Country state.
         self.policy = w.policy0.copy()
@@ -149,9 +148,7 @@ class TechAllianceModel(mesa.Model):
 
     def _ties(self, year: int) -> tuple[np.ndarray, np.ndarray]:
         """Security ties and peer weights for a calendar year (memberships change by year)."""
-        if year not in self._year_cache:
-            self._year_cache[year] = (self.world.security_ties(year), self.world.peer_matrix(year))
-        return self._year_cache[year]
+        return self.world.ties(year)
 
     # ----------------------------------------------------------------- accessors
     def country(self, iso3: str) -> Country:

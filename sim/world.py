@@ -9,7 +9,7 @@ synthetic operators of one replicate from the country priors (real overrides whe
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -94,6 +94,7 @@ class World:
     locked: np.ndarray
     operators: pd.DataFrame
     launch: np.ndarray
+    _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def n_countries(self) -> int:
@@ -108,6 +109,13 @@ class World:
             left = self.countries["eu_left"].to_numpy(dtype=float)
             member &= ~(np.nan_to_num(left, nan=np.inf) <= year)
         return member
+
+    def ties(self, year: int) -> tuple[np.ndarray, np.ndarray]:
+        """Security ties and peer weights in ``year``, computed once per world and year."""
+        key = ("ties", year)
+        if key not in self._cache:
+            self._cache[key] = (self.security_ties(year), self.peer_matrix(year))
+        return self._cache[key]
 
     def security_ties(self, year: int) -> np.ndarray:
         """Security ties s_i in [0, 1] (Five Eyes 1.0, NATO/treaty 0.7, MNNA 0.4, none 0)."""
@@ -403,20 +411,23 @@ def make_operators(world: World, rng: np.random.Generator) -> Operators:
     """
     c = world.countries
     v = world.vendors
+    iso3 = c["iso3"].to_numpy()
+    priors = c["china_4g_share"].to_numpy(float)
     counts = operators_per_country(c["population"].to_numpy())
     override = world.operators
+    real_by_iso = {iso: df for iso, df in override.groupby("iso3", sort=False)}
     names, country, share, h = [], [], [], []
-    for i, iso in enumerate(c["iso3"]):
-        real = override[override["iso3"] == iso]
-        prior = float(c["china_4g_share"].iat[i])
+    k = 6.0  # Beta concentration of operators' 4G China share around the country prior (assumed)
+    for i, iso in enumerate(iso3):
+        prior = priors[i]
         # Draws are made for every country, override or not, so an added override does not
         # shift the other countries' draws.
         n = counts[i]
         s = np.sort(rng.dirichlet(np.full(n, 3.0)))[::-1]
-        k = 6.0  # Beta concentration around the prior (assumed)
-        m = np.clip(prior, 0.02, 0.98)
+        m = min(max(prior, 0.02), 0.98)
         hh = rng.beta(m * k, (1 - m) * k, size=n) if 0 < prior < 1 else np.full(n, prior)
-        if len(real):
+        real = real_by_iso.get(iso)
+        if real is not None:
             s = real["market_share"].to_numpy(float)
             s = s / s.sum()
             known = real["china_4g_share"].to_numpy(float)
@@ -428,10 +439,11 @@ def make_operators(world: World, rng: np.random.Generator) -> Operators:
             if mean > 0:
                 hh = np.clip(hh * prior / mean, 0, 1)
         country += [i] * len(s)
-        share += list(s)
-        h += list(hh)
+        share.append(s)
+        h.append(hh)
+    share = np.concatenate(share)
+    h = np.concatenate(h)
     n_ops = len(names)
-    h = np.asarray(h)
     mix = np.zeros((n_ops, len(v.ids)))
     for bloc, weight in ((v.china, h), (~v.china, 1 - h)):
         split = rng.dirichlet(40 * v.base_share[bloc], size=n_ops)
@@ -439,4 +451,4 @@ def make_operators(world: World, rng: np.random.Generator) -> Operators:
     country = np.asarray(country, dtype=np.int64)
     x_us = c["exports_to_us_share"].to_numpy()[country]
     exposure = np.clip(x_us * rng.lognormal(0.0, 0.5, size=n_ops) + 0.05, 0, 1)
-    return Operators(tuple(names), country, np.asarray(share), mix, exposure)
+    return Operators(tuple(names), country, share, mix, exposure)
