@@ -64,8 +64,7 @@ def run(
         [0, 1]
     """
     if isinstance(scenario, Scenario):
-        if set:
-            scenario = load_scenario(scenario.source, set=set) if scenario.source else scenario
+        scenario = scenario.with_params(set or {})
     else:
         scenario = load_scenario(scenario, set=set)
     n = scenario.replications if replications is None else replications

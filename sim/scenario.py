@@ -10,7 +10,7 @@ its events to the parent's.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
@@ -82,6 +82,14 @@ class Scenario:
         default_factory=lambda: MappingProxyType(params_mod.defaults()))
     events: tuple[Event, ...] = ()
     source: str | None = None
+
+    def with_params(self, overrides: Mapping[str, object]) -> Scenario:
+        """A copy with parameter overrides (dotted keys), validated like a scenario file's."""
+        values = dict(self.params)
+        for key, value in overrides.items():
+            param = params_mod.check_key(key, path=f"set {key}")
+            values[key] = param.check(f"set {key}", value)
+        return replace(self, params=MappingProxyType(values))
 
     def to_dict(self) -> dict:
         """A JSON-ready description, enough to rerun exactly (written to manifests)."""
@@ -306,16 +314,13 @@ def load_scenario(name_or_path: str | Path, *, set: Mapping[str, object] | None 
     events = [e for e in events if e.at <= horizon[1]]
     events.sort(key=lambda e: e.at)  # stable: same-quarter events keep file order
 
-    for key, value in (set or {}).items():
-        values[key] = params_mod.check_key(key, path=f"--set {key}").check(f"--set {key}", value)
-
     return Scenario(
         name=str(doc.get("name", path.stem)),
         title=str(doc.get("title", parent.title if parent else "")),
         description=str(doc.get("description", parent.description if parent else "")).strip(),
         seed=seed, replications=reps, horizon=horizon,
         params=MappingProxyType(values), events=tuple(events), source=file,
-    )
+    ).with_params(set or {})
 
 
 def set_keys(mapping: Mapping) -> set:
