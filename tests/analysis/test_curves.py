@@ -1,0 +1,50 @@
+"""Bands and adoption curves: known answers on small frames, and the run figure."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import adoption_figure, bands, region_shares
+from tests.helpers import cached_run
+
+
+def test_bands_known_answer():
+    df = pd.DataFrame({"date": ["2020Q1"] * 5 + ["2020Q2"] * 5,
+                       "replicate": list(range(5)) * 2,
+                       "x": [0, 1, 2, 3, 4, 10, 10, 10, 10, 10]})
+    b = bands(df, "x", q=(0.25, 0.75))
+    assert b["median"].tolist() == [2, 10]
+    assert b["lo"].tolist() == [1, 10] and b["hi"].tolist() == [3, 10]
+    assert b["n"].tolist() == [5, 5]
+
+
+def test_bands_names_missing_column():
+    with pytest.raises(KeyError, match="share_chna"):
+        bands(pd.DataFrame({"date": [], "x": []}), "share_chna")
+
+
+def test_region_shares_are_site_weighted():
+    df = pd.DataFrame({
+        "replicate": [0, 0], "date": ["2025Q1", "2025Q1"], "region": ["R", "R"],
+        "iso3": ["AAA", "BBB"], "china_share": [1.0, 0.0], "sites": [300.0, 100.0]})
+    out = region_shares(df)
+    assert out["china_share"].iloc[0] == pytest.approx(0.75)
+
+
+def test_region_shares_skip_groups_before_one_percent_is_built():
+    df = pd.DataFrame({
+        "replicate": [0] * 3, "date": ["2019Q1", "2019Q2", "2019Q3"], "region": ["R"] * 3,
+        "iso3": ["AAA"] * 3, "china_share": [1.0, 0.4, 0.4], "sites": [1.0, 500.0, 1000.0]})
+    assert region_shares(df)["date"].tolist() == ["2019Q2", "2019Q3"]
+
+
+def test_adoption_figure_has_world_and_region_panels_without_pyplot_state():
+    res = cached_run("baseline", replications=3, seed=11, end="2030Q4")
+    before = plt.get_fignums()
+    fig, axes = adoption_figure(res.model, res.countries, title="baseline")
+    visible = [ax for ax in axes if ax.get_visible()]
+    assert visible[0].get_title() == "World" and len(visible) == 8
+    line = visible[0].get_lines()[0].get_ydata()
+    assert np.all((line >= 0) & (line <= 1))
+    assert plt.get_fignums() == before, "the figure leaked into pyplot's global state"
