@@ -182,7 +182,7 @@ TREE: Mapping[str, Mapping[str, Param]] = MappingProxyType({
         "threshold_restrict": _p(2.8, "score", -10, 10,
             "θ_1: score above which a reviewing country moves from open to restrict",
             "calibrated by hand to P3-P4 (docs/ODD.md §7.5)", symbol="θ_1"),
-        "threshold_ban": _p(3.6, "score", -10, 10,
+        "threshold_ban": _p(4.0, "score", -10, 10,
             "θ_2: score above which a reviewing country moves to ban",
             "calibrated by hand to P3-P4 (docs/ODD.md §7.5)",
             symbol="θ_2"),
@@ -222,7 +222,7 @@ TREE: Mapping[str, Mapping[str, Param]] = MappingProxyType({
         "beta_sanction": _p(3.0, "utility per unit σ·e_o", 0, 20,
             "β_s: deterrence of secondary sanctions by the operator's US exposure e_o",
             "assumed", symbol="β_s"),
-        "beta_restrict": _p(2.0, "utility", 0, 20,
+        "beta_restrict": _p(1.0, "utility", 0, 20,
             "β_P: penalty on China-bloc vendors where the country restricts them",
             "assumed", symbol="β_P"),
         "beta_alignment": _p(0.3, "utility per unit alignment", 0, 20,
@@ -235,8 +235,9 @@ TREE: Mapping[str, Mapping[str, Param]] = MappingProxyType({
             "λ: nested-logit dissimilarity within a bloc nest (1 = plain multinomial logit)",
             "lit. §2d (Ericsson and Nokia are close substitutes)", symbol="λ"),
         "dual_sourcing": _p(0.3, "probability", 0, 1,
-            "chance an award goes to two vendors, the runner-up getting its logit-proportional "
-            "share", "Asia Times 2020 (one RAN vendor per region is the norm)"),
+            "chance an award goes to two vendors: the second is drawn from the same nested logit "
+            "without the first, and the two split the contract in proportion to their choice "
+            "probabilities", "Asia Times 2020 (one RAN vendor per region is the norm)"),
         "contract_years": _p(5.0, "years", 1, 15,
             "mean contract length; awards are re-tendered with hazard 1/(4·years) per quarter",
             "Strand Consult (3-5 year replacement cycle, lit. §2f)"),

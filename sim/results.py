@@ -32,7 +32,8 @@ MODEL_UNITS = {
     "n_open": "countries", "n_restrict": "countries", "n_ban": "countries",
     "coverage": "population-weighted share of 5G site targets built",
     "rip_replace_cost_usd": "USD, cumulative",
-    "polarization": "population-weighted mean |2·china_share − 1|",
+    "polarization": "population-weighted mean |2·x_i − 1|, x_i the China-bloc share of the "
+                    "network in service (5G where built, else the 4G base)",
     "world_split": "share of world GDP in majority China-bloc networks",
     "export_controls": "lever u", "ally_pressure": "lever g", "bri_discount": "lever b",
     "share_": "share of 5G sites", "quality_": "quality index", "dependence_": "share of inputs",

@@ -395,7 +395,7 @@ class Operators:
 
 def operators_per_country(population: np.ndarray) -> np.ndarray:
     """Synthetic operator count: 1 below 1 M people, 2 below 10 M, 3 below 100 M, else 4."""
-    return np.clip(np.floor(np.log10(np.maximum(population, 1.0) / 1e5)), 1, 4).astype(int)
+    return np.clip(np.floor(np.log10(np.maximum(population, 1.0) / 1e4)), 1, 4).astype(int)
 
 
 def make_operators(world: World, rng: np.random.Generator) -> Operators:

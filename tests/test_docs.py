@@ -43,3 +43,13 @@ def test_every_parameter_is_complete():
         assert p.description and p.unit and p.source and p.role in params.ROLES, key
         if p.kind is float:
             assert p.range[0] <= p.default <= p.range[1], f"{key} default outside its range"
+
+
+def test_odd_parameter_rows_match_the_tree():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("sync", ROOT / "tools" / "sync_odd_params.py")
+    sync = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sync)
+    text = (ROOT / "docs" / "ODD.md").read_text()
+    assert sync.synced(text) == text, "ODD tables are stale: python tools/sync_odd_params.py"
