@@ -314,7 +314,8 @@ class TechAllianceModel(mesa.Model):
                 lockin=lockin, peer=peer, unreliability=1.0 - self.rho,
                 us_exposure=self.us_exposure,
                 restricted=(self.policy == policy.RESTRICT)[oc].astype(float),
-                alignment=self.alignment[oc], china=v.china, bloc_sign=v.bloc_sign)
+                alignment=self.alignment[oc], china=v.china, bloc_sign=v.bloc_sign,
+                home=self.hub_alignment[oc])
             u = choice.utilities(x, p)
             new_award = choice.award(u, available, self.nests, p["operator.noise"],
                                      p["operator.nest"], draws, p["operator.dual_sourcing"])

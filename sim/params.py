@@ -228,6 +228,11 @@ TREE: Mapping[str, Mapping[str, Param]] = MappingProxyType({
         "beta_alignment": _p(0.3, "utility per unit alignment", 0, 20,
             "β_a: tilt toward the bloc the country is aligned with (bloc(v) = +1 west, −1 china)",
             "assumed", symbol="β_a"),
+        "beta_home": _p(2.0, "utility", 0, 20,
+            "β_h: preference of a hub's operators (CHN, USA) for their own bloc's vendors "
+            "(state-owned Chinese operators; China Mobile's 2020 5G tender went 86 % to Huawei "
+            "and ZTE)", "China Mobile 2020 tender (lit. §3a); magnitude calibrated by hand",
+            symbol="β_h"),
         "noise": _p(1.0, "utility (Gumbel scale)", 0.05, 10,
             "μ: scale of idiosyncratic Gumbel shocks ε_ov ('market vagaries')", "assumed",
             "lever", "μ"),

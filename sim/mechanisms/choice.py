@@ -4,6 +4,7 @@ Utility of vendor v for operator o in country i:
 
     U_ov = −β_p·ln(p_iv) + β_q·q_v·ρ_v^κ + β_l·L_ov + β_n·N_iv − β_r·(1 − ρ_v)
            − β_s·σ·e_o·[v ∈ china] − β_P·[P_i = restrict]·[v ∈ china] + β_a·a_i·bloc(v)
+           + β_h·[i is a hub of v's bloc]
 
 with Gumbel shocks of scale μ. Vendors are nested by bloc with dissimilarity λ, which removes the
 IIA artefact of plain logit (Ericsson and Nokia are closer substitutes than Ericsson and Huawei);
@@ -35,6 +36,7 @@ class ChoiceInputs:
         alignment: a_i of the operator's country, shape (O,).
         china: China-bloc mask, shape (V,).
         bloc_sign: +1 west, −1 china, shape (V,).
+        home: +1 for an operator of the US hub, −1 of the China hub, 0 elsewhere, shape (O,).
     """
 
     log_price: np.ndarray
@@ -47,6 +49,7 @@ class ChoiceInputs:
     alignment: np.ndarray
     china: np.ndarray
     bloc_sign: np.ndarray
+    home: np.ndarray
 
 
 def utilities(x: ChoiceInputs, p: dict) -> np.ndarray:
@@ -62,6 +65,7 @@ def utilities(x: ChoiceInputs, p: dict) -> np.ndarray:
         - p["operator.beta_sanction"] * sigma * x.us_exposure[:, None] * cn
         - p["operator.beta_restrict"] * x.restricted[:, None] * cn
         + p["operator.beta_alignment"] * x.alignment[:, None] * x.bloc_sign[None, :]
+        + p["operator.beta_home"] * (x.home[:, None] * x.bloc_sign[None, :] > 0)
     )
 
 
