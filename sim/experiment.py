@@ -18,7 +18,7 @@ from sim.errors import ScenarioError
 from sim.model import TechAllianceModel
 from sim.results import Results, countries_frame, environment, model_frame, write_manifest
 from sim.scenario import MAX_REPLICATIONS, Scenario, load_scenario
-from sim.world import World
+from sim.world import World, load_world
 
 
 def run_replicate(scenario: Scenario, replicate: int, seed: int,
@@ -75,6 +75,7 @@ def run(
     if isinstance(base_seed, bool) or not isinstance(base_seed, int) or base_seed < 0:
         raise ScenarioError(f"seed must be a non-negative integer, found {base_seed!r}",
                             key="seed")
+    world = world if world is not None else load_world()  # data errors before any folder exists
     seeds = rng.replicate_seeds(base_seed, n)
     manifest = {
         "techbloc_run": 1, "status": "running", "started": _now(), "finished": None,
