@@ -1,0 +1,67 @@
+"""Country policy: ordered logit, hysteresis, and the score's response to levers."""
+
+import numpy as np
+import pytest
+
+from sim import params
+from sim.mechanisms.policy import (
+    BAN,
+    OPEN,
+    RESTRICT,
+    PolicyInputs,
+    ordered_probabilities,
+    score,
+    update_policy,
+)
+
+THRESHOLDS = (1.0, 2.0)
+
+
+def test_ordered_probabilities_sum_to_one_and_ban_rises_with_score():
+    s = np.linspace(-4, 6, 41)
+    p = ordered_probabilities(s, THRESHOLDS, 0.5)
+    assert np.allclose(p.sum(axis=1), 1.0) and np.all(p >= 0)
+    assert np.all(np.diff(p[:, BAN]) > 0) and np.all(np.diff(p[:, OPEN]) < 0)
+
+
+def test_hysteresis_keeps_a_ban_that_would_not_be_imposed():
+    s = np.array([1.5, 1.5])  # between θ_2 − h and θ_2 with h = 1
+    current = np.array([BAN, OPEN], dtype=np.int8)
+    new = update_policy(current, s, THRESHOLDS, hysteresis=1.0, review=np.ones(2, dtype=bool))
+    assert new.tolist() == [BAN, RESTRICT], f"found {new.tolist()}"
+
+
+def test_a_ban_is_lifted_when_the_score_falls_far_enough():
+    new = update_policy(np.array([BAN], dtype=np.int8), np.array([0.5]), THRESHOLDS, 1.0,
+                        np.ones(1, dtype=bool))
+    assert new.tolist() == [RESTRICT]  # 0.5 is below θ_2 − h = 1 but above θ_1 − h = 0
+    new = update_policy(np.array([BAN], dtype=np.int8), np.array([-0.5]), THRESHOLDS, 1.0,
+                        np.ones(1, dtype=bool))
+    assert new.tolist() == [OPEN]
+
+
+def test_countries_that_do_not_review_never_change():
+    current = np.array([OPEN, RESTRICT, BAN], dtype=np.int8)
+    new = update_policy(current, np.array([9.0, -9.0, -9.0]), THRESHOLDS, 0.5,
+                        np.zeros(3, dtype=bool))
+    assert new.tolist() == current.tolist()
+
+
+def _inputs(**kw):
+    base = dict(security=np.array([0.7]), power=np.array([0.0]), alignment=np.array([0.0]),
+                peer=np.array([0.0]), unreliability=0.0, us_exports=np.array([0.1]),
+                installed=np.array([0.5]), price_gap=np.array([0.2]),
+                china_exports=np.array([0.1]), bri=np.array([1.0]))
+    base.update(kw)
+    return PolicyInputs(**base)
+
+
+@pytest.mark.parametrize("key,values,direction", [
+    ("us.ally_pressure", (0.0, 0.5, 1.0), +1),
+    ("china.bri_discount", (0.0, 0.2, 0.4), -1),
+    ("china.retaliation", (0.0, 0.5, 1.0), -1),
+    ("us.rip_replace_subsidy", (0.0, 0.5, 1.0), +1),
+])
+def test_score_moves_with_levers(key, values, direction):
+    scores = [score(_inputs(), {**params.defaults(), key: v})[0] for v in values]
+    assert np.all(direction * np.diff(scores) > 0), f"{key}: scores {scores}"
