@@ -235,7 +235,6 @@ class TechAllianceModel(mesa.Model):
         year = (self.start + self.t).year
         s, weights = self._ties(year)
         bri_now = (self.bri_year <= year).astype(float)
-        self.bri_now = bri_now
         draws = self.streams["policy"]
         review_u = draws.random(self.n_countries)
         shock = draws.logistic(0.0, 1.0, self.n_countries)
