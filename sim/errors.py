@@ -17,6 +17,7 @@ class TechblocError(Exception):
         message: what is wrong, in one sentence.
         file: the file the problem is in, if any.
         line: 1-based line number in ``file``, if known.
+        column: 1-based column in ``file``, if known.
         key: the key path (``params.us.export_controls``) or column the problem is about.
         hint: how to fix it (``did you mean 'export_controls'?``).
     """
@@ -27,16 +28,19 @@ class TechblocError(Exception):
         *,
         file: str | None = None,
         line: int | None = None,
+        column: int | None = None,
         key: str | None = None,
         hint: str | None = None,
     ) -> None:
         self.message, self.file, self.line, self.key, self.hint = message, file, line, key, hint
+        self.column = column
         super().__init__(self._format())
 
     def _format(self) -> str:
         where = ""
         if self.file:
-            where = str(self.file) + (f":{self.line}" if self.line else "") + ": "
+            where = str(self.file) + (f":{self.line}" if self.line else "")
+            where += (f":{self.column}" if self.line and self.column else "") + ": "
         key = f"{self.key}: " if self.key else ""
         hint = f"; {self.hint}" if self.hint else ""
         return f"{where}{key}{self.message}{hint}"

@@ -39,6 +39,7 @@ def run(
     replications: int | None = None,
     seed: int | None = None,
     set: Mapping[str, object] | None = None,
+    horizon: str | None = None,
     out: str | Path | None = None,
     progress: Callable[[int, int], None] | None = None,
     world: World | None = None,
@@ -50,6 +51,7 @@ def run(
         replications: number of replicates (default: the scenario's).
         seed: base seed (default: the scenario's).
         set: parameter overrides with dotted keys (``{"us.ally_pressure": 0.8}``).
+        horizon: another horizon, ``"2019Q1:2035Q4"``.
         out: if given, a run folder to write; its manifest says ``running`` until the run ends.
         progress: called as ``progress(done, total)`` after each replicate.
         world: the world (default: the shipped data).
@@ -63,10 +65,7 @@ def run(
         >>> sorted(res.model["replicate"].unique().tolist())
         [0, 1]
     """
-    if isinstance(scenario, Scenario):
-        scenario = scenario.with_params(set or {})
-    else:
-        scenario = load_scenario(scenario, set=set)
+    scenario = load_scenario(scenario, set=set, horizon=horizon)
     n = scenario.replications if replications is None else replications
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_REPLICATIONS:
         raise ScenarioError(f"replications must be an integer from 1 to {MAX_REPLICATIONS}, "

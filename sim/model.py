@@ -12,12 +12,13 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from sim import events as events_mod
 from sim import rng as rng_mod
 from sim.agents import Country, Operator, Vendor
 from sim.mechanisms import bri, choice, network, policy, rollout, sanctions, vendors
 from sim.quarters import Quarter
 from sim.scenario import Scenario, default_scenario
-from sim.world import HUBS, World, load_world, make_operators
+from sim.world import HUBS, World, load_world, make_operators, ties_from
 
 #: Model-level outputs recorded each step besides the per-vendor ones (DESIGN §5.6).
 MODEL_METRICS = (
@@ -79,14 +80,20 @@ class TechAllianceModel(mesa.Model):
         self.power = (log_gdp - log_gdp.mean()) / log_gdp.std()
         self.x_cn = c["exports_to_china_share"].to_numpy()
         self.x_us = c["exports_to_us_share"].to_numpy()
-        self.bri_year = np.nan_to_num(c["bri_mou_year"].to_numpy(float), nan=np.inf)
+        self._member_override: dict[str, np.ndarray] = {}  # org -> 1 join, 0 leave, -1 as data
+        self._ties_cache: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+        self._members_version = 0
+        self.ramps: dict[str, events_mod.Ramp] = {}
 
         # Country state.
         self.policy = w.policy0.copy()
         self.locked = w.locked.copy()
+        self.forced = np.zeros(n_c, dtype=bool)  # locked by a country_policy event
+        self.removal_years = np.full(n_c, np.nan)  # per-country override of removal_years
+        self._index = {code: i for i, code in enumerate(c["iso3"])}
         p = self.values
         s, _ = self._ties(self.start.year)
-        bri_now = (self.bri_year <= self.start.year).astype(float)
+        bri_now = self._members(self.start.year)["bri"].astype(float)
         iso = c["iso3"].to_numpy()
         self.hub = np.isin(iso, list(HUBS))
         self.hub_alignment = np.array([HUBS.get(code, 0.0) for code in iso])
@@ -114,6 +121,7 @@ class TechAllianceModel(mesa.Model):
         self.us_exposure = ops.us_exposure
 
         # Vendor state.
+        self.price = v.price.copy()
         self.quality = v.quality.copy()
         self.dependence = v.dependence.copy()
         self.rev_share = v.equipment_share_2019 / v.equipment_share_2019.sum()
@@ -146,9 +154,37 @@ class TechAllianceModel(mesa.Model):
         """Pin the hubs (USA, CHN) to the poles of their blocs."""
         return np.where(self.hub, self.hub_alignment, alignment)
 
+    def _members(self, year: int) -> dict[str, np.ndarray]:
+        """Membership masks in ``year``: the data's, changed by membership events."""
+        base = self.world.memberships(year)
+        if not self._member_override:
+            return base
+        out = dict(base)
+        for org, override in self._member_override.items():
+            out[org] = np.where(override >= 0, override == 1, base[org])
+        return out
+
     def _ties(self, year: int) -> tuple[np.ndarray, np.ndarray]:
         """Security ties and peer weights for a calendar year (memberships change by year)."""
-        return self.world.ties(year)
+        if not self._member_override:
+            return self.world.ties(year)
+        key = (year, self._members_version)
+        if key not in self._ties_cache:
+            self._ties_cache[key] = ties_from(self._members(year), self.world.countries["region"])
+        return self._ties_cache[key]
+
+    def set_membership(self, iso3: str, organisation: str, member: bool) -> None:
+        """Make ``iso3`` join or leave ``organisation`` from now on (a membership event)."""
+        override = self._member_override.setdefault(
+            organisation, np.full(self.n_countries, -1, dtype=np.int8))
+        override[self._index[iso3]] = 1 if member else 0
+        self._members_version += 1
+
+    def index_mask(self, iso3s) -> np.ndarray:
+        """Boolean mask over countries of the given iso3 codes."""
+        mask = np.zeros(self.n_countries, dtype=bool)
+        mask[[self._index[code] for code in iso3s]] = True
+        return mask
 
     # ----------------------------------------------------------------- accessors
     def country(self, iso3: str) -> Country:
@@ -192,7 +228,9 @@ class TechAllianceModel(mesa.Model):
             self.running = False
             return
         for ev in self._events.get(self.t, ()):
-            self.values.update(ev.set)
+            events_mod.apply(self, ev)
+        if self.ramps:
+            events_mod.apply_ramps(self)
         self._step_vendors()
         self._step_countries()
         self._step_operators()
@@ -234,11 +272,11 @@ class TechAllianceModel(mesa.Model):
         p, v = self.values, self.world.vendors
         year = (self.start + self.t).year
         s, weights = self._ties(year)
-        bri_now = (self.bri_year <= year).astype(float)
+        bri_now = self._members(year)["bri"].astype(float)
         draws = self.streams["policy"]
         review_u = draws.random(self.n_countries)
         shock = draws.logistic(0.0, 1.0, self.n_countries)
-        self.prices = bri.effective_prices(v.price, v.china, bri_now.astype(bool),
+        self.prices = bri.effective_prices(self.price, v.china, bri_now.astype(bool),
                                            p["china.bri_discount"])
         self.installed = self._installed_country_share()
         if self._on("policy"):
@@ -258,20 +296,21 @@ class TechAllianceModel(mesa.Model):
             old = self.policy
             self.policy = policy.update_policy(old, score, thresholds, p["country.hysteresis"],
                                                review)
-            self._on_policy_change(old, self.policy)
+            self.on_policy_change(old, self.policy)
         if self._on("alignment"):
             target = policy.target_alignment(s, self.x_us, self.x_cn, bri_now, p)
             self.alignment = self._align(policy.drift_alignment(
                 self.alignment, target, p["country.alignment_speed"]))
 
-    def _on_policy_change(self, old: np.ndarray, new: np.ndarray) -> None:
+    def on_policy_change(self, old: np.ndarray, new: np.ndarray) -> None:
         """Schedule removal under a new ban; stop it when a ban is lifted."""
         banned_now = (new == policy.BAN) & (old != policy.BAN)
         lifted = (old == policy.BAN) & (new != policy.BAN)
         oc = self.op_country
         if banned_now.any() and self._on("removal"):
             cn_sites = self.sites[:, self.world.vendors.china].sum(axis=1)
-            years = self.values["country.removal_years"]
+            years = np.where(np.isnan(self.removal_years), self.values["country.removal_years"],
+                             self.removal_years)[oc]
             self.removal_rate = np.where(banned_now[oc], cn_sites / (4 * years),
                                          self.removal_rate)
         self.removal_rate = np.where(lifted[oc], 0.0, self.removal_rate)

@@ -1,15 +1,24 @@
 """Scenarios: YAML files -> validated, frozen :class:`Scenario` objects (DESIGN §4).
 
-A scenario names a future: parameter values, dated events that change levers, a seed, a number of
-replications and a horizon. YAML is loaded with PyYAML's safe loader (no tag ever runs code) and
-line numbers are kept, so every error names the file, line and key and suggests the nearest valid
-key. ``extends`` resolves a chain of parents; a child overrides its parent key by key and appends
-its events to the parent's.
+A scenario names a future: parameter values, dated events, a seed, a number of replications and a
+horizon. YAML is read with PyYAML's safe loader (no tag ever constructs an object or runs code),
+line and column numbers are kept, and a document that expands past :data:`MAX_NODES` nodes through
+aliases is refused. Every error names the file, line, column and key path, the value found, what
+was expected and the nearest valid key.
+
+``extends`` resolves a chain of parents of any depth: a child overrides its parent key by key
+(``params`` value by value) and appends its events to the parent's. Overrides from Python or the
+command line (``set=``, ``horizon=``) apply last.
+
+Scenarios are found by name in, in order: directories passed as ``search``, the directories in
+``$TECHBLOC_SCENARIOS`` (``os.pathsep``-separated), ``./scenarios`` and the scenarios shipped in
+the installed package.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -19,16 +28,34 @@ import yaml
 
 from sim import params as params_mod
 from sim.errors import ScenarioError, did_you_mean
+from sim.events import (
+    RELEASE_ALL,
+    VENDOR_FIELDS,
+    CountryPolicy,
+    Event,
+    Membership,
+    VendorChange,
+)
 from sim.quarters import Quarter
 
 TOP_KEYS = ("name", "title", "description", "extends", "seed", "replications", "horizon",
             "params", "events")
-EVENT_KEYS = ("at", "name", "set")
-DEFAULT_HORIZON = (Quarter(2019, 1), Quarter(2030, 4))
+EVENT_KEYS = ("at", "name", "set", "ramp", "over", "country_policy", "membership", "vendor",
+              "release")
+ACTIONS = ("set", "ramp", "country_policy", "membership", "vendor", "release")
+POLICY_KEYS = ("iso3", "policy", "removal_years", "lock")
+VENDOR_RANGES = {"price": (0.05, 5.0), "quality": (0.0, 3.0), "us_input_dependence": (0.0, 1.0)}
+WORLD_START = Quarter(2019, 1)
+DEFAULT_HORIZON = (WORLD_START, Quarter(2030, 4))
+MAX_END = Quarter(2060, 4)
 DEFAULT_SEED = 20190516
 DEFAULT_REPLICATIONS = 10
 MAX_NODES = 50_000  # refuse documents that expand past this many YAML nodes (billion laughs)
 MAX_REPLICATIONS = 10_000
+ENV_VAR = "TECHBLOC_SCENARIOS"
+
+#: Where a resolved value came from (``techbloc show`` prints it beside each value).
+DEFAULT, COMMAND_LINE = "default", "command line"
 
 
 def scenario_dir() -> Path:
@@ -36,24 +63,25 @@ def scenario_dir() -> Path:
     return Path(str(resources.files("scenarios")))
 
 
-def available() -> list[str]:
-    """Names of the shipped scenarios."""
-    return sorted(p.stem for p in scenario_dir().glob("*.yaml"))
+def search_path(search: Iterable[str | Path] = ()) -> list[Path]:
+    """Directories searched for scenario names, first match wins."""
+    dirs = [Path(d) for d in search]
+    dirs += [Path(d) for d in os.environ.get(ENV_VAR, "").split(os.pathsep) if d]
+    dirs += [Path("scenarios"), scenario_dir()]
+    out: list[Path] = []
+    for d in dirs:
+        if d.is_dir() and d.resolve() not in [o.resolve() for o in out]:
+            out.append(d)
+    return out
 
 
-@dataclass(frozen=True)
-class Event:
-    """A dated change of parameters, applied at the start of quarter ``at``.
-
-    Attributes:
-        at: the quarter.
-        name: a label (e.g. ``entity list``).
-        set: parameter values from that quarter on (dotted keys).
-    """
-
-    at: Quarter
-    name: str
-    set: Mapping[str, float | bool]
+def available(search: Iterable[str | Path] = ()) -> dict[str, Path]:
+    """Scenario names found on the search path, each with the file that wins."""
+    found: dict[str, Path] = {}
+    for d in search_path(search):
+        for f in sorted(d.glob("*.yaml")):
+            found.setdefault(f.stem, f)
+    return dict(sorted(found.items()))
 
 
 @dataclass(frozen=True)
@@ -61,15 +89,17 @@ class Scenario:
     """A resolved, validated scenario.
 
     Attributes:
-        name: short name (file stem).
+        name: short name (file stem unless the file says otherwise).
         title: one-line title.
-        description: why it exists and what it assumes.
+        description: why it exists, what it assumes, its sources.
         seed: base seed of its replicates.
         replications: default number of replicates.
-        horizon: (first, last) quarter simulated.
+        horizon: (first, last) quarter simulated; the first is always 2019Q1.
         params: every parameter's value at the start (flat dotted keys).
-        events: dated changes, in date order.
+        events: dated changes, in date order (same-quarter events keep file order).
         source: the file it came from, if any.
+        extends: the parent's name, if any.
+        origins: where each parameter's value came from (default, parent, file, command line).
     """
 
     name: str
@@ -82,14 +112,29 @@ class Scenario:
         default_factory=lambda: MappingProxyType(params_mod.defaults()))
     events: tuple[Event, ...] = ()
     source: str | None = None
+    extends: str | None = None
+    origins: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}),
+                                       compare=False, repr=False)
 
-    def with_params(self, overrides: Mapping[str, object]) -> Scenario:
+    def with_params(self, overrides: Mapping[str, object], origin: str = COMMAND_LINE
+                    ) -> Scenario:
         """A copy with parameter overrides (dotted keys), validated like a scenario file's."""
-        values = dict(self.params)
+        if not overrides:
+            return self
+        values, origins = dict(self.params), dict(self.origins)
         for key, value in overrides.items():
             param = params_mod.check_key(key, path=f"set {key}")
             values[key] = param.check(f"set {key}", value)
-        return replace(self, params=MappingProxyType(values))
+            origins[key] = origin
+        return replace(self, params=MappingProxyType(values), origins=MappingProxyType(origins))
+
+    def with_horizon(self, horizon: str | Sequence | None) -> Scenario:
+        """A copy with another horizon (``"2019Q1:2035Q4"``); events after its end are dropped."""
+        if horizon is None:
+            return self
+        start, end = parse_horizon(horizon)
+        return replace(self, horizon=(start, end),
+                       events=tuple(e for e in self.events if e.at <= end))
 
     def to_dict(self) -> dict:
         """A JSON-ready description, enough to rerun exactly (written to manifests)."""
@@ -98,10 +143,36 @@ class Scenario:
             "seed": self.seed, "replications": self.replications,
             "horizon": [str(self.horizon[0]), str(self.horizon[1])],
             "params": dict(self.params),
-            "events": [{"at": str(e.at), "name": e.name, "set": dict(e.set)}
-                       for e in self.events],
-            "source": self.source,
+            "events": [e.to_dict() for e in self.events],
+            "source": self.source, "extends": self.extends,
         }
+
+    def to_yaml(self, annotate: bool = True) -> str:
+        """The fully resolved scenario as YAML that loads back to an equal Scenario.
+
+        Args:
+            annotate: add a comment after each parameter saying where its value came from.
+        """
+        head = {"name": self.name, "title": self.title, "description": self.description,
+                "seed": self.seed, "replications": self.replications}
+        lines = [yaml.safe_dump(head, sort_keys=False, width=100, allow_unicode=True).rstrip(),
+                 f"horizon: {{start: {self.horizon[0]}, end: {self.horizon[1]}}}", "params:"]
+        for group, members in params_mod.TREE.items():
+            lines.append(f"  {group}:")
+            for name in members:
+                key = f"{group}.{name}"
+                value = self.params[key]
+                text = str(value).lower() if isinstance(value, bool) else repr(float(value))
+                note = f"  # {self.origins.get(key, DEFAULT)}" if annotate else ""
+                lines.append(f"    {name}: {text}{note}")
+        if self.events:
+            events = yaml.safe_dump([e.to_dict() for e in self.events], sort_keys=False,
+                                    width=100, default_flow_style=None, allow_unicode=True)
+            lines.append("events:")
+            lines += ["  " + line for line in events.rstrip().splitlines()]
+        else:
+            lines.append("events: []")
+        return "\n".join(lines) + "\n"
 
 
 def default_scenario() -> Scenario:
@@ -109,220 +180,447 @@ def default_scenario() -> Scenario:
     return Scenario(name="defaults")
 
 
-# --------------------------------------------------------------------------- YAML with lines
+def parse_horizon(value: str | Sequence) -> tuple[Quarter, Quarter]:
+    """``"2019Q1:2035Q4"`` or ``(start, end)`` -> two Quarters, checked.
+
+    Raises:
+        ScenarioError: unreadable, not starting at 2019Q1, ending before it starts or after 2060.
+    """
+    parts = value.split(":") if isinstance(value, str) else list(value)
+    if len(parts) != 2:
+        raise ScenarioError(f"expected START:END like 2019Q1:2035Q4, found {value!r}",
+                            key="horizon")
+    try:
+        start, end = (Quarter.parse(p) for p in parts)
+    except ValueError as e:
+        raise ScenarioError(str(e), key="horizon") from None
+    problem = _horizon_problem(start, end)
+    if problem:
+        raise ScenarioError(problem, key="horizon")
+    return start, end
+
+
+def _horizon_problem(start: Quarter, end: Quarter) -> str | None:
+    if start != WORLD_START:
+        return f"the world data describe {WORLD_START}; the horizon must start there, found {start}"
+    if end < start:
+        return f"the horizon ends ({end}) before it starts ({start})"
+    if end > MAX_END:
+        return f"the horizon may run to {MAX_END} at most, found {end}"
+    return None
+
+
+# --------------------------------------------------------------------------- reading YAML
 def _compose(text: str, file: str):
     loader = yaml.SafeLoader(text)
     try:
-        node = loader.get_single_node()
+        return loader.get_single_node()
     except yaml.MarkedYAMLError as e:
-        line = e.problem_mark.line + 1 if e.problem_mark else None
-        raise ScenarioError(f"not valid YAML: {e.problem}", file=file, line=line) from None
+        mark = e.problem_mark
+        raise ScenarioError(f"not valid YAML: {e.problem}", file=file,
+                            line=mark.line + 1 if mark else None,
+                            column=mark.column + 1 if mark else None) from None
     except yaml.YAMLError as e:
         raise ScenarioError(f"not valid YAML: {e}", file=file) from None
     finally:
         loader.dispose()
-    return node
 
 
-def _to_python(node, file: str, lines: dict, path: str = "", count: list | None = None):
-    """Convert a YAML node tree to Python objects, recording the line of every key path."""
-    count = count if count is not None else [0]
-    count[0] += 1
-    if count[0] > MAX_NODES:
-        raise ScenarioError(f"document expands past {MAX_NODES} nodes (aliases?); refused",
-                            file=file)
-    lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        out = {}
-        for k, v in node.value:
-            key = k.value if isinstance(k, yaml.ScalarNode) else str(k)
-            sub = f"{path}.{key}" if path else key
-            if key in out:
-                raise ScenarioError("duplicate key", file=file, line=k.start_mark.line + 1,
-                                    key=sub)
-            lines[sub] = k.start_mark.line + 1
-            out[key] = _to_python(v, file, lines, sub, count)
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_to_python(v, file, lines, f"{path}[{i}]", count) for i, v in enumerate(node.value)]
-    return yaml.SafeLoader("").construct_object(node, deep=True)
+class _Reader:
+    """Turns a YAML node tree into Python values, keeping (line, column) of every key path.
+
+    With ``errors`` set to a list, validation problems are collected there instead of raised,
+    so ``techbloc validate`` can report every error of a file at once.
+    """
+
+    def __init__(self, file: str, errors: list | None = None) -> None:
+        self.file, self.errors = file, errors
+        self.where: dict[str, tuple[int, int]] = {}
+        self.nodes = 0
+        self._scalar = yaml.SafeLoader("")
+
+    def fail(self, message: str, key: str, hint: str | None = None) -> None:
+        line, column = self.where.get(key, (None, None))
+        err = ScenarioError(message, file=self.file, line=line, column=column, key=key or None,
+                            hint=hint)
+        if self.errors is None:
+            raise err
+        self.errors.append(err)
+
+    def convert(self, node, path: str = ""):
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise ScenarioError(f"document expands past {MAX_NODES} nodes (aliases?); refused",
+                                file=self.file)
+        self.where.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if isinstance(node, yaml.MappingNode):
+            out = {}
+            for k, v in node.value:
+                key = self._scalar.construct_object(k) if isinstance(k, yaml.ScalarNode) else k
+                key = str(key)
+                sub = f"{path}.{key}" if path else key
+                self.where[sub] = (k.start_mark.line + 1, k.start_mark.column + 1)
+                if key in out:
+                    self.fail("duplicate key", sub)
+                out[key] = self.convert(v, sub)
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [self.convert(v, f"{path}[{i}]") for i, v in enumerate(node.value)]
+        try:
+            return self._scalar.construct_object(node, deep=True)
+        except yaml.constructor.ConstructorError as e:
+            self.fail(f"cannot read this value ({e.problem})", path)
+            return None
 
 
-def _flatten(tree: object, prefix: str, file: str, lines: dict,
-             root: str | None = None) -> dict[str, object]:
-    """Nested or dotted parameter mappings under ``prefix`` -> ``{"group.name": value}``."""
+def _flatten(reader: _Reader, tree: object, prefix: str, root: str | None = None
+             ) -> dict[str, object]:
+    """Nested or dotted parameter mappings under ``prefix`` -> validated ``{"group.name": v}``."""
     root = prefix if root is None else root
     if not isinstance(tree, dict):
-        raise ScenarioError(f"expected a mapping of parameters, found {tree!r}", file=file,
-                            line=lines.get(prefix), key=prefix)
+        reader.fail(f"expected a mapping of parameters, found {tree!r}", prefix)
+        return {}
     flat: dict[str, object] = {}
     for key, value in tree.items():
         path = f"{prefix}.{key}"
-        dotted = path[len(root) + 1:]
         if isinstance(value, dict):
-            flat.update(_flatten(value, path, file, lines, root))
+            flat.update(_flatten(reader, value, path, root))
             continue
-        param = params_mod.check_key(dotted, file=file, line=lines.get(path), path=path)
-        flat[dotted] = param.check(path, value, file=file, line=lines.get(path))
+        dotted = path[len(root) + 1:]
+        try:
+            param = params_mod.check_key(dotted, path=path)
+            flat[dotted] = param.check(path, value)
+        except ScenarioError as e:
+            reader.fail(e.message, path, e.hint)
     return flat
 
 
-def _quarter(value: object, file: str, line: int | None, key: str) -> Quarter:
+def _as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def _world_ids() -> tuple[set[str], tuple[str, ...]]:
+    from sim.world import load_world
+
+    world = load_world()
+    return set(world.countries["iso3"]), world.vendors.ids
+
+
+# --------------------------------------------------------------------------- events
+def _event(reader: _Reader, ev: object, i: int, horizon: tuple[Quarter, Quarter]
+           ) -> Event | None:
+    key = f"events[{i}]"
+    if not isinstance(ev, dict):
+        reader.fail("expected a mapping like {at: 2020Q3, name: ..., set: {...}}", key)
+        return None
+    for k in ev:
+        if k not in EVENT_KEYS:
+            reader.fail("unknown event key", f"{key}.{k}", did_you_mean(k, EVENT_KEYS))
+    if "at" not in ev:
+        reader.fail("an event needs 'at' (a quarter like 2020Q3 or a date)", key)
+        return None
+    if not any(a in ev for a in ACTIONS):
+        reader.fail(f"an event needs at least one of: {', '.join(ACTIONS)}", key)
+        return None
     try:
-        return Quarter.parse(value)
+        at = Quarter.parse(ev["at"])
     except ValueError as e:
-        raise ScenarioError(str(e), file=file, line=line, key=key) from None
+        reader.fail(str(e), f"{key}.at")
+        return None
+    if not horizon[0] <= at <= horizon[1]:
+        reader.fail(f"{at} is outside the horizon {horizon[0]}-{horizon[1]}", f"{key}.at")
+    iso3s, vendor_ids = _world_ids()
+    parts: dict = {"at": at, "name": str(ev.get("name", f"event {i + 1}"))}
+    if ev.get("set") is not None:
+        parts["set"] = MappingProxyType(_flatten(reader, ev["set"], f"{key}.set"))
+    if "ramp" in ev:
+        ramp = _flatten(reader, ev["ramp"], f"{key}.ramp")
+        for k, v in ramp.items():
+            if isinstance(v, bool):
+                reader.fail("a switch cannot be ramped; use set", f"{key}.ramp.{k}")
+        parts["ramp"] = MappingProxyType(ramp)
+        over = ev.get("over")
+        if isinstance(over, bool) or not isinstance(over, int) or over < 1:
+            reader.fail(f"expected a number of quarters (integer >= 1), found {over!r}",
+                        f"{key}.over" if "over" in ev else key)
+        else:
+            parts["over"] = over
+    elif "over" in ev:
+        reader.fail("'over' belongs to a ramp; this event has none", f"{key}.over")
+    if "country_policy" in ev:
+        parts["country_policy"] = tuple(filter(None, (
+            _country_policy(reader, c, _sub(f"{key}.country_policy", j, ev["country_policy"]),
+                            iso3s)
+            for j, c in enumerate(_as_list(ev["country_policy"])))))
+    if "membership" in ev:
+        parts["membership"] = tuple(filter(None, (
+            _membership(reader, m, _sub(f"{key}.membership", j, ev["membership"]), iso3s)
+            for j, m in enumerate(_as_list(ev["membership"])))))
+    if "vendor" in ev:
+        parts["vendor"] = tuple(filter(None, (
+            _vendor(reader, v, _sub(f"{key}.vendor", j, ev["vendor"]), vendor_ids)
+            for j, v in enumerate(_as_list(ev["vendor"])))))
+    if "release" in ev:
+        parts["release"] = _release(reader, ev["release"], f"{key}.release", iso3s)
+    return Event(**parts)
 
 
-def _read(path: Path) -> tuple[dict, dict]:
-    file = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise ScenarioError(f"cannot read scenario ({e.strerror})", file=file) from None
-    node = _compose(text, file)
-    if node is None:
-        raise ScenarioError("empty scenario file", file=file)
-    lines: dict = {}
-    doc = _to_python(node, file, lines)
-    if not isinstance(doc, dict):
-        raise ScenarioError("expected a mapping at the top level", file=file, line=1)
-    for key in doc:
-        if key not in TOP_KEYS:
-            raise ScenarioError("unknown key", file=file, line=lines.get(key), key=key,
-                                hint=did_you_mean(key, TOP_KEYS))
-    return doc, lines
+def _sub(path: str, j: int, raw) -> str:
+    return f"{path}[{j}]" if isinstance(raw, list) else path
 
 
-def find(name_or_path: str | Path) -> Path:
-    """The file of a scenario given its shipped name or a path.
+def _iso3(reader: _Reader, value, path: str, iso3s: set[str]) -> bool:
+    if not isinstance(value, str) or value not in iso3s:
+        reader.fail(f"unknown country {value!r} (an ISO3 code in sim/data/countries.csv)", path,
+                    did_you_mean(str(value), iso3s) if isinstance(value, str) else None)
+        return False
+    return True
+
+
+def _country_policy(reader, c, path, iso3s) -> CountryPolicy | None:
+    from sim.world import POLICIES
+
+    if not isinstance(c, dict):
+        reader.fail("expected {iso3: GBR, policy: ban, removal_years: 7}", path)
+        return None
+    for k in c:
+        if k not in POLICY_KEYS:
+            reader.fail("unknown key", f"{path}.{k}", did_you_mean(k, POLICY_KEYS))
+    ok = _iso3(reader, c.get("iso3"), f"{path}.iso3" if "iso3" in c else path, iso3s)
+    policy = c.get("policy")
+    if policy not in POLICIES:
+        reader.fail(f"expected one of {', '.join(POLICIES)}, found {policy!r}",
+                    f"{path}.policy" if "policy" in c else path)
+        ok = False
+    years = c.get("removal_years")
+    if years is not None:
+        try:
+            years = params_mod.FLAT["country.removal_years"].check(f"{path}.removal_years", years)
+        except ScenarioError as e:
+            reader.fail(e.message, f"{path}.removal_years")
+            ok = False
+    lock = c.get("lock", True)
+    if not isinstance(lock, bool):
+        reader.fail(f"expected true or false, found {lock!r}", f"{path}.lock")
+        ok = False
+    return CountryPolicy(c["iso3"], policy, years, lock) if ok else None
+
+
+def _membership(reader, m, path, iso3s) -> Membership | None:
+    from sim.world import ORGANISATIONS
+
+    if not isinstance(m, dict) or len(set(m) & {"join", "leave"}) != 1:
+        reader.fail("expected {iso3: FIN, join: nato} or {iso3: ITA, leave: bri}", path)
+        return None
+    for k in m:
+        if k not in ("iso3", "join", "leave"):
+            reader.fail("unknown key", f"{path}.{k}", did_you_mean(k, ("iso3", "join", "leave")))
+    ok = _iso3(reader, m.get("iso3"), f"{path}.iso3" if "iso3" in m else path, iso3s)
+    verb = "join" if "join" in m else "leave"
+    org = m[verb]
+    if org not in ORGANISATIONS:
+        reader.fail(f"unknown organisation {org!r}; expected one of {', '.join(ORGANISATIONS)}",
+                    f"{path}.{verb}", did_you_mean(str(org), ORGANISATIONS))
+        ok = False
+    return Membership(m.get("iso3"), org, verb == "join") if ok else None
+
+
+def _vendor(reader, v, path, vendor_ids) -> VendorChange | None:
+    if not isinstance(v, dict) or "id" not in v:
+        reader.fail("expected {id: huawei, price: 0.7} (fields: "
+                    + ", ".join(VENDOR_FIELDS) + ")", path)
+        return None
+    ok = True
+    if v["id"] not in vendor_ids:
+        reader.fail(f"unknown vendor {v['id']!r}; expected one of {', '.join(vendor_ids)}",
+                    f"{path}.id", did_you_mean(str(v["id"]), vendor_ids))
+        ok = False
+    values = {}
+    for k, value in v.items():
+        if k == "id":
+            continue
+        if k not in VENDOR_FIELDS:
+            reader.fail("unknown vendor field", f"{path}.{k}", did_you_mean(k, VENDOR_FIELDS))
+            ok = False
+            continue
+        lo, hi = VENDOR_RANGES[k]
+        if isinstance(value, bool) or not isinstance(value, int | float) or not lo <= value <= hi:
+            reader.fail(f"expected a number in [{lo}, {hi}], found {value!r}", f"{path}.{k}")
+            ok = False
+            continue
+        values[k] = float(value)
+    if ok and not values:
+        reader.fail("no attribute to change; fields: " + ", ".join(VENDOR_FIELDS), path)
+        ok = False
+    return VendorChange(v["id"], MappingProxyType(values)) if ok else None
+
+
+def _release(reader, value, path, iso3s) -> tuple[str, ...]:
+    if value == RELEASE_ALL:
+        return (RELEASE_ALL,)
+    codes = _as_list(value)
+    good = tuple(c for j, c in enumerate(codes)
+                 if _iso3(reader, c, f"{path}[{j}]" if isinstance(value, list) else path, iso3s))
+    return good
+
+
+# --------------------------------------------------------------------------- loading
+def find(name_or_path: str | Path, search: Iterable[str | Path] = ()) -> Path:
+    """The file of a scenario given its name or a path.
 
     Raises:
-        ScenarioError: neither a shipped scenario nor an existing file, with the names available.
+        ScenarioError: neither a scenario on the search path nor an existing file.
     """
     text = str(name_or_path)
     path = Path(text)
     if path.suffix in (".yaml", ".yml") or path.exists():
-        if not path.exists():
+        if not path.is_file():
             raise ScenarioError("scenario file not found", file=text)
         return path
-    shipped = scenario_dir() / f"{text}.yaml"
-    if shipped.exists():
-        return shipped
-    close = did_you_mean(text, available())
+    names = available(search)
+    if text in names:
+        return names[text]
+    close = did_you_mean(text, names)
     hint = close if close and close.startswith("did you mean") else None
-    shipped = f"shipped scenarios: {', '.join(available())}; or give a path to a .yaml file"
-    raise ScenarioError(f"unknown scenario '{text}'",
-                        hint=f"{hint} ({shipped})" if hint else shipped)
+    known = f"known scenarios: {', '.join(names)}; or give a path to a .yaml file"
+    raise ScenarioError(f"unknown scenario '{text}'", hint=f"{hint} ({known})" if hint else known)
 
 
-def load_scenario(name_or_path: str | Path, *, set: Mapping[str, object] | None = None,
-                  _chain: tuple[str, ...] = ()) -> Scenario:
+def load_scenario(name_or_path: str | Path | Scenario, *, set: Mapping[str, object] | None = None,
+                  horizon: str | Sequence | None = None,
+                  search: Iterable[str | Path] = ()) -> Scenario:
     """Load, resolve (``extends``) and validate a scenario.
 
     Args:
-        name_or_path: a shipped scenario name (``baseline``) or a path to a YAML file.
+        name_or_path: a scenario name (``baseline``), a path to a YAML file, or a Scenario.
         set: parameter overrides with dotted keys, applied last and validated the same way.
+        horizon: another horizon, ``"2019Q1:2035Q4"`` or ``(start, end)``.
+        search: extra directories to look for scenario names in (searched first).
 
     Returns:
         A frozen Scenario.
 
     Raises:
-        ScenarioError: naming file, line and key, with a suggestion where one exists.
+        ScenarioError: naming file, line, column and key, with a suggestion where one exists.
+
+    Example:
+        >>> s = load_scenario("sanctions-2019", set={"us.ally_pressure": 0.8})
+        >>> s.params["us.ally_pressure"], str(s.events[0].at)
+        (0.8, '2019Q2')
     """
-    path = find(name_or_path)
+    if isinstance(name_or_path, Scenario):
+        scenario = name_or_path
+    else:
+        scenario = _load(find(name_or_path, search), (), None, tuple(search))
+    return scenario.with_horizon(horizon).with_params(set or {})
+
+
+def validate(path: str | Path, search: Iterable[str | Path] = ()) -> list[ScenarioError]:
+    """Every error of a scenario file (and of its parents' chain), not just the first."""
+    errors: list[ScenarioError] = []
+    try:
+        _load(find(path, search), (), errors, tuple(search))
+    except ScenarioError as e:  # fatal: unreadable, invalid YAML, unknown parent, cycle
+        errors.append(e)
+    return errors
+
+
+def _load(path: Path, chain: tuple[str, ...], errors: list | None, search: tuple) -> Scenario:
     file = str(path)
     resolved = str(path.resolve())
-    if resolved in _chain:
-        chain = " -> ".join(Path(c).stem for c in (*_chain, resolved))
-        raise ScenarioError(f"'extends' cycle: {chain}", file=file, key="extends")
-    doc, lines = _read(path)
+    if resolved in chain:
+        names = " -> ".join(Path(c).stem for c in (*chain, resolved))
+        raise ScenarioError(f"'extends' cycle: {names}", file=file, key="extends")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise ScenarioError(f"cannot read scenario ({e})", file=file) from None
+    node = _compose(text, file)
+    if node is None:
+        raise ScenarioError("empty scenario file", file=file)
+    reader = _Reader(file, errors)
+    doc = reader.convert(node)
+    if not isinstance(doc, dict):
+        raise ScenarioError("expected a mapping with keys like name, params, events", file=file,
+                            line=1)
+    for key in doc:
+        if key not in TOP_KEYS:
+            reader.fail("unknown key", key, did_you_mean(key, TOP_KEYS))
 
     parent = None
-    if "extends" in doc:
+    if doc.get("extends") is not None:
         base = doc["extends"]
         if not isinstance(base, str):
-            raise ScenarioError(f"expected a scenario name, found {base!r}", file=file,
-                                line=lines.get("extends"), key="extends")
-        sibling = path.parent / (base if base.endswith((".yaml", ".yml")) else f"{base}.yaml")
-        ref = str(sibling) if sibling.exists() else base
-        try:
-            parent = load_scenario(ref, _chain=(*_chain, resolved))
-        except ScenarioError as e:
-            if e.file is None:  # unknown parent name: say where it was asked for
-                raise ScenarioError(f"parent scenario: {e.message}", file=file,
-                                    line=lines.get("extends"), key="extends",
-                                    hint=e.hint) from None
-            raise
+            reader.fail(f"expected a scenario name, found {base!r}", "extends")
+        else:
+            sibling = path.parent / (base if base.endswith((".yaml", ".yml")) else f"{base}.yaml")
+            try:
+                ref = sibling if sibling.is_file() else find(base, search)
+                parent = _load(ref, (*chain, resolved), errors, search)
+            except ScenarioError as e:
+                if e.file is not None and e.file != file:
+                    raise
+                line, column = reader.where.get("extends", (None, None))
+                raise ScenarioError(f"parent scenario: {e.message}", file=file, line=line,
+                                    column=column, key="extends", hint=e.hint) from None
 
+    name = str(doc.get("name", path.stem))
     values = dict(parent.params) if parent else params_mod.defaults()
-    if "params" in doc and doc["params"] is not None:
-        values.update(_flatten(doc["params"], "params", file, lines))
+    # Values a parent set in its own file are "parent <name>" here; older origins are kept.
+    origins = ({k: o if o.startswith("parent") else f"parent {parent.name}"
+                for k, o in parent.origins.items()} if parent else {})
+    if doc.get("params") is not None:
+        mine = _flatten(reader, doc["params"], "params")
+        values.update(mine)
+        origins.update({k: f"file {path.name}" for k in mine})
 
     horizon = parent.horizon if parent else DEFAULT_HORIZON
     if "horizon" in doc:
         h = doc["horizon"]
-        if not isinstance(h, dict) or set_keys(h) - {"start", "end"}:
-            raise ScenarioError("expected {start: 2019Q1, end: 2030Q4}", file=file,
-                                line=lines.get("horizon"), key="horizon")
-        start = _quarter(h.get("start", str(horizon[0])), file, lines.get("horizon.start"),
-                         "horizon.start")
-        end = _quarter(h.get("end", str(horizon[1])), file, lines.get("horizon.end"),
-                       "horizon.end")
-        horizon = (start, end)
-    if horizon[0] != Quarter(2019, 1):
-        raise ScenarioError(f"the world data describe 2019Q1; the horizon must start there, "
-                            f"found {horizon[0]}", file=file, line=lines.get("horizon.start"),
-                            key="horizon.start")
-    if horizon[1] < horizon[0]:
-        raise ScenarioError(f"horizon ends ({horizon[1]}) before it starts ({horizon[0]})",
-                            file=file, line=lines.get("horizon.end"), key="horizon.end")
+        if not isinstance(h, dict) or set(h) - {"start", "end"}:
+            reader.fail("expected {start: 2019Q1, end: 2030Q4}", "horizon")
+        else:
+            try:
+                start = Quarter.parse(h.get("start", str(horizon[0])))
+                end = Quarter.parse(h.get("end", str(horizon[1])))
+                problem = _horizon_problem(start, end)
+                if problem:
+                    reader.fail(problem, "horizon.start" if start != WORLD_START
+                                else "horizon.end")
+                else:
+                    horizon = (start, end)
+            except ValueError as e:
+                reader.fail(str(e), "horizon")
 
     seed = doc.get("seed", parent.seed if parent else DEFAULT_SEED)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ScenarioError(f"expected a non-negative integer, found {seed!r}", file=file,
-                            line=lines.get("seed"), key="seed")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
+        reader.fail(f"expected a non-negative integer, found {seed!r}", "seed")
+        seed = DEFAULT_SEED
     reps = doc.get("replications", parent.replications if parent else DEFAULT_REPLICATIONS)
     if isinstance(reps, bool) or not isinstance(reps, int) or not 1 <= reps <= MAX_REPLICATIONS:
-        raise ScenarioError(f"expected an integer from 1 to {MAX_REPLICATIONS}, found {reps!r}",
-                            file=file, line=lines.get("replications"), key="replications")
+        reader.fail(f"expected an integer from 1 to {MAX_REPLICATIONS}, found {reps!r}",
+                    "replications")
+        reps = DEFAULT_REPLICATIONS
+    for key in ("name", "title", "description"):
+        if key in doc and not isinstance(doc[key], str):
+            reader.fail(f"expected text, found {doc[key]!r}", key)
 
-    events = list(parent.events) if parent else []
+    events = [e for e in (parent.events if parent else ()) if e.at <= horizon[1]]
     raw_events = doc.get("events") or []
     if not isinstance(raw_events, list):
-        raise ScenarioError("expected a list of events", file=file, line=lines.get("events"),
-                            key="events")
+        reader.fail("expected a list of events", "events")
+        raw_events = []
     for i, ev in enumerate(raw_events):
-        key = f"events[{i}]"
-        line = lines.get(key)
-        if not isinstance(ev, dict):
-            raise ScenarioError("expected a mapping {at, name, set}", file=file, line=line,
-                                key=key)
-        for k in ev:
-            if k not in EVENT_KEYS:
-                raise ScenarioError("unknown event key", file=file, line=lines.get(f"{key}.{k}"),
-                                    key=f"{key}.{k}", hint=did_you_mean(k, EVENT_KEYS))
-        if "at" not in ev or "set" not in ev:
-            raise ScenarioError("an event needs 'at' and 'set'", file=file, line=line, key=key)
-        at = _quarter(ev["at"], file, lines.get(f"{key}.at"), f"{key}.at")
-        if not horizon[0] <= at <= horizon[1]:
-            raise ScenarioError(f"{at} is outside the horizon {horizon[0]}-{horizon[1]}",
-                                file=file, line=lines.get(f"{key}.at"), key=f"{key}.at")
-        changes = _flatten(ev["set"], f"{key}.set", file, lines) if ev["set"] else {}
-        events.append(Event(at, str(ev.get("name", f"event {i + 1}")),
-                            MappingProxyType(changes)))
-    events = [e for e in events if e.at <= horizon[1]]
-    events.sort(key=lambda e: e.at)  # stable: same-quarter events keep file order
+        event = _event(reader, ev, i, horizon)
+        if event is not None and event.at <= horizon[1]:
+            events.append(event)
+    events.sort(key=lambda e: e.at)  # stable: same-quarter events keep parent, then file order
 
     return Scenario(
-        name=str(doc.get("name", path.stem)),
+        name=name,
         title=str(doc.get("title", parent.title if parent else "")),
         description=str(doc.get("description", parent.description if parent else "")).strip(),
         seed=seed, replications=reps, horizon=horizon,
         params=MappingProxyType(values), events=tuple(events), source=file,
-    ).with_params(set or {})
-
-
-def set_keys(mapping: Mapping) -> set:
-    """The keys of a mapping as a set (helper for validation)."""
-    return set(mapping.keys())
+        extends=parent.name if parent else None, origins=MappingProxyType(origins),
+    )

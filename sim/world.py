@@ -110,38 +110,55 @@ class World:
             member &= ~(np.nan_to_num(left, nan=np.inf) <= year)
         return member
 
+    def memberships(self, year: int) -> dict[str, np.ndarray]:
+        """Membership masks in ``year`` of every organisation in :data:`ORGANISATIONS`."""
+        key = ("members", year)
+        if key not in self._cache:
+            c = self.countries
+            self._cache[key] = {
+                "eu": self.member("eu", year),
+                "nato": self.member("nato", year),
+                "five_eyes": c["five_eyes"].to_numpy() == 1,
+                "us_treaty_ally": c["us_treaty_ally"].to_numpy() == 1,
+                "mnna": c["mnna"].to_numpy() == 1,
+                "bri": self.member("bri_mou_year", year),
+            }
+        return self._cache[key]
+
     def ties(self, year: int) -> tuple[np.ndarray, np.ndarray]:
         """Security ties and peer weights in ``year``, computed once per world and year."""
         key = ("ties", year)
         if key not in self._cache:
-            self._cache[key] = (self.security_ties(year), self.peer_matrix(year))
+            self._cache[key] = ties_from(self.memberships(year), self.countries["region"])
         return self._cache[key]
 
-    def security_ties(self, year: int) -> np.ndarray:
-        """Security ties s_i in [0, 1] (Five Eyes 1.0, NATO/treaty 0.7, MNNA 0.4, none 0)."""
-        c = self.countries
-        treaty = (c["us_treaty_ally"].to_numpy() == 1) | self.member("nato", year)
-        s = np.where(c["mnna"].to_numpy() == 1, SECURITY_TIES["mnna"], 0.0)
-        s = np.where(treaty, SECURITY_TIES["treaty"], s)
-        return np.where(c["five_eyes"].to_numpy() == 1, SECURITY_TIES["five_eyes"], s)
 
-    def peer_matrix(self, year: int) -> np.ndarray:
-        """Row-normalised peer weights W[i, j] (alliance co-membership, region); zero diagonal."""
-        c = self.countries
-        groups = {
-            "five_eyes": c["five_eyes"].to_numpy() == 1,
-            "nato": self.member("nato", year),
-            "eu": self.member("eu", year),
-            "treaty": c["us_treaty_ally"].to_numpy() == 1,
-        }
-        w = np.zeros((len(c), len(c)))
-        for name, m in groups.items():
-            w += PEER_WEIGHTS[name] * np.outer(m, m)
-        region = c["region"].to_numpy()
-        w += PEER_WEIGHTS["region"] * (region[:, None] == region[None, :])
-        np.fill_diagonal(w, 0.0)
-        rows = w.sum(axis=1, keepdims=True)
-        return np.divide(w, rows, out=np.zeros_like(w), where=rows > 0)
+#: Organisations a scenario's ``membership`` events can change.
+ORGANISATIONS = ("eu", "nato", "five_eyes", "us_treaty_ally", "mnna", "bri")
+
+
+def ties_from(members: dict[str, np.ndarray], region: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Security ties s_i and row-normalised peer weights W from membership masks.
+
+    s_i: Five Eyes 1.0, NATO or US treaty ally 0.7, major non-NATO ally 0.4, none 0.
+    W[i, j]: weighted co-membership of Five Eyes, NATO, EU and treaty alliances plus a shared
+    World Bank region; zero diagonal; rows sum to 1 (0 for a country with no peer).
+    """
+    treaty = members["us_treaty_ally"] | members["nato"]
+    s = np.where(members["mnna"], SECURITY_TIES["mnna"], 0.0)
+    s = np.where(treaty, SECURITY_TIES["treaty"], s)
+    s = np.where(members["five_eyes"], SECURITY_TIES["five_eyes"], s)
+    groups = {"five_eyes": members["five_eyes"], "nato": members["nato"], "eu": members["eu"],
+              "treaty": members["us_treaty_ally"]}
+    n = len(s)
+    w = np.zeros((n, n))
+    for name, m in groups.items():
+        w += PEER_WEIGHTS[name] * np.outer(m, m)
+    reg = region.to_numpy()
+    w += PEER_WEIGHTS["region"] * (reg[:, None] == reg[None, :])
+    np.fill_diagonal(w, 0.0)
+    rows = w.sum(axis=1, keepdims=True)
+    return s, np.divide(w, rows, out=np.zeros_like(w), where=rows > 0)
 
 
 def _fail(file: Path, row: int | None, column: str, message: str) -> DataError:

@@ -1,0 +1,172 @@
+"""Dated scenario events, applied at the start of a quarter (DESIGN §3, ODD §3).
+
+An event can, from its quarter on:
+
+- ``set`` parameters (levers or any other parameter) to new values;
+- ``ramp`` parameters linearly to a value over ``over`` quarters (the first quarter moves 1/over
+  of the way, the value is reached in quarter ``at + over − 1``);
+- force ``country_policy`` (``{iso3: GBR, policy: ban, removal_years: 7}``): the country takes the
+  policy at once and stops reviewing it (``lock: false`` lets it keep reviewing) until a
+  ``release`` event frees it;
+- change ``membership`` of an organisation (``{iso3: ITA, leave: bri}``, ``{iso3: FIN, join:
+  nato}``), which moves security ties, the peer network and Belt & Road pricing;
+- change ``vendor`` attributes (``{id: huawei, price: 0.7}``): price, quality, US-input
+  dependence.
+
+The parts of one event apply in that order; events of one quarter apply in file order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+from sim.quarters import Quarter
+
+if TYPE_CHECKING:
+    from sim.model import TechAllianceModel
+
+VENDOR_FIELDS = ("price", "quality", "us_input_dependence")
+RELEASE_ALL = "all"
+
+
+@dataclass(frozen=True)
+class CountryPolicy:
+    """A forced policy: ``iso3`` takes ``policy`` (open | restrict | ban)."""
+
+    iso3: str
+    policy: str
+    removal_years: float | None = None
+    lock: bool = True
+
+
+@dataclass(frozen=True)
+class Membership:
+    """``iso3`` joins (member=True) or leaves an organisation of :data:`sim.world.ORGANISATIONS`."""
+
+    iso3: str
+    organisation: str
+    member: bool
+
+
+@dataclass(frozen=True)
+class VendorChange:
+    """New values of some of a vendor's attributes (:data:`VENDOR_FIELDS`)."""
+
+    vendor: str
+    values: Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class Event:
+    """A dated change, applied at the start of quarter ``at``.
+
+    Attributes:
+        at: the quarter.
+        name: a label (``entity list``).
+        set: parameter values from that quarter on.
+        ramp: parameter targets reached linearly over ``over`` quarters.
+        over: length of the ramp in quarters (≥ 1).
+        country_policy: forced policies.
+        membership: changes of membership.
+        vendor: changes of vendor attributes.
+        release: iso3 codes freed from forced policies, or ``("all",)``.
+    """
+
+    at: Quarter
+    name: str
+    set: Mapping[str, float | bool] = field(default_factory=lambda: MappingProxyType({}))
+    ramp: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    over: int = 1
+    country_policy: tuple[CountryPolicy, ...] = ()
+    membership: tuple[Membership, ...] = ()
+    vendor: tuple[VendorChange, ...] = ()
+    release: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        """The event as plain data, in the scenario file's own format."""
+        out: dict = {"at": str(self.at), "name": self.name}
+        if self.set:
+            out["set"] = dict(self.set)
+        if self.ramp:
+            out["ramp"] = dict(self.ramp)
+            out["over"] = self.over
+        if self.country_policy:
+            out["country_policy"] = [
+                {"iso3": c.iso3, "policy": c.policy, "lock": c.lock,
+                 **({"removal_years": c.removal_years} if c.removal_years is not None else {})}
+                for c in self.country_policy]
+        if self.membership:
+            out["membership"] = [{"iso3": m.iso3, ("join" if m.member else "leave"):
+                                  m.organisation} for m in self.membership]
+        if self.vendor:
+            out["vendor"] = [{"id": v.vendor, **dict(v.values)} for v in self.vendor]
+        if self.release:
+            out["release"] = (RELEASE_ALL if self.release == (RELEASE_ALL,)
+                              else list(self.release))
+        return out
+
+
+@dataclass
+class Ramp:
+    """A parameter moving linearly from ``start`` to ``target`` over ``over`` quarters."""
+
+    key: str
+    start: float
+    target: float
+    t0: int
+    over: int
+
+    def value(self, t: int) -> float:
+        """The value in quarter ``t`` (t0 is the first quarter of the ramp)."""
+        k = min(self.over, t - self.t0 + 1)
+        return self.start + (self.target - self.start) * k / self.over
+
+
+def apply(model: TechAllianceModel, event: Event) -> None:
+    """Apply one event to the model at the start of the current quarter."""
+    for key, value in event.set.items():
+        model.values[key] = value
+        model.ramps.pop(key, None)  # a later set overrides a running ramp
+    for key, target in event.ramp.items():
+        model.ramps[key] = Ramp(key, float(model.values[key]), float(target), model.t, event.over)
+    if event.country_policy:
+        force_policies(model, event.country_policy)
+    for m in event.membership:
+        model.set_membership(m.iso3, m.organisation, m.member)
+    for change in event.vendor:
+        k = model.world.vendors.ids.index(change.vendor)
+        for name, value in change.values.items():
+            {"price": model.price, "quality": model.quality,
+             "us_input_dependence": model.dependence}[name][k] = value
+    if event.release:
+        release = (model.forced if event.release == (RELEASE_ALL,)
+                   else model.forced & model.index_mask(event.release))
+        model.locked &= ~release
+        model.forced &= ~release
+
+
+def apply_ramps(model: TechAllianceModel) -> None:
+    """Move every running ramp to its value for the current quarter; drop finished ones."""
+    for key, ramp in list(model.ramps.items()):
+        model.values[key] = ramp.value(model.t)
+        if model.t - ramp.t0 + 1 >= ramp.over:
+            del model.ramps[key]
+
+
+def force_policies(model: TechAllianceModel, forced: tuple[CountryPolicy, ...]) -> None:
+    """Set countries' policies (with removal under a new ban) and lock them if asked."""
+    from sim.world import POLICIES
+
+    old = model.policy.copy()
+    for c in forced:
+        i = model.country(c.iso3).index
+        model.policy[i] = POLICIES.index(c.policy)
+        if c.removal_years is not None:
+            model.removal_years[i] = c.removal_years
+        if c.lock:
+            model.locked[i] = True
+            model.forced[i] = True
+    model.on_policy_change(old, model.policy)
