@@ -11,6 +11,8 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+from sim.errors import TechblocError  # light: no numpy, pandas or Mesa
+
 EXIT_USAGE = 2
 
 
@@ -49,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Scenario simulator of tech-alliance dynamics: countries' Huawei policies "
                     "and operators' 5G vendor choices under sanctions and Belt & Road incentives.",
     )
+    parser.add_argument("--scenarios", dest="search", action="append", default=[],
+                        metavar="DIR", help="also look for scenario names in DIR (searched "
+                        "first; also $TECHBLOC_SCENARIOS, ./scenarios, the shipped ones)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", help="run a scenario's replicates and write a run folder",
@@ -64,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="run folder (default: results/<scenario>-<UTC timestamp>)")
     run.add_argument("--set", dest="overrides", type=_assignment, action="append", default=[],
                      metavar="KEY=VALUE", help="override a parameter, e.g. us.ally_pressure=0.8")
+    run.add_argument("--horizon", metavar="START:END",
+                     help="another horizon, e.g. 2019Q1:2035Q4 (must start at 2019Q1)")
     run.add_argument("--no-plots", action="store_true", help="write tables only")
 
     params = sub.add_parser("params", help="print the parameter tree",
@@ -71,8 +78,31 @@ def build_parser() -> argparse.ArgumentParser:
                                         "role; --markdown prints docs/parameters.md.")
     params.add_argument("--markdown", action="store_true", help="print as Markdown")
 
-    sub.add_parser("scenarios", help="list the shipped scenarios",
-                   description="List the shipped scenarios with their titles.")
+    scen = sub.add_parser("scenarios", help="list the scenarios: name, title, parent, horizon",
+                          description="List every scenario found on the search path; "
+                                      "--markdown prints docs/scenarios.md.")
+    scen.add_argument("--markdown", action="store_true",
+                      help="print the shipped library as Markdown (docs/scenarios.md)")
+
+    show = sub.add_parser("show", help="print a fully resolved scenario as YAML",
+                          description="Print the resolved scenario (parents, overrides applied) "
+                                      "as YAML that loads back; each parameter is annotated with "
+                                      "where its value came from.")
+    show.add_argument("scenario", metavar="NAME|PATH")
+    show.add_argument("--set", dest="overrides", type=_assignment, action="append", default=[],
+                      metavar="KEY=VALUE", help="override a parameter")
+    show.add_argument("--horizon", metavar="START:END", help="another horizon")
+    show.add_argument("--plain", action="store_true", help="no provenance comments")
+
+    validate = sub.add_parser("validate", help="check scenario files and report every error",
+                              description="Validate scenario files; print all errors of all "
+                                          "files; exit 2 if any.")
+    validate.add_argument("paths", nargs="+", metavar="PATH")
+
+    diff = sub.add_parser("diff", help="parameter and event differences of two scenarios",
+                          description="Compare two resolved scenarios.")
+    diff.add_argument("a", metavar="A")
+    diff.add_argument("b", metavar="B")
     return parser
 
 
@@ -86,7 +116,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.scenario import load_scenario
 
     console = Console(stderr=True)
-    scenario = load_scenario(args.scenario, set=dict(args.overrides))
+    scenario = load_scenario(args.scenario, set=dict(args.overrides), horizon=args.horizon,
+                             search=args.search)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     out = Path(args.out) if args.out else Path("results") / f"{scenario.name}-{stamp}"
     n = args.replications or scenario.replications
@@ -131,11 +162,83 @@ def cmd_params(args: argparse.Namespace) -> int:
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
-    """List the shipped scenarios."""
-    from sim.scenario import available, load_scenario
+    """List the scenarios on the search path: name, title, parent, horizon."""
+    from sim.scenario import available, library_markdown, load_scenario
 
-    for name in available():
-        print(f"{name:24s} {load_scenario(name).title}")
+    if args.markdown:
+        sys.stdout.write(library_markdown())
+        return 0
+    rows = []
+    for name, path in available(args.search).items():
+        try:
+            s = load_scenario(path, search=args.search)
+            rows.append((name, s.title, s.extends or "", f"{s.horizon[0]}-{s.horizon[1]}"))
+        except TechblocError as e:
+            rows.append((name, f"INVALID: {e}", "", ""))
+    widths = [max(len(r[i]) for r in [("name", "title", "parent", "horizon"), *rows])
+              for i in (0, 2, 3)]
+    print(f"{'name':{widths[0]}}  {'parent':{widths[1]}}  {'horizon':{widths[2]}}  title")
+    for name, title, parent, horizon in rows:
+        print(f"{name:{widths[0]}}  {parent:{widths[1]}}  {horizon:{widths[2]}}  {title}")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    """Print a resolved scenario as YAML."""
+    from sim.scenario import load_scenario
+
+    s = load_scenario(args.scenario, set=dict(args.overrides), horizon=args.horizon,
+                      search=args.search)
+    sys.stdout.write(s.to_yaml(annotate=not args.plain))
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Validate files; print every error."""
+    from sim.scenario import validate
+
+    n_bad = 0
+    for path in args.paths:
+        errors = validate(path, args.search)
+        for e in errors:
+            print(f"{e}", file=sys.stderr)
+        if errors:
+            n_bad += 1
+        else:
+            print(f"ok: {path}")
+    if n_bad:
+        print(f"techbloc: {n_bad} of {len(args.paths)} files invalid", file=sys.stderr)
+    return EXIT_USAGE if n_bad else 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    """Print the differences between two resolved scenarios."""
+    from sim.scenario import load_scenario
+
+    a = load_scenario(args.a, search=args.search)
+    b = load_scenario(args.b, search=args.search)
+    print(f"--- {a.name}\n+++ {b.name}")
+    same = True
+    for key in ("seed", "replications", "horizon"):
+        va, vb = getattr(a, key), getattr(b, key)
+        if va != vb:
+            same = False
+            fmt = (lambda h: f"{h[0]}-{h[1]}") if key == "horizon" else str
+            print(f"{key}: {fmt(va)} -> {fmt(vb)}")
+    for key in a.params:
+        if a.params[key] != b.params[key]:
+            same = False
+            print(f"params.{key}: {a.params[key]} -> {b.params[key]}")
+    ea = [e.to_dict() for e in a.events]
+    eb = [e.to_dict() for e in b.events]
+    for label, mine, other in (("-", ea, eb), ("+", eb, ea)):
+        for e in mine:
+            if e not in other:
+                same = False
+                print(f"{label} event {e['at']} {e['name']}: "
+                      + ", ".join(f"{k}={v}" for k, v in e.items() if k not in ("at", "name")))
+    if same:
+        print("no differences")
     return 0
 
 
@@ -146,9 +249,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
-    from sim.errors import TechblocError
-
-    commands = {"run": cmd_run, "params": cmd_params, "scenarios": cmd_scenarios}
+    commands = {"run": cmd_run, "params": cmd_params, "scenarios": cmd_scenarios,
+                "show": cmd_show, "validate": cmd_validate, "diff": cmd_diff}
     try:
         return commands[args.command](args)
     except TechblocError as e:

@@ -212,8 +212,9 @@ def _horizon_problem(start: Quarter, end: Quarter) -> str | None:
 
 # --------------------------------------------------------------------------- reading YAML
 def _compose(text: str, file: str):
-    loader = yaml.SafeLoader(text)
+    loader = None
     try:
+        loader = yaml.SafeLoader(text)  # the reader checks characters already here
         return loader.get_single_node()
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark
@@ -221,9 +222,10 @@ def _compose(text: str, file: str):
                             line=mark.line + 1 if mark else None,
                             column=mark.column + 1 if mark else None) from None
     except yaml.YAMLError as e:
-        raise ScenarioError(f"not valid YAML: {e}", file=file) from None
+        raise ScenarioError(f"not valid YAML: {e}".replace("\n", " "), file=file) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 class _Reader:
@@ -624,3 +626,27 @@ def _load(path: Path, chain: tuple[str, ...], errors: list | None, search: tuple
         params=MappingProxyType(values), events=tuple(events), source=file,
         extends=parent.name if parent else None, origins=MappingProxyType(origins),
     )
+
+
+def library_markdown() -> str:
+    """The shipped scenario library as Markdown (written to docs/scenarios.md)."""
+    lines = ["# Scenarios", "",
+             "Generated from `scenarios/*.yaml` by `techbloc scenarios --markdown`; do not edit by "
+             "hand (a test fails when this file is stale). `techbloc show NAME` prints any of them "
+             "fully resolved; `techbloc diff A B` compares two.", ""]
+    for path in sorted(scenario_dir().glob("*.yaml")):
+        s = load_scenario(path)
+        lines += [f"## {s.name}", "", f"**{s.title}**", ""]
+        meta = f"Horizon {s.horizon[0]}-{s.horizon[1]}, seed {s.seed}, {s.replications} replicates"
+        lines += [meta + (f"; extends `{s.extends}`." if s.extends else "."), "",
+                  s.description, ""]
+        own = [e for e in s.events if e not in (load_scenario(s.extends).events
+                                                if s.extends else ())]
+        if own:
+            lines += ["| quarter | event | changes |", "|---|---|---|"]
+            for e in own:
+                d = e.to_dict()
+                changes = "; ".join(f"{k}: {v}" for k, v in d.items() if k not in ("at", "name"))
+                lines.append(f"| {e.at} | {e.name} | {changes} |")
+            lines.append("")
+    return "\n".join(lines)

@@ -53,3 +53,17 @@ def test_odd_parameter_rows_match_the_tree():
     spec.loader.exec_module(sync)
     text = (ROOT / "docs" / "ODD.md").read_text()
     assert sync.synced(text) == text, "ODD tables are stale: python tools/sync_odd_params.py"
+
+
+def test_readme_scenario_example_loads_and_runs(tmp_path):
+    from sim import load_scenario, run
+
+    text = (ROOT / "README.md").read_text()
+    block = re.search(r"## Write your own scenario.*?```yaml\n(.*?)```", text, re.S)
+    assert block, "README.md lost its scenario example"
+    f = tmp_path / "my-future.yaml"
+    f.write_text(block.group(1))
+    s = load_scenario(f)
+    assert s.extends == "sanctions-2019" and len(s.events) == 4 + len(load_scenario(
+        "sanctions-2019").events)
+    assert len(run(s, replications=1, horizon="2019Q1:2025Q4").model) == 28

@@ -1,0 +1,216 @@
+"""The scenario language end to end: events at their quarter, precedence, round trips, errors."""
+
+import string
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sim import ScenarioError, TechAllianceModel, load_scenario, run
+from sim.scenario import available, library_markdown, scenario_dir, validate
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def write(tmp_path, text, name="s.yaml"):
+    f = tmp_path / name
+    f.write_text(text)
+    return f
+
+
+def model_of(tmp_path, text, end="2021Q4", seed=1):
+    m = TechAllianceModel(load_scenario(write(tmp_path, text), horizon=f"2019Q1:{end}"), seed=seed)
+    m.run_model()
+    return m
+
+
+@pytest.mark.parametrize("name", sorted(available()))
+def test_every_shipped_scenario_validates_and_runs(name):
+    assert validate(scenario_dir() / f"{name}.yaml") == []
+    res = run(name, replications=1, horizon="2019Q1:2021Q4")
+    assert len(res.model) == 12 and res.model["share_china"].between(0, 1).all()
+
+
+def test_set_event_applies_from_its_quarter_on(tmp_path):
+    m = model_of(tmp_path, "name: x\nevents:\n  - {at: 2020Q3, set: {us.export_controls: 0.9}}\n")
+    u = m.rec_model["export_controls"]
+    assert np.all(u[:6] == 0) and np.all(u[6:] == 0.9), f"export_controls by step: {u}"
+
+
+def test_ramp_moves_linearly_over_its_quarters(tmp_path):
+    m = model_of(tmp_path, "name: x\nevents:\n"
+                 "  - {at: 2020Q1, ramp: {us.ally_pressure: 0.8}, over: 4}\n")
+    g = m.rec_model["ally_pressure"]
+    assert g[3] == 0 and list(g[4:8]) == pytest.approx([0.2, 0.4, 0.6, 0.8])
+    assert np.all(g[8:] == 0.8)
+
+
+def test_country_policy_forces_locks_and_release_frees(tmp_path):
+    text = ("name: x\nevents:\n"
+            "  - {at: 2019Q3, country_policy: {iso3: BRA, policy: ban, removal_years: 2}}\n"
+            "  - {at: 2021Q1, release: [BRA]}\n")
+    m = model_of(tmp_path, text)
+    bra = m.country("BRA").index
+    pol = m.rec_country["policy"][:, bra]
+    assert pol[1] == 0 and np.all(pol[2:8] == 2), f"BRA policy by step {pol}"
+    assert not m.locked[bra], "release did not free BRA"
+    assert m.removal_years[bra] == 2
+
+
+def test_membership_event_changes_bri_prices(tmp_path):
+    text = "name: x\nevents:\n  - {at: 2019Q2, membership: {iso3: ITA, leave: bri}}\n"
+    m = model_of(tmp_path, text, end="2019Q4")
+    ita = m.country("ITA").index
+    assert m.prices[ita, 0] == pytest.approx(m.price[0]), "Italy kept its BRI discount"
+    pak = m.country("PAK").index
+    assert m.prices[pak, 0] < m.price[0]
+
+
+def test_vendor_event_changes_price(tmp_path):
+    m = model_of(tmp_path, "name: x\nevents:\n  - {at: 2019Q2, vendor: {id: nokia, price: 0.7}}\n",
+                 end="2019Q2")
+    assert m.price[3] == 0.7 and m.world.vendors.price[3] == 0.98, "world data must not change"
+
+
+def test_extends_precedence(tmp_path):
+    write(tmp_path, "name: a\nseed: 1\nparams: {us.ally_pressure: 0.3, china.retaliation: 0.2}\n",
+          "a.yaml")
+    write(tmp_path, "name: b\nextends: a\nparams: {us.ally_pressure: 0.5}\n", "b.yaml")
+    c = load_scenario(write(tmp_path, "name: c\nextends: b\nseed: 3\n", "c.yaml"))
+    assert c.params["us.ally_pressure"] == 0.5 and c.params["china.retaliation"] == 0.2
+    assert c.seed == 3 and c.extends == "b"
+    assert c.origins["us.ally_pressure"] == "parent b"
+    assert c.origins["china.retaliation"] == "parent a"
+
+
+def test_show_output_loads_back_to_the_same_scenario(tmp_path):
+    for name in ("history", "open-ran", "digital-silk-road"):
+        s = load_scenario(name, set={"operator.noise": 1.5})
+        back = load_scenario(write(tmp_path, s.to_yaml(), f"{name}.yaml"))
+        assert back.params == s.params and back.events == s.events
+        assert (back.seed, back.horizon, back.replications) == (s.seed, s.horizon,
+                                                                 s.replications)
+
+
+def test_set_overrides_take_precedence_over_files(tmp_path):
+    f = write(tmp_path, "name: x\nparams: {us.ally_pressure: 0.3}\n")
+    assert load_scenario(f, set={"us.ally_pressure": 0.9}).params["us.ally_pressure"] == 0.9
+    out = subprocess.run([sys.executable, "-m", "sim.cli", "show", str(f), "--set",
+                          "us.ally_pressure=0.9"], capture_output=True, text=True, check=True)
+    assert "ally_pressure: 0.9  # command line" in out.stdout
+
+
+@pytest.mark.parametrize("text,fragments", [
+    ("name: x\nevents:\n  - {at: 2020Q1, country_policy: {iso3: GBX, policy: ban}}\n",
+     ["s.yaml:3:", "country_policy.iso3", "unknown country 'GBX'", "did you mean"]),
+    ("name: x\nevents:\n  - {at: 2020Q1, country_policy: {iso3: GBR, policy: banned}}\n",
+     ["s.yaml:3:", "country_policy.policy", "expected one of open, restrict, ban"]),
+    ("name: x\nevents:\n  - {at: 2020Q1, vendor: {id: huwei, price: 0.5}}\n",
+     ["vendor.id", "unknown vendor 'huwei'", "did you mean 'huawei'"]),
+    ("name: x\nevents:\n  - {at: 2020Q1, vendor: {id: zte, price: -1}}\n",
+     ["vendor.price", "expected a number in"]),
+    ("name: x\nevents:\n  - {at: 2020Q1, membership: {iso3: FIN, join: natto}}\n",
+     ["membership.join", "unknown organisation 'natto'", "did you mean 'nato'"]),
+    ("name: x\nevents:\n  - {at: 2020Q1, ramp: {us.ally_pressure: 0.5}}\n",
+     ["events[0]", "expected a number of quarters"]),
+    ("name: x\nevents:\n  - {at: 2020Q1, name: nothing}\n", ["events[0]", "at least one of"]),
+    ("name: x\nevents:\n  - {at: 2020Q1, sett: {us.ally_pressure: 0.5}}\n",
+     ["events[0].sett", "did you mean 'set'"]),
+    ("name: x\nhorizon: {start: 2020Q1, end: 2030Q4}\n", ["horizon.start", "must start there"]),
+])
+def test_event_and_horizon_errors_name_file_line_and_key(tmp_path, text, fragments):
+    with pytest.raises(ScenarioError) as e:
+        load_scenario(write(tmp_path, text))
+    for f in fragments:
+        assert f in str(e.value), f"{f!r} not in {str(e.value)!r}"
+
+
+def test_errors_carry_line_and_column(tmp_path):
+    with pytest.raises(ScenarioError) as e:
+        load_scenario(write(tmp_path, "name: x\nparams:\n  us: {ally_pressure: 0.5, expor: 1}\n"))
+    assert (e.value.line, e.value.column) == (3, 28)  # the column of "expor"
+    assert "s.yaml:3:28: params.us.expor" in str(e.value)
+
+
+def test_validate_reports_every_error(tmp_path):
+    f = write(tmp_path, "name: x\nseeds: 1\nparams: {us.ally_pressure: 3, us.exprt: 1}\n"
+              "events:\n  - {at: 2040Q1, set: {us.ally_pressure: 0.1}}\n")
+    errors = validate(f)
+    assert len(errors) == 4, "\n".join(map(str, errors))
+    proc = subprocess.run([sys.executable, "-m", "sim.cli", "validate", str(f),
+                           str(scenario_dir() / "baseline.yaml")], capture_output=True, text=True)
+    assert proc.returncode == 2 and proc.stderr.count("s.yaml:") == 4
+    assert "ok:" in proc.stdout and "Traceback" not in proc.stderr
+
+
+def test_scenarios_found_in_search_directories(tmp_path, monkeypatch):
+    d = tmp_path / "mine"
+    d.mkdir()
+    write(d, "name: my-future\nextends: sanctions-2019\nparams: {china.retaliation: 0.5}\n",
+          "my-future.yaml")
+    assert load_scenario("my-future", search=[d]).params["china.retaliation"] == 0.5
+    monkeypatch.setenv("TECHBLOC_SCENARIOS", str(d))
+    assert "my-future" in available()
+    proc = subprocess.run([sys.executable, "-m", "sim.cli", "--scenarios", str(d), "diff",
+                           "sanctions-2019", "my-future"], capture_output=True, text=True)
+    assert "params.china.retaliation: 0.0 -> 0.5" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_horizon_override_from_python_and_cli(tmp_path):
+    s = load_scenario("sanctions-2019", horizon="2019Q1:2020Q2")
+    assert str(s.horizon[1]) == "2020Q2" and all(str(e.at) <= "2020Q2" for e in s.events)
+    with pytest.raises(ScenarioError, match="must start there"):
+        load_scenario("baseline", horizon="2020Q1:2030Q4")
+    proc = subprocess.run([sys.executable, "-m", "sim.cli", "run", "baseline", "-n", "1",
+                           "--horizon", "2019Q1:2035Q4", "--no-plots", "--out",
+                           str(tmp_path / "r")], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "2035Q4" in proc.stdout
+
+
+def test_docs_scenarios_is_generated_from_the_files():
+    doc = (ROOT / "docs" / "scenarios.md").read_text()
+    assert doc == library_markdown(), "stale: techbloc scenarios --markdown > docs/scenarios.md"
+
+
+_yaml_text = st.text(alphabet=string.printable, max_size=200)
+_values = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.floats(-2, 3),
+                    st.text(max_size=8), st.lists(st.integers(), max_size=3))
+_docs = st.dictionaries(st.sampled_from(["name", "seed", "replications", "horizon", "params",
+                                         "events", "extends", "title", "bogus"]),
+                        st.one_of(_values, st.dictionaries(st.text(max_size=12), _values,
+                                                           max_size=3)), max_size=5)
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=_yaml_text)
+def test_random_text_loads_or_raises_scenario_error(tmp_path, text):
+    try:
+        load_scenario(write(tmp_path, text, "r.yaml"))
+    except ScenarioError:
+        pass
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(doc=_docs)
+def test_random_documents_load_or_raise_scenario_error(tmp_path, doc):
+    try:
+        load_scenario(write(tmp_path, yaml.safe_dump(doc), "r.yaml"))
+    except ScenarioError:
+        pass
+
+
+@settings(max_examples=200, deadline=None)
+@given(key=st.text(max_size=30), value=_values)
+def test_random_overrides_load_or_raise_scenario_error(key, value):
+    try:
+        load_scenario("baseline", set={key: value})
+    except ScenarioError:
+        pass
