@@ -17,7 +17,7 @@ from sim import rng as rng_mod
 from sim.agents import Country, Operator, Vendor
 from sim.mechanisms import bri, choice, network, policy, rollout, sanctions, vendors
 from sim.quarters import Quarter
-from sim.scenario import Scenario, default_scenario
+from sim.scenario import Scenario, default_scenario, load_scenario
 from sim.world import HUBS, World, load_world, make_operators, ties_from
 
 #: Model-level outputs recorded each step besides the per-vendor ones (DESIGN §5.6).
@@ -36,10 +36,14 @@ class TechAllianceModel(mesa.Model):
     """Countries, operators and vendors under sanctions and Belt & Road incentives.
 
     Args:
-        scenario: a validated scenario (default: the built-in defaults, 2019Q1-2030Q4).
+        scenario: a Scenario, or a scenario name or path (default: the built-in defaults,
+            2019Q1-2030Q4).
         seed: replicate seed (default: the scenario's seed). All randomness derives from it
             through the named streams of :mod:`sim.rng`.
         world: the world to simulate (default: the shipped data).
+        **overrides: parameter values by dotted key or ``group__name``, validated like a
+            scenario's; lets tools that pass keyword parameters (Mesa's batch_run, the EMA
+            Workbench) drive the model without YAML.
 
     Example:
         >>> m = TechAllianceModel(seed=1)
@@ -48,10 +52,17 @@ class TechAllianceModel(mesa.Model):
         True
     """
 
-    def __init__(self, scenario: Scenario | None = None, seed: int | None = None,
-                 world: World | None = None) -> None:
+    def __init__(self, scenario: Scenario | str | None = None, seed: int | None = None,
+                 world: World | None = None, **overrides: float | bool) -> None:
+        if isinstance(scenario, str):
+            scenario = load_scenario(scenario)
+        scenario = scenario if scenario is not None else default_scenario()
+        # Keyword overrides use dotted keys (``**{"us.ally_pressure": 0.8}``, which is how Mesa's
+        # batch_run passes them) or ``us__ally_pressure``.
+        scenario = scenario.with_params({k.replace("__", "."): v for k, v in overrides.items()},
+                                        origin="keyword")
         # Named `spec`, not `scenario`: Mesa 3.5 reserves Model.scenario for its own type.
-        self.spec = scenario if scenario is not None else default_scenario()
+        self.spec = scenario
         self.seed = int(self.spec.seed if seed is None else seed)
         self.streams = rng_mod.streams(self.seed)
         super().__init__(rng=self.streams["mesa"])
@@ -185,6 +196,18 @@ class TechAllianceModel(mesa.Model):
         mask = np.zeros(self.n_countries, dtype=bool)
         mask[[self._index[code] for code in iso3s]] = True
         return mask
+
+    @property
+    def datacollector(self) -> mesa.DataCollector:
+        """The recorded model metrics as a Mesa DataCollector (what ``mesa.batch_run`` reads).
+
+        Built on demand from the preallocated records: entry k of each ``model_vars`` list is
+        quarter k (``step`` k of the tables). Per-agent reporters are not used (DESIGN §6).
+        """
+        dc = mesa.DataCollector()
+        dc.model_vars = {k: v[: self.t].tolist() for k, v in self.rec_model.items()}
+        dc._collection_steps = list(range(self.t))  # Mesa 3.5 reads it; 3.3 ignores it
+        return dc
 
     # ----------------------------------------------------------------- accessors
     def country(self, iso3: str) -> Country:
