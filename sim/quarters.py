@@ -47,7 +47,11 @@ class Quarter:
                 return cls(int(m.group(1)), int(m.group(2)))
             m = _DATE_RE.match(value)
             if m:
-                return cls.parse(dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))))
+                try:
+                    day = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+                except ValueError as e:
+                    raise ValueError(f"{value!r} is not a valid date ({e})") from None
+                return cls.parse(day)
         raise ValueError(
             f"expected a quarter like '2019Q2' or a date like '2019-05-16', got {value!r}")
 

@@ -273,6 +273,10 @@ class _Reader:
         except yaml.constructor.ConstructorError as e:
             self.fail(f"cannot read this value ({e.problem})", path)
             return None
+        except (ValueError, TypeError, OverflowError):
+            # A scalar that looks like a timestamp but is no date (2019-13-01): keep the text,
+            # and let the key's own check say what was expected.
+            return node.value
 
 
 def _flatten(reader: _Reader, tree: object, prefix: str, root: str | None = None

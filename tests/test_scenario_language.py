@@ -122,6 +122,9 @@ def test_set_overrides_take_precedence_over_files(tmp_path):
     ("name: x\nevents:\n  - {at: 2020Q1, sett: {us.ally_pressure: 0.5}}\n",
      ["events[0].sett", "did you mean 'set'"]),
     ("name: x\nhorizon: {start: 2020Q1, end: 2030Q4}\n", ["horizon.start", "must start there"]),
+    ("name: x\nevents:\n  - {at: 2019-13-01, set: {us.ally_pressure: 0.5}}\n",
+     ["s.yaml:3:", "events[0].at", "'2019-13-01' is not a valid date"]),
+    ("name: x\nseed: 2019-02-30\n", ["seed", "expected a non-negative integer"]),
 ])
 def test_event_and_horizon_errors_name_file_line_and_key(tmp_path, text, fragments):
     with pytest.raises(ScenarioError) as e:
@@ -203,6 +206,28 @@ def test_random_text_loads_or_raises_scenario_error(tmp_path, text):
 def test_random_documents_load_or_raise_scenario_error(tmp_path, doc):
     try:
         load_scenario(write(tmp_path, yaml.safe_dump(doc), "r.yaml"))
+    except ScenarioError:
+        pass
+
+
+_raw_scalars = st.one_of(
+    st.from_regex(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}", fullmatch=True),
+    st.from_regex(r"[0-9]{4}Q[0-9]", fullmatch=True),
+    st.sampled_from(["~", "yes", "no", ".inf", "-.nan", "0x1F", "1e400", "!!binary AA",
+                     "!!python/object:os.system x", "*a", "&a 1", "[1, {a: 2}]", "{", "'"]),
+    st.floats(allow_nan=False).map(str))
+_raw_docs = st.lists(st.tuples(
+    st.sampled_from(["name", "seed", "replications", "params", "horizon", "events",
+                     "  us.ally_pressure", "  - at", "    set", "title"]),
+    _raw_scalars), max_size=6).map(lambda kv: "\n".join(f"{k}: {v}" for k, v in kv) + "\n")
+
+
+@settings(max_examples=200, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=_raw_docs)
+def test_random_yaml_scalars_load_or_raise_scenario_error(tmp_path, text):
+    try:
+        load_scenario(write(tmp_path, text, "r.yaml"))
     except ScenarioError:
         pass
 
