@@ -223,6 +223,8 @@ def _compose(text: str, file: str):
                             column=mark.column + 1 if mark else None) from None
     except yaml.YAMLError as e:
         raise ScenarioError(f"not valid YAML: {e}".replace("\n", " "), file=file) from None
+    except RecursionError:
+        raise ScenarioError("document nested too deeply; refused", file=file) from None
     finally:
         if loader is not None:
             loader.dispose()
@@ -545,7 +547,10 @@ def _load(path: Path, chain: tuple[str, ...], errors: list | None, search: tuple
     if node is None:
         raise ScenarioError("empty scenario file", file=file)
     reader = _Reader(file, errors)
-    doc = reader.convert(node)
+    try:
+        doc = reader.convert(node)
+    except RecursionError:
+        raise ScenarioError("document nested too deeply; refused", file=file) from None
     if not isinstance(doc, dict):
         raise ScenarioError("expected a mapping with keys like name, params, events", file=file,
                             line=1)

@@ -140,6 +140,11 @@ def test_errors_carry_line_and_column(tmp_path):
     assert "s.yaml:3:28: params.us.expor" in str(e.value)
 
 
+def test_deeply_nested_document_is_refused(tmp_path):
+    with pytest.raises(ScenarioError, match="nested too deeply|not valid YAML"):
+        load_scenario(write(tmp_path, "name: x\nparams: " + "[" * 5000 + "]" * 5000 + "\n"))
+
+
 def test_validate_reports_every_error(tmp_path):
     f = write(tmp_path, "name: x\nseeds: 1\nparams: {us.ally_pressure: 3, us.exprt: 1}\n"
               "events:\n  - {at: 2040Q1, set: {us.ally_pressure: 0.1}}\n")
