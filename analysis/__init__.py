@@ -4,11 +4,25 @@ Example:
     >>> from sim import run
     >>> import analysis
     >>> res = run("baseline", replications=2)
-    >>> fig, axes = analysis.adoption_figure(res.model, res.countries)
+    >>> fig, axes = analysis.adoption_curves(res.countries, by="region")
+    >>> fig, ax = analysis.world_map(res.countries, "2030Q4", value="policy")
 """
 
 from analysis.bands import bands
-from analysis.curves import adoption_curves, adoption_figure, region_shares
-from analysis.load import load, with_groups
+from analysis.compare import compare, compare_figure
+from analysis.curves import (
+    adoption_curves,
+    adoption_figure,
+    group_shares,
+    policy_curves,
+    region_shares,
+)
+from analysis.load import groups, load, with_groups
+from analysis.maps import world_map
+from analysis.tables import country_table
 
-__all__ = ["adoption_curves", "adoption_figure", "bands", "load", "region_shares", "with_groups"]
+__all__ = [
+    "adoption_curves", "adoption_figure", "bands", "compare", "compare_figure",
+    "country_table", "group_shares", "groups", "load", "policy_curves", "region_shares",
+    "with_groups", "world_map",
+]

@@ -1,4 +1,4 @@
-"""Adoption curves: the China-bloc share of 5G sites over time, median and 5-95 % band."""
+"""Adoption and policy curves over calendar time, median and 5-95 % band across replicates."""
 
 from __future__ import annotations
 
@@ -16,6 +16,13 @@ from analysis.load import with_groups
 #: A group's share is shown once it has built this share of its final 5G site count: the first
 #: handful of sites (one launch) would otherwise swing the curve from 0 to 1.
 MIN_BUILT = 0.01
+WEIGHTS = ("sites", "population", "count")
+GROUP_BY = (None, "region", "bri", "alliance", "income_group", "vendor")
+_GROUP_COLUMN = {"bri": "bri_group"}
+POLICY_ORDER = ("open", "restrict", "ban")
+Y_LABEL = {"sites": "China-bloc share of 5G sites",
+           "population": "China-bloc share (population-weighted)",
+           "count": "share of countries on\nmajority China-bloc 5G"}
 
 
 def _built_enough(df: pd.DataFrame, keys: list[str], sites: str, min_built: float) -> pd.Series:
@@ -23,47 +30,220 @@ def _built_enough(df: pd.DataFrame, keys: list[str], sites: str, min_built: floa
     return (df[sites] > 0) & (df[sites] >= min_built * final)
 
 
-def region_shares(countries: pd.DataFrame, by: str = "region",
-                  min_built: float = MIN_BUILT) -> pd.DataFrame:
-    """Site-weighted China-bloc share per (replicate, date, group).
-
-    A group enters at the first date it has built ``min_built`` of its final 5G site count
-    (before that its share is undefined or rests on a handful of sites).
-    """
-    df = countries if by in countries.columns else with_groups(countries)
-    df = df.assign(cn_sites=df["china_share"] * df["sites"])
-    g = df.groupby(["replicate", "date", by], observed=True)[["cn_sites", "sites"]].sum()
-    g = g.reset_index()
-    g = g[_built_enough(g, ["replicate", by], "sites", min_built)]
-    g = g.assign(china_share=g["cn_sites"] / g["sites"])
-    return g[["replicate", "date", by, "china_share", "sites"]]
+def _column(by: str | None) -> str | None:
+    if by not in GROUP_BY:
+        raise ValueError(f"by must be one of {', '.join(map(str, GROUP_BY))}, got {by!r}")
+    return _GROUP_COLUMN.get(by, by)
 
 
-def adoption_curves(df: pd.DataFrame, metric: str = "share_china", ax=None, label: str = "",
-                    colour: str = style.CHINA):
-    """Plot the median and 5-95 % band of ``metric`` across replicates over calendar dates.
+def group_shares(countries: pd.DataFrame, by: str | None = "region", weight: str = "sites",
+                 min_built: float = MIN_BUILT) -> pd.DataFrame:
+    """China-bloc share per (replicate, date[, group]).
 
     Args:
-        df: a table with ``replicate``, ``date`` and ``metric`` columns (the model table, or
-            :func:`region_shares` for one group).
-        metric: the column to plot.
-        ax: axes to draw on (a new figure if None).
-        label: legend label for the median line.
-        colour: line and band colour.
+        countries: a countries table (groupings are joined if missing).
+        by: ``None`` (world), ``region``, ``bri``, ``alliance`` or ``income_group``.
+        weight: ``sites`` (share of the group's 5G sites), ``population`` (population-weighted
+            mean of country shares over countries with 5G) or ``count`` (share of countries
+            with 5G whose sites are majority China-bloc).
+        min_built: a group enters once it has built this share of its final site count.
 
     Returns:
-        (fig, ax).
+        Columns ``replicate, date, [group,] china_share, sites``.
     """
-    if ax is None:
-        fig = Figure(figsize=(6, 3.5))
-        ax = fig.subplots()
-    fig = ax.figure
+    if weight not in WEIGHTS:
+        raise ValueError(f"weight must be one of {', '.join(WEIGHTS)}, got {weight!r}")
+    col = _column(by)
+    if col == "vendor":
+        raise ValueError("by='vendor' needs the model table; use adoption_curves(model, ...)")
+    df = countries if (col is None or col in countries.columns) and (
+        weight != "population" or "population" in countries.columns) else with_groups(countries)
+    keys = ["replicate", "date"] + ([col] if col else [])
+    built = df["sites"] > 0
+    df = df.assign(
+        cn_sites=df["china_share"] * df["sites"],
+        pop_launched=np.where(built, df.get("population", 0.0), 0.0),
+        cn_pop=np.where(built, df["china_share"] * df.get("population", 0.0), 0.0),
+        launched=built.astype(float),
+        majority=(built & (df["china_share"] > 0.5)).astype(float),
+    )
+    g = df.groupby(keys, observed=True)[["cn_sites", "sites", "cn_pop", "pop_launched",
+                                         "launched", "majority"]].sum().reset_index()
+    g = g[_built_enough(g, [k for k in keys if k != "date"], "sites", min_built)]
+    share = {"sites": g["cn_sites"] / g["sites"],
+             "population": g["cn_pop"] / g["pop_launched"],
+             "count": g["majority"] / g["launched"]}[weight]
+    g = g.assign(china_share=share.to_numpy())
+    return g[[*keys, "china_share", "sites"]].reset_index(drop=True)
+
+
+# Kept for callers of the first version.
+def region_shares(countries: pd.DataFrame, by: str = "region",
+                  min_built: float = MIN_BUILT) -> pd.DataFrame:
+    """Site-weighted China-bloc share per (replicate, date, group); see :func:`group_shares`."""
+    return group_shares(countries, by=by, weight="sites", min_built=min_built)
+
+
+def _band(ax, df: pd.DataFrame, metric: str, colour: str, label: str | None) -> None:
     b = bands(df, metric, by="date")
     x = style.quarter_to_year(b["date"])
     ax.fill_between(x, b["lo"], b["hi"], color=colour, alpha=style.BAND_ALPHA, linewidth=0)
-    ax.plot(x, b["median"], color=colour, linewidth=1.8, label=label or None)
+    ax.plot(x, b["median"], color=colour, linewidth=1.8, label=label)
+
+
+def _panels(n: int, cols: int = 4):
+    cols = min(cols, n)
+    rows = int(np.ceil(n / cols))
+    fig = Figure(figsize=(cols * style.FIGSIZE_PANEL[0], rows * style.FIGSIZE_PANEL[1] + 0.6),
+                 layout="constrained")
+    axes = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False).ravel()
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    return fig, axes
+
+
+def adoption_curves(df: pd.DataFrame, metric: str = "china_share", by: str | None = None,
+                    weight: str = "sites", ax=None, title: str = ""):
+    """China-bloc share over calendar dates: median line and 5-95 % band across replicates.
+
+    Args:
+        df: the countries table of a run (for ``by`` None or a grouping), or the model table
+            (for ``by="vendor"``, or ``metric`` a model column such as ``share_china``).
+        metric: ``china_share`` (computed from the countries table) or a model-table column.
+        by: ``None``, ``region``, ``bri``, ``alliance``, ``income_group`` (one panel per
+            group) or ``vendor`` (one line per vendor, from the model table).
+        weight: ``sites``, ``population`` or ``count`` (see :func:`group_shares`).
+        ax: axes to draw on when the result is a single panel (a new figure if None).
+        title: figure title.
+
+    Returns:
+        (fig, ax) for a single panel, (fig, axes) for one panel per group.
+    """
+    col = _column(by)
+    if col == "vendor" or metric != "china_share":
+        return _model_curves(df, metric, col == "vendor", ax, title)
+    shares = group_shares(df, by=by, weight=weight)
+    if col is None:
+        fig, ax = _single(ax)
+        _band(ax, shares, "china_share", style.CHINA, "China bloc (Huawei, ZTE)")
+        _finish(ax, Y_LABEL[weight])
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+        fig.suptitle(title or "World", fontsize=11)
+        return fig, ax
+    groups = sorted(shares[col].unique())
+    fig, axes = _panels(len(groups))
+    for a, g in zip(axes, groups, strict=False):
+        _band(a, shares[shares[col] == g], "china_share", style.CHINA,
+              "China bloc (Huawei, ZTE)" if a is axes[0] else None)
+        a.set_title(str(g), fontsize=9)
+        _finish(a, Y_LABEL[weight] if a in axes[:: min(4, len(groups))] else None)
+    fig.legend(loc="outside lower center", fontsize=8, frameon=False)
+    n = df["replicate"].nunique()
+    fig.suptitle((title + " — " if title else "")
+                 + f"median and 5-95 % band over {n} replicates", fontsize=11)
+    return fig, axes
+
+
+def _single(ax):
+    if ax is None:
+        fig = Figure(figsize=(6.5, 3.6), layout="constrained")
+        ax = fig.subplots()
+    return ax.figure, ax
+
+
+def _finish(ax, ylabel: str | None, ylim=(0, 1)) -> None:
+    if ylim:
+        ax.set_ylim(*ylim)
+        ax.axhline(0.5, color="grey", linewidth=0.6, linestyle=":")
+    if ylabel:
+        ax.set_ylabel(ylabel, fontsize=8)
+    ax.set_xlabel("year", fontsize=8)
     style.date_axis(ax)
+
+
+def built_model(model: pd.DataFrame, min_built: float = MIN_BUILT) -> pd.DataFrame:
+    """The model table from the quarter each replicate has built ``min_built`` of its sites."""
+    if "sites_total" not in model.columns:
+        return model
+    return model[_built_enough(model, ["replicate"], "sites_total", min_built)]
+
+
+def _model_curves(model: pd.DataFrame, metric: str, per_vendor: bool, ax, title: str):
+    fig, ax = _single(ax)
+    model = built_model(model)
+    if per_vendor:
+        vendors = [c.removeprefix("share_") for c in model.columns
+                   if c.startswith("share_") and c != "share_china"]
+        if not vendors:
+            raise KeyError("by='vendor' needs the model table (columns share_<vendor>)")
+        for v in vendors:
+            _band(ax, model, f"share_{v}", style.VENDOR_COLOURS.get(v, "grey"),
+                  style.VENDOR_NAMES.get(v, v))
+        _finish(ax, "share of 5G sites")
+        title = title or "World 5G sites by vendor"
+    else:
+        if metric not in model.columns:
+            raise KeyError(f"column {metric!r} not in the table")
+        _band(ax, model, metric, style.CHINA if "china" in metric else style.WEST, metric)
+        unit = "share" if "share" in metric or metric in ("coverage", "polarization",
+                                                          "world_split") else None
+        _finish(ax, metric, ylim=(0, 1) if unit else None)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+    fig.suptitle(title or "World", fontsize=11)
     return fig, ax
+
+
+def policy_curves(countries: pd.DataFrame, by: str | None = None, ax=None, title: str = ""):
+    """Countries open / restrict / ban over time, stacked (mean count across replicates).
+
+    Means are stacked (not medians) so the three layers add up to the number of countries.
+
+    Args:
+        countries: the countries table of a run.
+        by: ``None`` or a grouping (one panel per group).
+        ax: axes for the single-panel case.
+        title: figure title.
+
+    Returns:
+        (fig, ax) or (fig, axes).
+    """
+    col = _column(by)
+    df = countries if col is None or col in countries.columns else with_groups(countries)
+    keys = ["date"] + ([col] if col else [])
+    n_rep = df["replicate"].nunique()
+    counts = (df.groupby([*keys, "policy"], observed=True).size() / n_rep).unstack(
+        "policy", fill_value=0.0).reindex(columns=list(POLICY_ORDER), fill_value=0.0)
+    counts = counts.reset_index()
+
+    def draw(a, sub, legend):
+        x = style.quarter_to_year(sub["date"])
+        a.stackplot(x, *(sub[p] for p in POLICY_ORDER),
+                    colors=[style.POLICY_COLOURS[p] for p in POLICY_ORDER],
+                    labels=list(POLICY_ORDER) if legend else (), linewidth=0)
+        a.set_ylim(0, float(sub[list(POLICY_ORDER)].sum(axis=1).max()))
+        a.set_xlabel("year", fontsize=8)
+        style.date_axis(a)
+
+    if col is None:
+        fig, ax = _single(ax)
+        draw(ax, counts, True)
+        ax.set_ylabel("countries (mean over replicates)", fontsize=8)
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False,
+                  reverse=True)
+        fig.suptitle(title or "Huawei policy of the world's governments", fontsize=11)
+        return fig, ax
+    groups = sorted(counts[col].unique())
+    fig, axes = _panels(len(groups))
+    for a, g in zip(axes, groups, strict=False):
+        draw(a, counts[counts[col] == g], a is axes[0])
+        a.set_title(str(g), fontsize=9)
+    for a in axes[:: min(4, len(groups))]:
+        a.set_ylabel("countries", fontsize=8)
+    for a in axes:
+        a.autoscale(axis="y")
+    fig.legend(loc="outside lower center", ncols=3, fontsize=8, frameon=False, reverse=True)
+    fig.suptitle(title or "Huawei policy by group (mean over replicates)", fontsize=11)
+    return fig, axes
 
 
 def adoption_figure(model: pd.DataFrame, countries: pd.DataFrame, title: str = ""):
@@ -77,32 +257,22 @@ def adoption_figure(model: pd.DataFrame, countries: pd.DataFrame, title: str = "
     Returns:
         (fig, axes).
     """
-    regional = region_shares(countries)
+    regional = group_shares(countries, by="region")
+    world = built_model(model)
     regions = sorted(regional["region"].unique())
     n = 1 + len(regions)
-    cols = 4
-    rows = int(np.ceil(n / cols))
-    fig = Figure(figsize=(cols * style.FIGSIZE_PANEL[0], rows * style.FIGSIZE_PANEL[1]),
-                 layout="constrained")
-    axes = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False).ravel()
-    n_reps = model["replicate"].nunique()
-    world = model[_built_enough(model, ["replicate"], "sites_total", MIN_BUILT)]
-    adoption_curves(world, "share_china", ax=axes[0], label="China bloc (Huawei, ZTE)")
+    fig, axes = _panels(n)
+    _band(axes[0], world, "share_china", style.CHINA, "China bloc (Huawei, ZTE)")
     axes[0].set_title("World", fontsize=10, fontweight="bold")
     for ax, region in zip(axes[1:], regions, strict=False):
-        adoption_curves(regional[regional["region"] == region], "china_share", ax=ax)
+        _band(ax, regional[regional["region"] == region], "china_share", style.CHINA, None)
         ax.set_title(region, fontsize=9)
-    for ax in axes[n:]:
-        ax.set_visible(False)
-    for ax in axes[:n]:
-        ax.set_ylim(0, 1)
-        ax.axhline(0.5, color="grey", linewidth=0.6, linestyle=":")
-    for ax in axes[::cols]:
-        ax.set_ylabel("China-bloc share\nof 5G sites", fontsize=8)
-    axes[0].legend(fontsize=7, loc="upper left", frameon=False)
+    start, end = (float(x) for x in style.quarter_to_year(model["date"].iloc[[0, -1]]))
+    for i, ax in enumerate(axes[:n]):
+        _finish(ax, "China-bloc share\nof 5G sites" if i % 4 == 0 else None)
+        ax.set_xlim(start - 0.125, end + 0.125)
+    fig.legend(loc="outside lower center", fontsize=8, frameon=False)
+    n_reps = model["replicate"].nunique()
     fig.suptitle(f"{title}  —  median and 5-95 % band over {n_reps} replicates".strip(" —"),
                  fontsize=11)
-    start, end = (float(x) for x in style.quarter_to_year(model["date"].iloc[[0, -1]]))
-    for ax in axes[:n]:
-        ax.set_xlim(start - 0.125, end + 0.125)
     return fig, axes

@@ -1,35 +1,67 @@
-"""Read run folders into tidy frames, with country groupings joined on."""
+"""Read run folders into tidy frames, with country groupings joined on.
+
+Groupings (as of 2019, the world data's year): World Bank ``region`` and ``income_group``;
+memberships ``eu``, ``nato``, ``five_eyes``, ``us_treaty_ally``, ``g20``, ``bri`` (a Belt & Road
+MoU signed by 2019); and two labels for faceting: ``alliance`` (Five Eyes / NATO or US treaty ally /
+other) and ``bri_group`` (BRI MoU / no BRI MoU).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from sim.errors import DataError
 from sim.results import Results, load_results
 from sim.world import load_world
 
-GROUP_COLUMNS = ("region", "income_group", "eu", "nato", "five_eyes", "us_treaty_ally", "g20",
-                 "bri")
+GROUPINGS = ("region", "income_group", "alliance", "bri_group", "eu", "nato", "five_eyes",
+             "us_treaty_ally", "g20", "bri")
+
+
+def groups(year: int = 2019) -> pd.DataFrame:
+    """One row per country: iso3, name, the groupings, population and GDP."""
+    world = load_world()
+    c = world.countries
+    member = world.memberships(year)
+    five_eyes = member["five_eyes"]
+    allied = member["nato"] | member["us_treaty_ally"]
+    return pd.DataFrame({
+        "iso3": c["iso3"].astype("string"), "name": c["name"],
+        "region": c["region"], "income_group": c["income_group"],
+        "alliance": np.where(five_eyes, "Five Eyes",
+                             np.where(allied, "NATO / US treaty ally", "other")),
+        "bri_group": np.where(member["bri"], "BRI MoU", "no BRI MoU"),
+        "eu": member["eu"], "nato": member["nato"], "five_eyes": five_eyes,
+        "us_treaty_ally": member["us_treaty_ally"], "g20": c["g20"].to_numpy() == 1,
+        "bri": member["bri"],
+        "population": c["population"], "gdp_usd": c["gdp_usd"],
+    })
 
 
 def with_groups(countries: pd.DataFrame, year: int = 2019) -> pd.DataFrame:
-    """Join region, income group and memberships (as of ``year``) onto a countries table."""
-    world = load_world()
-    c = world.countries
-    groups = pd.DataFrame({
-        "iso3": c["iso3"].astype("string"),
-        "region": c["region"], "income_group": c["income_group"],
-        "eu": world.member("eu", year), "nato": world.member("nato", year),
-        "five_eyes": c["five_eyes"] == 1, "us_treaty_ally": c["us_treaty_ally"] == 1,
-        "g20": c["g20"] == 1, "bri": world.member("bri_mou_year", year),
-        "population": c["population"], "gdp_usd": c["gdp_usd"],
-    })
-    return countries.merge(groups, on="iso3", how="left", validate="many_to_one")
+    """Join the groupings onto a countries table.
+
+    Raises:
+        DataError: an iso3 in the table is not in the world data.
+    """
+    g = groups(year)
+    unknown = sorted(set(countries["iso3"].astype(str)) - set(g["iso3"].astype(str)))
+    if unknown:
+        raise DataError(f"{len(unknown)} iso3 codes not in the world data: "
+                        + ", ".join(unknown[:10]), key="iso3")
+    cols = [c for c in g.columns if c == "iso3" or c not in countries.columns]
+    return countries.merge(g[cols], on="iso3", how="left", validate="many_to_one")
 
 
 def load(path: str | Path) -> Results:
-    """A run folder as Results, its countries table carrying the groupings."""
+    """A run folder as Results, its countries table carrying the groupings.
+
+    Raises:
+        DataError: not a run folder, an incomplete run, or a missing table.
+    """
     res = load_results(path)
     res.countries = with_groups(res.countries)
     return res

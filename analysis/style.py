@@ -15,7 +15,12 @@ VENDOR_COLOURS = {
     "huawei": "#c0392b", "zte": "#e67e73",
     "ericsson": "#1f4e8c", "nokia": "#4a90d9", "samsung": "#8fbce6",
 }
+VENDOR_NAMES = {"huawei": "Huawei", "zte": "ZTE", "ericsson": "Ericsson", "nokia": "Nokia",
+                "samsung": "Samsung"}
 POLICY_COLOURS = {"open": "#7fb77e", "restrict": "#f0b849", "ban": "#b03a2e"}
+#: Scenario colours in comparisons (the baseline is black); colour-blind-safe (Okabe-Ito).
+SCENARIO_COLOURS = ("#d55e00", "#0072b2", "#009e73", "#cc79a7", "#e69f00", "#56b4e9",
+                    "#f0e442", "#999999")
 BAND_ALPHA = 0.25
 FIGSIZE_PANEL = (3.4, 2.6)
 

@@ -99,6 +99,44 @@ def build_parser() -> argparse.ArgumentParser:
                                           "files; exit 2 if any.")
     validate.add_argument("paths", nargs="+", metavar="PATH")
 
+    cmp_ = sub.add_parser("compare", help="run scenarios with the same seeds and compare them",
+                          description="Run (or load with --from) scenarios with common random "
+                                      "numbers and write compare.png and compare.csv: each "
+                                      "scenario's difference to the baseline with 90 % "
+                                      "intervals paired by replicate.")
+    cmp_.add_argument("scenarios", nargs="*", metavar="NAME|PATH")
+    cmp_.add_argument("--baseline", help="the baseline (default: the first scenario)")
+    cmp_.add_argument("--replications", "-n", type=_positive_int, metavar="N")
+    cmp_.add_argument("--seed", type=_seed, metavar="S",
+                      help="common base seed (default: the baseline's)")
+    cmp_.add_argument("--horizon", metavar="START:END")
+    cmp_.add_argument("--from", dest="from_dirs", nargs="+", default=[], metavar="DIR",
+                      help="reuse saved run folders instead of running")
+    cmp_.add_argument("--out", metavar="DIR", help="output folder (default: results/compare-...)")
+
+    plot = sub.add_parser("plot", help="draw a picture of a saved run",
+                          description="Draw curves, policy, a map or the country table of a "
+                                      "run folder.")
+    plot.add_argument("run_dir", metavar="DIR")
+    plot.add_argument("--kind", choices=("curves", "policy", "map", "countries"),
+                      default="curves")
+    plot.add_argument("--by", choices=("region", "bri", "alliance", "income_group", "vendor"),
+                      help="one panel per group (curves, policy) or per vendor (curves)")
+    plot.add_argument("--weight", choices=("sites", "population", "count"), default="sites",
+                      help="how country shares are combined (curves)")
+    plot.add_argument("--value", choices=("policy", "china_share"), default="policy",
+                      help="what the map shows")
+    plot.add_argument("--date", help="quarter of the map or table (default: the last)")
+    plot.add_argument("-o", "--output", metavar="FILE",
+                      help="output file (default: DIR/<kind>.png; .csv for countries)")
+
+    report = sub.add_parser("report", help="write a self-contained HTML report of a run",
+                            description="Write report.html: title, description, curves, map, "
+                                        "country table, parameters and provenance.")
+    report.add_argument("run_dir", metavar="DIR")
+    report.add_argument("--date", help="quarter of the map and table (default: the last)")
+    report.add_argument("-o", "--output", metavar="FILE")
+
     diff = sub.add_parser("diff", help="parameter and event differences of two scenarios",
                           description="Compare two resolved scenarios.")
     diff.add_argument("a", metavar="A")
@@ -139,9 +177,13 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise
     if not args.no_plots:
         from analysis.curves import adoption_figure
+        from analysis.maps import world_map
 
-        fig, _ = adoption_figure(res.model, res.countries, title=scenario.title or scenario.name)
+        title = scenario.title or scenario.name
+        fig, _ = adoption_figure(res.model, res.countries, title=title)
         fig.savefig(out / "adoption.png", dpi=120)
+        fig, _ = world_map(res.countries, str(scenario.horizon[1]), "policy")
+        fig.savefig(out / "map.png", dpi=120)
     print(f"run folder: {out}")
     for line in res.summary():
         print(f"  {line}")
@@ -211,6 +253,91 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_USAGE if n_bad else 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Run or load scenarios and compare them with paired intervals."""
+    from analysis.compare import compare, compare_figure
+    from sim.experiment import run
+    from sim.results import load_results
+    from sim.scenario import load_scenario
+
+    runs = {}
+    for d in args.from_dirs:
+        res = load_results(d)
+        runs[res.manifest["scenario"]["name"]] = res
+    names = list(args.scenarios)
+    if not names and not runs:
+        raise TechblocError("name at least one scenario, or saved runs with --from",
+                            key="compare")
+    scenarios = [load_scenario(n, horizon=args.horizon, search=args.search) for n in names]
+    baseline = args.baseline or (scenarios[0].name if scenarios else next(iter(runs)))
+    base_scen = next((s for s in scenarios if s.name == baseline), None)
+    seed = args.seed if args.seed is not None else (
+        base_scen.seed if base_scen else runs[baseline].manifest["base_seed"])
+    for s in scenarios:
+        n = args.replications or (base_scen or s).replications
+        print(f"running {s.name} ({n} replicates, seed {seed})", file=sys.stderr)
+        runs[s.name] = run(s, replications=n, seed=seed)
+    if baseline not in runs:
+        raise TechblocError(f"baseline {baseline!r} is not among the compared runs: "
+                            + ", ".join(runs), key="--baseline")
+    if len(runs) < 2:
+        raise TechblocError("need at least two scenarios to compare", key="compare")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    out = Path(args.out) if args.out else Path("results") / f"compare-{stamp}"
+    out.mkdir(parents=True, exist_ok=True)
+    table = compare(runs, baseline=baseline)
+    table.to_csv(out / "compare.csv", index=False)
+    fig, _ = compare_figure(runs, baseline=baseline)
+    fig.savefig(out / "compare.png", dpi=120)
+    import pandas as pd
+
+    with pd.option_context("display.width", 160, "display.max_rows", 200):
+        show = table[table["metric"].isin(["share_china", "n_ban", "world_split"])]
+        print(show[["scenario", "date", "metric", "baseline", "value", "diff", "lo", "hi"]]
+              .to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print(f"compare folder: {out} (compare.csv has all metrics and the unpaired intervals)")
+    return 0
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    """Draw a picture of a saved run."""
+    from analysis import adoption_curves, country_table, load, policy_curves, world_map
+
+    res = load(args.run_dir)
+    date = args.date or str(res.model["date"].iloc[-1])
+    title = res.manifest.get("scenario", {}).get("title", "")
+    if args.kind == "countries":
+        table = country_table(res.countries, date)
+        if args.output:
+            table.to_csv(args.output, index=False)
+            print(f"wrote {args.output}")
+        else:
+            print(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+        return 0
+    if args.kind == "curves":
+        df = res.model if args.by == "vendor" else res.countries
+        fig, _ = adoption_curves(df, by=args.by, weight=args.weight, title=title)
+    elif args.kind == "policy":
+        if args.by == "vendor":
+            raise TechblocError("policy curves group by countries, not vendors", key="--by")
+        fig, _ = policy_curves(res.countries, by=args.by, title=title)
+    else:
+        fig, _ = world_map(res.countries, date, args.value, title=title)
+    out = Path(args.output) if args.output else Path(args.run_dir) / f"{args.kind}.png"
+    fig.savefig(out, dpi=120)
+    print(f"wrote {out}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the HTML report of a run."""
+    from analysis.report import write_report
+
+    path = write_report(args.run_dir, args.output, args.date)
+    print(f"wrote {path}")
+    return 0
+
+
 def cmd_diff(args: argparse.Namespace) -> int:
     """Print the differences between two resolved scenarios."""
     from sim.scenario import load_scenario
@@ -250,7 +377,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     commands = {"run": cmd_run, "params": cmd_params, "scenarios": cmd_scenarios,
-                "show": cmd_show, "validate": cmd_validate, "diff": cmd_diff}
+                "show": cmd_show, "validate": cmd_validate, "diff": cmd_diff,
+                "compare": cmd_compare, "plot": cmd_plot, "report": cmd_report}
     try:
         return commands[args.command](args)
     except TechblocError as e:
