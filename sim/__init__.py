@@ -12,8 +12,10 @@ from sim.experiment import run
 from sim.model import TechAllianceModel
 from sim.results import Results, load_results
 from sim.scenario import Scenario, load_scenario
+from sim.sweep import SweepResult, load_sweep, sweep
 
 __all__ = [
-    "DataError", "Results", "Scenario", "ScenarioError", "SweepError", "TechAllianceModel",
-    "TechblocError", "load_results", "load_scenario", "run",
+    "DataError", "Results", "Scenario", "ScenarioError", "SweepError", "SweepResult",
+    "TechAllianceModel", "TechblocError", "load_results", "load_scenario", "load_sweep", "run",
+    "sweep",
 ]

@@ -29,6 +29,22 @@ if TYPE_CHECKING:
     from sim.model import TechAllianceModel
 
 VENDOR_FIELDS = ("price", "quality", "us_input_dependence")
+
+
+class FrozenMappings:
+    """Pickling for frozen dataclasses holding read-only mappings (MappingProxyType).
+
+    Scenarios and events travel to worker processes and Dask workers; a mappingproxy cannot be
+    pickled, so it is sent as a plain dict and wrapped again on arrival.
+    """
+
+    def __getstate__(self) -> dict:
+        return {k: dict(v) if isinstance(v, MappingProxyType) else v
+                for k, v in self.__dict__.items()}
+
+    def __setstate__(self, state: dict) -> None:
+        for k, v in state.items():
+            object.__setattr__(self, k, MappingProxyType(v) if isinstance(v, dict) else v)
 RELEASE_ALL = "all"
 
 
@@ -52,7 +68,7 @@ class Membership:
 
 
 @dataclass(frozen=True)
-class VendorChange:
+class VendorChange(FrozenMappings):
     """New values of some of a vendor's attributes (:data:`VENDOR_FIELDS`)."""
 
     vendor: str
@@ -60,7 +76,7 @@ class VendorChange:
 
 
 @dataclass(frozen=True)
-class Event:
+class Event(FrozenMappings):
     """A dated change, applied at the start of quarter ``at``.
 
     Attributes:

@@ -33,6 +33,7 @@ from sim.events import (
     VENDOR_FIELDS,
     CountryPolicy,
     Event,
+    FrozenMappings,
     Membership,
     VendorChange,
 )
@@ -85,7 +86,7 @@ def available(search: Iterable[str | Path] = ()) -> dict[str, Path]:
 
 
 @dataclass(frozen=True)
-class Scenario:
+class Scenario(FrozenMappings):
     """A resolved, validated scenario.
 
     Attributes:

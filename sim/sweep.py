@@ -1,0 +1,606 @@
+"""Parameter sweeps: designs, local and Dask execution, crash-safe resume (DESIGN §3-4).
+
+A sweep file (``scenarios/sweeps/NAME.yaml``) names a base scenario, a design (``grid``, ``lhs``,
+``sobol`` or ``morris``), the parameters to vary, samples, replications, a seed and the outcome
+metrics to keep. Every (point, replicate) is one *run*:
+
+- its seed comes from ``SeedSequence(seed, spawn_key=(point,)).spawn(replications)``, so it does not
+  depend on the number of workers, the backend, the order runs finish in, or a resume;
+- it is written as soon as it finishes, atomically (temporary name, then rename), to
+  ``runs/p<point>-r<replicate>.parquet``: its model table, with its one-row summary in the file's
+  metadata, so the parent keeps only small summaries and a resume reads only metadata;
+- a failing run is recorded (error and traceback) in the manifest and the sweep goes on until
+  more than ``max_failures`` runs have failed.
+
+``--resume DIR`` checks the sweep file's hash against the manifest, skips finished runs, retries
+failed ones and ends with the same ``summary.parquet`` as an uninterrupted sweep.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import itertools
+import json
+import os
+import traceback
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim import params as params_mod
+from sim.errors import ScenarioError, SweepError, did_you_mean
+from sim.scenario import Scenario, _compose, _Reader, load_scenario
+
+DESIGNS = ("grid", "lhs", "sobol", "morris")
+TOP_KEYS = ("scenario", "design", "parameters", "samples", "levels", "replications", "seed",
+            "metrics", "horizon", "threshold", "title", "description")
+SUMMARY_DATES = {"2025": "2025Q4", "2030": "2030Q4"}
+REGION_SLUGS = {
+    "East Asia & Pacific": "eap", "Europe & Central Asia": "eca",
+    "Latin America & Caribbean": "lac", "Middle East & North Africa": "mena",
+    "North America": "na", "South Asia": "sa", "Sub-Saharan Africa": "ssa",
+}
+FAULT_ENV = "TECHBLOC_FAULT"  # "point:replicate,..." runs that raise: fault injection for tests
+
+
+# --------------------------------------------------------------------------- the sweep file
+@dataclass(frozen=True)
+class Factor:
+    """A varied parameter: grid values, or a sampled range or set of categorical values."""
+
+    key: str
+    values: tuple = ()
+    low: float | None = None
+    high: float | None = None
+
+    @property
+    def categorical(self) -> bool:
+        """True when sampled designs pick among ``values`` rather than a range."""
+        return self.low is None
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """A validated sweep.
+
+    Attributes:
+        base: the base scenario (horizon already applied).
+        design: grid, lhs, sobol or morris.
+        factors: the varied parameters, in file order.
+        samples: sampled designs' size (lhs points, Sobol base samples, Morris trajectories).
+        levels: Morris grid levels.
+        replications: replicates per design point.
+        seed: base seed of the whole sweep.
+        metrics: outcome summaries to keep (empty: all).
+        threshold: China-bloc share whose first crossing from above is reported.
+        source: the sweep file.
+        digest: SHA-256 of the sweep file's bytes (resume checks it).
+    """
+
+    base: Scenario
+    design: str
+    factors: tuple[Factor, ...]
+    samples: int = 0
+    levels: int = 4
+    replications: int = 1
+    seed: int = 0
+    metrics: tuple[str, ...] = ()
+    threshold: float = 0.4
+    source: str | None = None
+    digest: str = ""
+    title: str = ""
+
+    @property
+    def names(self) -> list[str]:
+        """Keys of the varied parameters."""
+        return [f.key for f in self.factors]
+
+    def problem(self) -> dict:
+        """The SALib problem definition (categorical factors as index ranges)."""
+        bounds = [[f.low, f.high] if not f.categorical else [0.0, float(len(f.values))]
+                  for f in self.factors]
+        return {"num_vars": len(self.factors), "names": self.names, "bounds": bounds}
+
+    def points(self) -> list[dict[str, float]]:
+        """The design points, in a fixed order (the point index is the position)."""
+        return design_points(self)
+
+    def to_dict(self) -> dict:
+        """JSON-ready description for the manifest."""
+        return {"design": self.design, "samples": self.samples, "levels": self.levels,
+                "replications": self.replications, "seed": self.seed,
+                "metrics": list(self.metrics), "threshold": self.threshold,
+                "factors": [{"key": f.key, "values": list(f.values), "low": f.low,
+                             "high": f.high} for f in self.factors],
+                "scenario": self.base.to_dict(), "source": self.source, "digest": self.digest}
+
+
+def load_sweep(path: str | Path, **overrides) -> SweepSpec:
+    """Read and validate a sweep file.
+
+    Args:
+        path: the YAML file.
+        **overrides: replace top-level values after validation (``samples=8``,
+            ``replications=1``, ``horizon="2019Q1:2024Q4"``), for quick trials and tests.
+
+    Raises:
+        SweepError: naming file, line, column and key, with the nearest valid key.
+    """
+    path = Path(path)
+    file = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise SweepError(f"cannot read sweep file ({e.strerror})", file=file) from None
+    try:
+        node = _compose(raw.decode("utf-8", errors="replace"), file)
+        reader = _Reader(file)
+        doc = reader.convert(node) if node is not None else None
+    except ScenarioError as e:
+        raise SweepError(e.message, file=file, line=e.line, column=e.column, key=e.key) from None
+    if not isinstance(doc, dict):
+        raise SweepError("expected a mapping with scenario, design, parameters", file=file)
+    doc.update({k: v for k, v in overrides.items() if v is not None})
+
+    def fail(message, key, hint=None):
+        line, column = reader.where.get(key, (None, None))
+        return SweepError(message, file=file, line=line, column=column, key=key, hint=hint)
+
+    for key in doc:
+        if key not in TOP_KEYS:
+            raise fail("unknown key", key, did_you_mean(key, TOP_KEYS))
+    for key in ("scenario", "design", "parameters"):
+        if key not in doc:
+            raise fail(f"'{key}' is required", key)
+    design = doc["design"]
+    if design not in DESIGNS:
+        raise fail(f"unknown design {design!r}; expected one of {', '.join(DESIGNS)}", "design",
+                   did_you_mean(str(design), DESIGNS))
+    try:
+        base = load_scenario(doc["scenario"], horizon=doc.get("horizon"),
+                             search=[path.parent, path.parent.parent])
+    except ScenarioError as e:
+        raise fail(f"base scenario: {e}", "scenario") from None
+    if not isinstance(doc["parameters"], dict) or not doc["parameters"]:
+        raise fail("expected a mapping of parameters to vary", "parameters")
+    factors = []
+    for key, spec in doc["parameters"].items():
+        where = f"parameters.{key}"
+        if key not in params_mod.FLAT:
+            group, _, name = key.partition(".")
+            options = params_mod.TREE.get(group, {})
+            hint = did_you_mean(name, options) if options else did_you_mean(key, params_mod.FLAT)
+            raise fail(f"unknown parameter '{key}'", where, hint)
+        p = params_mod.FLAT[key]
+        if design == "grid" or (isinstance(spec, dict) and "values" in spec):
+            values = spec["values"] if isinstance(spec, dict) else spec
+            if not isinstance(values, list) or not values:
+                raise fail("expected a list of values (grid) or {values: [...]}", where)
+            try:
+                checked = tuple(p.check(where, v) for v in values)
+            except ScenarioError as e:
+                raise fail(e.message, where) from None
+            factors.append(Factor(key, checked))
+            continue
+        if not isinstance(spec, dict) or set(spec) != {"low", "high"}:
+            raise fail("expected {low: ..., high: ...} or {values: [...]} for a sampled design",
+                       where)
+        if p.kind is bool:
+            raise fail("a switch can only take {values: [true, false]}", where)
+        try:
+            low, high = p.check(where + ".low", spec["low"]), p.check(where + ".high",
+                                                                       spec["high"])
+        except ScenarioError as e:
+            raise fail(e.message + f" (the parameter's own range is {p.range})", where) from None
+        if not low < high:
+            raise fail(f"low ({low}) must be below high ({high})", where)
+        factors.append(Factor(key, (), low, high))
+
+    def integer(key, default, lo, hi=10**7):
+        v = doc.get(key, default)
+        if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
+            raise fail(f"expected an integer from {lo} to {hi}, found {v!r}", key)
+        return v
+
+    samples = integer("samples", 0, 0)
+    if design != "grid" and samples < 2:
+        raise fail(f"a {design} design needs 'samples' (at least 2)", "samples")
+    if design == "sobol" and samples & (samples - 1):
+        raise fail(f"Sobol samples must be a power of two, found {samples}", "samples",
+                   f"try {1 << (samples.bit_length() - 1)} or {1 << samples.bit_length()}")
+    levels = integer("levels", 4, 2, 100)
+    reps = integer("replications", 1, 1, 10_000)
+    seed = integer("seed", base.seed, 0, 2**63 - 1)
+    threshold = doc.get("threshold", 0.4)
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float) or not (
+            0 < threshold < 1):
+        raise fail(f"expected a share in (0, 1), found {threshold!r}", "threshold")
+    metrics = doc.get("metrics") or []
+    if not isinstance(metrics, list):
+        raise fail("expected a list of metric names", "metrics")
+    known = metric_names(base.horizon[1].year)
+    for m in metrics:
+        if m not in known:
+            raise fail(f"unknown metric {m!r}", "metrics", did_you_mean(str(m), known))
+    return SweepSpec(base=base, design=design, factors=tuple(factors), samples=samples,
+                     levels=levels, replications=reps, seed=seed, metrics=tuple(metrics),
+                     threshold=float(threshold), source=file,
+                     digest=hashlib.sha256(raw + json.dumps(
+                         {k: str(v) for k, v in sorted(overrides.items())}).encode()).hexdigest(),
+                     title=str(doc.get("title", "")))
+
+
+def design_points(spec: SweepSpec) -> list[dict[str, float]]:
+    """The design's points (see :class:`SweepSpec`); sampled designs use ``spec.seed``."""
+    if spec.design == "grid":
+        return [dict(zip(spec.names, combo, strict=True))
+                for combo in itertools.product(*(f.values for f in spec.factors))]
+    problem = spec.problem()
+    if spec.design == "lhs":
+        from scipy.stats import qmc
+
+        unit = qmc.LatinHypercube(d=len(spec.factors), seed=spec.seed).random(spec.samples)
+        lo = np.array([b[0] for b in problem["bounds"]])
+        hi = np.array([b[1] for b in problem["bounds"]])
+        x = lo + unit * (hi - lo)
+    elif spec.design == "sobol":
+        from SALib.sample import sobol
+
+        x = sobol.sample(problem, spec.samples, calc_second_order=False, seed=spec.seed)
+    else:
+        from SALib.sample import morris
+
+        x = morris.sample(problem, spec.samples, num_levels=spec.levels, seed=spec.seed)
+    points = []
+    for row in x:
+        point = {}
+        for f, v in zip(spec.factors, row, strict=True):
+            if f.categorical:
+                point[f.key] = f.values[min(int(v), len(f.values) - 1)]
+            else:
+                point[f.key] = float(v)
+        points.append(point)
+    return points
+
+
+def run_seeds(seed: int, point: int, replications: int) -> list[int]:
+    """Seeds of a point's replicates: independent of workers, backend, order and resume."""
+    children = np.random.SeedSequence(seed, spawn_key=(point,)).spawn(replications)
+    return [int(c.generate_state(1, dtype=np.uint64)[0]) >> 1 for c in children]
+
+
+# --------------------------------------------------------------------------- outcome summaries
+def metric_names(end_year: int) -> list[str]:
+    """Every outcome summary a run can report, for a horizon ending in ``end_year``."""
+    dates = [k for k in SUMMARY_DATES if int(k) <= end_year] + ["end"]
+    names = []
+    for d in dates:
+        names += [f"share_china_{d}", f"n_ban_{d}", f"n_restrict_{d}"]
+        names += [f"share_china_{slug}_{d}" for slug in REGION_SLUGS.values()]
+    names += ["first_year_below_threshold", "polarization_end", "world_split_end",
+              "rip_replace_cost_usd_end", "quality_huawei_end"]
+    return names
+
+
+def summarise(model: pd.DataFrame, countries: pd.DataFrame, region: Mapping[str, str],
+              threshold: float) -> dict[str, float]:
+    """The outcome summaries of one run (NaN where a date is outside the horizon or a region
+    has no 5G site; ``first_year_below_threshold`` NaN if the share never falls below it).
+    """
+    out: dict[str, float] = {}
+    end = str(model["date"].iloc[-1])
+    dates = {k: v for k, v in SUMMARY_DATES.items() if v <= end} | {"end": end}
+    m = model.set_index("date")
+    c = countries.assign(region=countries["iso3"].map(region))
+    for label, date in dates.items():
+        out[f"share_china_{label}"] = float(m.at[date, "share_china"])
+        out[f"n_ban_{label}"] = float(m.at[date, "n_ban"])
+        out[f"n_restrict_{label}"] = float(m.at[date, "n_restrict"])
+        at = c[c["date"] == date]
+        cn = (at["china_share"] * at["sites"]).groupby(at["region"]).sum()
+        sites = at.groupby("region")["sites"].sum()
+        for reg, slug in REGION_SLUGS.items():
+            s = sites.get(reg, 0.0)
+            out[f"share_china_{slug}_{label}"] = float(cn.get(reg, 0.0) / s) if s > 0 else np.nan
+    share = model["share_china"].to_numpy()
+    built = model["sites_total"].to_numpy() > 0.01 * model["sites_total"].iloc[-1]
+    below = np.flatnonzero(built & (share < threshold))
+    out["first_year_below_threshold"] = (float(str(model["date"].iloc[below[0]])[:4])
+                                         if below.size else np.nan)
+    last = model.iloc[-1]
+    out["polarization_end"] = float(last["polarization"])
+    out["world_split_end"] = float(last["world_split"])
+    out["rip_replace_cost_usd_end"] = float(last["rip_replace_cost_usd"])
+    out["quality_huawei_end"] = float(last["quality_huawei"])
+    return out
+
+
+# --------------------------------------------------------------------------- one run
+@dataclass(frozen=True)
+class Task:
+    """One run: a design point's parameters and one replicate seed."""
+
+    point: int
+    replicate: int
+    seed: int
+    values: Mapping[str, float] = field(default_factory=dict)
+
+
+def run_file(runs_dir: Path, point: int, replicate: int) -> Path:
+    """Where a run's table is written."""
+    return runs_dir / f"p{point:06d}-r{replicate:04d}.parquet"
+
+
+def execute(task: Task, base: Scenario, runs_dir: str, metrics: tuple[str, ...],
+            threshold: float) -> dict:
+    """Run one task in a worker, write its table atomically, return its summary row.
+
+    Errors are returned (not raised) with their traceback, so one failing run never stops a
+    worker or the sweep.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from sim.experiment import run_replicate
+    from sim.world import load_world
+
+    row = {"point": task.point, "replicate": task.replicate, "seed": task.seed,
+           **{f"in:{k}": v for k, v in task.values.items()}}
+    try:
+        if f"{task.point}:{task.replicate}" in os.environ.get(FAULT_ENV, "").split(","):
+            raise RuntimeError(f"injected fault in run {task.point}:{task.replicate}")
+        world = load_world()  # cached: once per worker process
+        scenario = base.with_params(dict(task.values), origin="sweep")
+        model, countries = run_replicate(scenario, task.replicate, task.seed, world)
+        region = dict(zip(world.countries["iso3"], world.countries["region"], strict=True))
+        summary = summarise(model, countries, region, threshold)
+        if metrics:
+            summary = {k: summary[k] for k in metrics}
+        row |= {"status": "complete", **summary}
+        table = pa.Table.from_pandas(model.assign(point=task.point), preserve_index=False)
+        meta = dict(table.schema.metadata or {})
+        meta[b"techbloc_summary"] = json.dumps(row).encode()
+        target = run_file(Path(runs_dir), task.point, task.replicate)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        pq.write_table(table.replace_schema_metadata(meta), tmp)
+        os.replace(tmp, target)
+        return row
+    except Exception as e:  # noqa: BLE001 - a run's failure is data, recorded in the manifest
+        return row | {"status": "failed", "error": f"{type(e).__name__}: {e}",
+                      "traceback": traceback.format_exc()}
+
+
+def read_finished(runs_dir: Path) -> dict[tuple[int, int], dict]:
+    """Summaries of the finished runs on disk (metadata only; partial temporary files ignored)."""
+    import pyarrow.parquet as pq
+
+    out = {}
+    for f in sorted(runs_dir.glob("p*-r*.parquet")):
+        try:
+            meta = pq.read_metadata(f).metadata or {}
+            row = json.loads(meta[b"techbloc_summary"])
+        except Exception:  # noqa: BLE001 - an unreadable file is a run to redo
+            f.unlink(missing_ok=True)
+            continue
+        out[(row["point"], row["replicate"])] = row
+    return out
+
+
+# --------------------------------------------------------------------------- the sweep
+@dataclass
+class SweepResult:
+    """A finished sweep: its folder and one summary row per run."""
+
+    path: Path
+    summary: pd.DataFrame
+    manifest: dict
+
+    def runs(self) -> pd.DataFrame:
+        """All runs' model tables, concatenated (reads runs/; can be large)."""
+        files = sorted((self.path / "runs").glob("p*-r*.parquet"))
+        return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _write_json(path: Path, doc: dict) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(doc, indent=2, default=str) + "\n")
+    os.replace(tmp, path)
+
+
+def sweep(spec: SweepSpec | str | Path, workers: int = 1, backend: str = "local",
+          scheduler: str | None = None, out: str | Path | None = None,
+          resume: str | Path | None = None, max_failures: int = 0,
+          progress: Callable[[int, int, int], None] | None = None) -> SweepResult:
+    """Run a sweep (or resume one) and write its folder.
+
+    Args:
+        spec: a SweepSpec or the path of a sweep file.
+        workers: worker processes (local) or workers of a new LocalCluster (dask).
+        backend: ``local`` (a process pool) or ``dask`` (``dask.distributed``).
+        scheduler: address of an existing Dask scheduler (``tcp://host:8786``).
+        out: the sweep folder (default: ``results/sweep-<name>-<UTC timestamp>``).
+        resume: an interrupted sweep's folder: finished runs are kept, the rest run.
+        max_failures: failed runs tolerated before the sweep stops with a SweepError.
+        progress: called as ``progress(done, total, failed)``.
+
+    Returns:
+        The SweepResult (``.summary``, ``.path``).
+
+    Raises:
+        SweepError: bad arguments, a resume of another sweep file, or too many failures.
+    """
+    if not isinstance(spec, SweepSpec):
+        spec = load_sweep(spec)
+    if backend not in ("local", "dask"):
+        raise SweepError(f"unknown backend {backend!r}; expected local or dask", key="backend")
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise SweepError(f"workers must be a positive integer, found {workers!r}",
+                         key="workers")
+    if resume is not None:
+        path = Path(resume)
+        manifest_file = path / "manifest.json"
+        if not manifest_file.exists():
+            raise SweepError("not a sweep folder (no manifest.json)", file=str(path))
+        old = json.loads(manifest_file.read_text())
+        if old.get("sweep", {}).get("digest") != spec.digest:
+            raise SweepError("the sweep file changed since this sweep started (hash differs); "
+                             "resume needs the same file", file=str(manifest_file),
+                             key="digest")
+    else:
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        name = Path(spec.source).stem if spec.source else "sweep"
+        path = Path(out) if out else Path("results") / f"sweep-{name}-{stamp}"
+        if (path / "manifest.json").exists():
+            raise SweepError("folder already holds a sweep; use --resume to continue it",
+                             file=str(path))
+    runs_dir = path / "runs"
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    for stale in runs_dir.glob(".*.tmp"):  # partial writes of runs in flight at a crash
+        stale.unlink(missing_ok=True)
+
+    from sim.results import environment
+
+    points = spec.points()
+    tasks = [Task(i, r, s, dict(pt)) for i, pt in enumerate(points)
+             for r, s in enumerate(run_seeds(spec.seed, i, spec.replications))]
+    finished = read_finished(runs_dir)
+    todo = [t for t in tasks if (t.point, t.replicate) not in finished]
+    manifest = {"techbloc_sweep": 1, "status": "running", "started": _now(), "finished": None,
+                "sweep": spec.to_dict(), "n_points": len(points), "n_runs": len(tasks),
+                "points": points, "workers": workers, "backend": backend,
+                "failures": [], **environment()}
+    _write_json(path / "manifest.json", manifest)
+
+    summaries = dict(finished)
+    failures: list[dict] = []
+    total = len(tasks)
+    try:
+        for row in _execute(todo, spec, runs_dir, workers, backend, scheduler):
+            if row["status"] == "complete":
+                summaries[(row["point"], row["replicate"])] = row
+            else:
+                failures.append({k: row[k] for k in ("point", "replicate", "seed", "error",
+                                                     "traceback")})
+                if len(failures) > max_failures:
+                    manifest.update(status="failed", failures=failures, finished=_now())
+                    _write_json(path / "manifest.json", manifest)
+                    raise SweepError(f"{len(failures)} runs failed (more than --max-failures "
+                                     f"{max_failures}); first: {failures[0]['error']}",
+                                     file=str(path / "manifest.json"), key="failures",
+                                     hint=f"fix the cause, then --resume {path}")
+            if progress:
+                progress(len(summaries), total, len(failures))
+    except KeyboardInterrupt:
+        manifest.update(status="interrupted", failures=failures, finished=_now())
+        _write_json(path / "manifest.json", manifest)
+        raise
+    summary = pd.DataFrame([summaries[k] for k in sorted(summaries)])
+    summary = summary.drop(columns=[c for c in ("status",) if c in summary.columns])
+    tmp = path / ".summary.parquet.tmp"
+    summary.to_parquet(tmp, index=False)
+    os.replace(tmp, path / "summary.parquet")
+    manifest.update(status="complete" if not failures else "complete with failures",
+                    failures=failures, finished=_now(), n_complete=len(summaries))
+    _write_json(path / "manifest.json", manifest)
+    return SweepResult(path, summary, manifest)
+
+
+def _execute(todo: list[Task], spec: SweepSpec, runs_dir: Path, workers: int, backend: str,
+             scheduler: str | None) -> Iterable[dict]:
+    """Yield each task's summary row as it finishes, on the chosen backend."""
+    args = (spec.base, str(runs_dir), spec.metrics, spec.threshold)
+    if not todo:
+        return
+    if backend == "dask":
+        yield from _execute_dask(todo, args, workers, scheduler)
+        return
+    if workers == 1:
+        for t in todo:
+            yield execute(t, *args)
+        return
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    ctx = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_warm)
+    try:
+        pending = set()
+        queue = iter(todo)
+        for t in itertools.islice(queue, workers * 4):  # bounded in flight: flat memory
+            pending.add(pool.submit(execute, t, *args))
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                yield fut.result()
+                nxt = next(queue, None)
+                if nxt is not None:
+                    pending.add(pool.submit(execute, nxt, *args))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _warm() -> None:
+    """Worker initializer: load the world once per worker process."""
+    from sim.world import load_world
+
+    load_world()
+
+
+def _execute_dask(todo, args, workers, scheduler):
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise SweepError("the dask backend needs dask.distributed: pip install "
+                         "'techbloc[dask]'", key="backend") from None
+    cluster = None
+    if scheduler:
+        client = Client(scheduler)
+    else:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        client = Client(cluster)
+    try:
+        client.run(_warm)
+        base = client.scatter(args[0], broadcast=True)
+        queue = iter(todo)
+        futures = as_completed([client.submit(execute, t, base, *args[1:], pure=False)
+                                for t in itertools.islice(queue, workers * 8)])
+        for fut in futures:
+            yield fut.result()
+            nxt = next(queue, None)
+            if nxt is not None:
+                futures.add(client.submit(execute, nxt, base, *args[1:], pure=False))
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def load_sweep_result(path: str | Path) -> SweepResult:
+    """Read a finished sweep folder.
+
+    Raises:
+        SweepError: not a sweep folder or not finished.
+    """
+    path = Path(path)
+    f = path / "manifest.json"
+    if not f.exists():
+        raise SweepError("not a sweep folder (no manifest.json)", file=str(path))
+    manifest = json.loads(f.read_text())
+    if "techbloc_sweep" not in manifest:
+        raise SweepError("not a sweep folder (a run folder?)", file=str(f))
+    if not (path / "summary.parquet").exists():
+        raise SweepError(f"sweep not finished (status: {manifest.get('status')}); "
+                         f"resume it with --resume {path}", file=str(f), key="status")
+    return SweepResult(path, pd.read_parquet(path / "summary.parquet"), manifest)
+
+
+__all__ = ["SweepResult", "SweepSpec", "load_sweep", "load_sweep_result", "sweep"]
