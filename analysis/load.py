@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import DataError
-from sim.results import Results, load_results
+from sim.results import load_results
 from sim.world import load_world
 
 GROUPINGS = ("region", "income_group", "alliance", "bri_group", "eu", "nato", "five_eyes",
@@ -56,12 +56,23 @@ def with_groups(countries: pd.DataFrame, year: int = 2019) -> pd.DataFrame:
     return countries.merge(g[cols], on="iso3", how="left", validate="many_to_one")
 
 
-def load(path: str | Path) -> Results:
-    """A run folder as Results, its countries table carrying the groupings.
+def load(path: str | Path):
+    """A run folder as Results (countries with groupings), or a sweep folder as a SweepResult.
+
+    For a sweep, ``.summary`` is one tidy row per run: ``point, replicate, seed``, the inputs
+    (``in:<parameter>``) and the outcome summaries.
 
     Raises:
         DataError: not a run folder, an incomplete run, or a missing table.
+        SweepError: an unfinished sweep.
     """
+    import json
+
+    manifest = Path(path) / "manifest.json"
+    if manifest.exists() and "techbloc_sweep" in json.loads(manifest.read_text()):
+        from sim.sweep import load_sweep_result
+
+        return load_sweep_result(path)
     res = load_results(path)
     res.countries = with_groups(res.countries)
     return res

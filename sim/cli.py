@@ -118,8 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
                           description="Draw curves, policy, a map or the country table of a "
                                       "run folder.")
     plot.add_argument("run_dir", metavar="DIR")
-    plot.add_argument("--kind", choices=("curves", "policy", "map", "countries"),
+    plot.add_argument("--kind", choices=("curves", "policy", "map", "countries", "heatmap"),
                       default="curves")
+    plot.add_argument("--x", help="heatmap: parameter on the x axis (grid sweeps)")
+    plot.add_argument("--y", help="heatmap: parameter on the y axis")
+    plot.add_argument("--metric", default="share_china_2030", help="heatmap: outcome summary")
     plot.add_argument("--by", choices=("region", "bri", "alliance", "income_group", "vendor"),
                       help="one panel per group (curves, policy) or per vendor (curves)")
     plot.add_argument("--weight", choices=("sites", "population", "count"), default="sites",
@@ -136,6 +139,29 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("run_dir", metavar="DIR")
     report.add_argument("--date", help="quarter of the map and table (default: the last)")
     report.add_argument("-o", "--output", metavar="FILE")
+
+    sw = sub.add_parser("sweep", help="run a parameter sweep (grid, LHS, Sobol, Morris)",
+                        description="Run every (design point, replicate) of a sweep file, "
+                                    "locally or on Dask, writing one file per finished run; "
+                                    "--resume continues an interrupted sweep.")
+    sw.add_argument("file", metavar="FILE", nargs="?", help="the sweep YAML file")
+    sw.add_argument("--workers", "-w", type=_positive_int, default=None, metavar="N",
+                    help="worker processes (default: the number of cores)")
+    sw.add_argument("--backend", choices=("local", "dask"), default="local")
+    sw.add_argument("--scheduler", metavar="ADDR",
+                    help="an existing Dask scheduler, e.g. tcp://host:8786 (backend dask)")
+    sw.add_argument("--out", metavar="DIR", help="sweep folder (default: results/sweep-...)")
+    sw.add_argument("--resume", metavar="DIR", help="continue the sweep in DIR")
+    sw.add_argument("--max-failures", type=_seed, default=0, metavar="K",
+                    help="failed runs tolerated before stopping (default 0)")
+
+    sens = sub.add_parser("sensitivity", help="Sobol or Morris indices of a finished sweep",
+                          description="Sobol first-order and total indices (Sobol designs) or "
+                                      "Morris mu*/sigma (Morris designs) with confidence "
+                                      "intervals; writes sensitivity.csv and .png.")
+    sens.add_argument("sweep_dir", metavar="DIR")
+    sens.add_argument("--metric", default="share_china_2030",
+                      help="outcome summary to analyse (default share_china_2030)")
 
     diff = sub.add_parser("diff", help="parameter and event differences of two scenarios",
                           description="Compare two resolved scenarios.")
@@ -299,10 +325,90 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Run or resume a sweep with a progress bar."""
+    import os
+
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from sim.sweep import load_sweep, sweep
+
+    if not args.file:
+        raise TechblocError("name the sweep file (with --resume: the same file)", key="FILE")
+    spec = load_sweep(args.file)
+    workers = args.workers or os.cpu_count() or 1
+    columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[failed]} failed  {task.fields[rate]}"),
+               TimeElapsedColumn(), TimeRemainingColumn())
+    import time
+
+    start = time.perf_counter()
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("sweep", total=None, failed=0, rate="")
+        first: list[int] = []
+
+        def progress(done, total, failed):
+            first.append(done) if not first else None
+            ran = done - first[0] + 1
+            rate = f"{ran / (time.perf_counter() - start):.1f} runs/s"
+            bar.update(task, completed=done, total=total, failed=failed, rate=rate)
+
+        try:
+            res = sweep(spec, workers=workers, backend=args.backend, scheduler=args.scheduler,
+                        out=args.out, resume=args.resume, max_failures=args.max_failures,
+                        progress=progress)
+        except KeyboardInterrupt:
+            print("techbloc: interrupted; finished runs are kept: resume with --resume",
+                  file=sys.stderr)
+            return 130
+    m = res.manifest
+    print(f"sweep folder: {res.path}")
+    print(f"  {m['n_complete']} of {m['n_runs']} runs complete ({m['n_points']} points x "
+          f"{spec.replications} replicates), {len(m['failures'])} failed; "
+          f"summary.parquet has {len(res.summary)} rows")
+    return 0
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    """Sensitivity indices of a sweep."""
+    from analysis.sensitivity import sensitivity, sensitivity_figure
+    from sim.sweep import load_sweep_result
+
+    res = load_sweep_result(args.sweep_dir)
+    table = sensitivity(res, args.metric)
+    table.to_csv(res.path / "sensitivity.csv", index=False)
+    fig, _ = sensitivity_figure(table, res.manifest["sweep"]["design"], args.metric)
+    fig.savefig(res.path / "sensitivity.png", dpi=120)
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print(f"wrote {res.path / 'sensitivity.csv'} and sensitivity.png")
+    return 0
+
+
 def cmd_plot(args: argparse.Namespace) -> int:
-    """Draw a picture of a saved run."""
+    """Draw a picture of a saved run or sweep."""
     from analysis import adoption_curves, country_table, load, policy_curves, world_map
 
+    if args.kind == "heatmap":
+        from analysis.sensitivity import heatmap
+        from sim.sweep import load_sweep_result
+
+        res = load_sweep_result(args.run_dir)
+        if not (args.x and args.y):
+            raise TechblocError("a heatmap needs --x and --y (parameters of the grid)",
+                                key="--x/--y")
+        fig, _ = heatmap(res, args.x, args.y, args.metric)
+        out = Path(args.output) if args.output else Path(args.run_dir) / "heatmap.png"
+        fig.savefig(out, dpi=120)
+        print(f"wrote {out}")
+        return 0
     res = load(args.run_dir)
     date = args.date or str(res.model["date"].iloc[-1])
     title = res.manifest.get("scenario", {}).get("title", "")
@@ -378,7 +484,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     commands = {"run": cmd_run, "params": cmd_params, "scenarios": cmd_scenarios,
                 "show": cmd_show, "validate": cmd_validate, "diff": cmd_diff,
-                "compare": cmd_compare, "plot": cmd_plot, "report": cmd_report}
+                "compare": cmd_compare, "plot": cmd_plot, "report": cmd_report,
+                "sweep": cmd_sweep, "sensitivity": cmd_sensitivity}
     try:
         return commands[args.command](args)
     except TechblocError as e:

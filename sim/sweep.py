@@ -288,8 +288,10 @@ def metric_names(end_year: int) -> list[str]:
 
 def summarise(model: pd.DataFrame, countries: pd.DataFrame, region: Mapping[str, str],
               threshold: float) -> dict[str, float]:
-    """The outcome summaries of one run (NaN where a date is outside the horizon or a region
-    has no 5G site; ``first_year_below_threshold`` NaN if the share never falls below it).
+    """The outcome summaries of one run.
+
+    NaN where a region has no 5G site yet; ``first_year_below_threshold`` is NaN if the world
+    share never falls below the threshold once 1 % of the sites are built.
     """
     out: dict[str, float] = {}
     end = str(model["date"].iloc[-1])
