@@ -37,7 +37,7 @@ from sim.scenario import Scenario, _compose, _Reader, load_scenario
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 TOP_KEYS = ("scenario", "design", "parameters", "samples", "levels", "replications", "seed",
-            "metrics", "horizon", "threshold", "title", "description")
+            "common_random_numbers", "metrics", "horizon", "threshold", "title", "description")
 SUMMARY_DATES = {"2025": "2025Q4", "2030": "2030Q4"}
 REGION_SLUGS = {
     "East Asia & Pacific": "eap", "Europe & Central Asia": "eca",
@@ -75,6 +75,9 @@ class SweepSpec:
         levels: Morris grid levels.
         replications: replicates per design point.
         seed: base seed of the whole sweep.
+        common_random_numbers: give every point the same replicate seeds (the seeds of point
+            0), so differences between points measure the parameters, not the noise; useful for
+            sensitivity indices. Off by default: each point's seeds are keyed by its index.
         metrics: outcome summaries to keep (empty: all).
         threshold: China-bloc share whose first crossing from above is reported.
         source: the sweep file.
@@ -88,6 +91,7 @@ class SweepSpec:
     levels: int = 4
     replications: int = 1
     seed: int = 0
+    common_random_numbers: bool = False
     metrics: tuple[str, ...] = ()
     threshold: float = 0.4
     source: str | None = None
@@ -113,6 +117,7 @@ class SweepSpec:
         """JSON-ready description for the manifest."""
         return {"design": self.design, "samples": self.samples, "levels": self.levels,
                 "replications": self.replications, "seed": self.seed,
+                "common_random_numbers": self.common_random_numbers,
                 "metrics": list(self.metrics), "threshold": self.threshold,
                 "factors": [{"key": f.key, "values": list(f.values), "low": f.low,
                              "high": f.high} for f in self.factors],
@@ -215,6 +220,9 @@ def load_sweep(path: str | Path, **overrides) -> SweepSpec:
     levels = integer("levels", 4, 2, 100)
     reps = integer("replications", 1, 1, 10_000)
     seed = integer("seed", base.seed, 0, 2**63 - 1)
+    crn = doc.get("common_random_numbers", False)
+    if not isinstance(crn, bool):
+        raise fail(f"expected true or false, found {crn!r}", "common_random_numbers")
     threshold = doc.get("threshold", 0.4)
     if isinstance(threshold, bool) or not isinstance(threshold, int | float) or not (
             0 < threshold < 1):
@@ -227,7 +235,8 @@ def load_sweep(path: str | Path, **overrides) -> SweepSpec:
         if m not in known:
             raise fail(f"unknown metric {m!r}", "metrics", did_you_mean(str(m), known))
     return SweepSpec(base=base, design=design, factors=tuple(factors), samples=samples,
-                     levels=levels, replications=reps, seed=seed, metrics=tuple(metrics),
+                     levels=levels, replications=reps, seed=seed, common_random_numbers=crn,
+                     metrics=tuple(metrics),
                      threshold=float(threshold), source=file,
                      digest=hashlib.sha256(raw + json.dumps(
                          {k: str(v) for k, v in sorted(overrides.items())}).encode()).hexdigest(),
@@ -267,9 +276,13 @@ def design_points(spec: SweepSpec) -> list[dict[str, float]]:
     return points
 
 
-def run_seeds(seed: int, point: int, replications: int) -> list[int]:
-    """Seeds of a point's replicates: independent of workers, backend, order and resume."""
-    children = np.random.SeedSequence(seed, spawn_key=(point,)).spawn(replications)
+def run_seeds(seed: int, point: int, replications: int, common: bool = False) -> list[int]:
+    """Seeds of a point's replicates: independent of workers, backend, order and resume.
+
+    With ``common`` every point gets point 0's seeds (common random numbers).
+    """
+    key = 0 if common else point
+    children = np.random.SeedSequence(seed, spawn_key=(key,)).spawn(replications)
     return [int(c.generate_state(1, dtype=np.uint64)[0]) >> 1 for c in children]
 
 
@@ -472,7 +485,8 @@ def sweep(spec: SweepSpec | str | Path, workers: int = 1, backend: str = "local"
 
     points = spec.points()
     tasks = [Task(i, r, s, dict(pt)) for i, pt in enumerate(points)
-             for r, s in enumerate(run_seeds(spec.seed, i, spec.replications))]
+             for r, s in enumerate(run_seeds(spec.seed, i, spec.replications,
+                                             spec.common_random_numbers))]
     finished = read_finished(runs_dir)
     todo = [t for t in tasks if (t.point, t.replicate) not in finished]
     manifest = {"techbloc_sweep": 1, "status": "running", "started": _now(), "finished": None,
