@@ -545,7 +545,13 @@ def _execute(todo: list[Task], spec: SweepSpec, runs_dir: Path, workers: int, ba
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
-    ctx = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    # forkserver, not fork: forking a parent that runs threads (Dask, a notebook's) can
+    # deadlock; the server imports techbloc once and each worker forks from it.
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["sim.sweep", "sim.experiment"])
+    else:
+        ctx = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_warm)
     try:
         pending = set()
