@@ -44,6 +44,7 @@ REGION_SLUGS = {
     "Latin America & Caribbean": "lac", "Middle East & North Africa": "mena",
     "North America": "na", "South Asia": "sa", "Sub-Saharan Africa": "ssa",
 }
+MAX_POOL_RESTARTS = 5  # worker deaths survived before a sweep gives up
 FAULT_ENV = "TECHBLOC_FAULT"  # "point:replicate,..." runs that raise: fault injection for tests
 
 
@@ -499,7 +500,8 @@ def sweep(spec: SweepSpec | str | Path, workers: int = 1, backend: str = "local"
     failures: list[dict] = []
     total = len(tasks)
     try:
-        for row in _execute(todo, spec, runs_dir, workers, backend, scheduler):
+        stats = {"worker_restarts": 0}
+        for row in _execute(todo, spec, runs_dir, workers, backend, scheduler, stats):
             if row["status"] == "complete":
                 summaries[(row["point"], row["replicate"])] = row
             else:
@@ -524,13 +526,13 @@ def sweep(spec: SweepSpec | str | Path, workers: int = 1, backend: str = "local"
     summary.to_parquet(tmp, index=False)
     os.replace(tmp, path / "summary.parquet")
     manifest.update(status="complete" if not failures else "complete with failures",
-                    failures=failures, finished=_now(), n_complete=len(summaries))
+                    failures=failures, finished=_now(), n_complete=len(summaries), **stats)
     _write_json(path / "manifest.json", manifest)
     return SweepResult(path, summary, manifest)
 
 
 def _execute(todo: list[Task], spec: SweepSpec, runs_dir: Path, workers: int, backend: str,
-             scheduler: str | None) -> Iterable[dict]:
+             scheduler: str | None, stats: dict) -> Iterable[dict]:
     """Yield each task's summary row as it finishes, on the chosen backend."""
     args = (spec.base, str(runs_dir), spec.metrics, spec.threshold)
     if not todo:
@@ -552,19 +554,42 @@ def _execute(todo: list[Task], spec: SweepSpec, runs_dir: Path, workers: int, ba
         ctx.set_forkserver_preload(["sim.sweep", "sim.experiment"])
     else:
         ctx = multiprocessing.get_context("spawn")
+    from concurrent.futures.process import BrokenProcessPool
+
+    queue = iter(todo)
+    inflight: dict = {}  # future -> task
+    restarts = 0
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_warm)
     try:
-        pending = set()
-        queue = iter(todo)
         for t in itertools.islice(queue, workers * 4):  # bounded in flight: flat memory
-            pending.add(pool.submit(execute, t, *args))
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            inflight[pool.submit(execute, t, *args)] = t
+        while inflight:
+            done, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
+            broken = []
             for fut in done:
-                yield fut.result()
+                task = inflight.pop(fut)
+                try:
+                    row = fut.result()
+                except BrokenProcessPool:
+                    broken.append(task)
+                    continue
+                yield row
                 nxt = next(queue, None)
                 if nxt is not None:
-                    pending.add(pool.submit(execute, nxt, *args))
+                    inflight[pool.submit(execute, nxt, *args)] = nxt
+            if broken:
+                # A worker died (killed, out of memory): only the runs in flight are lost;
+                # start a new pool and run them again.
+                restarts += 1
+                stats["worker_restarts"] = restarts
+                if restarts > MAX_POOL_RESTARTS:
+                    raise SweepError(f"worker processes died {restarts} times; stopping",
+                                     key="workers", hint="finished runs are kept; --resume")
+                lost = broken + list(inflight.values())
+                pool.shutdown(wait=False, cancel_futures=True)
+                pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
+                                           initializer=_warm)
+                inflight = {pool.submit(execute, t, *args): t for t in lost}
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 

@@ -185,3 +185,44 @@ def test_metric_names_cover_dates_in_the_horizon():
     short = metric_names(2024)
     assert "share_china_2030" not in short and "share_china_end" in short
     assert "share_china_eca_2030" in metric_names(2030)
+
+
+def test_a_killed_worker_loses_only_its_run(grid_spec, serial, tmp_path):
+    import psutil
+
+    out = tmp_path / "worker"
+    f = write(tmp_path, GRID.replace('horizon: "2019Q1:2022Q4"', 'horizon: "2019Q1:2030Q4"'))
+    cmd = [sys.executable, "-m", "sim.cli", "sweep", str(f), "--workers", "2", "--out", str(out)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    victim = None
+    while time.time() < deadline and victim is None:
+        servers = [c for c in psutil.Process(proc.pid).children()
+                   if "forkserver" in " ".join(c.cmdline())]
+        workers = [w for s in servers for w in s.children()]  # workers fork from the server
+        if len(list((out / "runs").glob("p*.parquet"))) >= 1 and workers:
+            victim = workers[-1]
+        time.sleep(0.02)
+    assert victim is not None, "no worker process to kill"
+    victim.kill()
+    so, se = proc.communicate(timeout=300)
+    assert proc.returncode == 0, se
+    assert not victim.is_running(), "the worker survived"
+    assert json.loads((out / "manifest.json").read_text())["worker_restarts"] == 1
+    full = sweep(load_sweep(f), workers=1, out=tmp_path / "full")
+    pd.testing.assert_frame_equal(full.summary, load_sweep_result(out).summary)
+
+
+def test_morris_indices(tmp_path):
+    from analysis.sensitivity import sensitivity, sensitivity_figure
+
+    text = ("scenario: sanctions-2019\ndesign: morris\nsamples: 6\nseed: 4\n"
+            "common_random_numbers: true\nhorizon: \"2019Q1:2024Q4\"\nparameters:\n"
+            "  china.bri_discount: {low: 0.0, high: 0.5}\n"
+            "  country.removal_cost_per_site: {low: 0, high: 2000000}\n")
+    res = sweep(load_sweep(write(tmp_path, text)), workers=1, out=tmp_path / "morris")
+    table = sensitivity(res, "share_china_end").set_index("parameter")
+    assert table.loc["china.bri_discount", "mu_star"] > 0.01
+    assert table.loc["country.removal_cost_per_site", "mu_star"] == pytest.approx(0, abs=1e-12)
+    fig, ax = sensitivity_figure(table.reset_index(), "morris", "share_china_end")
+    assert "mu*" in ax.get_xlabel()
