@@ -58,6 +58,13 @@ def bench_replicate(repeats: int) -> None:
 
 
 def bench_cli(repeats: int) -> None:
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "sim.cli", "--help"], check=True,
+                       capture_output=True)
+        times.append(time.perf_counter() - t0)
+    print(f"{'techbloc --help':36s} {_stats(times)}")
     for extra in (["--no-plots"], []):
         times = []
         for _ in range(repeats):

@@ -1,5 +1,8 @@
 """techbloc's simulation package: the public API.
 
+Names are imported on first use (PEP 562), so ``import sim`` and ``techbloc --help`` stay fast
+and heavy modules (Mesa, pandas) load only when a model is built.
+
 Example:
     >>> from sim import run
     >>> res = run("baseline", replications=2)
@@ -7,15 +10,30 @@ Example:
     ['scenario', 'replicate', 'seed', 'step', 'date']
 """
 
-from sim.errors import DataError, ScenarioError, SweepError, TechblocError
-from sim.experiment import run
-from sim.model import TechAllianceModel
-from sim.results import Results, load_results
-from sim.scenario import Scenario, load_scenario
-from sim.sweep import SweepResult, load_sweep, sweep
+from __future__ import annotations
 
-__all__ = [
-    "DataError", "Results", "Scenario", "ScenarioError", "SweepError", "SweepResult",
-    "TechAllianceModel", "TechblocError", "load_results", "load_scenario", "load_sweep", "run",
-    "sweep",
-]
+import importlib
+
+_EXPORTS = {
+    "DataError": "sim.errors", "ScenarioError": "sim.errors", "SweepError": "sim.errors",
+    "TechblocError": "sim.errors",
+    "run": "sim.experiment",
+    "TechAllianceModel": "sim.model",
+    "Results": "sim.results", "load_results": "sim.results",
+    "Scenario": "sim.scenario", "load_scenario": "sim.scenario",
+    "SweepResult": "sim.sweep", "load_sweep": "sim.sweep", "sweep": "sim.sweep",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
