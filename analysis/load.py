@@ -70,7 +70,7 @@ def load(path: str | Path):
 
     manifest = Path(path) / "manifest.json"
     if manifest.exists() and "techbloc_sweep" in json.loads(manifest.read_text()):
-        from sim.sweep import load_sweep_result
+        from sim.sweeps import load_sweep_result
 
         return load_sweep_result(path)
     res = load_results(path)

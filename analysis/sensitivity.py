@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 
 from analysis import style
 from sim.errors import SweepError
-from sim.sweep import SweepResult
+from sim.sweeps import SweepResult
 
 
 def point_means(res: SweepResult, metric: str) -> pd.Series:

@@ -25,7 +25,7 @@ import psutil
 
 from sim.model import TechAllianceModel
 from sim.scenario import load_scenario
-from sim.sweep import load_sweep, sweep
+from sim.sweeps import load_sweep, sweep
 from sim.world import load_world
 
 

@@ -21,7 +21,7 @@ _EXPORTS = {
     "TechAllianceModel": "sim.model",
     "Results": "sim.results", "load_results": "sim.results",
     "Scenario": "sim.scenario", "load_scenario": "sim.scenario",
-    "SweepResult": "sim.sweep", "load_sweep": "sim.sweep", "sweep": "sim.sweep",
+    "SweepResult": "sim.sweeps", "load_sweep": "sim.sweeps", "sweep": "sim.sweeps",
 }
 
 __all__ = sorted(_EXPORTS)

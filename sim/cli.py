@@ -339,7 +339,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         TimeRemainingColumn,
     )
 
-    from sim.sweep import load_sweep, sweep
+    from sim.sweeps import load_sweep, sweep
 
     if not args.file:
         raise TechblocError("name the sweep file (with --resume: the same file)", key="FILE")
@@ -380,7 +380,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """Sensitivity indices of a sweep."""
     from analysis.sensitivity import sensitivity, sensitivity_figure
-    from sim.sweep import load_sweep_result
+    from sim.sweeps import load_sweep_result
 
     res = load_sweep_result(args.sweep_dir)
     table = sensitivity(res, args.metric)
@@ -398,7 +398,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
     if args.kind == "heatmap":
         from analysis.sensitivity import heatmap
-        from sim.sweep import load_sweep_result
+        from sim.sweeps import load_sweep_result
 
         res = load_sweep_result(args.run_dir)
         if not (args.x and args.y):

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from sim import SweepError, load_sweep, sweep
-from sim.sweep import load_sweep_result, metric_names, read_finished
+from sim.sweeps import load_sweep_result, metric_names, read_finished
 
 ROOT = Path(__file__).resolve().parents[1]
 SHORT = "2019Q1:2022Q4"

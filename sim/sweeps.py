@@ -551,7 +551,7 @@ def _execute(todo: list[Task], spec: SweepSpec, runs_dir: Path, workers: int, ba
     # deadlock; the server imports techbloc once and each worker forks from it.
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["sim.sweep", "sim.experiment"])
+        ctx.set_forkserver_preload(["sim.sweeps", "sim.experiment"])
     else:
         ctx = multiprocessing.get_context("spawn")
     from concurrent.futures.process import BrokenProcessPool
