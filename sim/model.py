@@ -378,9 +378,12 @@ class TechAllianceModel(mesa.Model):
                 alignment=self.alignment[oc], china=v.china, bloc_sign=v.bloc_sign,
                 home=self.hub_alignment[oc])
             u = choice.utilities(x, p)
-            new_award = choice.award(u, available, self.nests, p["operator.noise"],
-                                     p["operator.nest"], draws, p["operator.dual_sourcing"])
-            self.award = np.where(tender[:, None], new_award, self.award)
+            # Only tendering operators choose; each row's draws are its own, so choosing on the
+            # subset gives the same awards as choosing for everyone (and keeps the draws common).
+            idx = np.flatnonzero(tender)
+            self.award[idx] = choice.award(
+                u[idx], available[idx], self.nests, p["operator.noise"], p["operator.nest"],
+                {k: d[idx] for k, d in draws.items()}, p["operator.dual_sourcing"])
 
         bought = np.zeros((n_o, n_v))
         if self._on("rollout"):
