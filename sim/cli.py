@@ -44,6 +44,15 @@ def _assignment(text: str) -> tuple[str, object]:
     return key.strip(), yaml.safe_load(value)
 
 
+def _overrides(parser: argparse.ArgumentParser) -> None:
+    """The --set and --horizon options shared by the commands that resolve a scenario."""
+    parser.add_argument("--set", dest="overrides", type=_assignment, action="append", default=[],
+                        metavar="KEY=VALUE", help="override a parameter, e.g. "
+                        "us.ally_pressure=0.8 (repeatable)")
+    parser.add_argument("--horizon", metavar="START:END",
+                        help="another horizon, e.g. 2019Q1:2035Q4 (must start at 2019Q1)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(
@@ -67,10 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=_seed, metavar="S", help="base seed (default: the scenario's)")
     run.add_argument("--out", metavar="DIR",
                      help="run folder (default: results/<scenario>-<UTC timestamp>)")
-    run.add_argument("--set", dest="overrides", type=_assignment, action="append", default=[],
-                     metavar="KEY=VALUE", help="override a parameter, e.g. us.ally_pressure=0.8")
-    run.add_argument("--horizon", metavar="START:END",
-                     help="another horizon, e.g. 2019Q1:2035Q4 (must start at 2019Q1)")
+    _overrides(run)
     run.add_argument("--no-plots", action="store_true", help="write tables only")
 
     params = sub.add_parser("params", help="print the parameter tree",
@@ -89,9 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
                                       "as YAML that loads back; each parameter is annotated with "
                                       "where its value came from.")
     show.add_argument("scenario", metavar="NAME|PATH")
-    show.add_argument("--set", dest="overrides", type=_assignment, action="append", default=[],
-                      metavar="KEY=VALUE", help="override a parameter")
-    show.add_argument("--horizon", metavar="START:END", help="another horizon")
+    _overrides(show)
     show.add_argument("--plain", action="store_true", help="no provenance comments")
 
     validate = sub.add_parser("validate", help="check scenario files and report every error",
