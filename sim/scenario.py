@@ -293,9 +293,14 @@ def _flatten(reader: _Reader, tree: object, prefix: str, root: str | None = None
     for key, value in tree.items():
         path = f"{prefix}.{key}"
         if isinstance(value, dict):
-            flat.update(_flatten(reader, value, path, root))
+            for k, v in _flatten(reader, value, path, root).items():
+                if k in flat:
+                    reader.fail(f"'{k}' is given twice (nested and dotted)", path)
+                flat[k] = v
             continue
         dotted = path[len(root) + 1:]
+        if dotted in flat:
+            reader.fail(f"'{dotted}' is given twice (nested and dotted)", path)
         try:
             param = params_mod.check_key(dotted, path=path)
             flat[dotted] = param.check(path, value)

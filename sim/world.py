@@ -9,6 +9,7 @@ synthetic operators of one replicate from the country priors (real overrides whe
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -166,6 +167,26 @@ def _fail(file: Path, row: int | None, column: str, message: str) -> DataError:
     return DataError(message, file=str(file), line=None if row is None else row + 2, key=column)
 
 
+def _read_csv(path: Path, columns: Iterable[str], **kwargs) -> pd.DataFrame:
+    """Read a data CSV, turning every way it can be unreadable into a located DataError."""
+    if not path.exists():
+        raise DataError("file not found", file=str(path), hint="reinstall techbloc")
+    try:
+        df = pd.read_csv(path, encoding="utf-8", **kwargs)
+    except UnicodeDecodeError as e:
+        raise DataError(f"not UTF-8 text ({e.reason} at byte {e.start})", file=str(path)) from None
+    except pd.errors.EmptyDataError:
+        raise DataError("empty file; expected a header and rows", file=str(path)) from None
+    except pd.errors.ParserError as e:
+        raise DataError(f"not a readable CSV file ({e})".replace("\n", " "),
+                        file=str(path)) from None
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise _fail(path, None, missing[0], "column missing; expected columns: "
+                    + ", ".join(columns))
+    return df
+
+
 def read_countries(path: Path) -> pd.DataFrame:
     """Read and validate ``countries.csv``.
 
@@ -173,16 +194,7 @@ def read_countries(path: Path) -> pd.DataFrame:
         DataError: missing file or column, unparseable value, value out of range, duplicate or
             malformed iso3, unknown region or income group; naming file, line and column.
     """
-    if not path.exists():
-        raise DataError("file not found", file=str(path), hint="reinstall techbloc")
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, UnicodeDecodeError) as e:
-        raise DataError(f"not a readable CSV file ({e})", file=str(path)) from e
-    missing = [c for c in _COUNTRY_COLUMNS if c not in df.columns]
-    if missing:
-        raise _fail(path, None, missing[0], "column missing; expected columns: "
-                    + ", ".join(_COUNTRY_COLUMNS))
+    df = _read_csv(path, _COUNTRY_COLUMNS, dtype=str, keep_default_na=False)
     out = {}
     for col, kind in _COUNTRY_COLUMNS.items():
         raw = df[col].str.strip()
@@ -247,9 +259,13 @@ def read_vendors(path: Path) -> Vendors:
     if not path.exists():
         raise DataError("file not found", file=str(path), hint="reinstall techbloc")
     try:
-        doc = yaml.safe_load(path.read_text())
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as e:
+        raise DataError(f"not UTF-8 text ({e.reason} at byte {e.start})", file=str(path)) from None
     except yaml.YAMLError as e:
-        raise DataError(f"not valid YAML ({e})".replace("\n", " "), file=str(path)) from e
+        mark = getattr(e, "problem_mark", None)
+        raise DataError(f"not valid YAML ({getattr(e, 'problem', None) or e})".replace("\n", " "),
+                        file=str(path), line=mark.line + 1 if mark else None) from None
     rows = doc.get("vendors") if isinstance(doc, dict) else None
     if not isinstance(rows, list) or not rows:
         raise DataError("expected a top-level 'vendors:' list", file=str(path), key="vendors")
@@ -271,12 +287,13 @@ def read_vendors(path: Path) -> Vendors:
             raise DataError(f"bloc must be 'china' or 'west', found {row['bloc']!r}",
                             file=str(path), key=f"vendors[{i}].bloc")
         for f in ("us_input_dependence", "mobile_infra_share_2017", "equipment_share_2019"):
-            if not 0 <= row[f] <= 1:
+            if not 0 <= row[f] <= 1:  # also refuses NaN
                 raise DataError(f"expected a share in [0, 1], found {row[f]!r}",
                                 file=str(path), key=f"vendors[{i}].{f}")
-        if row["price"] <= 0 or row["quality"] <= 0:
-            raise DataError("price and quality must be positive", file=str(path),
-                            key=f"vendors[{i}]")
+        for f in ("price", "quality"):
+            if not (np.isfinite(row[f]) and row[f] > 0):
+                raise DataError(f"expected a positive finite number, found {row[f]!r}",
+                                file=str(path), key=f"vendors[{i}].{f}")
     ids = [r["id"] for r in rows]
     if len(set(ids)) != len(ids):
         raise DataError("duplicate vendor id", file=str(path), key="vendors.id")
@@ -300,9 +317,11 @@ def read_vendors(path: Path) -> Vendors:
 
 def read_policies(path: Path, iso3: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Initial policies (``policy_2019.csv``) as codes per country, and the locked mask."""
-    if not path.exists():
-        raise DataError("file not found", file=str(path), hint="reinstall techbloc")
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    df = _read_csv(path, ("iso3", "policy", "locked"), dtype=str, keep_default_na=False)
+    dup = np.flatnonzero(df["iso3"].duplicated())
+    if dup.size:
+        i = int(dup[0])
+        raise _fail(path, i, "iso3", f"{df['iso3'].iloc[i]!r} appears twice")
     index = {code: i for i, code in enumerate(iso3)}
     policy = np.zeros(len(iso3), dtype=np.int8)
     locked = np.zeros(len(iso3), dtype=bool)
@@ -324,10 +343,15 @@ def read_operators(path: Path, iso3: pd.Series) -> pd.DataFrame:
     cols = ["iso3", "operator", "market_share", "china_4g_share"]
     if not path.exists():
         return pd.DataFrame(columns=cols)
-    df = pd.read_csv(path, keep_default_na=True)
-    for c in cols:
-        if c not in df.columns:
-            raise _fail(path, None, c, "column missing")
+    df = _read_csv(path, cols, keep_default_na=True)
+    for c in ("market_share", "china_4g_share"):
+        raw = df[c]
+        num = pd.to_numeric(raw, errors="coerce")
+        bad = np.flatnonzero(num.isna() & raw.notna())
+        if bad.size:
+            i = int(bad[0])
+            raise _fail(path, i, c, f"cannot read {raw.iloc[i]!r} as a number")
+        df[c] = num
     known = set(iso3)
     for row, r in enumerate(df.itertuples(index=False)):
         if r.iso3 not in known:
@@ -376,7 +400,7 @@ def read_launches(path: Path, iso3: pd.Series) -> np.ndarray:
     out = np.full(len(iso3), -1, dtype=np.int64)
     if not path.exists():
         return out
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    df = _read_csv(path, ("iso3", "launch"), dtype=str, keep_default_na=False)
     index = {code: i for i, code in enumerate(iso3)}
     for row, r in enumerate(df.itertuples(index=False)):
         if r.iso3 not in index:

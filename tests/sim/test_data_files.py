@@ -74,7 +74,7 @@ def _edit_csv(path: Path, line: int, pattern: str, repl: str) -> None:
     (lambda d: (d / "policy_2019.csv").write_text(
         (d / "policy_2019.csv").read_text() + "ZZZ,ban,,0,nowhere\n"),
      r"policy_2019.csv:\d+: iso3: unknown country 'ZZZ'"),
-    (lambda d: (d / "vendors.yaml").write_text("vendors: [\n"), r"vendors.yaml: not valid YAML"),
+    (lambda d: (d / "vendors.yaml").write_text("vendors: [\n"), r"vendors.yaml:2: not valid YAML"),
 ])
 def test_corrupted_data_names_file_line_and_column(data_copy, corrupt, expected):
     corrupt(data_copy)
