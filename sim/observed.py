@@ -1,0 +1,98 @@
+"""The observed record 2019-2024 (``sim/data/observed``): country stances and vendor shares.
+
+Read and validated here for the hindcast and calibration (issue 6); sources and codings are in
+``sim/data/observed/SOURCES.md``. A malformed file raises :class:`~sim.errors.DataError` naming
+the file, line and column.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import DataError
+from sim.world import DATA, POLICIES, load_world
+
+OBSERVED = DATA / "observed"
+YEARS = tuple(range(2019, 2025))
+CONFIDENCE = ("H", "M", "L")
+
+
+def _fail(path: Path, row: int | None, column: str, message: str) -> DataError:
+    return DataError(message, file=str(path), line=None if row is None else row + 2, key=column)
+
+
+def read_stances(path: Path | None = None) -> pd.DataFrame:
+    """Country stances at the end of each year 2019-2024, validated.
+
+    Checks: known iso3, stance in open/restrict/ban, every year once per country, confidence
+    grade, and ``first_measure_year`` equal to the first year not open (empty if none).
+
+    Returns:
+        Columns ``iso3, year, stance`` (ordered categorical), ``first_measure_year``,
+        ``confidence``, ``source``, ``note``.
+    """
+    path = Path(path) if path else OBSERVED / "stances.csv"
+    if not path.exists():
+        raise DataError("file not found", file=str(path))
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as e:
+        raise DataError(f"not a readable CSV file ({e})".replace("\n", " "),
+                        file=str(path)) from None
+    cols = ["iso3", "year", "stance", "first_measure_year", "confidence", "source", "note"]
+    for c in cols:
+        if c not in df.columns:
+            raise _fail(path, None, c, "column missing; expected " + ", ".join(cols))
+    known = set(load_world().countries["iso3"])
+    for row, r in enumerate(df.itertuples(index=False)):
+        if r.iso3 not in known:
+            raise _fail(path, row, "iso3", f"unknown country {r.iso3!r}")
+        if r.stance not in POLICIES:
+            raise _fail(path, row, "stance", f"expected one of {', '.join(POLICIES)}, "
+                        f"found {r.stance!r}")
+        if r.confidence not in CONFIDENCE:
+            raise _fail(path, row, "confidence", f"expected H, M or L, found {r.confidence!r}")
+        if not r.year.isdigit() or int(r.year) not in YEARS:
+            raise _fail(path, row, "year", f"expected a year 2019-2024, found {r.year!r}")
+    df["year"] = df["year"].astype(int)
+    dup = np.flatnonzero(df.duplicated(["iso3", "year"]))
+    if dup.size:
+        i = int(dup[0])
+        raise _fail(path, i, "year", f"{df['iso3'].iloc[i]} {df['year'].iloc[i]} given twice")
+    for iso, g in df.groupby("iso3", sort=False):
+        if sorted(g["year"]) != list(YEARS):
+            raise _fail(path, int(g.index[0]), "year", f"{iso}: expected each year 2019-2024")
+        not_open = g.loc[g["stance"] != "open", "year"]
+        first = str(not_open.min()) if len(not_open) else ""
+        stated = set(g["first_measure_year"])
+        # A measure before 2019 (Australia 2018) shows as not open from 2019 on.
+        ok = stated == {first} or (first == "2019" and len(stated) == 1
+                                   and stated.pop() <= "2019")
+        if not ok:
+            raise _fail(path, int(g.index[0]), "first_measure_year",
+                        f"{iso}: first_measure_year must match the first year not open ({first})")
+    df["stance"] = pd.Categorical(df["stance"], categories=list(POLICIES), ordered=True)
+    return df
+
+
+def read_vendor_shares(path: Path | None = None) -> pd.DataFrame:
+    """Dell'Oro total telecom equipment shares by year and vendor (fractions)."""
+    path = Path(path) if path else OBSERVED / "vendor_shares.csv"
+    df = pd.read_csv(path)
+    vendors = set(load_world().vendors.ids)
+    for row, r in enumerate(df.itertuples(index=False)):
+        if r.vendor not in vendors:
+            raise _fail(path, row, "vendor", f"unknown vendor {r.vendor!r}")
+        if not 0 <= r.share <= 1:
+            raise _fail(path, row, "share", f"expected a fraction, found {r.share!r}")
+    return df
+
+
+@functools.lru_cache(maxsize=1)
+def stances() -> pd.DataFrame:
+    """The shipped stances, read once per process."""
+    return read_stances()
