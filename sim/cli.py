@@ -167,6 +167,16 @@ def build_parser() -> argparse.ArgumentParser:
     sens.add_argument("--metric", default="share_china_2030",
                       help="outcome summary to analyse (default share_china_2030)")
 
+    hc = sub.add_parser("hindcast", help="score the 2019-2024 record against the model",
+                        description="Run the free-running historical scenario to 2024Q4 and "
+                                    "score stances, vendor shares and patterns P1-P7 against "
+                                    "the observed record; writes hindcast.json and .png.")
+    hc.add_argument("--scenario", default="sanctions-2019",
+                    help="the free-running historical scenario (default sanctions-2019)")
+    hc.add_argument("--replications", "-n", type=_positive_int, default=50, metavar="N")
+    hc.add_argument("--seed", type=_seed, metavar="S")
+    hc.add_argument("--out", metavar="DIR", help="output folder (default: results/hindcast-...)")
+
     diff = sub.add_parser("diff", help="parameter and event differences of two scenarios",
                           description="Compare two resolved scenarios.")
     diff.add_argument("a", metavar="A")
@@ -448,6 +458,47 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_hindcast(args: argparse.Namespace) -> int:
+    """Score a 2019-2024 run against the observed record."""
+    import json
+
+    import pandas as pd
+
+    from analysis.hindcast import hindcast, hindcast_figure
+    from sim.experiment import run
+    from sim.observed import OBSERVED, read_vendor_shares, stances
+
+    print(f"running {args.scenario} to 2024Q4 ({args.replications} replicates)",
+          file=sys.stderr)
+    res = run(args.scenario, replications=args.replications, seed=args.seed,
+              horizon="2019Q1:2024Q4", search=args.search)
+    observed = stances()
+    scores = hindcast(res.model, res.countries, observed, read_vendor_shares(),
+                      pd.read_csv(OBSERVED / "europe_china_share.csv"))
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    out = Path(args.out) if args.out else Path("results") / f"hindcast-{stamp}"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "hindcast.json").write_text(json.dumps(scores, indent=2, default=float) + "\n")
+    fig, _ = hindcast_figure(res.countries, observed, 2024)
+    fig.savefig(out / "hindcast.png", dpi=120)
+    for year, s in scores["stances"].items():
+        print(f"stances at end-{year} ({s['n_countries']} countries, "
+              f"{s['observed_not_open']} not open):")
+        for rule in ("model", "all_open", "treaty_ally"):
+            m = s[rule]
+            print(f"  {rule:12s} balanced accuracy {m['balanced_accuracy']:.2f}  ordinal "
+                  f"accuracy {m['ordinal_accuracy']:.2f}  Brier {m['brier']:.3f}")
+        worst = ", ".join(f"{w['iso3']} ({w['observed']}, P={w['p_not_open']:.2f})"
+                          for w in s["most_wrong"][:5])
+        print(f"  most wrong: {worst}")
+    print(f"vendor shares: mean absolute error {scores['vendor_shares']['mae']:.3f}; Europe "
+          f"China-bloc share error {scores['europe_china_share']['mae']:.3f}")
+    for p in scores["patterns"]:
+        print(f"  {'PASS' if p['pass'] else 'fail'}  {p['pattern']}: {p['measured']}")
+    print(f"hindcast folder: {out}")
+    return 0
+
+
 def cmd_diff(args: argparse.Namespace) -> int:
     """Print the differences between two resolved scenarios."""
     from sim.scenario import load_scenario
@@ -489,7 +540,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = {"run": cmd_run, "params": cmd_params, "scenarios": cmd_scenarios,
                 "show": cmd_show, "validate": cmd_validate, "diff": cmd_diff,
                 "compare": cmd_compare, "plot": cmd_plot, "report": cmd_report,
-                "sweep": cmd_sweep, "sensitivity": cmd_sensitivity}
+                "sweep": cmd_sweep, "sensitivity": cmd_sensitivity, "hindcast": cmd_hindcast}
     try:
         return commands[args.command](args)
     except TechblocError as e:

@@ -40,6 +40,7 @@ def run(
     seed: int | None = None,
     set: Mapping[str, object] | None = None,
     horizon: str | None = None,
+    search: tuple = (),
     out: str | Path | None = None,
     progress: Callable[[int, int], None] | None = None,
     world: World | None = None,
@@ -52,6 +53,7 @@ def run(
         seed: base seed (default: the scenario's).
         set: parameter overrides with dotted keys (``{"us.ally_pressure": 0.8}``).
         horizon: another horizon, ``"2019Q1:2035Q4"``.
+        search: extra directories to look for scenario names in.
         out: if given, a run folder to write; its manifest says ``running`` until the run ends.
         progress: called as ``progress(done, total)`` after each replicate.
         world: the world (default: the shipped data).
@@ -65,7 +67,7 @@ def run(
         >>> sorted(res.model["replicate"].unique().tolist())
         [0, 1]
     """
-    scenario = load_scenario(scenario, set=set, horizon=horizon)
+    scenario = load_scenario(scenario, set=set, horizon=horizon, search=search)
     n = scenario.replications if replications is None else replications
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_REPLICATIONS:
         raise ScenarioError(f"replications must be an integer from 1 to {MAX_REPLICATIONS}, "

@@ -1,0 +1,214 @@
+"""Hindcast skill: the model's 2019-2024 predictions scored against the observed record.
+
+Stance skill per country at a year's end: balanced accuracy of open vs not-open, ordinal accuracy
+over the three classes, and the Brier score of the predicted probability of not-open (the share
+of replicates not open), each beside two naive rules: "every country stays open" and "a country
+excludes Huawei if and only if it is a US treaty ally" (which predicts restrict for allies).
+Vendor shares are compared with Dell'Oro's series (renormalised to the five modelled vendors)
+and the European Chinese-vendor share with Strand Consult's; patterns P1-P7 of the literature
+get a pass/fail with the measured values.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from analysis import style
+from analysis.load import groups
+
+EUROPE_EXTRA = ("GBR", "NOR", "CHE")
+
+
+def balanced_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Mean of the true-positive and true-negative rates (NaN if a class is absent)."""
+    y_true, y_pred = np.asarray(y_true, bool), np.asarray(y_pred, bool)
+    if y_true.all() or (~y_true).all():
+        return float("nan")
+    tpr = (y_pred & y_true).sum() / y_true.sum()
+    tnr = (~y_pred & ~y_true).sum() / (~y_true).sum()
+    return float((tpr + tnr) / 2)
+
+
+def brier(p: np.ndarray, y: np.ndarray) -> float:
+    """Mean squared error of probabilities ``p`` against outcomes ``y`` in {0, 1}."""
+    return float(np.mean((np.asarray(p, float) - np.asarray(y, float)) ** 2))
+
+
+def predictions(countries: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Per country at the end of ``year``: P(not open) and the modal policy across replicates."""
+    at = countries[countries["date"] == f"{year}Q4"]
+    if at.empty:
+        raise KeyError(f"the run does not reach {year}Q4")
+    pol = at["policy"].astype(str)
+    p = (pol != "open").groupby(at["iso3"]).mean().rename("p_not_open")
+    mode = pol.groupby(at["iso3"]).agg(lambda s: s.value_counts().idxmax()).rename("predicted")
+    return pd.concat([p, mode], axis=1).reset_index()
+
+
+def stance_skill(countries: pd.DataFrame, observed: pd.DataFrame, year: int) -> dict:
+    """Scores of the model and of the two naive rules at the end of ``year``."""
+    pred = predictions(countries, year)
+    obs = observed[observed["year"] == year][["iso3", "stance"]].astype({"stance": str})
+    g = groups()[["iso3", "us_treaty_ally"]].astype({"iso3": str})
+    df = obs.merge(pred.astype({"iso3": str}), on="iso3").merge(g, on="iso3")
+    y = (df["stance"] != "open").to_numpy()
+    ally = df["us_treaty_ally"].to_numpy(bool)
+    rules = {
+        "model": (df["p_not_open"].to_numpy(), df["predicted"].to_numpy()),
+        "all_open": (np.zeros(len(df)), np.full(len(df), "open")),
+        "treaty_ally": (ally.astype(float), np.where(ally, "restrict", "open")),
+    }
+    out = {"year": year, "n_countries": len(df), "observed_not_open": int(y.sum())}
+    for name, (p, cls) in rules.items():
+        out[name] = {"balanced_accuracy": balanced_accuracy(y, p >= 0.5),
+                     "ordinal_accuracy": float(np.mean(cls == df["stance"].to_numpy())),
+                     "brier": brier(p, y)}
+    df = df.assign(error=np.abs(df["p_not_open"] - y))
+    out["confusion"] = pd.crosstab(df["stance"], df["predicted"]).reindex(
+        index=["open", "restrict", "ban"], columns=["open", "restrict", "ban"],
+        fill_value=0).to_dict()
+    worst = df.sort_values("error", ascending=False).head(10)
+    out["most_wrong"] = [{"iso3": r.iso3, "observed": r.stance, "predicted": r.predicted,
+                          "p_not_open": round(float(r.p_not_open), 3)}
+                         for r in worst.itertuples()]
+    return out
+
+
+def vendor_share_error(model: pd.DataFrame, observed: pd.DataFrame) -> dict:
+    """Mean absolute error of yearly revenue shares against Dell'Oro, per year and overall.
+
+    Dell'Oro's shares cover all telecom equipment vendors; they are renormalised to the five
+    modelled ones before comparison.
+    """
+    years = sorted(set(observed["year"]))
+    m = model.assign(year=model["date"].str[:4].astype(int))
+    rows = {}
+    for year in years:
+        obs = observed[observed["year"] == year].set_index("vendor")["share"]
+        obs = obs / obs.sum()
+        at = m[m["year"] == year]
+        if at.empty:
+            continue
+        pred = pd.Series({v: at[f"revenue_share_{v}"].mean() for v in obs.index})
+        pred = pred / pred.sum()
+        rows[year] = {"mae": float((pred - obs).abs().mean()),
+                      "china_bloc_model": float(pred.get("huawei", 0) + pred.get("zte", 0)),
+                      "china_bloc_observed": float(obs.get("huawei", 0) + obs.get("zte", 0))}
+    overall = float(np.mean([r["mae"] for r in rows.values()])) if rows else float("nan")
+    return {"by_year": rows, "mae": overall}
+
+
+def europe_share(countries: pd.DataFrame, dates: list[str]) -> dict[str, float]:
+    """Median over replicates of the site-weighted China-bloc share in Europe at each date.
+
+    Europe is the EU (as of 2019) plus GBR, NOR and CHE, as in Strand Consult's series.
+    """
+    g = groups()
+    europe = set(g.loc[g["eu"] | g["iso3"].isin(EUROPE_EXTRA), "iso3"].astype(str))
+    c = countries[countries["iso3"].astype(str).isin(europe)]
+    out = {}
+    for d in dates:
+        at = c[c["date"] == d]
+        per = at.assign(cn=at["china_share"] * at["sites"]).groupby("replicate")[
+            ["cn", "sites"]].sum()
+        out[d] = float((per["cn"] / per["sites"]).median()) if len(per) else float("nan")
+    return out
+
+
+def hindcast_figure(countries: pd.DataFrame, observed: pd.DataFrame, year: int = 2024):
+    """Observed share of countries not open vs the model's mean P(not open), by region."""
+    pred = predictions(countries, year).astype({"iso3": str})
+    obs = observed[observed["year"] == year].astype({"iso3": str, "stance": str})
+    df = obs.merge(pred, on="iso3").merge(groups()[["iso3", "region"]].astype({"iso3": str}),
+                                          on="iso3")
+    by = df.assign(obs=(df["stance"] != "open").astype(float)).groupby("region")[
+        ["obs", "p_not_open"]].mean()
+    n = df.groupby("region").size()
+    fig = Figure(figsize=(8, 4.2), layout="constrained")
+    ax = fig.subplots()
+    x = np.arange(len(by))
+    ax.bar(x - 0.2, by["obs"], 0.4, color="#555555", label="observed")
+    ax.bar(x + 0.2, by["p_not_open"], 0.4, color=style.WEST, label="model (mean P)")
+    ax.set_xticks(x, [f"{r.replace(' & ', ' &' + chr(10))}\n(n={n[r]})" for r in by.index],
+                  fontsize=7)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("share of countries not open\n(restrict or ban)", fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+    ax.set_title(f"Huawei stance at end-{year}: observed vs predicted, by region", fontsize=10)
+    return fig, ax
+
+
+def patterns(model: pd.DataFrame, countries: pd.DataFrame, observed: pd.DataFrame,
+             europe: dict[str, float], vendors: dict) -> list[dict]:
+    """Patterns P1-P7 of the literature (§4b): pass/fail with the measured values."""
+    pred24 = predictions(countries, 2024).set_index("iso3")["p_not_open"]
+    pred20 = predictions(countries, 2020).set_index("iso3")["p_not_open"]
+    g = groups().astype({"iso3": str}).set_index("iso3")
+    out = []
+    cb = [r["china_bloc_model"] for r in vendors["by_year"].values()]
+    ob = [r["china_bloc_observed"] for r in vendors["by_year"].values()]
+    p1 = bool(cb) and max(abs(a - b) for a, b in zip(cb, ob, strict=True)) < 0.1 and (
+        max(cb) - min(cb) < 0.1)
+    out.append({"pattern": "P1 global vendor shares stable", "pass": bool(p1),
+                "measured": f"model China-bloc revenue share {min(cb):.2f}-{max(cb):.2f}; "
+                            f"observed {min(ob):.2f}-{max(ob):.2f}" if cb else "no data"})
+    last = countries[countries["date"] == countries["date"].max()]
+    reg = last.assign(cn=last["china_share"] * last["sites"]).merge(
+        g[["region"]].reset_index(), on="iso3").groupby("region")[["cn", "sites"]].sum()
+    share = (reg["cn"] / reg["sites"]).to_dict()
+    p2 = (share.get("North America", 1) < 0.05 and share.get("Europe & Central Asia", 0)
+          < min(share.get("Sub-Saharan Africa", 0), share.get("Middle East & North Africa", 0)))
+    out.append({"pattern": "P2 regional split", "pass": bool(p2),
+                "measured": ", ".join(f"{k}: {v:.2f}" for k, v in share.items())})
+    e20, e22, e24 = (europe.get(d, np.nan) for d in ("2020Q4", "2022Q4", "2024Q4"))
+    p3 = abs(e22 - 0.41) < 0.1 and abs(e24 - 0.32) < 0.1 and e24 < e20
+    out.append({"pattern": "P3 slow European decline", "pass": bool(p3),
+                "measured": f"Europe {e20:.2f} (2020) {e22:.2f} (2022) {e24:.2f} (2024); "
+                            "observed 0.51, 0.41, 0.32"})
+    early = [c for c in ("USA", "AUS", "JPN", "NZL", "GBR") if c in pred20.index]
+    eu = [c for c in g.index[g["eu"]] if c in pred24.index]
+    n_eu = int((pred24[eu] >= 0.5).sum())
+    p4 = all(pred20[c] >= 0.5 for c in early) and 5 <= n_eu <= 16
+    out.append({"pattern": "P4 policy cascade", "pass": bool(p4),
+                "measured": "P(not open) 2020: " + ", ".join(f"{c} {pred20[c]:.2f}"
+                                                               for c in early)
+                            + f"; EU states not open at 2024 (P>=0.5): {n_eu} (observed ~10-12)"})
+    out.append({"pattern": "P5 devices vs networks", "pass": False,
+                "measured": "not modelled: device makers are issue 8"})
+    at20 = countries[countries["date"] == "2020Q4"].merge(g[["region"]].reset_index(),
+                                                          on="iso3")
+    c20 = at20.groupby("region")["coverage"].mean()
+    p6 = c20.get("North America", 0) > c20.get("Europe & Central Asia", 1) > c20.get(
+        "Sub-Saharan Africa", 1)
+    out.append({"pattern": "P6 roll-out order", "pass": bool(p6),
+                "measured": "mean coverage 2020Q4: " + ", ".join(f"{k}: {v:.2f}"
+                                                                 for k, v in c20.items())})
+    cost = float(model[model["date"] == model["date"].max()]["rip_replace_cost_usd"].median())
+    p7 = 1e9 <= cost <= 5e10
+    out.append({"pattern": "P7 cost of forced switching", "pass": bool(p7),
+                "measured": f"cumulative rip-and-replace cost ${cost / 1e9:.1f}bn by "
+                            f"{model['date'].max()} (UK up to £2bn, US $4.98bn)"})
+    return out
+
+
+def hindcast(model: pd.DataFrame, countries: pd.DataFrame, observed: pd.DataFrame,
+             vendor_shares: pd.DataFrame, europe_observed: pd.DataFrame) -> dict:
+    """Every score of a 2019-2024 run against the record, as JSON-ready data."""
+    europe = europe_share(countries, ["2020Q4", "2022Q4", "2024Q4"])
+    vendors = vendor_share_error(model, vendor_shares)
+    obs_eu = {int(r.year): float(r.share) for r in europe_observed.itertuples()
+              if "projection" not in str(r.measure).lower()}
+    return {
+        "stances": {str(y): stance_skill(countries, observed, y) for y in (2021, 2024)},
+        "vendor_shares": vendors,
+        "europe_china_share": {"model": europe, "observed": obs_eu,
+                               "mae": float(np.nanmean([abs(europe[f"{y}Q4"] - v)
+                                                        for y, v in obs_eu.items()
+                                                        if f"{y}Q4" in europe]))},
+        "patterns": patterns(model, countries, observed, europe, vendors),
+    }

@@ -1,0 +1,55 @@
+"""Hindcast scores: known answers on hand-made predictions, and the command end to end."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.hindcast import balanced_accuracy, brier, stance_skill
+
+
+def test_balanced_accuracy_known_answer():
+    y = np.array([1, 1, 0, 0, 0, 0], bool)
+    p = np.array([1, 0, 0, 0, 0, 1], bool)
+    assert balanced_accuracy(y, p) == pytest.approx((1 / 2 + 3 / 4) / 2)
+    assert np.isnan(balanced_accuracy(np.ones(3, bool), np.ones(3, bool)))
+
+
+def test_brier_known_answer():
+    assert brier([0.9, 0.2, 0.5], [1, 0, 1]) == pytest.approx((0.01 + 0.04 + 0.25) / 3)
+
+
+def test_stance_skill_on_hand_made_predictions():
+    # Two replicates; GBR banned in both, DEU restricted in one, BRA open, KOR restrict in both.
+    rows = []
+    for rep in (0, 1):
+        for iso, pol in (("GBR", "ban"), ("DEU", "restrict" if rep else "open"),
+                         ("BRA", "open"), ("KOR", "restrict")):
+            rows.append({"replicate": rep, "date": "2024Q4", "iso3": iso, "policy": pol})
+    countries = pd.DataFrame(rows)
+    observed = pd.DataFrame({"iso3": ["GBR", "DEU", "BRA", "KOR"], "year": 2024,
+                             "stance": ["ban", "ban", "open", "open"]})
+    s = stance_skill(countries, observed, 2024)
+    # P(not open) = 1, 0.5, 0, 1 against outcomes 1, 1, 0, 0.
+    assert s["model"]["brier"] == pytest.approx((0 + 0.25 + 0 + 1) / 4)
+    assert s["model"]["balanced_accuracy"] == pytest.approx((1 + 0.5) / 2)
+    assert s["all_open"]["brier"] == pytest.approx(0.5)
+    # Treaty-ally rule: GBR, DEU, KOR are allies (predicted restrict / not open), BRA is not.
+    assert s["treaty_ally"]["balanced_accuracy"] == pytest.approx((1 + 0.5) / 2)
+    assert s["most_wrong"][0]["iso3"] == "KOR"
+
+
+def test_hindcast_command_end_to_end(tmp_path):
+    out = tmp_path / "hc"
+    proc = subprocess.run([sys.executable, "-m", "sim.cli", "hindcast", "-n", "2", "--out",
+                           str(out)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    scores = json.loads((out / "hindcast.json").read_text())
+    assert set(scores["stances"]) == {"2021", "2024"}
+    assert len(scores["patterns"]) == 7
+    assert scores["stances"]["2024"]["n_countries"] >= 80
+    assert (out / "hindcast.png").read_bytes()[:4] == b"\x89PNG"
+    assert "balanced accuracy" in proc.stdout and "P3 slow European decline" in proc.stdout
