@@ -177,6 +177,18 @@ def build_parser() -> argparse.ArgumentParser:
     hc.add_argument("--seed", type=_seed, metavar="S")
     hc.add_argument("--out", metavar="DIR", help="output folder (default: results/hindcast-...)")
 
+    cal = sub.add_parser("calibrate", help="fit the unpinned weights to the 2019-2021 record",
+                         description="Fit the policy and choice weights no study estimates to "
+                                     "the 2019-2021 stances by differential evolution; report "
+                                     "in-sample (2019-2021) and out-of-sample (2022-2024) skill "
+                                     "and write the fitted set as a scenario.")
+    cal.add_argument("--scenario", default="sanctions-2019")
+    cal.add_argument("--trials", type=_positive_int, default=300, metavar="N")
+    cal.add_argument("--replications", "-n", type=_positive_int, default=4, metavar="N")
+    cal.add_argument("--seed", type=_seed, default=1, metavar="S")
+    cal.add_argument("--out", metavar="FILE", default="scenarios/calibrated.yaml",
+                     help="the scenario file to write (default scenarios/calibrated.yaml)")
+
     diff = sub.add_parser("diff", help="parameter and event differences of two scenarios",
                           description="Compare two resolved scenarios.")
     diff.add_argument("a", metavar="A")
@@ -499,6 +511,46 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Calibrate, score in and out of sample, write the fitted scenario."""
+    from analysis.hindcast import stance_skill
+    from sim.calibration import calibrate, scenario_yaml
+    from sim.experiment import run
+    from sim.observed import stances
+    from sim.scenario import load_scenario
+
+    observed = stances()
+    print(f"calibrating on 2019-2021 ({args.trials} trials x {args.replications} replicates)",
+          file=sys.stderr)
+    result = calibrate(args.scenario, observed, trials=args.trials,
+                       replications=args.replications, seed=args.seed)
+    base = load_scenario(args.scenario, search=args.search)
+    rows, stats = [], {}
+    for label, scen in (("defaults", base), ("calibrated", base.with_params(result.values))):
+        res = run(scen, replications=max(args.replications, 10), seed=args.seed,
+                  horizon="2019Q1:2024Q4")
+        for year in (2021, 2024):
+            sk = stance_skill(res.countries, observed, year)
+            sample = "in-sample" if year <= 2021 else "out-of-sample"
+            for rule in ("model", "all_open", "treaty_ally"):
+                if rule != "model" and label == "calibrated":
+                    continue
+                name = label if rule == "model" else rule
+                m = sk[rule]
+                rows.append(f"  {year} {sample:13s} {name:11s} balanced accuracy "
+                            f"{m['balanced_accuracy']:.2f}  Brier {m['brier']:.3f}")
+                if rule == "model":
+                    stats[f"{label} {year} Brier"] = round(m["brier"], 4)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(scenario_yaml(result, args.scenario, stats) + "\n")
+    print("fitted:", ", ".join(f"{k}={v:.3f}" for k, v in result.values.items()))
+    print("\n".join(rows))
+    print(f"wrote {out} (objective {result.objective:.4f}); extend it with 'extends: "
+          f"{out.stem}' to use the fitted weights")
+    return 0
+
+
 def cmd_diff(args: argparse.Namespace) -> int:
     """Print the differences between two resolved scenarios."""
     from sim.scenario import load_scenario
@@ -540,7 +592,8 @@ def main(argv: list[str] | None = None) -> int:
     commands = {"run": cmd_run, "params": cmd_params, "scenarios": cmd_scenarios,
                 "show": cmd_show, "validate": cmd_validate, "diff": cmd_diff,
                 "compare": cmd_compare, "plot": cmd_plot, "report": cmd_report,
-                "sweep": cmd_sweep, "sensitivity": cmd_sensitivity, "hindcast": cmd_hindcast}
+                "sweep": cmd_sweep, "sensitivity": cmd_sensitivity, "hindcast": cmd_hindcast,
+                "calibrate": cmd_calibrate}
     try:
         return commands[args.command](args)
     except TechblocError as e:
