@@ -15,7 +15,6 @@ from analysis.curves import (
     adoption_figure,
     group_shares,
     policy_curves,
-    region_shares,
 )
 from analysis.load import groups, load, with_groups
 from analysis.maps import world_map
@@ -23,6 +22,6 @@ from analysis.tables import country_table
 
 __all__ = [
     "adoption_curves", "adoption_figure", "bands", "compare", "compare_figure",
-    "country_table", "group_shares", "groups", "load", "policy_curves", "region_shares",
+    "country_table", "group_shares", "groups", "load", "policy_curves",
     "with_groups", "world_map",
 ]

@@ -77,12 +77,6 @@ def group_shares(countries: pd.DataFrame, by: str | None = "region", weight: str
     return g[[*keys, "china_share", "sites"]].reset_index(drop=True)
 
 
-# Kept for callers of the first version.
-def region_shares(countries: pd.DataFrame, by: str = "region",
-                  min_built: float = MIN_BUILT) -> pd.DataFrame:
-    """Site-weighted China-bloc share per (replicate, date, group); see :func:`group_shares`."""
-    return group_shares(countries, by=by, weight="sites", min_built=min_built)
-
 
 def _band(ax, df: pd.DataFrame, metric: str, colour: str, label: str | None) -> None:
     b = bands(df, metric, by="date")

@@ -20,8 +20,7 @@ from matplotlib.figure import Figure
 
 from analysis import style
 from analysis.load import groups
-
-EUROPE_EXTRA = ("GBR", "NOR", "CHE")
+from sim.observed import europe_iso3
 
 
 def balanced_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
@@ -108,8 +107,7 @@ def europe_share(countries: pd.DataFrame, dates: list[str]) -> dict[str, float]:
 
     Europe is the EU (as of 2019) plus GBR, NOR and CHE, as in Strand Consult's series.
     """
-    g = groups()
-    europe = set(g.loc[g["eu"] | g["iso3"].isin(EUROPE_EXTRA), "iso3"].astype(str))
+    europe = europe_iso3()
     c = countries[countries["iso3"].astype(str).isin(europe)]
     out = {}
     for d in dates:

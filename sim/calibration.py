@@ -23,6 +23,7 @@ import pandas as pd
 
 from sim import params as params_mod
 from sim.experiment import run_replicate
+from sim.observed import europe_iso3
 from sim.rng import replicate_seeds
 from sim.scenario import Scenario, load_scenario
 from sim.world import load_world
@@ -68,9 +69,7 @@ def europe_share(countries: pd.DataFrame, date: str) -> float:
 
     Europe is the EU (as of 2019) plus GBR, NOR and CHE, as in Strand Consult's series.
     """
-    world = load_world()
-    eu = world.memberships(2019)["eu"]
-    europe = set(world.countries["iso3"][eu]) | {"GBR", "NOR", "CHE"}
+    europe = europe_iso3()
     at = countries[(countries["date"] == date) & countries["iso3"].astype(str).isin(europe)]
     sites = at["sites"].sum()
     return float((at["china_share"] * at["sites"]).sum() / sites) if sites > 0 else 0.0

@@ -16,7 +16,15 @@ import pandas as pd
 from sim import rng
 from sim.errors import ScenarioError
 from sim.model import TechAllianceModel
-from sim.results import Results, countries_frame, environment, model_frame, write_manifest
+from sim.results import (
+    COUNTRY_UNITS,
+    MODEL_UNITS,
+    Results,
+    countries_frame,
+    environment,
+    model_frame,
+    write_manifest,
+)
 from sim.scenario import MAX_REPLICATIONS, Scenario, load_scenario
 from sim.world import World, load_world
 
@@ -81,6 +89,7 @@ def run(
     manifest = {
         "techbloc_run": 1, "status": "running", "started": _now(), "finished": None,
         "scenario": scenario.to_dict(), "base_seed": base_seed, "replications": n,
+        "units": {"model": MODEL_UNITS, "countries": COUNTRY_UNITS},
         "replicates": [{"replicate": i, "seed": s, "status": "pending"}
                        for i, s in enumerate(seeds)],
         **environment(),

@@ -18,6 +18,8 @@ from sim.world import DATA, POLICIES, load_world
 
 OBSERVED = DATA / "observed"
 YEARS = tuple(range(2019, 2025))
+#: Non-EU countries in Strand Consult's European series (lit. §3b), besides the EU of 2019.
+EUROPE_EXTRA = ("GBR", "NOR", "CHE")
 CONFIDENCE = ("H", "M", "L")
 
 
@@ -90,6 +92,13 @@ def read_vendor_shares(path: Path | None = None) -> pd.DataFrame:
         if not 0 <= r.share <= 1:
             raise _fail(path, row, "share", f"expected a fraction, found {r.share!r}")
     return df
+
+
+def europe_iso3() -> set[str]:
+    """The countries of the observed European Chinese-vendor series: EU (2019), GBR, NOR, CHE."""
+    world = load_world()
+    eu = world.memberships(2019)["eu"]
+    return set(world.countries["iso3"][eu]) | set(EUROPE_EXTRA)
 
 
 @functools.lru_cache(maxsize=1)

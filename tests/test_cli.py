@@ -38,6 +38,7 @@ def test_run_writes_the_run_folder(run_folder):
     assert manifest["status"] == "complete"
     assert [r["status"] for r in manifest["replicates"]] == ["complete", "complete"]
     assert manifest["scenario"]["name"] == "baseline" and manifest["base_seed"] == 3
+    assert manifest["units"]["model"]["share_china"].startswith("share of 5G sites")
 
 
 def test_run_prints_folder_and_three_line_summary(run_folder):

@@ -20,13 +20,13 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sim import run  # noqa: E402
+from sim.observed import europe_iso3  # noqa: E402
 from sim.world import load_world  # noqa: E402
 
 DATES = ["2019Q4", "2020Q4", "2022Q4", "2024Q4", "2030Q4"]
 COLUMNS = ["share_china", "share_huawei", "share_zte", "share_ericsson", "share_nokia",
            "n_restrict", "n_ban", "coverage", "world_split", "polarization",
            "rip_replace_cost_usd"]
-EUROPE_EXTRA = ("GBR", "NOR", "CHE")
 
 
 def site_weighted(df: pd.DataFrame) -> float:
@@ -42,7 +42,7 @@ def report(name: str, overrides: dict, countries: pd.DataFrame) -> None:
     medians = res.model.groupby("date").median(numeric_only=True)
     print(medians.loc[DATES, COLUMNS].round(3).to_string())
     cc = res.countries.merge(countries, on="iso3")
-    europe = cc["eu"].notna() | cc["iso3"].isin(EUROPE_EXTRA)
+    europe = cc["iso3"].isin(europe_iso3())
     for date in ("2020Q4", "2022Q4", "2024Q4"):
         at = cc["date"] == date
         eu = cc[at & europe].groupby("replicate")[["china_share", "sites"]].apply(site_weighted)

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import adoption_figure, bands, region_shares
+from analysis import adoption_figure, bands, group_shares
 from tests.helpers import cached_run
 
 
@@ -24,19 +24,19 @@ def test_bands_names_missing_column():
         bands(pd.DataFrame({"date": [], "x": []}), "share_chna")
 
 
-def test_region_shares_are_site_weighted():
+def test_group_shares_are_site_weighted():
     df = pd.DataFrame({
         "replicate": [0, 0], "date": ["2025Q1", "2025Q1"], "region": ["R", "R"],
         "iso3": ["AAA", "BBB"], "china_share": [1.0, 0.0], "sites": [300.0, 100.0]})
-    out = region_shares(df)
+    out = group_shares(df, by="region")
     assert out["china_share"].iloc[0] == pytest.approx(0.75)
 
 
-def test_region_shares_skip_groups_before_one_percent_is_built():
+def test_group_shares_skip_groups_before_one_percent_is_built():
     df = pd.DataFrame({
         "replicate": [0] * 3, "date": ["2019Q1", "2019Q2", "2019Q3"], "region": ["R"] * 3,
         "iso3": ["AAA"] * 3, "china_share": [1.0, 0.4, 0.4], "sites": [1.0, 500.0, 1000.0]})
-    assert region_shares(df)["date"].tolist() == ["2019Q2", "2019Q3"]
+    assert group_shares(df, by="region")["date"].tolist() == ["2019Q2", "2019Q3"]
 
 
 def test_adoption_figure_has_world_and_region_panels_without_pyplot_state():
