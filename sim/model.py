@@ -139,6 +139,8 @@ class TechAllianceModel(mesa.Model):
         self.nests = v.china.astype(int)  # nest 0 = west, 1 = china
         self.rho = np.ones(n_v)
         self.cum_cost = 0.0
+        self.policy_inputs: policy.PolicyInputs | None = None
+        self.policy_shock = np.zeros(n_c)
 
         # Mesa agents: handles into the arrays.
         self._countries = [Country(self, i, iso) for i, iso in enumerate(c["iso3"])]
@@ -223,6 +225,35 @@ class TechAllianceModel(mesa.Model):
     def vendors(self) -> list[Vendor]:
         """The Vendor agents, in array order."""
         return self._vendors
+
+    def decision_terms(self, iso3: str) -> dict[str, float | str]:
+        """Why a country holds its policy: the terms of its last policy score (ODD §7.5).
+
+        Returns the signed contribution of each term (keys of ``policy.TERMS``; positive pushes
+        toward exclusion), their sum ``score``, the noise draw of the quarter ``noise``, the
+        thresholds ``threshold_restrict`` and ``threshold_ban``, ``hysteresis``, whether the
+        policy is ``locked`` and the ``policy`` now. Raises TechblocError before the first step
+        or when the policy mechanism is off (no score was computed).
+        """
+        from sim.errors import TechblocError, did_you_mean
+
+        if iso3 not in self._index:
+            raise TechblocError(f"unknown country {iso3!r}",
+                                hint=did_you_mean(iso3, list(self._index)))
+        if getattr(self, "policy_inputs", None) is None:
+            raise TechblocError("no policy score yet: step the model first (with "
+                                "mechanisms.policy on)")
+        i, p = self._index[iso3], self.values
+        out: dict[str, float | str] = {k: float(v[i])
+                                       for k, v in policy.terms(self.policy_inputs, p).items()}
+        out["score"] = float(sum(out.values()))
+        out["noise"] = float(p["country.score_noise"] * self.policy_shock[i])
+        out["threshold_restrict"] = float(p["country.threshold_restrict"])
+        out["threshold_ban"] = float(p["country.threshold_ban"])
+        out["hysteresis"] = float(p["country.hysteresis"])
+        out["locked"] = bool(self.locked[i])
+        out["policy"] = self._countries[i].policy
+        return out
 
     @property
     def date(self) -> Quarter:
@@ -313,6 +344,7 @@ class TechAllianceModel(mesa.Model):
                 us_exports=self.x_us, installed=self.installed,
                 price_gap=bri.price_gap(self.prices, v.china), china_exports=self.x_cn,
                 bri=bri_now)
+            self.policy_inputs, self.policy_shock = x, shock  # kept for decision_terms()
             score = policy.score(x, p) + p["country.score_noise"] * shock
             review = (review_u < p["country.review_prob"]) & ~self.locked
             thresholds = (p["country.threshold_restrict"], p["country.threshold_ban"])

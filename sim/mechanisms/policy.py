@@ -74,6 +74,45 @@ def score(x: PolicyInputs, p: dict) -> np.ndarray:
     return pressure - cost
 
 
+#: The terms of the policy score, in the order :func:`terms` returns them: exclusion pressure
+#: (positive) first, then the costs of exclusion (entered with a negative sign).
+TERMS = (
+    "security_pressure", "security_base", "power", "alignment", "peers", "supply_risk",
+    "us_exposure", "installed_base", "price_gap", "china_trade", "retaliation", "belt_and_road",
+)
+
+
+def terms(x: PolicyInputs, p: dict) -> dict[str, np.ndarray]:
+    """The signed contribution of each term to the deterministic score, keyed as in TERMS.
+
+    Their sum is :func:`score` (to rounding): a positive term pushes toward exclusion, a negative
+    one against it. This is what explains a decision ("why did Germany restrict in 2024?").
+
+    Args:
+        x: the per-country inputs.
+        p: resolved parameters.
+    """
+    g, sigma = p["us.ally_pressure"], p["us.secondary_sanctions"]
+    b, c, r = p["china.bri_discount"], p["china.cooperation"], p["china.retaliation"]
+    shape = np.shape(x.security)
+    out = {
+        "security_pressure": p["country.w_security"] * x.security * g,
+        "security_base": p["country.w_security_base"] * x.security,
+        "power": p["country.w_power"] * x.power,
+        "alignment": p["country.w_alignment"] * x.alignment,
+        "peers": p["country.w_peer"] * x.peer,
+        "supply_risk": p["country.w_risk"] * x.unreliability,
+        "us_exposure": p["country.w_us_exposure"] * sigma * x.us_exports,
+        "installed_base": -p["country.w_installed"] * x.installed
+        * (1.0 - p["us.rip_replace_subsidy"]),
+        "price_gap": -p["country.w_price"] * x.price_gap,
+        "china_trade": -p["country.w_trade_china"] * x.china_exports,
+        "retaliation": -p["country.w_retaliation"] * r * x.china_exports,
+        "belt_and_road": -p["country.w_bri"] * x.bri * (b + c),
+    }
+    return {k: np.broadcast_to(np.asarray(v, dtype=float), shape) for k, v in out.items()}
+
+
 def ordered_probabilities(s: np.ndarray, thresholds: tuple[float, float],
                           scale: float) -> np.ndarray:
     """Ordered-logit probabilities of open, restrict and ban for a score without hysteresis.

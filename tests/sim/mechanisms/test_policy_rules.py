@@ -65,3 +65,24 @@ def _inputs(**kw):
 def test_score_moves_with_levers(key, values, direction):
     scores = [score(_inputs(), {**params.defaults(), key: v})[0] for v in values]
     assert np.all(direction * np.diff(scores) > 0), f"{key}: scores {scores}"
+
+
+def test_decision_terms_sum_to_the_score_and_explain_the_policy():
+    from sim.errors import TechblocError
+    from sim.mechanisms.policy import TERMS, terms
+    from sim.model import TechAllianceModel
+    from tests.helpers import short
+
+    m = TechAllianceModel(short("sanctions-2019", "2021Q4"), seed=3)
+    with pytest.raises(TechblocError, match="step the model first"):
+        m.decision_terms("GBR")
+    m.run_model()
+    x, p = m.policy_inputs, m.values
+    parts = terms(x, p)
+    assert tuple(parts) == TERMS
+    assert np.allclose(sum(parts.values()), score(x, p))
+    gbr = m.decision_terms("GBR")
+    assert gbr["security_pressure"] > 0 and gbr["china_trade"] <= 0
+    assert gbr["policy"] == m.country("GBR").policy
+    with pytest.raises(TechblocError, match="unknown country 'GRB'"):
+        m.decision_terms("GRB")
