@@ -186,6 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--trials", type=_positive_int, default=300, metavar="N")
     cal.add_argument("--replications", "-n", type=_positive_int, default=4, metavar="N")
     cal.add_argument("--seed", type=_seed, default=1, metavar="S")
+    cal.add_argument("--ban-weight", type=float, default=0.0, metavar="W",
+                     help="weight of the Brier score of P(ban) in the objective (default 0)")
     cal.add_argument("--out", metavar="FILE", default="scenarios/calibrated.yaml",
                      help="the scenario file to write (default scenarios/calibrated.yaml)")
 
@@ -523,10 +525,17 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     print(f"calibrating on 2019-2021 ({args.trials} trials x {args.replications} replicates)",
           file=sys.stderr)
     result = calibrate(args.scenario, observed, trials=args.trials,
-                       replications=args.replications, seed=args.seed)
+                       replications=args.replications, seed=args.seed,
+                       ban_weight=args.ban_weight)
     base = load_scenario(args.scenario, search=args.search)
     rows, stats = [], {}
-    for label, scen in (("defaults", base), ("calibrated", base.with_params(result.values))):
+    # "uncalibrated": the fitted weights at their defaults in sim/params.py (the scenario itself
+    # may already extend an earlier calibration).
+    from sim.params import defaults
+
+    uncalibrated = base.with_params({k: defaults()[k] for k in result.values})
+    for label, scen in (("uncalibrated", uncalibrated),
+                        ("calibrated", base.with_params(result.values))):
         res = run(scen, replications=max(args.replications, 10), seed=args.seed,
                   horizon="2019Q1:2024Q4")
         for year in (2021, 2024):
@@ -537,7 +546,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                     continue
                 name = label if rule == "model" else rule
                 m = sk[rule]
-                rows.append(f"  {year} {sample:13s} {name:11s} balanced accuracy "
+                rows.append(f"  {year} {sample:13s} {name:12s} balanced accuracy "
                             f"{m['balanced_accuracy']:.2f}  Brier {m['brier']:.3f}")
                 if rule == "model":
                     stats[f"{label} {year} Brier"] = round(m["brier"], 4)

@@ -326,7 +326,8 @@ class TechAllianceModel(mesa.Model):
         p, v = self.values, self.world.vendors
         year = (self.start + self.t).year
         s, weights = self._ties(year)
-        bri_now = self._members(year)["bri"].astype(float)
+        members = self._members(year)
+        bri_now = members["bri"].astype(float)
         draws = self.streams["policy"]
         review_u = draws.random(self.n_countries)
         shock = draws.logistic(0.0, 1.0, self.n_countries)
@@ -339,7 +340,8 @@ class TechAllianceModel(mesa.Model):
             weights_cn = v.base_share * v.china
             rho_cn = float(self.rho @ weights_cn / weights_cn.sum())
             x = policy.PolicyInputs(
-                security=s, power=self.power, alignment=self.alignment,
+                security=s, intel=members["intel_sharing"].astype(float), power=self.power,
+                alignment=self.alignment,
                 peer=np.broadcast_to(peer, s.shape), unreliability=1.0 - rho_cn,
                 us_exports=self.x_us, installed=self.installed,
                 price_gap=bri.price_gap(self.prices, v.china), china_exports=self.x_cn,

@@ -151,6 +151,11 @@ TREE: Mapping[str, Mapping[str, Param]] = MappingProxyType({
         "w_security_base": _p(1.5, "score per unit s_i", 0, 10,
             "w_s0: weight of security ties alone, before any explicit pressure",
             "Christie et al. 2023 (sign); calibrated to 2019 stances", symbol="w_s0"),
+        "w_intel": _p(0.0, "score per unit ι_i·g", 0, 20,
+            "w_ι: weight of intelligence-sharing membership (Fourteen Eyes, ι_i = 1) times ally "
+            "pressure: the US tied intelligence sharing to Huawei decisions in 2019-2020",
+            "Pompeo (Feb 2019), Grenell letter (Mar 2019), sim/data/SOURCES.md; calibrated",
+            symbol="w_ι"),
         "w_power": _p(0.3, "score per sd of log GDP", 0, 5,
             "w_pow: weight of national power (standardised log GDP)",
             "Christie et al. 2023 (less powerful states accept Huawei more)", symbol="w_pow"),

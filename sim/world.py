@@ -41,6 +41,7 @@ _COUNTRY_COLUMNS = {
     "iso3": "str", "name": "str", "region": "str", "income_group": "str",
     "lon": "float", "lat": "float", "population": "float", "gdp_usd": "float",
     "eu": "year", "eu_left": "year", "nato": "year", "five_eyes": "flag",
+    "intel_sharing": "flag",
     "us_treaty_ally": "flag", "mnna": "flag", "g20": "flag", "bri_mou_year": "year",
     "exports_to_china_share": "share", "exports_to_us_share": "share", "trade_estimated": "flag",
     "china_4g_share": "share", "china_4g_estimated": "flag",
@@ -120,6 +121,7 @@ class World:
                 "eu": self.member("eu", year),
                 "nato": self.member("nato", year),
                 "five_eyes": c["five_eyes"].to_numpy() == 1,
+                "intel_sharing": c["intel_sharing"].to_numpy() == 1,
                 "us_treaty_ally": c["us_treaty_ally"].to_numpy() == 1,
                 "mnna": c["mnna"].to_numpy() == 1,
                 "bri": self.member("bri_mou_year", year),
@@ -135,7 +137,7 @@ class World:
 
 
 #: Organisations a scenario's ``membership`` events can change.
-ORGANISATIONS = ("eu", "nato", "five_eyes", "us_treaty_ally", "mnna", "bri")
+ORGANISATIONS = ("eu", "nato", "five_eyes", "intel_sharing", "us_treaty_ally", "mnna", "bri")
 
 
 def ties_from(members: dict[str, np.ndarray], region: pd.Series) -> tuple[np.ndarray, np.ndarray]:

@@ -1,5 +1,7 @@
 """Monotone responses to the levers, averaged over replicates with common random numbers."""
 
+import numpy as np
+
 from sim.world import load_world
 from tests.helpers import cached_run
 
@@ -32,14 +34,18 @@ def test_bri_discount_raises_china_bloc_share_in_bri_countries():
     assert (hi - lo).mean() > 0.02, f"BRI share change {(hi - lo).mean():+.3f}"
 
 
-def test_ally_pressure_raises_allied_bans():
+def test_ally_pressure_raises_allied_exclusions():
     world = load_world()
     allies = set(world.countries.loc[world.countries["us_treaty_ally"] == 1, "iso3"])
 
-    def allied_bans(res):
+    def allied(res, level):
         c = res.countries[(res.countries["date"] == END) & res.countries["iso3"].isin(allies)]
-        return (c["policy"] == "ban").groupby(c["replicate"]).sum().to_numpy()
+        hit = c["policy"] != "open" if level == "not_open" else c["policy"] == "ban"
+        return hit.groupby(c["replicate"]).sum().to_numpy()
 
-    lo = allied_bans(cached_run("baseline", REPS, 21, END, us__ally_pressure=0.0))
-    hi = allied_bans(cached_run("baseline", REPS, 21, END, us__ally_pressure=0.8))
-    assert (hi - lo).mean() >= 3, f"allied bans: {lo.mean():.1f} -> {hi.mean():.1f}"
+    lo_run = cached_run("baseline", REPS, 21, END, us__ally_pressure=0.0)
+    hi_run = cached_run("baseline", REPS, 21, END, us__ally_pressure=0.8)
+    lo, hi = allied(lo_run, "not_open"), allied(hi_run, "not_open")
+    assert (hi - lo).mean() >= 5, f"allied exclusions: {lo.mean():.1f} -> {hi.mean():.1f}"
+    lo, hi = allied(lo_run, "ban"), allied(hi_run, "ban")
+    assert np.all(hi >= lo) and hi.mean() > lo.mean(), f"allied bans: {lo} -> {hi}"

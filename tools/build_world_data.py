@@ -45,7 +45,8 @@ OUT = ROOT / "sim" / "data"
 
 COLUMNS = [
     "iso3", "name", "region", "income_group", "lon", "lat", "population", "gdp_usd", "eu",
-    "eu_left", "nato", "five_eyes", "us_treaty_ally", "mnna", "g20", "bri_mou_year",
+    "eu_left", "nato", "five_eyes", "intel_sharing", "us_treaty_ally", "mnna", "g20",
+    "bri_mou_year",
     "exports_to_china_share", "exports_to_us_share", "trade_estimated", "china_4g_share",
     "china_4g_estimated",
 ]
@@ -64,6 +65,8 @@ MERGE = {"CYN": "CYP", "SOL": "SOM"}  # N. Cyprus -> Cyprus (polygon only); Soma
 DROP = {"ATA", "ATF", "ESH", "FLK"}  # Antarctica, Fr. S. Antarctic Lands, W. Sahara, Falklands
 
 FIVE_EYES = {"USA", "GBR", "CAN", "AUS", "NZL"}
+# SIGINT Seniors Europe ("Fourteen Eyes"): the Five Eyes and nine European partners.
+INTEL_SHARING = FIVE_EYES | {"DNK", "FRA", "NLD", "NOR", "DEU", "BEL", "ITA", "ESP", "SWE"}
 # Mutual-defence treaty with the US in 2019: NATO members of 2019, plus the bilateral/ANZUS
 # allies. Rio Treaty parties deliberately 0 (see SOURCES.md). Puerto Rico (US territory) and
 # Greenland (Kingdom of Denmark) follow their sovereign.
@@ -202,6 +205,7 @@ def build(shapefile: Path, out_dir: Path) -> None:
     df = china_4g(df)
     nato = df["nato"]
     df["five_eyes"] = df["iso3"].isin(FIVE_EYES).astype(int)
+    df["intel_sharing"] = df["iso3"].isin(INTEL_SHARING).astype(int)
     df["us_treaty_ally"] = (df["iso3"].isin(TREATY_NON_NATO)
                             | (nato.notna() & (nato <= TREATY_YEAR))).astype(int)
     df["mnna"] = df["iso3"].isin(MNNA).astype(int)
@@ -226,7 +230,8 @@ def write_countries(df: pd.DataFrame, path: Path) -> None:
             "population": str(int(round(r["population"]))),
             "gdp_usd": str(int(round(r["gdp_usd"]))),
             "eu": _year(r["eu"]), "eu_left": _year(r["eu_left"]), "nato": _year(r["nato"]),
-            "five_eyes": str(r["five_eyes"]), "us_treaty_ally": str(r["us_treaty_ally"]),
+            "five_eyes": str(r["five_eyes"]),
+            "intel_sharing": str(r["intel_sharing"]), "us_treaty_ally": str(r["us_treaty_ally"]),
             "mnna": str(r["mnna"]), "g20": str(r["g20"]), "bri_mou_year": _year(r["bri_mou_year"]),
             "exports_to_china_share": f"{r['exports_to_china_share']:.3f}",
             "exports_to_us_share": f"{r['exports_to_us_share']:.3f}",

@@ -23,6 +23,7 @@ class PolicyInputs:
 
     Attributes:
         security: s_i, security ties to the US in [0, 1].
+        intel: ι_i, 1.0 for members of the Fourteen Eyes intelligence-sharing group.
         power: standardised log GDP.
         alignment: a_i in [−1, 1].
         peer: share of peers (weighted) that restrict or ban, in [0, 1].
@@ -35,6 +36,7 @@ class PolicyInputs:
     """
 
     security: np.ndarray
+    intel: np.ndarray
     power: np.ndarray
     alignment: np.ndarray
     peer: np.ndarray
@@ -58,6 +60,7 @@ def score(x: PolicyInputs, p: dict) -> np.ndarray:
     pressure = (
         p["country.w_security"] * x.security * g
         + p["country.w_security_base"] * x.security
+        + p["country.w_intel"] * x.intel * g
         + p["country.w_power"] * x.power
         + p["country.w_alignment"] * x.alignment
         + p["country.w_peer"] * x.peer
@@ -77,7 +80,8 @@ def score(x: PolicyInputs, p: dict) -> np.ndarray:
 #: The terms of the policy score, in the order :func:`terms` returns them: exclusion pressure
 #: (positive) first, then the costs of exclusion (entered with a negative sign).
 TERMS = (
-    "security_pressure", "security_base", "power", "alignment", "peers", "supply_risk",
+    "security_pressure", "security_base", "intel_sharing", "power", "alignment", "peers",
+    "supply_risk",
     "us_exposure", "installed_base", "price_gap", "china_trade", "retaliation", "belt_and_road",
 )
 
@@ -98,6 +102,7 @@ def terms(x: PolicyInputs, p: dict) -> dict[str, np.ndarray]:
     out = {
         "security_pressure": p["country.w_security"] * x.security * g,
         "security_base": p["country.w_security_base"] * x.security,
+        "intel_sharing": p["country.w_intel"] * x.intel * g,
         "power": p["country.w_power"] * x.power,
         "alignment": p["country.w_alignment"] * x.alignment,
         "peers": p["country.w_peer"] * x.peer,

@@ -48,7 +48,8 @@ def test_countries_that_do_not_review_never_change():
 
 
 def _inputs(**kw):
-    base = dict(security=np.array([0.7]), power=np.array([0.0]), alignment=np.array([0.0]),
+    base = dict(security=np.array([0.7]), intel=np.array([1.0]), power=np.array([0.0]),
+                alignment=np.array([0.0]),
                 peer=np.array([0.0]), unreliability=0.0, us_exports=np.array([0.1]),
                 installed=np.array([0.5]), price_gap=np.array([0.2]),
                 china_exports=np.array([0.1]), bri=np.array([1.0]))
@@ -86,3 +87,25 @@ def test_decision_terms_sum_to_the_score_and_explain_the_policy():
     assert gbr["policy"] == m.country("GBR").policy
     with pytest.raises(TechblocError, match="unknown country 'GRB'"):
         m.decision_terms("GRB")
+
+
+def test_intelligence_sharing_raises_the_score_only_under_ally_pressure():
+    p = {**params.defaults(), "country.w_intel": 2.0}
+    member, outsider = _inputs(intel=np.array([1.0])), _inputs(intel=np.array([0.0]))
+    calm = {**p, "us.ally_pressure": 0.0}
+    assert score(member, calm)[0] == score(outsider, calm)[0]
+    pressed = {**p, "us.ally_pressure": 0.8}
+    assert score(member, pressed)[0] - score(outsider, pressed)[0] == pytest.approx(2.0 * 0.8)
+
+
+def test_fourteen_eyes_membership_comes_from_the_data_and_events_can_change_it():
+    from sim.model import TechAllianceModel
+    from sim.world import load_world
+
+    members = load_world().memberships(2019)["intel_sharing"]
+    iso = load_world().countries["iso3"].to_numpy()
+    assert sorted(iso[members]) == sorted(["USA", "GBR", "CAN", "AUS", "NZL", "DNK", "FRA",
+                                           "NLD", "NOR", "DEU", "BEL", "ITA", "ESP", "SWE"])
+    m = TechAllianceModel(seed=1)
+    m.set_membership("POL", "intel_sharing", True)
+    assert m._members(2020)["intel_sharing"][m._index["POL"]]
