@@ -102,6 +102,41 @@ def vendor_share_error(model: pd.DataFrame, observed: pd.DataFrame) -> dict:
     return {"by_year": rows, "mae": overall}
 
 
+def contract_counts(model: pd.DataFrame, claimed: pd.DataFrame) -> dict:
+    """The model's operators holding a contract with each vendor beside the vendors' claims.
+
+    Claims (lit. §3e) are company counts of commercial 5G contracts; the model counts operators
+    with a 5G award from the vendor at the end of the claim's quarter (mean over replicates).
+    Levels differ by construction (469 modelled operators against about 800 in the world, and
+    each vendor counts differently), so the comparable figure is the ratio between vendors at
+    the same quarter.
+
+    Returns:
+        ``rows``: one per claim inside the run (quarter, vendor, claimed, model) and ``ratios``:
+        for each quarter with claims by two or more vendors, claimed and model count ratios of
+        each vendor to Huawei.
+    """
+    rows = []
+    for r in claimed.itertuples(index=False):
+        at = model[model["date"] == r.quarter]
+        col = f"contracts_{r.vendor}"
+        if at.empty or col not in at.columns:
+            continue
+        rows.append({"quarter": r.quarter, "vendor": r.vendor, "claimed": int(r.contracts),
+                     "model": float(at[col].mean())})
+    ratios = []
+    df = pd.DataFrame(rows)
+    for quarter, g in (df.groupby("quarter") if len(df) else ()):
+        if "huawei" in set(g["vendor"]) and len(g) > 1:
+            hw = g[g["vendor"] == "huawei"].iloc[0]
+            for r in g[g["vendor"] != "huawei"].itertuples():
+                ratios.append({"quarter": quarter, "vendor": r.vendor,
+                               "claimed_ratio": r.claimed / hw["claimed"],
+                               "model_ratio": (r.model / hw["model"]
+                                               if hw["model"] > 0 else float("nan"))})
+    return {"rows": rows, "ratios": ratios}
+
+
 def europe_share(countries: pd.DataFrame, dates: list[str]) -> dict[str, float]:
     """Median over replicates of the site-weighted China-bloc share in Europe at each date.
 
@@ -195,7 +230,8 @@ def patterns(model: pd.DataFrame, countries: pd.DataFrame, observed: pd.DataFram
 
 
 def hindcast(model: pd.DataFrame, countries: pd.DataFrame, observed: pd.DataFrame,
-             vendor_shares: pd.DataFrame, europe_observed: pd.DataFrame) -> dict:
+             vendor_shares: pd.DataFrame, europe_observed: pd.DataFrame,
+             contracts: pd.DataFrame | None = None) -> dict:
     """Every score of a 2019-2024 run against the record, as JSON-ready data."""
     europe = europe_share(countries, ["2020Q4", "2022Q4", "2024Q4"])
     vendors = vendor_share_error(model, vendor_shares)
@@ -209,4 +245,5 @@ def hindcast(model: pd.DataFrame, countries: pd.DataFrame, observed: pd.DataFram
                                                         for y, v in obs_eu.items()
                                                         if f"{y}Q4" in europe]))},
         "patterns": patterns(model, countries, observed, europe, vendors),
+        "contracts": contract_counts(model, contracts) if contracts is not None else None,
     }

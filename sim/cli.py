@@ -480,7 +480,7 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
 
     from analysis.hindcast import hindcast, hindcast_figure
     from sim.experiment import run
-    from sim.observed import OBSERVED, read_vendor_shares, stances
+    from sim.observed import OBSERVED, read_contracts, read_vendor_shares, stances
 
     print(f"running {args.scenario} to 2024Q4 ({args.replications} replicates)",
           file=sys.stderr)
@@ -488,7 +488,7 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
               horizon="2019Q1:2024Q4", search=args.search)
     observed = stances()
     scores = hindcast(res.model, res.countries, observed, read_vendor_shares(),
-                      pd.read_csv(OBSERVED / "europe_china_share.csv"))
+                      pd.read_csv(OBSERVED / "europe_china_share.csv"), read_contracts())
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     out = Path(args.out) if args.out else Path("results") / f"hindcast-{stamp}"
     out.mkdir(parents=True, exist_ok=True)
@@ -507,6 +507,13 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
         print(f"  most wrong: {worst}")
     print(f"vendor shares: mean absolute error {scores['vendor_shares']['mae']:.3f}; Europe "
           f"China-bloc share error {scores['europe_china_share']['mae']:.3f}")
+    claims = ", ".join(f"{r['vendor']} {r['claimed']} vs {r['model']:.0f} ({r['quarter']})"
+                       for r in scores["contracts"]["rows"])
+    print(f"5G contracts claimed vs operators under contract in the model: {claims}")
+    ratios = ", ".join(f"{r['vendor']}/huawei {r['claimed_ratio']:.2f} vs {r['model_ratio']:.2f} "
+                       f"({r['quarter']})" for r in scores["contracts"]["ratios"])
+    if ratios:
+        print(f"  ratios claimed vs model: {ratios}")
     for p in scores["patterns"]:
         print(f"  {'PASS' if p['pass'] else 'fail'}  {p['pattern']}: {p['measured']}")
     print(f"hindcast folder: {out}")

@@ -26,7 +26,7 @@ MODEL_METRICS = (
     "rip_replace_cost_usd", "polarization", "world_split",
     "export_controls", "ally_pressure", "bri_discount",
 )
-VENDOR_METRICS = ("share", "quality", "dependence", "revenue_share")
+VENDOR_METRICS = ("share", "quality", "dependence", "revenue_share", "contracts")
 COUNTRY_METRICS = ("policy", "china_share", "sites", "coverage", "alignment")
 
 WORLD_EPOCH = Quarter(2019, 1)  # the quarter the embedded world data describe
@@ -467,11 +467,13 @@ class TechAllianceModel(mesa.Model):
         share = vendor_sites / total if total > 0 else np.zeros(self.n_vendors)
         rev_total = self.revenue.sum()
         rev_share = self.revenue / rev_total if rev_total > 0 else np.zeros(self.n_vendors)
+        contracts = np.count_nonzero(self.award > 0, axis=0)
         for k, vid in enumerate(v.ids):
             rm[f"share_{vid}"][t] = share[k]
             rm[f"quality_{vid}"][t] = self.quality[k]
             rm[f"dependence_{vid}"][t] = self.dependence[k]
             rm[f"revenue_share_{vid}"][t] = rev_share[k]
+            rm[f"contracts_{vid}"][t] = contracts[k]
         rm["sites_total"][t] = total
         rm["share_china"][t] = share[v.china].sum()
         for code, name in enumerate(("n_open", "n_restrict", "n_ban")):

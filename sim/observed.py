@@ -1,4 +1,4 @@
-"""The observed record 2019-2024 (``sim/data/observed``): country stances and vendor shares.
+"""The observed record 2019-2024 (``sim/data/observed``): stances, vendor shares, contracts.
 
 Read and validated here for the hindcast and calibration (issue 6); sources and codings are in
 ``sim/data/observed/SOURCES.md``. A malformed file raises :class:`~sim.errors.DataError` naming
@@ -91,6 +91,44 @@ def read_vendor_shares(path: Path | None = None) -> pd.DataFrame:
             raise _fail(path, row, "vendor", f"unknown vendor {r.vendor!r}")
         if not 0 <= r.share <= 1:
             raise _fail(path, row, "share", f"expected a fraction, found {r.share!r}")
+    return df
+
+
+def read_contracts(path: Path | None = None) -> pd.DataFrame:
+    """Commercial 5G contracts claimed by vendors (lit. §3e), validated.
+
+    Returns:
+        Columns ``date`` (datetime), ``quarter`` (e.g. ``2019Q2``), ``vendor``, ``contracts``
+        (int), ``source``, ``confidence``, ``note``.
+    """
+    path = Path(path) if path else OBSERVED / "contracts.csv"
+    if not path.exists():
+        raise DataError("file not found", file=str(path))
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as e:
+        raise DataError(f"not a readable CSV file ({e})".replace("\n", " "),
+                        file=str(path)) from None
+    cols = ["date", "vendor", "contracts", "source", "confidence", "note"]
+    for c in cols:
+        if c not in df.columns:
+            raise _fail(path, None, c, "column missing; expected " + ", ".join(cols))
+    vendors = set(load_world().vendors.ids)
+    dates = pd.to_datetime(df["date"], format="%Y-%m-%d", errors="coerce")
+    for row, r in enumerate(df.itertuples(index=False)):
+        if pd.isna(dates.iloc[row]):
+            raise _fail(path, row, "date", f"expected an ISO date YYYY-MM-DD, found {r.date!r}")
+        if r.vendor not in vendors:
+            raise _fail(path, row, "vendor", f"unknown vendor {r.vendor!r}; expected one of "
+                        + ", ".join(sorted(vendors)))
+        if not r.contracts.isdigit() or int(r.contracts) <= 0:
+            raise _fail(path, row, "contracts",
+                        f"expected a positive whole number, found {r.contracts!r}")
+        if r.confidence not in CONFIDENCE:
+            raise _fail(path, row, "confidence", f"expected H, M or L, found {r.confidence!r}")
+    df["date"] = dates
+    df["quarter"] = [f"{d.year}Q{(d.month - 1) // 3 + 1}" for d in dates]
+    df["contracts"] = df["contracts"].astype(int)
     return df
 
 

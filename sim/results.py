@@ -38,6 +38,7 @@ MODEL_UNITS = {
     "export_controls": "lever u", "ally_pressure": "lever g", "bri_discount": "lever b",
     "share_": "share of 5G sites", "quality_": "quality index", "dependence_": "share of inputs",
     "revenue_share_": "share of the quarter's equipment revenue",
+    "contracts_": "operators holding a 5G contract with the vendor",
 }
 COUNTRY_UNITS = {
     "policy": "open | restrict | ban",

@@ -53,3 +53,33 @@ def test_hindcast_command_end_to_end(tmp_path):
     assert scores["stances"]["2024"]["n_countries"] >= 80
     assert (out / "hindcast.png").read_bytes()[:4] == b"\x89PNG"
     assert "balanced accuracy" in proc.stdout and "P3 slow European decline" in proc.stdout
+    assert scores["contracts"]["rows"] and "5G contracts claimed" in proc.stdout
+
+
+def test_contract_counts_compare_ratios_between_vendors():
+    from analysis.hindcast import contract_counts
+
+    model = pd.DataFrame({"date": ["2020Q1", "2020Q1", "2020Q2"],
+                          "contracts_huawei": [40.0, 60.0, 70.0],
+                          "contracts_ericsson": [30.0, 30.0, 35.0]})
+    claimed = pd.DataFrame({"quarter": ["2020Q1", "2020Q1", "2021Q1"],
+                            "vendor": ["huawei", "ericsson", "huawei"],
+                            "contracts": [100, 80, 120]})
+    out = contract_counts(model, claimed)
+    assert [(r["vendor"], r["model"]) for r in out["rows"]] == [("huawei", 50.0),
+                                                                ("ericsson", 30.0)]
+    (ratio,) = out["ratios"]
+    assert ratio["claimed_ratio"] == pytest.approx(0.8)
+    assert ratio["model_ratio"] == pytest.approx(0.6)
+
+
+def test_the_model_counts_operators_under_contract():
+    from sim.model import TechAllianceModel
+    from tests.helpers import short
+
+    m = TechAllianceModel(short("sanctions-2019", "2021Q4"), seed=5)
+    m.run_model()
+    for vid in ("huawei", "ericsson"):
+        counts = m.rec_model[f"contracts_{vid}"]
+        assert counts[-1] > counts[0] >= 0 and counts.max() <= m.n_operators
+    assert m.rec_model["contracts_huawei"][-1] == np.count_nonzero(m.award[:, 0] > 0)

@@ -62,3 +62,28 @@ def test_inconsistent_first_measure_year_is_refused(copy):
     copy.write_text("".join(lines))
     with pytest.raises(DataError, match="first_measure_year"):
         read_stances(copy)
+
+
+def test_contract_claims_load_with_quarters():
+    from sim.observed import read_contracts
+
+    c = read_contracts()
+    hw = c[c["vendor"] == "huawei"].set_index("quarter")["contracts"]
+    assert hw["2020Q1"] == 91 and hw.is_monotonic_increasing
+    assert set(c["vendor"]) == {"huawei", "ericsson", "nokia"}
+
+
+@pytest.mark.parametrize("old,new,key,message", [
+    ("2020-02-20,huawei,91", "2020-02-30,huawei,91", "date", "expected an ISO date"),
+    ("2020-02-20,huawei,91", "2020-02-20,huwaei,91", "vendor", "unknown vendor 'huwaei'"),
+    ("2020-02-20,huawei,91", "2020-02-20,huawei,ninety", "contracts", "positive whole number"),
+])
+def test_bad_contract_rows_are_located(tmp_path, old, new, key, message):
+    from sim.observed import read_contracts
+
+    dst = tmp_path / "contracts.csv"
+    text = (OBSERVED / "contracts.csv").read_text()
+    line = next(i for i, s in enumerate(text.splitlines(), 1) if s.startswith(old))
+    dst.write_text(text.replace(old, new, 1))
+    with pytest.raises(DataError, match=rf"contracts.csv:{line}: {key}: .*{message}"):
+        read_contracts(dst)
