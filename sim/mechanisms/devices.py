@@ -85,8 +85,9 @@ def shares(utility: np.ndarray, noise: float) -> np.ndarray:
 
 def market_shares(units: np.ndarray, market: np.ndarray, n_markets: int) -> np.ndarray:
     """Unit shares per market (markets × makers) from units per country (countries × makers)."""
-    by_market = np.stack([np.bincount(market, units[:, f], minlength=n_markets)
-                          for f in range(units.shape[1])], axis=1)
+    n_f = units.shape[1]
+    cell = (market[:, None] * n_f + np.arange(n_f)).ravel()  # one bincount over (market, maker)
+    by_market = np.bincount(cell, units.ravel(), minlength=n_markets * n_f).reshape(n_markets, n_f)
     total = by_market.sum(axis=1, keepdims=True)
     return np.divide(by_market, total, out=np.zeros_like(by_market), where=total > 0)
 
