@@ -17,7 +17,8 @@ from scipy import stats
 from sim.results import Results
 
 METRICS = ("share_china", "n_ban", "n_restrict", "world_split", "polarization",
-           "rip_replace_cost_usd")
+           "rip_replace_cost_usd", "huawei_consumer_revenue_usd", "huawei_carrier_revenue_usd",
+           "own_os_share", "enterprise_adoption", "enterprise_china_share")
 
 
 def default_dates(model: pd.DataFrame) -> list[str]:
@@ -65,6 +66,7 @@ def compare(runs: Mapping[str, Results | pd.DataFrame], baseline: str,
         KeyError: the baseline is missing, or a metric or date is not in the tables.
         ValueError: the runs were not made with the same replicate seeds (no pairing).
     """
+    requested = set() if metrics is METRICS else set(metrics)
     tables = {k: (v.model if isinstance(v, Results) else v) for k, v in runs.items()}
     if baseline not in tables:
         raise KeyError(f"baseline {baseline!r} not among the runs: {', '.join(tables)}")
@@ -85,6 +87,8 @@ def compare(runs: Mapping[str, Results | pd.DataFrame], baseline: str,
                                  "rerun them with the same --seed to pair replicates")
             for metric in metrics:
                 if metric not in a.columns:
+                    if metric not in requested:  # a default metric an old run lacks
+                        continue
                     raise KeyError(f"metric {metric!r} not in the model table")
                 x, y = a.loc[common, metric].to_numpy(), b.loc[common, metric].to_numpy()
                 d = x - y

@@ -20,6 +20,10 @@ WEIGHTS = ("sites", "population", "count")
 GROUP_BY = (None, "region", "bri", "alliance", "income_group", "vendor")
 _GROUP_COLUMN = {"bri": "bri_group"}
 POLICY_ORDER = ("open", "restrict", "ban")
+#: Metrics computed from a table other than the model table: per-firm device shares from the
+#: device table, enterprise shares from the countries table (GDP-weighted by group).
+DEVICE_METRIC = "device_share"
+ENTERPRISE_METRIC = "enterprise_china_share"
 Y_LABEL = {"sites": "China-bloc share of 5G sites",
            "population": "China-bloc share (population-weighted)",
            "count": "share of countries on\nmajority China-bloc 5G"}
@@ -101,9 +105,13 @@ def adoption_curves(df: pd.DataFrame, metric: str = "china_share", by: str | Non
     """China-bloc share over calendar dates: median line and 5-95 % band across replicates.
 
     Args:
-        df: the countries table of a run (for ``by`` None or a grouping), or the model table
-            (for ``by="vendor"``, or ``metric`` a model column such as ``share_china``).
-        metric: ``china_share`` (computed from the countries table) or a model-table column.
+        df: the countries table of a run (for ``by`` None or a grouping), the model table
+            (for ``by="vendor"``, or ``metric`` a model column such as ``share_china``), or the
+            device table (for ``metric="device_share"``).
+        metric: ``china_share`` (computed from the countries table), ``device_share`` (one line
+            per device maker, from the device table), ``enterprise_china_share`` with a
+            countries table (GDP-weighted China-bloc share of adopting firms per group), or a
+            model-table column (``huawei_consumer_revenue_usd``, ``own_os_share``, ...).
         by: ``None``, ``region``, ``bri``, ``alliance``, ``income_group`` (one panel per
             group) or ``vendor`` (one line per vendor, from the model table).
         weight: ``sites``, ``population`` or ``count`` (see :func:`group_shares`).
@@ -114,6 +122,10 @@ def adoption_curves(df: pd.DataFrame, metric: str = "china_share", by: str | Non
         (fig, ax) for a single panel, (fig, axes) for one panel per group.
     """
     col = _column(by)
+    if metric == DEVICE_METRIC:
+        return device_curves(df, by=by, ax=ax, title=title)
+    if metric == ENTERPRISE_METRIC and "iso3" in df.columns:
+        return enterprise_curves(df, by=by, ax=ax, title=title)
     if col == "vendor" or metric != "china_share":
         return _model_curves(df, metric, col == "vendor", ax, title)
     shares = group_shares(df, by=by, weight=weight)
@@ -269,4 +281,100 @@ def adoption_figure(model: pd.DataFrame, countries: pd.DataFrame, title: str = "
     n_reps = model["replicate"].nunique()
     fig.suptitle(f"{title}  —  median and 5-95 % band over {n_reps} replicates".strip(" —"),
                  fontsize=11)
+    return fig, axes
+
+
+def enterprise_shares(countries: pd.DataFrame, by: str | None = "region") -> pd.DataFrame:
+    """GDP-weighted China-bloc share of adopting enterprises per (replicate, date[, group]).
+
+    Each country counts with its GDP times its adoption share (the firms that use 5G-era
+    services), so a group's share is the China-bloc share of its adopting firms' economy.
+
+    Returns:
+        Columns ``replicate, date, [group,] enterprise_china_share, adoption``.
+    """
+    col = _column(by)
+    if col == "vendor":
+        raise ValueError("enterprise shares group by countries, not vendors")
+    if "enterprise_china_share" not in countries.columns:
+        raise KeyError("the countries table has no enterprise_china_share (an old run folder?)")
+    need = [c for c in ([col] if col else []) + ["gdp_usd"] if c not in countries.columns]
+    df = with_groups(countries) if need else countries
+    keys = ["replicate", "date"] + ([col] if col else [])
+    w = df["gdp_usd"] * df["enterprise_adoption"]
+    g = df.assign(w=w, cn=w * df["enterprise_china_share"], gdp=df["gdp_usd"]).groupby(
+        keys, observed=True)[["w", "cn", "gdp"]].sum().reset_index()
+    g = g[g["w"] > 0]
+    return g.assign(enterprise_china_share=g["cn"] / g["w"], adoption=g["w"] / g["gdp"])[
+        [*keys, "enterprise_china_share", "adoption"]].reset_index(drop=True)
+
+
+def enterprise_curves(countries: pd.DataFrame, by: str | None = None, ax=None, title: str = ""):
+    """China-bloc share of adopting enterprises over time, world or one panel per group.
+
+    Returns:
+        (fig, ax) for the world, (fig, axes) for one panel per group.
+    """
+    col = _column(by)
+    shares = enterprise_shares(countries, by)
+    label = "China-bloc share of\nadopting firms (GDP-weighted)"
+    if col is None:
+        fig, ax = _single(ax)
+        _band(ax, shares, "enterprise_china_share", style.CHINA, "China-bloc services")
+        _finish(ax, label)
+        fig.suptitle(title or "Enterprises: world", fontsize=11)
+        return fig, ax
+    groups = sorted(shares[col].unique())
+    fig, axes = _panels(len(groups))
+    for a, g in zip(axes, groups, strict=False):
+        _band(a, shares[shares[col] == g], "enterprise_china_share", style.CHINA, None)
+        a.set_title(str(g), fontsize=9)
+        _finish(a, label if a in axes[:: min(4, len(groups))] else None)
+    fig.suptitle(title or "Enterprises: China-bloc share of adopters", fontsize=11)
+    return fig, axes
+
+
+def device_curves(devices: pd.DataFrame, by: str | None = None, ax=None, title: str = ""):
+    """Handset unit shares by maker: the world (``by=None``) or one panel per region.
+
+    Args:
+        devices: the device table of a run (``region, firm, unit_share`` per step).
+        by: ``None`` (the world row) or ``region`` (one panel per handset market).
+        ax: axes for the world panel.
+        title: figure title.
+
+    Returns:
+        (fig, ax) or (fig, axes).
+    """
+    if by not in (None, "region"):
+        raise ValueError(f"device shares are by region or for the world, not by {by!r}")
+    if devices.empty:
+        raise KeyError("the run has no device table (an old run folder?)")
+    firms = list(dict.fromkeys(devices["firm"].astype(str)))
+
+    def draw(a, sub, legend):
+        for f in firms:
+            _band(a, sub[sub["firm"] == f], "unit_share", style.DEVICE_COLOURS.get(f, "grey"),
+                  f if legend else None)
+        _finish(a, None, ylim=None)
+        a.set_ylim(0, None)
+
+    if by is None:
+        fig, ax = _single(ax)
+        draw(ax, devices[devices["region"].astype(str) == "World"], True)
+        ax.set_ylabel("share of handsets sold", fontsize=8)
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+        fig.suptitle(title or "Handsets by maker: world", fontsize=11)
+        return fig, ax
+    regions = [r for r in devices["region"].cat.categories if r != "World"] \
+        if hasattr(devices["region"], "cat") else sorted(set(devices["region"]) - {"World"})
+    fig, axes = _panels(len(regions))
+    for i, (a, r) in enumerate(zip(axes, regions, strict=False)):
+        draw(a, devices[devices["region"].astype(str) == r], i == 0)
+        a.set_title(r, fontsize=9)
+    top = float(devices["unit_share"].max())
+    for a in axes[: len(regions)]:
+        a.set_ylim(0, min(1.0, 1.05 * top))
+    fig.legend(loc="outside lower center", ncols=5, fontsize=7, frameon=False)
+    fig.suptitle(title or "Handsets by maker and market", fontsize=11)
     return fig, axes

@@ -6,7 +6,8 @@ of replicates not open), each beside two naive rules: "every country stays open"
 excludes Huawei if and only if it is a US treaty ally" (which predicts restrict for allies).
 Vendor shares are compared with Dell'Oro's series (renormalised to the five modelled vendors)
 and the European Chinese-vendor share with Strand Consult's; patterns P1-P7 of the literature
-get a pass/fail with the measured values.
+get a pass/fail with the measured values (P5 sets Huawei's simulated 2021/2019 consumer and
+carrier revenue ratios beside the reported ones).
 """
 
 from __future__ import annotations
@@ -176,8 +177,67 @@ def hindcast_figure(countries: pd.DataFrame, observed: pd.DataFrame, year: int =
     return fig, ax
 
 
+def device_ratios(model: pd.DataFrame, start: int = 2019, end: int = 2021) -> dict[str, float]:
+    """Huawei's consumer revenue, carrier revenue and handsets in ``end`` over ``start``.
+
+    Yearly sums of the quarterly columns, per replicate, then the mean ratio over replicates.
+    NaN where the table lacks the columns or the years.
+    """
+    cols = {"consumer": "huawei_consumer_revenue_usd", "carrier": "huawei_carrier_revenue_usd",
+            "smartphones": "huawei_device_units"}
+    if not set(cols.values()) <= set(model.columns):
+        return dict.fromkeys(cols, float("nan"))
+    year = model["date"].str[:4].astype(int)
+    by = model.assign(year=year).groupby(["replicate", "year"])[list(cols.values())].sum()
+    out = {}
+    for name, col in cols.items():
+        try:
+            r = by[col].xs(end, level="year") / by[col].xs(start, level="year")
+        except KeyError:
+            r = pd.Series([float("nan")])
+        out[name] = float(r.mean())
+    return out
+
+
+def device_pattern(model: pd.DataFrame, segments: pd.DataFrame | None) -> dict:
+    """P5: devices collapse while networks hold, and Huawei's share recovers in China first.
+
+    Passes when the simulated 2021/2019 consumer-revenue ratio is at least 0.2 below the carrier
+    ratio, handsets fall by more than half, and at the last quarter Huawei's share relative to
+    its 2019Q1 share is higher inside China than outside.
+    """
+    sim = device_ratios(model)
+    obs = {"consumer": float("nan"), "carrier": float("nan"), "smartphones": float("nan")}
+    if segments is not None and not segments.empty:
+        seg = segments.set_index("year")
+        if {2019, 2021} <= set(seg.index):
+            obs = {k: float(seg.at[2021, c] / seg.at[2019, c]) for k, c in (
+                ("consumer", "consumer_cny_bn"), ("carrier", "carrier_cny_bn"),
+                ("smartphones", "smartphones_m"))}
+    rel = {}
+    for where in ("china", "outside_china"):
+        col = f"huawei_share_{where}"
+        if col in model.columns:
+            first = model[model["step"] == 0][col].mean()
+            last = model[model["date"] == model["date"].max()][col].mean()
+            rel[where] = float(last / first) if first > 0 else float("nan")
+        else:
+            rel[where] = float("nan")
+    ok = (sim["consumer"] < sim["carrier"] - 0.2 and sim["smartphones"] < 0.5
+          and rel["china"] > rel["outside_china"])
+    return {"pattern": "P5 devices vs networks", "pass": bool(ok),
+            "simulated": sim, "observed": obs, "share_relative_to_2019": rel,
+            "measured": f"2021/2019 consumer revenue {sim['consumer']:.2f} (observed "
+                        f"{obs['consumer']:.2f}), carrier {sim['carrier']:.2f} (observed "
+                        f"{obs['carrier']:.2f}), handsets {sim['smartphones']:.2f} (observed "
+                        f"{obs['smartphones']:.2f}); Huawei share at {model['date'].max()} "
+                        f"relative to 2019: China {rel['china']:.2f}, outside "
+                        f"{rel['outside_china']:.2f}"}
+
+
 def patterns(model: pd.DataFrame, countries: pd.DataFrame, observed: pd.DataFrame,
-             europe: dict[str, float], vendors: dict) -> list[dict]:
+             europe: dict[str, float], vendors: dict,
+             segments: pd.DataFrame | None = None) -> list[dict]:
     """Patterns P1-P7 of the literature (§4b): pass/fail with the measured values."""
     pred24 = predictions(countries, 2024).set_index("iso3")["p_not_open"]
     pred20 = predictions(countries, 2020).set_index("iso3")["p_not_open"]
@@ -219,8 +279,7 @@ def patterns(model: pd.DataFrame, countries: pd.DataFrame, observed: pd.DataFram
                 "measured": "P(not open) 2020: " + ", ".join(f"{c} {pred20[c]:.2f}"
                                                                for c in early)
                             + f"; EU states not open at 2024 (P>=0.5): {n_eu} (observed ~10-12)"})
-    out.append({"pattern": "P5 devices vs networks", "pass": False,
-                "measured": "not modelled: device makers are issue 8"})
+    out.append(device_pattern(model, segments))
     at20 = countries[countries["date"] == "2020Q4"].merge(g[["region"]].reset_index(),
                                                           on="iso3")
     c20 = at20.groupby("region")["coverage"].mean()
@@ -239,7 +298,8 @@ def patterns(model: pd.DataFrame, countries: pd.DataFrame, observed: pd.DataFram
 
 def hindcast(model: pd.DataFrame, countries: pd.DataFrame, observed: pd.DataFrame,
              vendor_shares: pd.DataFrame, europe_observed: pd.DataFrame,
-             contracts: pd.DataFrame | None = None) -> dict:
+             contracts: pd.DataFrame | None = None,
+             segments: pd.DataFrame | None = None) -> dict:
     """Every score of a 2019-2024 run against the record, as JSON-ready data."""
     europe = europe_share(countries, ["2020Q4", "2022Q4", "2024Q4"])
     vendors = vendor_share_error(model, vendor_shares)
@@ -252,6 +312,6 @@ def hindcast(model: pd.DataFrame, countries: pd.DataFrame, observed: pd.DataFram
                                "mae": float(np.nanmean([abs(europe[f"{y}Q4"] - v)
                                                         for y, v in obs_eu.items()
                                                         if f"{y}Q4" in europe]))},
-        "patterns": patterns(model, countries, observed, europe, vendors),
+        "patterns": patterns(model, countries, observed, europe, vendors, segments),
         "contracts": contract_counts(model, contracts) if contracts is not None else None,
     }

@@ -17,6 +17,11 @@ VENDOR_COLOURS = {
 }
 VENDOR_NAMES = {"huawei": "Huawei", "zte": "ZTE", "ericsson": "Ericsson", "nokia": "Nokia",
                 "samsung": "Samsung"}
+#: Device makers: China-bloc makers in reds and oranges, the others in blues and greys.
+DEVICE_COLOURS = {"huawei": "#c0392b", "honor": "#e67e22", "xiaomi": "#f39c12",
+                  "oppo": "#27ae60", "vivo": "#8e44ad", "transsion": "#a0522d",
+                  "other_china": "#e6a0a0", "apple": "#555555", "samsung": "#2c6fbb",
+                  "other": "#9db4d0"}
 POLICY_COLOURS = {"open": "#7fb77e", "restrict": "#f0b849", "ban": "#b03a2e"}
 #: Scenario colours in comparisons (the baseline is black); colour-blind-safe (Okabe-Ito).
 SCENARIO_COLOURS = ("#d55e00", "#0072b2", "#009e73", "#cc79a7", "#e69f00", "#56b4e9",

@@ -105,3 +105,40 @@ class Vendor(mesa.Agent):
 
     def __repr__(self) -> str:
         return f"Vendor({self.vendor_id})"
+
+
+class DeviceMaker(mesa.Agent):
+    """A handset maker (Huawei's consumer arm, Honor, Xiaomi, Apple, Samsung, ...).
+
+    Its state lives in the model's device arrays (docs/ODD.md §2.6); the decisions that matter
+    here are the buyers', made by the logit of :mod:`sim.mechanisms.devices`.
+
+    Args:
+        model: the model.
+        index: position in the model's device arrays.
+        device_id: ``huawei``, ``honor``, ...
+    """
+
+    def __init__(self, model: TechAllianceModel, index: int, device_id: str) -> None:
+        super().__init__(model)
+        self.index, self.device_id = index, device_id
+
+    @property
+    def listed(self) -> bool:
+        """True while the maker is under US controls (listed itself, or owned by a listed one)."""
+        return bool(self.model.dev_listed[self.index])
+
+    @property
+    def unit_share(self) -> float:
+        """Share of the world's handsets sold last quarter."""
+        units = self.model.dev_units
+        total = units.sum()
+        return float(units[:, self.index].sum() / total) if total > 0 else 0.0
+
+    @property
+    def supply(self) -> float:
+        """Chip supply reliability ρ_f."""
+        return float(self.model.dev_rho[self.index])
+
+    def __repr__(self) -> str:
+        return f"DeviceMaker({self.device_id})"

@@ -11,7 +11,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from sim.errors import TechblocError  # light: no numpy, pandas or Mesa
+from sim.errors import TechblocError, did_you_mean  # light: no numpy, pandas or Mesa
 
 EXIT_USAGE = 2
 
@@ -126,7 +126,12 @@ def build_parser() -> argparse.ArgumentParser:
                       default="curves")
     plot.add_argument("--x", help="heatmap: parameter on the x axis (grid sweeps)")
     plot.add_argument("--y", help="heatmap: parameter on the y axis")
-    plot.add_argument("--metric", default="share_china_2030", help="heatmap: outcome summary")
+    plot.add_argument("--metric", default=None,
+                      help="curves: china_share (default), device_share (handsets by maker, "
+                           "from devices.parquet), enterprise_china_share (with --by: "
+                           "GDP-weighted by group) or any model column such as "
+                           "huawei_consumer_revenue_usd or own_os_share; heatmap: an outcome "
+                           "summary (default share_china_2030)")
     plot.add_argument("--by", choices=("region", "bri", "alliance", "income_group", "vendor"),
                       help="one panel per group (curves, policy) or per vendor (curves)")
     plot.add_argument("--weight", choices=("sites", "population", "count"), default="sites",
@@ -346,7 +351,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     import pandas as pd
 
     with pd.option_context("display.width", 160, "display.max_rows", 200):
-        show = table[table["metric"].isin(["share_china", "n_ban", "world_split"])]
+        show = table[table["metric"].isin(["share_china", "n_ban", "world_split",
+                                           "huawei_consumer_revenue_usd",
+                                           "enterprise_china_share"])]
         print(show[["scenario", "date", "metric", "baseline", "value", "diff", "lo", "hi"]]
               .to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     print(f"compare folder: {out} (compare.csv has all metrics and the unpaired intervals)")
@@ -432,7 +439,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
         if not (args.x and args.y):
             raise TechblocError("a heatmap needs --x and --y (parameters of the grid)",
                                 key="--x/--y")
-        fig, _ = heatmap(res, args.x, args.y, args.metric)
+        fig, _ = heatmap(res, args.x, args.y, args.metric or "share_china_2030")
         out = Path(args.output) if args.output else Path(args.run_dir) / "heatmap.png"
         fig.savefig(out, dpi=120)
         print(f"wrote {out}")
@@ -449,8 +456,20 @@ def cmd_plot(args: argparse.Namespace) -> int:
             print(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
         return 0
     if args.kind == "curves":
-        df = res.model if args.by == "vendor" else res.countries
-        fig, _ = adoption_curves(df, by=args.by, weight=args.weight, title=title)
+        metric = args.metric or "china_share"
+        if metric == "device_share":
+            df = res.devices
+        elif metric == "enterprise_china_share" and args.by:
+            df = res.countries
+        elif args.by == "vendor" or metric != "china_share":
+            df = res.model
+        else:
+            df = res.countries
+        if metric not in ("china_share", "device_share", "enterprise_china_share") \
+                and metric not in res.model.columns:
+            raise TechblocError(f"unknown metric {metric!r}", key="--metric",
+                                hint=did_you_mean(metric, [*res.model.columns, "device_share"]))
+        fig, _ = adoption_curves(df, metric=metric, by=args.by, weight=args.weight, title=title)
     elif args.kind == "policy":
         if args.by == "vendor":
             raise TechblocError("policy curves group by countries, not vendors", key="--by")
@@ -480,7 +499,13 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
 
     from analysis.hindcast import hindcast, hindcast_figure
     from sim.experiment import run
-    from sim.observed import OBSERVED, read_contracts, read_vendor_shares, stances
+    from sim.observed import (
+        OBSERVED,
+        read_contracts,
+        read_huawei_segments,
+        read_vendor_shares,
+        stances,
+    )
 
     print(f"running {args.scenario} to 2024Q4 ({args.replications} replicates)",
           file=sys.stderr)
@@ -488,7 +513,8 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
               horizon="2019Q1:2024Q4", search=args.search)
     observed = stances()
     scores = hindcast(res.model, res.countries, observed, read_vendor_shares(),
-                      pd.read_csv(OBSERVED / "europe_china_share.csv"), read_contracts())
+                      pd.read_csv(OBSERVED / "europe_china_share.csv"), read_contracts(),
+                      read_huawei_segments())
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     out = Path(args.out) if args.out else Path("results") / f"hindcast-{stamp}"
     out.mkdir(parents=True, exist_ok=True)

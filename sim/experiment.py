@@ -18,9 +18,11 @@ from sim.errors import ScenarioError
 from sim.model import TechAllianceModel
 from sim.results import (
     COUNTRY_UNITS,
+    DEVICE_UNITS,
     MODEL_UNITS,
     Results,
     countries_frame,
+    devices_frame,
     environment,
     model_frame,
     write_manifest,
@@ -32,10 +34,17 @@ from sim.world import World, load_world
 def run_replicate(scenario: Scenario, replicate: int, seed: int,
                   world: World | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run one replicate to the end of the horizon and return its (model, countries) frames."""
+    return replicate_tables(scenario, replicate, seed, world)[:2]
+
+
+def replicate_tables(scenario: Scenario, replicate: int, seed: int,
+                     world: World | None = None) -> tuple[pd.DataFrame, ...]:
+    """Run one replicate and return its (model, countries, devices) frames."""
     model = TechAllianceModel(scenario, seed=seed, world=world)
     model.run_model()
-    return model_frame(model, scenario.name, replicate), countries_frame(model, scenario.name,
-                                                                          replicate)
+    return (model_frame(model, scenario.name, replicate),
+            countries_frame(model, scenario.name, replicate),
+            devices_frame(model, scenario.name, replicate))
 
 
 def _now() -> str:
@@ -89,7 +98,7 @@ def run(
     manifest = {
         "techbloc_run": 1, "status": "running", "started": _now(), "finished": None,
         "scenario": scenario.to_dict(), "base_seed": base_seed, "replications": n,
-        "units": {"model": MODEL_UNITS, "countries": COUNTRY_UNITS},
+        "units": {"model": MODEL_UNITS, "countries": COUNTRY_UNITS, "devices": DEVICE_UNITS},
         "replicates": [{"replicate": i, "seed": s, "status": "pending"}
                        for i, s in enumerate(seeds)],
         **environment(),
@@ -98,17 +107,18 @@ def run(
     if out_path is not None:
         out_path.mkdir(parents=True, exist_ok=True)
         write_manifest(out_path, manifest)
-    models, countries = [], []
+    models, countries, devices = [], [], []
     for i, s in enumerate(seeds):
-        m, c = run_replicate(scenario, i, s, world)
+        m, c, d = replicate_tables(scenario, i, s, world)
         models.append(m)
         countries.append(c)
+        devices.append(d)
         manifest["replicates"][i]["status"] = "complete"
         if progress:
             progress(i + 1, n)
     manifest["finished"] = _now()
     res = Results(pd.concat(models, ignore_index=True), pd.concat(countries, ignore_index=True),
-                  manifest)
+                  manifest, devices=pd.concat(devices, ignore_index=True))
     if out_path is not None:
         res.save(out_path)
     else:

@@ -1,10 +1,11 @@
 """TechAllianceModel: builds the world, orders the quarterly step, records arrays (ODD §3).
 
 Each quarter runs, in this fixed order: scheduled events → vendors → countries → operators →
-record. Decisions within a quarter are simultaneous: every agent decides on the state the
-previous quarter left (operators do see the policy their government set this quarter, since that
-is the law they bid under). That is what lets each mechanism be one array operation over all
-agents of a type. State lives in arrays the model owns; the Mesa agents are handles into them.
+device makers → enterprises → record. Decisions within a quarter are simultaneous: every agent
+decides on the state the previous quarter left (operators do see the policy their government set
+this quarter, since that is the law they bid under). That is what lets each mechanism be one
+array operation over all agents of a type. State lives in arrays the model owns; the Mesa agents
+are handles into them. Enterprises are a population of flat arrays with no Mesa agent each.
 """
 
 from __future__ import annotations
@@ -14,11 +15,30 @@ import numpy as np
 
 from sim import events as events_mod
 from sim import rng as rng_mod
-from sim.agents import Country, Operator, Vendor
-from sim.mechanisms import bri, choice, network, policy, rollout, sanctions, vendors
+from sim.agents import Country, DeviceMaker, Operator, Vendor
+from sim.mechanisms import (
+    bri,
+    choice,
+    devices,
+    enterprises,
+    network,
+    policy,
+    rollout,
+    sanctions,
+    vendors,
+)
 from sim.quarters import Quarter
 from sim.scenario import Scenario, default_scenario, load_scenario
-from sim.world import HUBS, World, load_world, make_operators, ties_from
+from sim.world import (
+    HUBS,
+    MARKETS,
+    REGION_SLUGS,
+    REGIONS,
+    World,
+    load_world,
+    make_operators,
+    ties_from,
+)
 
 #: Model-level outputs recorded each step besides the per-vendor ones (DESIGN §5.6).
 MODEL_METRICS = (
@@ -28,6 +48,14 @@ MODEL_METRICS = (
 )
 VENDOR_METRICS = ("share", "quality", "dependence", "revenue_share", "contracts")
 COUNTRY_METRICS = ("policy", "china_share", "sites", "coverage", "alignment")
+#: Device-maker and enterprise outputs (ODD §4.11); per device maker ``device_share_<f>``, per
+#: region ``enterprise_china_<slug>`` and ``enterprise_west_<slug>``.
+FIRM_METRICS = (
+    "huawei_consumer_revenue_usd", "huawei_carrier_revenue_usd", "huawei_device_units",
+    "huawei_share_china", "huawei_share_outside_china", "own_os_share", "own_os_quality",
+    "android_cutoff", "enterprise_adoption", "enterprise_china_share",
+)
+FIRM_COUNTRY_METRICS = ("enterprise_china_share", "enterprise_adoption")
 
 WORLD_EPOCH = Quarter(2019, 1)  # the quarter the embedded world data describe
 
@@ -74,6 +102,7 @@ class TechAllianceModel(mesa.Model):
         for ev in self.spec.events:
             self._events.setdefault(ev.at - self.start, []).append(ev)
         self._build()
+        self._build_firms()
         self.t = 0  # quarters completed
         self.running = True
 
@@ -277,7 +306,7 @@ class TechAllianceModel(mesa.Model):
 
     # ----------------------------------------------------------------- the step
     def step(self) -> None:
-        """Simulate one quarter: events → vendors → countries → operators → record."""
+        """One quarter: events → vendors → countries → operators → devices → firms → record."""
         if self.t >= self.n_steps:
             self.running = False
             return
@@ -288,7 +317,10 @@ class TechAllianceModel(mesa.Model):
         self._step_vendors()
         self._step_countries()
         self._step_operators()
+        self._step_devices()
+        self._step_enterprises()
         self._record()
+        self._record_firms()
         self.t += 1
         self.running = self.t < self.n_steps
 
@@ -310,7 +342,7 @@ class TechAllianceModel(mesa.Model):
                 p["vendors.indigenisation"], p["vendors.indigenisation_cooperation"],
                 p["china.cooperation"])
         if self._on("increasing_returns"):
-            self.quality = vendors.quality_drift(self.quality, self.rev_share,
+            self.quality = vendors.quality_drift(self.quality, self._drift_share(),
                                                  p["vendors.increasing_returns"])
 
     def _installed_country_share(self) -> np.ndarray:
@@ -487,3 +519,249 @@ class TechAllianceModel(mesa.Model):
         rm["export_controls"][t] = p["us.export_controls"]
         rm["ally_pressure"][t] = p["us.ally_pressure"]
         rm["bri_discount"][t] = p["china.bri_discount"]
+
+    # ----------------------------------------------------------------- device makers, enterprises
+    def _build_firms(self) -> None:
+        """Device makers (arrays + DeviceMaker handles) and the enterprise population (ODD §5)."""
+        p, c = self.values, self.world.countries
+        n_c, n_v = self.n_countries, self.n_vendors
+        region = c["region"].to_numpy()
+        self.dev_market = np.where(c["iso3"].to_numpy() == "CHN", 0,
+                                   1 + np.searchsorted(REGIONS, region)).astype(np.int64)
+        self.n_markets = len(MARKETS)
+        d = self.world.devices
+        self.devices = d
+        n_f = len(d.ids) if d is not None else 0
+        self.n_device_makers = n_f
+        rm = self.rec_model
+        for m in FIRM_METRICS:
+            rm[m] = np.zeros(self.n_steps)
+        for slug in REGION_SLUGS.values():
+            rm[f"enterprise_china_{slug}"] = np.zeros(self.n_steps)
+            rm[f"enterprise_west_{slug}"] = np.zeros(self.n_steps)
+        for m in FIRM_COUNTRY_METRICS:
+            self.rec_country[m] = np.zeros((self.n_steps, n_c))
+        # Market × maker unit shares per step; the last market row is the world.
+        self.rec_devices = np.zeros((self.n_steps, self.n_markets + 1, n_f))
+        self.dev_factor = np.ones(n_v)  # smoothed device revenue / 2019, per network vendor
+        self.rev_share0 = self.rev_share.copy()
+
+        if d is not None:
+            for f in d.ids:
+                rm[f"device_share_{f}"] = np.zeros(self.n_steps)
+            self.dev_units_year = devices.country_units(
+                self.population, self.gdp_pc, self.dev_market, d.market_units,
+                p["devices.income_elasticity"])
+            self.dev_log_price = np.log(d.asp)
+            self.dev_owned = d.parent >= 0  # still owned by its parent
+            self.dev_listed = self._listed()
+            self.dev_denial = np.zeros(n_f)  # ū_f, export controls reaching chip supply
+            self.dev_dep = d.chip_dependence.copy()
+            self.dev_rho = np.ones(n_f)
+            self.os_quality = np.zeros(len(d.platforms))
+            self.os_base = np.zeros(len(d.platforms))
+            self.dev_cut = np.zeros(n_f)
+            rest = devices.utilities(np.zeros((self.n_markets, n_f)), self.dev_market,
+                                     self.dev_log_price, self._device_price_weight(),
+                                     self._device_eco_weight(), np.ones(n_f), np.ones(n_f),
+                                     p["devices.beta_supply"])
+            self.dev_asc = devices.fit_constants(d.share, self.dev_market, self.dev_units_year,
+                                                 rest, p["devices.noise"])
+            self.dev_units = self._device_units(np.ones(n_f))
+            # Revenue of the 2019 state, the reference of the device factor; Huawei's other
+            # consumer devices (wearables, PCs, tablets) make up the rest of its reported revenue.
+            phones = self.dev_units.sum(axis=0) * d.asp
+            family = np.bincount(self._owner(), phones, minlength=n_f)
+            self.dev_other = np.where(np.isnan(d.consumer_revenue_2019), 0.0,
+                                      np.maximum(0.0, d.consumer_revenue_2019 / 4 - family))
+            self.dev_vendor_rev0 = self._vendor_device_revenue(phones)
+            self._device_makers = [DeviceMaker(self, k, f) for k, f in enumerate(d.ids)]
+            ids = getattr(mesa.Agent, "_ids", None)  # see _build: no class-level reference
+            if isinstance(ids, dict):
+                ids.pop(self, None)
+        else:
+            self._device_makers = []
+            self.dev_units = np.zeros((n_c, 0))
+
+        pop = enterprises.make_population(int(p["enterprise.firms_per_country"]), self.x_us,
+                                          self.x_cn, self.streams["firms"])
+        self.firms = pop
+        self.firm_state = np.zeros(pop.n, dtype=np.int8)
+        self.ent_adopted = np.zeros(n_c)
+        self.ent_china = np.zeros(n_c)
+
+    @property
+    def device_makers(self) -> list[DeviceMaker]:
+        """The DeviceMaker agents, in array order (empty if the world has no device data)."""
+        return self._device_makers
+
+    def _owner(self) -> np.ndarray:
+        """Index of the maker that owns each maker now (itself unless its parent still does)."""
+        d = self.devices
+        return np.where(self.dev_owned, d.parent, np.arange(len(d.ids)))
+
+    def _listed(self) -> np.ndarray:
+        """Makers under US controls: listed themselves or owned by a listed parent."""
+        d = self.devices
+        return d.listed | (self.dev_owned & d.listed[np.maximum(d.parent, 0)])
+
+    def _device_price_weight(self) -> np.ndarray:
+        p = self.values
+        return devices.price_weight(p["devices.beta_price"], self.gdp_pc,
+                                    p["rollout.gdp_pc_ref"], p["devices.price_income_elasticity"])
+
+    def _device_eco_weight(self) -> np.ndarray:
+        p = self.values
+        return np.where(self.dev_market == 0, p["devices.w_ecosystem_china"],
+                        p["devices.w_ecosystem"])
+
+    def _device_units(self, eco: np.ndarray) -> np.ndarray:
+        """Handsets sold this quarter, countries × makers, given the makers' ecosystems."""
+        p = self.values
+        u = devices.utilities(self.dev_asc, self.dev_market, self.dev_log_price,
+                              self._device_price_weight(), self._device_eco_weight(), eco,
+                              self.dev_rho, p["devices.beta_supply"])
+        return self.dev_units_year[:, None] / 4.0 * devices.shares(u, p["devices.noise"])
+
+    def _vendor_device_revenue(self, phones: np.ndarray) -> np.ndarray:
+        """Device revenue per network vendor, USD per quarter.
+
+        Phones of the maker and the makers it owns, plus its other consumer devices.
+        """
+        d = self.devices
+        owner = self._owner()
+        vendor = d.vendor[owner]
+        linked = vendor >= 0
+        rev = np.bincount(vendor[linked], phones[linked], minlength=self.n_vendors)
+        own = d.vendor >= 0
+        return rev + np.bincount(d.vendor[own], self.dev_other[own], minlength=self.n_vendors)
+
+    def _drift_share(self) -> np.ndarray:
+        """The revenue share that drives network quality: coupled to device revenue (ODD §7.8)."""
+        if self.devices is None or not self._on("devices"):
+            return self.rev_share
+        return vendors.coupled_share(self.rev_share, self.dev_factor,
+                                     self.values["devices.w_revenue"])
+
+    def _step_devices(self) -> None:
+        """Chip supply, GMS, buyers' logit, own-OS ecosystems and device revenue (ODD §7.8)."""
+        d = self.devices
+        if d is None or not self._on("devices"):
+            return
+        p = self.values
+        u, cutoff, coop = p["us.export_controls"], p["us.android_cutoff"], p["china.cooperation"]
+        # Honor-style spin-offs: from their date, a maker owned by a listed parent leaves it if
+        # the controls bite then (the sale was the answer to them).
+        if (u > 0 or cutoff > 0) and self.dev_owned.any():
+            self.dev_owned &= ~(self.t >= d.independent_from)
+        self.dev_listed = self._listed()
+        self.dev_denial = devices.chip_denial(self.dev_denial, u, self.dev_listed,
+                                              p["devices.chip_threshold"],
+                                              p["devices.chip_stockpile"])
+        self.dev_rho = 1.0 - self.dev_denial * self.dev_dep
+        self.dev_dep = sanctions.indigenise(
+            self.dev_dep, self.dev_listed, u, p["devices.chip_indigenisation"],
+            p["devices.chip_indigenisation_cooperation"], coop)
+        self.dev_cut = cutoff * self.dev_listed
+        has_os = d.platform >= 0
+        os_q = np.where(has_os, self.os_quality[np.maximum(d.platform, 0)], 0.0)
+        eco = devices.ecosystem(d.gms_dependence, self.dev_cut, os_q)
+        self.dev_units = self._device_units(eco)
+        sold = self.dev_units.sum(axis=0)
+        new_os = np.bincount(d.platform[has_os], (sold * self.dev_cut)[has_os],
+                             minlength=len(d.platforms))
+        self.os_base = devices.installed_base(self.os_base, new_os, p["devices.device_life"])
+        self.os_quality = devices.os_quality_drift(
+            self.os_quality, self.os_base, p["devices.os_half_base"],
+            p["devices.os_speed"] * (1.0 + p["devices.os_cooperation"] * coop))
+        rev = self._vendor_device_revenue(sold * d.asp)
+        ratio = np.divide(rev, self.dev_vendor_rev0, out=np.ones(self.n_vendors),
+                          where=self.dev_vendor_rev0 > 0)
+        m = p["vendors.revenue_memory"]
+        self.dev_factor = m * self.dev_factor + (1.0 - m) * ratio
+
+    def _network_in_service(self) -> tuple[np.ndarray, np.ndarray]:
+        """China-bloc share of each country's network in service, and its 5G coverage.
+
+        The network in service is 5G where built, else the 4G base (as in polarization).
+        """
+        by_v = self._by_country(self.sites)
+        sites_c = by_v.sum(axis=1)
+        cn = np.divide(by_v[:, self.world.vendors.china].sum(axis=1), sites_c,
+                       out=np.zeros(self.n_countries), where=sites_c > 0)
+        coverage = np.minimum(1.0, np.divide(sites_c, self.target_country,
+                                             out=np.zeros(self.n_countries),
+                                             where=self.target_country > 0))
+        return np.where(sites_c > 0, cn, self.installed), coverage
+
+    def _step_enterprises(self) -> None:
+        """Enterprises adopt and review 5G-era services by bloc (ODD §7.9)."""
+        pop, rng = self.firms, self.streams["firms"]
+        # Full-size draws every quarter, used or not (common random numbers, ODD §4.9).
+        draws = {"adopt": rng.random(pop.n), "review": rng.random(pop.n),
+                 "shock": rng.logistic(0.0, 1.0, pop.n)}
+        if not self._on("enterprises"):
+            return
+        p = self.values
+        n_cn, coverage = self._network_in_service()
+        share_adopted = self.ent_adopted / pop.count
+        share_cn = np.divide(self.ent_china, self.ent_adopted, out=np.full(self.n_countries, 0.5),
+                             where=self.ent_adopted > 0)
+        excluding = (self.policy >= policy.RESTRICT).astype(float)
+        pull = enterprises.country_pull(n_cn, self.alignment, excluding, share_cn, p)
+        hazard = enterprises.adoption_hazard(share_adopted, coverage, p["enterprise.adoption_p"],
+                                             p["enterprise.adoption_q"],
+                                             p["enterprise.pre5g_adoption"])
+        self.firm_state = enterprises.step(self.firm_state, pop, pull, hazard,
+                                           p["us.secondary_sanctions"], p, draws)
+        self.ent_adopted, self.ent_china = enterprises.country_counts(self.firm_state, pop,
+                                                                      self.n_countries)
+
+    def _record_firms(self) -> None:
+        """This quarter's device and enterprise outputs (ODD §4.11)."""
+        t, rm, p = self.t, self.rec_model, self.values
+        rm["android_cutoff"][t] = p["us.android_cutoff"]
+        d = self.devices
+        if d is not None:
+            units = self.dev_units
+            sold = units.sum(axis=0)
+            total = sold.sum()
+            shares = devices.market_shares(units, self.dev_market, self.n_markets)
+            self.rec_devices[t, :-1] = shares
+            self.rec_devices[t, -1] = sold / total
+            for k, f in enumerate(d.ids):
+                rm[f"device_share_{f}"][t] = sold[k] / total
+            if "huawei" in d.ids:
+                h = d.ids.index("huawei")
+                family = self._owner() == h
+                rm["huawei_device_units"][t] = sold[family].sum()
+                rm["huawei_consumer_revenue_usd"][t] = (sold[family] @ d.asp[family]
+                                                        + self.dev_other[h])
+                v = d.vendor[h]
+                rm["huawei_carrier_revenue_usd"][t] = (
+                    np.nan_to_num(d.carrier_revenue_2019[h]) / 4
+                    * self.rev_share[v] / self.rev_share0[v])
+                rm["huawei_share_china"][t] = shares[0, h]
+                out = units[self.dev_market != 0].sum(axis=0)
+                rm["huawei_share_outside_china"][t] = out[h] / out.sum()
+            rm["own_os_share"][t] = (sold * self.dev_cut)[d.platform >= 0].sum() / total
+            rm["own_os_quality"][t] = self.os_quality[0] if self.os_quality.size else 0.0
+        count = self.firms.count
+        adopted, china = self.ent_adopted, self.ent_china
+        rc = self.rec_country
+        rc["enterprise_adoption"][t] = adopted / count
+        rc["enterprise_china_share"][t] = np.divide(china, adopted, out=np.zeros_like(china),
+                                                    where=adopted > 0)
+        gdp = self.gdp
+        adopt_gdp = gdp @ (adopted / count)
+        rm["enterprise_adoption"][t] = adopt_gdp / gdp.sum()
+        rm["enterprise_china_share"][t] = (gdp @ (china / count)) / adopt_gdp if adopt_gdp else 0.0
+        region = self.dev_market - 1  # −1 for China, which is in East Asia & Pacific
+        region = np.where(region < 0, REGIONS.index("East Asia & Pacific"), region)
+        gdp_r = np.bincount(region, gdp, minlength=len(REGIONS))
+        cn_r = np.bincount(region, gdp * china / count, minlength=len(REGIONS)) / gdp_r
+        west_r = np.bincount(region, gdp * (adopted - china) / count,
+                             minlength=len(REGIONS)) / gdp_r
+        for r, name in enumerate(REGIONS):
+            rm[f"enterprise_china_{REGION_SLUGS[name]}"][t] = cn_r[r]
+            rm[f"enterprise_west_{REGION_SLUGS[name]}"][t] = west_r[r]

@@ -143,3 +143,34 @@ def europe_iso3() -> set[str]:
 def stances() -> pd.DataFrame:
     """The shipped stances, read once per process."""
     return read_stances()
+
+
+def read_huawei_segments(path: Path | None = None) -> pd.DataFrame:
+    """Huawei's consumer and carrier segment revenue and smartphone units (pattern P5).
+
+    Returns:
+        Columns ``year, consumer_cny_bn, carrier_cny_bn, smartphones_m, confidence, source``,
+        one row per reported year.
+
+    Raises:
+        DataError: a missing file or column, a non-positive figure or a repeated year, naming the
+            file, line and column.
+    """
+    path = Path(path) if path else OBSERVED / "huawei_segments.csv"
+    if not path.exists():
+        raise DataError("file not found", file=str(path))
+    df = pd.read_csv(path, dtype={"source": str, "confidence": str})
+    cols = ["year", "consumer_cny_bn", "carrier_cny_bn", "smartphones_m", "confidence", "source"]
+    for c in cols:
+        if c not in df.columns:
+            raise _fail(path, None, c, "column missing; expected " + ", ".join(cols))
+    for c in cols[1:4]:
+        values = pd.to_numeric(df[c], errors="coerce")
+        bad = np.flatnonzero(~(values > 0))
+        if bad.size:
+            raise _fail(path, int(bad[0]), c, f"expected a positive number, found "
+                        f"{df[c].iloc[int(bad[0])]!r}")
+    dup = np.flatnonzero(df["year"].duplicated())
+    if dup.size:
+        raise _fail(path, int(dup[0]), "year", f"year {df['year'].iloc[int(dup[0])]} given twice")
+    return df[cols]

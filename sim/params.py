@@ -110,6 +110,11 @@ TREE: Mapping[str, Mapping[str, Param]] = MappingProxyType({
             "reimburses; lowers the cost of exclusion in the policy score",
             "FCC Secure and Trusted Communications Networks Reimbursement Program, $1.9bn of "
             "$4.98bn needed (lit. §3d)", "lever"),
+        "android_cutoff": _p(0.0, "share of new handsets without GMS", 0, 1,
+            "A(t): share of a listed device maker's handsets sold without Google Mobile Services "
+            "(Google's licence withdrawn under the Entity List; old models keep it for a while "
+            "under the temporary general licence)",
+            "BIS entity list 2019-05-16; TGL 2019-05-20 to 2020-08-13 (lit. §3g)", "lever", "A"),
     }),
     "china": MappingProxyType({
         "bri_discount": _p(0.07, "share of price", 0, 0.5,
@@ -276,12 +281,117 @@ TREE: Mapping[str, Mapping[str, Param]] = MappingProxyType({
             "slow-down of new 5G roll-out while China-bloc equipment is being removed",
             "UK 2-3 year delay, GSMA 18 months (lit. §3d)"),
     }),
+    "devices": MappingProxyType({
+        "beta_price": _p(1.0, "utility per log USD at the reference income", 0, 10,
+            "β_d: price sensitivity of handset buyers in a country at the reference GDP per "
+            "capita; it scales with (gdp_pc_ref / gdp_pc_i)^ε_d", "assumed", symbol="β_d"),
+        "price_income_elasticity": _p(0.5, "elasticity", 0, 2,
+            "ε_d: how much more price-sensitive buyers in poorer countries are",
+            "assumed", symbol="ε_d"),
+        "w_ecosystem": _p(1.5, "utility per unit ecosystem", 0, 20,
+            "w_E: weight of the app ecosystem E_f (1 with GMS) outside China, where Google's "
+            "services are the norm", "assumed; large: Huawei's share outside China fell by "
+            "about 90 % without GMS (lit. §3g)", symbol="w_E"),
+        "w_ecosystem_china": _p(0.3, "utility per unit ecosystem", 0, 20,
+            "w_E^CN: weight of the app ecosystem inside China, where Google's services are "
+            "blocked and buyers never had GMS", "assumed; small by construction", symbol="w_E^CN"),
+        "beta_supply": _p(2.0, "utility per log supply reliability", 0, 20,
+            "β_S: weight of chip supply reliability ln ρ_f: handsets a maker cannot build "
+            "because its chips are denied", "assumed; calibrated by hand to P5", symbol="β_S"),
+        "noise": _p(1.0, "utility (Gumbel scale)", 0.05, 10,
+            "μ_d: scale of buyers' idiosyncratic taste; the 2019 brand constants are fitted "
+            "at this scale", "assumed", symbol="μ_d"),
+        "chip_stockpile": _p(3.0, "quarters", 1, 20,
+            "L: quarters over which export controls reach a listed maker's chip supply "
+            "(stockpiles; foundries' wind-down): ū ← ū + (u − ū)/L",
+            "Huawei stockpiled chips from 2019; FDPR 120-day wind-down (lit. §3g)", symbol="L"),
+        "chip_threshold": _p(0.4, "level of u", 0, 0.99,
+            "θ_d: export controls below this level miss handset chips; above it the share "
+            "(u − θ_d)/(1 − θ_d) is denied. The entity listing (u = 0.4) cut US-origin parts "
+            "but left HiSilicon's chips made abroad; the foreign direct product rule closed that",
+            "BIS 2019-05-16 and FDPR 2020-05-15 / 2020-08-17 (lit. §3g); Huawei was the world's "
+            "largest smartphone seller in Q2 2020", symbol="θ_d"),
+        "chip_indigenisation": _p(0.025, "share of dependence per quarter", 0, 0.2,
+            "δ_d: quarterly rate at which a listed maker replaces US-jurisdiction chips while "
+            "u > 0 (HiSilicon on domestic foundries; Kirin 9000S in 2023)",
+            "assumed; about 3 years from the FDPR to a domestic 7 nm phone chip", symbol="δ_d"),
+        "chip_indigenisation_cooperation": _p(0.02, "share of dependence per quarter", 0, 0.2,
+            "δ_dc: extra chip indigenisation per unit of China's cooperation lever c",
+            "assumed", symbol="δ_dc"),
+        "os_half_base": _p(300e6, "handsets in use", 1e6, 5e9,
+            "B_½: installed base of an own operating system at which its app ecosystem reaches "
+            "half the value of GMS (app-ecosystem increasing returns)", "assumed",
+            symbol="B_½"),
+        "os_speed": _p(0.1, "share of gap per quarter", 0, 1,
+            "ν_os: speed at which an own OS's ecosystem quality e_p moves toward "
+            "B_p / (B_p + B_½)", "assumed", symbol="ν_os"),
+        "os_cooperation": _p(1.0, "multiplier per unit c", 0, 10,
+            "k_c: China's cooperation lever speeds the own-OS ecosystem: ν_os·(1 + k_c·c)",
+            "assumed", symbol="k_c"),
+        "device_life": _p(3.0, "years", 0.5, 10,
+            "life of a handset in use: a share 1/(4·life) of an own OS's installed base retires "
+            "each quarter", "assumed (replacement cycles of about 3 years)"),
+        "income_elasticity": _p(0.5, "elasticity", 0, 2,
+            "elasticity of a country's handset purchases per person to GDP per capita, within "
+            "its market (a market's 2019 total is data)", "assumed"),
+        "w_revenue": _p(0.5, "share of the device revenue change", 0, 1,
+            "w_D: how much a vendor's device revenue, relative to 2019, scales the revenue "
+            "share that drives its network quality (R&D funded by devices and networks)",
+            "assumed (DESIGN §5.3)", symbol="w_D"),
+    }),
+    "enterprise": MappingProxyType({
+        "firms_per_country": _p(20.0, "firms", 1, 10_000,
+            "enterprises simulated per country (an array population, not Mesa agents); 20 "
+            "gives about 4,000 firms, 4,975 about a million", "setting", "setting"),
+        "adoption_p": _p(0.05, "per year", 0, 1,
+            "p_e: Bass innovation rate of 5G-era services (IoT platforms, cloud, AI) among "
+            "firms", "assumed (consumer-durable p ≈ 0.03, lit. §2a)", symbol="p_e"),
+        "adoption_q": _p(0.5, "per year", 0, 3,
+            "q_e: Bass imitation rate: adoption speeds with the share of the country's firms "
+            "that have adopted", "assumed (lit. §2a)", symbol="q_e"),
+        "pre5g_adoption": _p(0.3, "share of the adoption hazard", 0, 1,
+            "φ: adoption hazard before the country's 5G network is built (on 4G and fibre); "
+            "it rises to 1 with 5G coverage", "assumed", symbol="φ"),
+        "review_years": _p(4.0, "years", 0.5, 20,
+            "mean time between an adopter's reviews of its provider bloc (hazard 1/(4·years) "
+            "per quarter)", "assumed (multi-year cloud contracts)"),
+        "switching_cost": _p(1.5, "utility", 0, 20,
+            "β_sw: advantage of the bloc a reviewing adopter already uses", "Farrell & "
+            "Klemperer 2007 (lit. §2f); magnitude assumed", symbol="β_sw"),
+        "w_network": _p(1.5, "utility per unit (2·n_i − 1)", 0, 20,
+            "w_n: complementarity with the country's network: n_i is the China-bloc share of "
+            "the network in service", "assumed", symbol="w_n"),
+        "w_exposure": _p(4.0, "utility per unit σ·e_US", 0, 20,
+            "w_x: a firm selling to the US avoids China-bloc stacks under secondary sanctions",
+            "assumed", symbol="w_x"),
+        "w_exposure_base": _p(1.0, "utility per unit e_US", 0, 20,
+            "w_x0: the same without sanctions (customers' and auditors' requirements)",
+            "assumed", symbol="w_x0"),
+        "w_china_exports": _p(1.0, "utility per unit e_CN", 0, 20,
+            "w_xc: pull of China-bloc stacks on firms that sell to China", "assumed",
+            symbol="w_xc"),
+        "w_alignment": _p(0.5, "utility per unit alignment", 0, 20,
+            "w_ae: tilt toward the bloc the country is aligned with (−a_i for China)",
+            "assumed", symbol="w_ae"),
+        "w_policy": _p(1.0, "utility", 0, 20,
+            "w_P: penalty on China-bloc stacks where the country restricts or bans Chinese "
+            "network vendors", "assumed", symbol="w_P"),
+        "w_peer": _p(1.0, "utility per unit (2·c_i − 1)", 0, 20,
+            "w_pe: network effect of the China-bloc share c_i among the country's adopters",
+            "Brock & Durlauf 2001 (lit. §2e); magnitude assumed", symbol="w_pe"),
+        "china_advantage": _p(0.3, "utility", -10, 10,
+            "α_e: China-bloc providers' price advantage (positive favours them)", "assumed",
+            symbol="α_e"),
+        "noise": _p(1.0, "utility (logistic scale)", 0.05, 10,
+            "μ_e: scale of a firm's idiosyncratic logistic shock in the bloc choice", "assumed",
+            symbol="μ_e"),
+    }),
     "mechanisms": MappingProxyType({
         name: _p(True, _SWITCH, 0, 1, f"switch for the {name.replace('_', ' ')} mechanism",
                  "setting", "setting")
         for name in (
             "supply_risk", "indigenisation", "increasing_returns", "policy", "peer_effects",
-            "removal", "rollout", "alignment",
+            "removal", "rollout", "alignment", "devices", "enterprises",
         )
     }),
 })

@@ -3,7 +3,7 @@
 During a run the model fills preallocated arrays; this module turns them into tidy frames with
 fixed dtypes and writes and reads run folders: ``manifest.json`` (written first with status
 ``running`` and rewritten at the end, so an interrupted run never looks complete),
-``model.parquet`` and ``countries.parquet``.
+``model.parquet``, ``countries.parquet`` and ``devices.parquet``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import DataError
-from sim.world import POLICIES
+from sim.world import MARKETS, POLICIES
 
 KEYS = ("scenario", "replicate", "seed", "step", "date")
 POLICY_DTYPE = pd.CategoricalDtype(list(POLICIES), ordered=True)
@@ -39,13 +39,35 @@ MODEL_UNITS = {
     "share_": "share of 5G sites", "quality_": "quality index", "dependence_": "share of inputs",
     "revenue_share_": "share of the quarter's equipment revenue",
     "contracts_": "operators holding a 5G contract with the vendor",
+    "huawei_consumer_revenue_usd": "USD per quarter: handsets of Huawei and the makers it owns "
+                                   "(Honor until its sale) plus its other consumer devices at "
+                                   "their 2019 level",
+    "huawei_carrier_revenue_usd": "USD per quarter: the 2019 carrier revenue times Huawei's "
+                                  "network revenue share relative to 2019",
+    "huawei_device_units": "handsets per quarter (Huawei and the makers it owns)",
+    "huawei_share_china": "Huawei's share of handsets sold in China",
+    "huawei_share_outside_china": "Huawei's share of handsets sold outside China",
+    "own_os_share": "share of the world's handsets sold this quarter on a maker's own OS",
+    "own_os_quality": "ecosystem quality of the own OS (GMS = 1)",
+    "android_cutoff": "lever A",
+    "enterprise_adoption": "GDP-weighted share of firms using 5G-era services",
+    "enterprise_china_share": "GDP-weighted China-bloc share among adopting firms",
+    "enterprise_china_": "GDP-weighted share of the region's firms on China-bloc services",
+    "enterprise_west_": "GDP-weighted share of the region's firms on west-bloc services",
+    "device_share_": "share of the world's handsets sold this quarter",
 }
 COUNTRY_UNITS = {
     "policy": "open | restrict | ban",
     "china_share": "share of the country's 5G sites from China-bloc vendors (0 before launch)",
     "sites": "5G sites", "coverage": "share of the site target built",
     "alignment": "−1 China … +1 US",
+    "enterprise_china_share": "China-bloc share of the country's adopting firms (0 if none)",
+    "enterprise_adoption": "share of the country's firms using 5G-era services",
 }
+DEVICE_UNITS = {"region": "handset market (China apart; World = all)",
+                "firm": "device maker id (sim/data/devices.csv)",
+                "unit_share": "share of the market's handsets sold this quarter"}
+REGION_LABELS = tuple(label for _, label in MARKETS) + ("World",)
 
 
 def _keys(scenario: str, replicate: int, seed: int, dates: list[str], n_rows_each: int = 1):
@@ -79,9 +101,35 @@ def countries_frame(model, scenario: str, replicate: int) -> pd.DataFrame:
     rc = model.rec_country
     cols["policy"] = pd.Categorical.from_codes(rc["policy"][:steps].ravel(),
                                                dtype=POLICY_DTYPE)
-    for name in ("china_share", "sites", "coverage", "alignment"):
-        cols[name] = rc[name][:steps].ravel().astype(np.float64)
+    for name in ("china_share", "sites", "coverage", "alignment", "enterprise_china_share",
+                 "enterprise_adoption"):
+        if name in rc:
+            cols[name] = rc[name][:steps].ravel().astype(np.float64)
     return pd.DataFrame(cols)
+
+
+def devices_frame(model, scenario: str, replicate: int) -> pd.DataFrame:
+    """One replicate's device table: one row per (step, region, firm) with the unit share."""
+    steps = model.t
+    d = getattr(model, "devices", None)
+    if d is None:
+        return empty_devices()
+    n_r, n_f = len(REGION_LABELS), len(d.ids)
+    dates = [str(model.start + i) for i in range(steps)]
+    cols = _keys(scenario, replicate, model.seed, dates, n_r * n_f)
+    cols["region"] = pd.Categorical(np.tile(np.repeat(np.arange(n_r), n_f), steps),
+                                    categories=range(n_r)).rename_categories(REGION_LABELS)
+    cols["firm"] = pd.Series(np.tile(np.array(d.ids, dtype=object), steps * n_r), dtype="string")
+    cols["unit_share"] = model.rec_devices[:steps].ravel().astype(np.float64)
+    return pd.DataFrame(cols)
+
+
+def empty_devices() -> pd.DataFrame:
+    """A device table with no rows (a world without device data, or an old run folder)."""
+    return pd.DataFrame({k: pd.Series(dtype=t) for k, t in (
+        ("scenario", "string"), ("replicate", np.int32), ("seed", np.int64), ("step", np.int32),
+        ("date", "string"), ("region", pd.CategoricalDtype(list(REGION_LABELS))),
+        ("firm", "string"), ("unit_share", np.float64))})
 
 
 @dataclass
@@ -91,6 +139,7 @@ class Results:
     Attributes:
         model: one row per (scenario, replicate, step).
         countries: one row per (scenario, replicate, step, iso3).
+        devices: one row per (scenario, replicate, step, region, firm): handset unit shares.
         manifest: what was run and how (scenario, seeds, versions, status).
         path: the run folder, once saved.
     """
@@ -99,6 +148,7 @@ class Results:
     countries: pd.DataFrame
     manifest: dict = field(default_factory=dict)
     path: Path | None = None
+    devices: pd.DataFrame = field(default_factory=empty_devices)
 
     def summary(self, date: str | None = None) -> list[str]:
         """Three lines for the terminal: global China-bloc share, policies, split and cost."""
@@ -124,6 +174,7 @@ class Results:
         path.mkdir(parents=True, exist_ok=True)
         _atomic_parquet(self.model, path / "model.parquet")
         _atomic_parquet(self.countries, path / "countries.parquet")
+        _atomic_parquet(self.devices, path / "devices.parquet")
         self.manifest["status"] = "complete"
         write_manifest(path, self.manifest)
         self.path = path
@@ -163,7 +214,10 @@ def load_results(path: str | Path) -> Results:
         if not f.exists():
             raise DataError("table missing", file=str(f))
         tables[name] = pd.read_parquet(f)
-    return Results(tables["model"], tables["countries"], manifest, path)
+    # Run folders written before device makers existed have no device table.
+    f = path / "devices.parquet"
+    devices = pd.read_parquet(f) if f.exists() else empty_devices()
+    return Results(tables["model"], tables["countries"], manifest, path, devices)
 
 
 def environment() -> dict:

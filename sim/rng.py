@@ -14,7 +14,7 @@ import numpy as np
 
 #: The named streams. Mechanisms draw full-size arrays every step whether or not they use every
 #: draw, so a lever that changes who acts does not shift the draws of anyone else.
-STREAMS = ("world", "policy", "choice", "renewal", "rollout", "mesa")
+STREAMS = ("world", "policy", "choice", "renewal", "rollout", "mesa", "firms")
 
 
 def replicate_seeds(seed: int, replications: int) -> list[int]:

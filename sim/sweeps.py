@@ -34,16 +34,12 @@ import pandas as pd
 from sim import params as params_mod
 from sim.errors import ScenarioError, SweepError, did_you_mean
 from sim.scenario import Scenario, _compose, _Reader, load_scenario
+from sim.world import REGION_SLUGS
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 TOP_KEYS = ("scenario", "design", "parameters", "samples", "levels", "replications", "seed",
             "common_random_numbers", "metrics", "horizon", "threshold", "title", "description")
 SUMMARY_DATES = {"2025": "2025Q4", "2030": "2030Q4"}
-REGION_SLUGS = {
-    "East Asia & Pacific": "eap", "Europe & Central Asia": "eca",
-    "Latin America & Caribbean": "lac", "Middle East & North Africa": "mena",
-    "North America": "na", "South Asia": "sa", "Sub-Saharan Africa": "ssa",
-}
 MAX_POOL_RESTARTS = 5  # worker deaths survived before a sweep gives up
 FAULT_ENV = "TECHBLOC_FAULT"  # "point:replicate,..." runs that raise: fault injection for tests
 

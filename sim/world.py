@@ -27,6 +27,15 @@ REGIONS = (
     "East Asia & Pacific", "Europe & Central Asia", "Latin America & Caribbean",
     "Middle East & North Africa", "North America", "South Asia", "Sub-Saharan Africa",
 )
+#: Short names of the regions, for column names (``enterprise_china_eca``).
+REGION_SLUGS = {
+    "East Asia & Pacific": "eap", "Europe & Central Asia": "eca",
+    "Latin America & Caribbean": "lac", "Middle East & North Africa": "mena",
+    "North America": "na", "South Asia": "sa", "Sub-Saharan Africa": "ssa",
+}
+#: Handset markets (slug, label): China apart from the rest of its region, then the regions.
+MARKETS = (("china", "China"),) + tuple(
+    (slug, name + (" excl. China" if slug == "eap" else "")) for name, slug in REGION_SLUGS.items())
 INCOME_GROUPS = ("High income", "Upper middle income", "Lower middle income", "Low income")
 
 # Security ties s_i (DESIGN §5.1): Five Eyes 1.0, NATO / US treaty ally 0.7, major non-NATO ally
@@ -88,6 +97,7 @@ class World:
         locked: True for countries whose policy is set outside the decision rule (USA, CHN).
         operators: the real operator overrides table.
         launch: observed first 5G launch as quarters after 2019Q1 (−1 where not recorded).
+        devices: the handset makers and markets (None for a world built without them).
     """
 
     countries: pd.DataFrame
@@ -96,6 +106,7 @@ class World:
     locked: np.ndarray
     operators: pd.DataFrame
     launch: np.ndarray
+    devices: Devices | None = None
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -392,7 +403,8 @@ def _load_world(data_dir: str) -> World:
     policy0, locked = read_policies(root / "policy_2019.csv", countries["iso3"])
     operators = read_operators(root / "operators.csv", countries["iso3"])
     launch = read_launches(root / "launch_5g.csv", countries["iso3"])
-    return World(countries, vendors, policy0, locked, operators, launch)
+    devices = read_devices(root / "devices.csv", root / "handset_markets.csv", vendors.ids)
+    return World(countries, vendors, policy0, locked, operators, launch, devices)
 
 
 def read_launches(path: Path, iso3: pd.Series) -> np.ndarray:
@@ -495,3 +507,149 @@ def make_operators(world: World, rng: np.random.Generator) -> Operators:
     x_us = c["exports_to_us_share"].to_numpy()[country]
     exposure = np.clip(x_us * rng.lognormal(0.0, 0.5, size=n_ops) + 0.05, 0, 1)
     return Operators(tuple(names), country, share, mix, exposure)
+
+
+# --------------------------------------------------------------------------- handset makers
+@dataclass(frozen=True)
+class Devices:
+    """The handset makers and handset markets as arrays (docs/ODD.md §2.6, §7.8).
+
+    Attributes:
+        ids: device-maker ids (``huawei``, ``honor``, ...), used in output columns.
+        names: display names.
+        china: True for makers headquartered in China.
+        listed: True for makers on the US Entity List (Huawei, from 2019-05-16).
+        parent: index of the maker's parent, −1 if none (Honor belonged to Huawei until 2020).
+        independent_from: quarters after 2019Q1 from which the maker may leave its parent (a
+            large number if never).
+        vendor: index of the network vendor whose R&D the maker's revenue feeds, −1 if none.
+        platform: index of the maker's own operating system in ``platforms``, −1 if none.
+        platforms: ids of the own operating systems (``harmonyos``).
+        asp: average selling price, USD per handset.
+        gms_dependence: share of a handset's appeal that rests on Google Mobile Services.
+        chip_dependence: share of critical chips under US export jurisdiction.
+        consumer_revenue_2019: reported 2019 consumer revenue, USD (NaN where not used).
+        carrier_revenue_2019: reported 2019 carrier-network revenue, USD (NaN where not used).
+        share: 2019 unit share, markets × makers (rows sum to 1), markets in :data:`MARKETS`.
+        market_units: 2019 smartphone units sold per market.
+    """
+
+    ids: tuple[str, ...]
+    names: tuple[str, ...]
+    china: np.ndarray
+    listed: np.ndarray
+    parent: np.ndarray
+    independent_from: np.ndarray
+    vendor: np.ndarray
+    platform: np.ndarray
+    platforms: tuple[str, ...]
+    asp: np.ndarray
+    gms_dependence: np.ndarray
+    chip_dependence: np.ndarray
+    consumer_revenue_2019: np.ndarray
+    carrier_revenue_2019: np.ndarray
+    share: np.ndarray
+    market_units: np.ndarray
+
+
+_DEVICE_COLUMNS = ("id", "name", "home", "listed", "parent", "independent_from", "vendor",
+                   "own_os", "asp_usd", "gms_dependence", "us_chip_dependence",
+                   "consumer_revenue_2019_usd", "carrier_revenue_2019_usd",
+                   *(f"share_{slug}" for slug, _ in MARKETS))
+NEVER = 10_000  # quarters: a parent link that never ends
+
+
+def _numbers(path: Path, df: pd.DataFrame, col: str, lo: float, hi: float,
+             empty_ok: bool = False) -> np.ndarray:
+    """A numeric column, every value in [lo, hi]; a located DataError otherwise."""
+    raw = df[col].str.strip()
+    values = pd.to_numeric(raw.where(raw != "", None), errors="coerce").to_numpy(float)
+    for i, (text, v) in enumerate(zip(raw, values, strict=True)):
+        if text == "" and empty_ok:
+            continue
+        if np.isnan(v):
+            what = "empty value" if text == "" else f"cannot read {text!r} as a number"
+            raise _fail(path, i, col, f"{what}; expected a number in [{lo:g}, {hi:g}]")
+        if not lo <= v <= hi:
+            raise _fail(path, i, col, f"value {text!r} out of range [{lo:g}, {hi:g}]")
+    return values
+
+
+def read_devices(path: Path, markets_path: Path, vendor_ids: Iterable[str]) -> Devices:
+    """Read and validate ``devices.csv`` and ``handset_markets.csv``.
+
+    Raises:
+        DataError: a missing file or column, a value that is not a number or out of range, a
+            duplicate id, an unknown parent or vendor, a market whose shares do not sum to 1, or
+            a market missing from ``handset_markets.csv``; naming file, line and column.
+    """
+    from sim.quarters import Quarter
+
+    df = _read_csv(path, _DEVICE_COLUMNS, dtype=str, keep_default_na=False)
+    ids = df["id"].str.strip()
+    for col in ("id", "name"):
+        bad = np.flatnonzero(df[col].str.strip() == "")
+        if bad.size:
+            raise _fail(path, int(bad[0]), col, "empty value; expected text")
+    dup = np.flatnonzero(ids.duplicated())
+    if dup.size:
+        raise _fail(path, int(dup[0]), "id", f"duplicate device maker {ids.iloc[int(dup[0])]!r}")
+    bad = np.flatnonzero(~df["home"].isin(("china", "other")))
+    if bad.size:
+        i = int(bad[0])
+        raise _fail(path, i, "home", f"expected 'china' or 'other', found {df['home'].iloc[i]!r}")
+    listed = _numbers(path, df, "listed", 0, 1)
+    bad = np.flatnonzero(~np.isin(listed, (0, 1)))
+    if bad.size:
+        raise _fail(path, int(bad[0]), "listed", "expected 0 or 1")
+    index = {x: i for i, x in enumerate(ids)}
+    vendors = {v: k for k, v in enumerate(vendor_ids)}
+    parent = np.full(len(df), -1, dtype=np.int64)
+    vendor = np.full(len(df), -1, dtype=np.int64)
+    independent = np.full(len(df), NEVER, dtype=np.int64)
+    for i, r in enumerate(df.itertuples(index=False)):
+        if r.parent:
+            if r.parent not in index or r.parent == r.id:
+                raise _fail(path, i, "parent", f"unknown parent {r.parent!r} (not another id)")
+            parent[i] = index[r.parent]
+        if r.independent_from:
+            try:
+                independent[i] = Quarter.parse(r.independent_from) - Quarter(2019, 1)
+            except ValueError as e:
+                raise _fail(path, i, "independent_from", str(e)) from None
+        if r.vendor:
+            if r.vendor not in vendors:
+                raise _fail(path, i, "vendor", f"unknown network vendor {r.vendor!r}; expected "
+                            "one of " + ", ".join(vendors))
+            vendor[i] = vendors[r.vendor]
+    if (parent[parent[parent >= 0]] >= 0).any():
+        raise DataError("a parent has a parent itself; one level only", file=str(path),
+                        key="parent")
+    platforms = tuple(dict.fromkeys(x for x in df["own_os"].str.strip() if x))
+    platform = np.array([platforms.index(x) if x else -1 for x in df["own_os"].str.strip()],
+                        dtype=np.int64)
+    share = np.stack([_numbers(path, df, f"share_{slug}", 0, 1) for slug, _ in MARKETS])
+    for m, (slug, _) in enumerate(MARKETS):
+        if abs(share[m].sum() - 1) > 1e-6:
+            raise DataError(f"unit shares sum to {share[m].sum():.4f}, expected 1",
+                            file=str(path), key=f"share_{slug}")
+    mk = _read_csv(markets_path, ("market", "units_2019"), dtype=str, keep_default_na=False)
+    units = dict(zip(mk["market"].str.strip(), _numbers(markets_path, mk, "units_2019", 1, 1e10),
+                     strict=True))
+    missing = [slug for slug, _ in MARKETS if slug not in units]
+    if missing:
+        raise DataError(f"market {missing[0]!r} missing; expected one row for each of "
+                        + ", ".join(s for s, _ in MARKETS), file=str(markets_path),
+                        key="market")
+    return Devices(
+        ids=tuple(ids), names=tuple(df["name"].str.strip()),
+        china=(df["home"] == "china").to_numpy(), listed=listed == 1,
+        parent=parent, independent_from=independent, vendor=vendor, platform=platform,
+        platforms=platforms,
+        asp=_numbers(path, df, "asp_usd", 1, 1e5),
+        gms_dependence=_numbers(path, df, "gms_dependence", 0, 1),
+        chip_dependence=_numbers(path, df, "us_chip_dependence", 0, 1),
+        consumer_revenue_2019=_numbers(path, df, "consumer_revenue_2019_usd", 0, 1e13, True),
+        carrier_revenue_2019=_numbers(path, df, "carrier_revenue_2019_usd", 0, 1e13, True),
+        share=share, market_units=np.array([units[slug] for slug, _ in MARKETS]),
+    )

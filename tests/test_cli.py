@@ -95,3 +95,17 @@ def test_help_and_params():
     assert techbloc("run", "--help").returncode == 0
     proc = techbloc("params")
     assert proc.returncode == 0 and "us.export_controls" in proc.stdout
+
+
+def test_plot_metric_choices_and_a_wrong_metric(run_folder, tmp_path):
+    out, _ = run_folder
+    assert (out / "devices.parquet").exists()
+    for metric, extra in (("device_share", ["--by", "region"]),
+                          ("enterprise_china_share", ["--by", "region"]),
+                          ("huawei_consumer_revenue_usd", [])):
+        png = tmp_path / f"{metric}.png"
+        proc = techbloc("plot", str(out), "--metric", metric, *extra, "-o", str(png))
+        assert proc.returncode == 0, proc.stderr
+        assert png.read_bytes()[:4] == b"\x89PNG"
+    _one_line_error(techbloc("plot", str(out), "--metric", "own_os_shar"),
+                    "--metric: unknown metric 'own_os_shar'", "did you mean 'own_os_share'")

@@ -23,7 +23,9 @@ def summarise(**overrides) -> dict:
     for date in ("2020Q4", "2022Q4", "2024Q4"):
         at = m[m["date"] == date]
         for col in ("share_china", "share_huawei", "share_ericsson", "n_restrict", "n_ban",
-                    "coverage", "world_split", "rip_replace_cost_usd"):
+                    "coverage", "world_split", "rip_replace_cost_usd",
+                    "huawei_consumer_revenue_usd", "huawei_carrier_revenue_usd", "own_os_share",
+                    "enterprise_adoption", "enterprise_china_share"):
             out[f"{col}@{date}"] = float(at[col].mean())
     c = res.countries[res.countries["date"] == "2024Q4"]
     out["bans@2024Q4"] = sorted(set(c.loc[c["policy"] == "ban", "iso3"]))

@@ -20,3 +20,19 @@ def revenue_share(revenue: np.ndarray, previous: np.ndarray, memory: float) -> n
 def quality_drift(quality: np.ndarray, share: np.ndarray, eta: float) -> np.ndarray:
     """One quarter of increasing returns: q_v ← max(0, q_v + η·(share_v − 1/|V|))."""
     return np.maximum(0.0, quality + eta * (share - 1.0 / share.size))
+
+
+def coupled_share(share: np.ndarray, device_factor: np.ndarray, weight: float) -> np.ndarray:
+    """The revenue share that drives quality, scaled by the vendor's device business (ODD §7.8).
+
+    share_v·(1 + w_D·(D̄_v/D_v,2019 − 1)): a vendor whose handset revenue falls funds less R&D, so
+    its network quality drifts up more slowly. ``device_factor`` is 1 for vendors without a device
+    arm and for any vendor whose device revenue is at its 2019 level, which leaves the share as it
+    is (exactly: the product with 1.0 changes no bit).
+
+    Args:
+        share: smoothed network revenue shares R̄_v.
+        device_factor: smoothed device revenue relative to 2019, D̄_v/D_v,2019.
+        weight: w_D in [0, 1].
+    """
+    return share * (1.0 + weight * (device_factor - 1.0))

@@ -48,3 +48,31 @@ def test_adoption_figure_has_world_and_region_panels_without_pyplot_state():
     line = visible[0].get_lines()[0].get_ydata()
     assert np.all((line >= 0) & (line <= 1))
     assert plt.get_fignums() == before, "the figure leaked into pyplot's global state"
+
+
+def test_device_and_enterprise_curves_from_a_run():
+    from analysis.curves import device_curves, enterprise_curves, enterprise_shares
+
+    res = cached_run("sanctions-2019", 2, 5, "2021Q4")
+    fig, ax = device_curves(res.devices)
+    assert len(ax.get_lines()) == 10, "one line per device maker"
+    fig, axes = device_curves(res.devices, by="region")
+    assert sum(a.get_visible() for a in axes) == 8
+    shares = enterprise_shares(res.countries, by="region")
+    assert shares["enterprise_china_share"].between(0, 1).all()
+    assert len(set(shares["region"])) == 7, "one row per World Bank region"
+    fig, axes = enterprise_curves(res.countries, by="region")
+    assert axes[0].get_title()
+    plt.close("all")
+
+
+def test_enterprise_shares_known_answer():
+    from analysis.curves import enterprise_shares
+
+    df = pd.DataFrame({"replicate": [0, 0], "date": ["2025Q1"] * 2, "iso3": ["AAA", "BBB"],
+                       "region": ["R", "R"], "gdp_usd": [300.0, 100.0],
+                       "enterprise_adoption": [0.5, 1.0], "enterprise_china_share": [1.0, 0.0]})
+    s = enterprise_shares(df, by="region")
+    # Adopting economy: 150 (all China) + 100 (all west) -> 0.6; adoption 250 / 400.
+    assert s["enterprise_china_share"].iloc[0] == pytest.approx(0.6)
+    assert s["adoption"].iloc[0] == pytest.approx(0.625)

@@ -83,3 +83,48 @@ def test_the_model_counts_operators_under_contract():
         counts = m.rec_model[f"contracts_{vid}"]
         assert counts[-1] > counts[0] >= 0 and counts.max() <= m.n_operators
     assert m.rec_model["contracts_huawei"][-1] == np.count_nonzero(m.award[:, 0] > 0)
+
+
+def _device_model(consumer21, carrier21, units21, china_end, outside_end):
+    """Two replicates of a hand-made model table, 2019Q1-2021Q4, constant within a year."""
+    rows = []
+    for rep in (0, 1):
+        for step, date in enumerate(f"{y}Q{q}" for y in (2019, 2020, 2021) for q in (1, 2, 3, 4)):
+            late = date.startswith("2021")
+            rows.append({"replicate": rep, "step": step, "date": date,
+                         "huawei_consumer_revenue_usd": consumer21 if late else 100.0,
+                         "huawei_carrier_revenue_usd": carrier21 if late else 50.0,
+                         "huawei_device_units": units21 if late else 60.0,
+                         "huawei_share_china": china_end if date == "2021Q4" else 0.3,
+                         "huawei_share_outside_china": outside_end if date == "2021Q4" else 0.1})
+    return pd.DataFrame(rows)
+
+
+def test_p5_ratios_known_answer_and_verdict():
+    from analysis.hindcast import device_pattern, device_ratios
+
+    m = _device_model(consumer21=40.0, carrier21=47.5, units21=9.0, china_end=0.15,
+                      outside_end=0.01)
+    r = device_ratios(m)
+    assert r == pytest.approx({"consumer": 0.4, "carrier": 0.95, "smartphones": 0.15})
+    seg = pd.DataFrame({"year": [2019, 2021], "consumer_cny_bn": [467.3, 243.4],
+                        "carrier_cny_bn": [296.7, 281.5], "smartphones_m": [240, 35]})
+    p = device_pattern(m, seg)
+    assert p["pass"] and p["observed"]["consumer"] == pytest.approx(243.4 / 467.3)
+    assert p["share_relative_to_2019"] == pytest.approx({"china": 0.5, "outside_china": 0.1})
+    # Networks falling as much as devices, or a recovery outside China first, fail the pattern.
+    assert not device_pattern(_device_model(40.0, 20.0, 9.0, 0.15, 0.01), seg)["pass"]
+    assert not device_pattern(_device_model(40.0, 47.5, 9.0, 0.03, 0.05), seg)["pass"]
+
+
+def test_observed_huawei_segments_load_and_refuse_bad_rows(tmp_path):
+    from sim.errors import DataError
+    from sim.observed import OBSERVED, read_huawei_segments
+
+    seg = read_huawei_segments()
+    assert set(seg["year"]) == {2019, 2021}
+    bad = tmp_path / "huawei_segments.csv"
+    bad.write_text((OBSERVED / "huawei_segments.csv").read_text().replace("243.4", "-1"))
+    with pytest.raises(DataError, match=r"huawei_segments.csv:3: consumer_cny_bn: expected a "
+                                        r"positive number"):
+        read_huawei_segments(bad)

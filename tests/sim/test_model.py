@@ -58,7 +58,9 @@ def test_bounded_country_state(results):
 
 def test_agents_are_registered_with_mesa_and_read_the_arrays():
     m = TechAllianceModel(short("baseline", "2019Q4"), seed=1)
-    assert len(m.agents) == m.n_countries + m.n_operators + m.n_vendors
+    assert len(m.agents) == (m.n_countries + m.n_operators + m.n_vendors
+                             + m.n_device_makers), "enterprises are arrays, not Mesa agents"
+    assert len(m.device_makers) == 10 and m.device_makers[0].device_id == "huawei"
     m.run_model()
     assert m.t == 4 and not m.running
     gbr = m.country("GBR")

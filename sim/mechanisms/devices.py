@@ -1,0 +1,155 @@
+"""Handset makers: buyers' logit choice, chip supply, GMS and own-OS ecosystems (ODD §7.8).
+
+Buyers in country i choose among the makers present in its market m(i) by a multinomial logit
+(expected shares of a continuum of buyers, so there is no random draw):
+
+    U_if = α_{m(i)f} − β_d,i·ln(asp_f) + w_E,i·E_f + β_S·ln ρ_f,      s_if ∝ exp(U_if / μ_d)
+
+α are brand constants fitted so that the 2019 state reproduces each market's unit shares;
+β_d,i = β_d·(gdp_pc_ref / gdp_pc_i)^ε_d; w_E,i is small in China (no GMS there) and large
+elsewhere. A listed maker loses GMS on a share A of its handsets: E_f = 1 − g_f·A_f·(1 − e_p),
+where e_p is the ecosystem quality of its own OS, which grows with the OS's installed base.
+Its chip supply ρ_f = 1 − ū_f·d_f follows export controls above a threshold, with a
+stockpile lag.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def country_units(population: np.ndarray, gdp_pc: np.ndarray, market: np.ndarray,
+                  market_units: np.ndarray, elasticity: float) -> np.ndarray:
+    """Annual handset purchases per country: a market's total split by pop·gdp_pc^ε.
+
+    Args:
+        population: people per country.
+        gdp_pc: GDP per capita per country (USD).
+        market: market index of each country.
+        market_units: handsets sold per market per year (2019).
+        elasticity: ε, purchases per person against GDP per capita.
+
+    Returns:
+        Handsets per year per country; they sum to ``market_units`` within each market.
+    """
+    w = population * gdp_pc**elasticity
+    total = np.bincount(market, w, minlength=market_units.size)
+    return market_units[market] * w / total[market]
+
+
+def price_weight(beta: float, gdp_pc: np.ndarray, gdp_pc_ref: float,
+                 elasticity: float) -> np.ndarray:
+    """β_d,i = β_d·(gdp_pc_ref / gdp_pc_i)^ε_d: poorer buyers weigh price more."""
+    return beta * (gdp_pc_ref / gdp_pc) ** elasticity
+
+
+def ecosystem(gms_dependence: np.ndarray, cutoff: np.ndarray,
+              os_quality: np.ndarray) -> np.ndarray:
+    """E_f = 1 − g_f·A_f·(1 − e_f): the app ecosystem a maker's handsets offer, in [0, 1].
+
+    Args:
+        gms_dependence: g_f, share of the appeal that rests on Google Mobile Services.
+        cutoff: A_f, share of the maker's handsets sold without GMS.
+        os_quality: e_f, ecosystem quality of the maker's own OS (0 if it has none).
+    """
+    return 1.0 - gms_dependence * cutoff * (1.0 - os_quality)
+
+
+def utilities(asc: np.ndarray, market: np.ndarray, log_price: np.ndarray,
+              beta_price: np.ndarray, w_eco: np.ndarray, eco: np.ndarray, rho: np.ndarray,
+              beta_supply: float) -> np.ndarray:
+    """Systematic utility U_if (countries × makers); −inf where a maker is absent.
+
+    Args:
+        asc: brand constants α, markets × makers (−inf where absent).
+        market: market index per country.
+        log_price: ln asp_f.
+        beta_price: β_d,i per country.
+        w_eco: w_E,i per country.
+        eco: E_f per maker.
+        rho: chip supply reliability ρ_f per maker, in (0, 1].
+        beta_supply: β_S.
+    """
+    supply = beta_supply * np.log(np.maximum(rho, 1e-9))
+    return (asc[market] - beta_price[:, None] * log_price[None, :]
+            + w_eco[:, None] * eco[None, :] + supply[None, :])
+
+
+def shares(utility: np.ndarray, noise: float) -> np.ndarray:
+    """Logit shares exp(U/μ) / Σ exp(U/μ) per row; absent makers (−inf) get 0."""
+    z = utility / noise
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def market_shares(units: np.ndarray, market: np.ndarray, n_markets: int) -> np.ndarray:
+    """Unit shares per market (markets × makers) from units per country (countries × makers)."""
+    n_f = units.shape[1]
+    cell = (market[:, None] * n_f + np.arange(n_f)).ravel()  # one bincount over (market, maker)
+    by_market = np.bincount(cell, units.ravel(), minlength=n_markets * n_f).reshape(n_markets, n_f)
+    total = by_market.sum(axis=1, keepdims=True)
+    return np.divide(by_market, total, out=np.zeros_like(by_market), where=total > 0)
+
+
+def fit_constants(observed: np.ndarray, market: np.ndarray, units: np.ndarray,
+                  rest: np.ndarray, noise: float, iterations: int = 200,
+                  tol: float = 1e-12) -> np.ndarray:
+    """Brand constants α that reproduce the observed market shares (BLP contraction).
+
+    With U_if = α_{m(i)f} + rest_if, iterate α ← α + μ·(ln s_obs − ln s_pred) until the
+    unit-weighted predicted shares of every market equal the observed ones.
+
+    Args:
+        observed: 2019 unit shares, markets × makers (0 where a maker is absent).
+        market: market index per country.
+        units: handsets per country (the weights).
+        rest: the rest of the utility at the 2019 state, countries × makers.
+        noise: μ_d.
+        iterations: at most this many steps.
+        tol: stop when the largest change of α is below this.
+
+    Returns:
+        α, markets × makers, −inf where the observed share is 0.
+    """
+    present = observed > 0
+    log_obs = np.log(np.where(present, observed, 1.0))
+    asc = np.where(present, noise * log_obs, -np.inf)
+    for _ in range(iterations):
+        s = shares(asc[market] + rest, noise)
+        pred = market_shares(units[:, None] * s, market, observed.shape[0])
+        step = np.where(present, noise * (log_obs - np.log(np.where(present, pred, 1.0))), 0.0)
+        asc = asc + step
+        if np.abs(step).max() < tol:
+            break
+    return asc
+
+
+def chip_denial(denial: np.ndarray, u: float, listed: np.ndarray, threshold: float,
+                lag: float) -> np.ndarray:
+    """ū_f ← ū_f + (u_d·[f listed] − ū_f)/L, u_d = max(0, u − θ_d)/(1 − θ_d).
+
+    Controls reach a listed maker's chips only above θ_d (the foreign direct product rule), and
+    only as its stockpiles run down over about L quarters.
+    """
+    reach = max(0.0, u - threshold) / (1.0 - threshold)
+    return denial + (np.where(listed, reach, 0.0) - denial) / lag
+
+
+def os_quality_drift(quality: np.ndarray, base: np.ndarray, half_base: float,
+                     speed: float) -> np.ndarray:
+    """e_p ← e_p + ν·(B_p/(B_p + B_½) − e_p): ecosystems follow their installed base.
+
+    Args:
+        quality: e_p, ecosystem quality of each own OS in [0, 1] (GMS = 1).
+        base: B_p, handsets in use running the OS.
+        half_base: B_½, the base at which the target is one half.
+        speed: ν_os (times the cooperation multiplier), share of the gap closed per quarter.
+    """
+    target = base / (base + half_base)
+    return np.clip(quality + min(1.0, speed) * (target - quality), 0.0, 1.0)
+
+
+def installed_base(base: np.ndarray, new_units: np.ndarray, life_years: float) -> np.ndarray:
+    """B ← B·(1 − 1/(4·life)) + new: handsets in use, retiring at the end of their life."""
+    return base * (1.0 - 1.0 / (4.0 * life_years)) + new_units
