@@ -44,7 +44,7 @@ def model_params() -> dict:
         out[lever.key.replace(".", "__")] = {
             "type": "SliderFloat", "value": float(start.params[lever.key]), "min": lever.low,
             "max": lever.high, "step": lever.step,
-            "label": f"{lever.label} {lever.symbol} ({lever.unit}; {lever.low:g}–{lever.high:g})",
+            "label": f"{lever.label} {lever.symbol} [{lever.low:g}–{lever.high:g}]",
         }
     return out
 
@@ -67,7 +67,8 @@ def MapComponent(model: TechAllianceModel):
 
     if model.t == 0:
         return solara.Info("Step the model to draw the map.")
-    fig, _ = world_map(countries_frame(model, model.spec.name, 0), str(model.date - 1), "policy")
+    last = str(model.start + (model.t - 1))  # the quarter just simulated
+    fig, _ = world_map(countries_frame(model, model.spec.name, 0), last, "policy")
     return solara.FigureMatplotlib(fig, format="png", dpi=80)
 
 

@@ -29,7 +29,7 @@ from sim.errors import TechblocError
 
 DEFAULT_SCENARIO = "sanctions-2019"
 FIGURE_DPI = 90
-MAP_SIZE = (7.6, 4.1)  # inches: the map image the inspector's clicks are read from
+MAP_SIZE = (7.0, 3.9)  # inches: the map image the inspector's clicks are read from
 
 
 @functools.lru_cache(maxsize=1)
@@ -174,7 +174,7 @@ def current_figure(ens, kind: str):
         _fix_xlim(ax, horizon)
         return fig
     fig, _ = adoption_figure(model, countries, title=_short(title, 70), horizon=horizon,
-                             regions=_regions(), figsize=(10.5, 5.4))
+                             regions=_regions(), figsize=(9.2, 5.0))
     return fig
 
 
@@ -469,8 +469,10 @@ def FigureCard():
     tick.value  # noqa: B018 - re-render when the run advances
     kind = figure_kind.value
     with solara.Card(classes=["figure-card"], style="padding: 4px 8px"):
-        solara.ToggleButtonsSingle(value=kind, values=["adoption", "policies", "vendors"],
-                                   on_value=figure_kind.set, dense=True)
+        with solara.ToggleButtonsSingle(value=kind, on_value=figure_kind.set, dense=True):
+            solara.Button("Adoption by region", value="adoption")
+            solara.Button("Policies", value="policies")
+            solara.Button("Vendors", value="vendors")
         if ens is None or ens.t == 0:
             solara.Info("Start or Step the run to draw the adoption curves.", dense=True)
             return
@@ -485,8 +487,9 @@ def MapCard():
     tick.value  # noqa: B018
     value = map_value.value
     with solara.Card(classes=["map-card"], style="padding: 4px 8px"):
-        solara.ToggleButtonsSingle(value=value, values=["policy", "china_share"],
-                                   on_value=map_value.set, dense=True)
+        with solara.ToggleButtonsSingle(value=value, on_value=map_value.set, dense=True):
+            solara.Button("Policy", value="policy")
+            solara.Button("China-bloc share", value="china_share")
         if ens is None or ens.t == 0:
             solara.Info("The map shows each country's policy once a quarter has run.",
                         dense=True)
@@ -635,6 +638,7 @@ def Layout(children=None):
     """The app bar (title, one button per route) around the page of the route."""
     route, all_routes = solara.use_route()
     solara.Style(CSS)
+    solara.Title("techbloc: tech-alliance scenario explorer")
     with solara.AppLayout(children=children or [], navigation=False, color="#263238",
                           title="techbloc: tech-alliance scenario explorer") as main:
         with solara.AppBar():

@@ -168,9 +168,14 @@ def load_text(text: str, name: str = "scenario.yaml") -> Scenario:
     Raises:
         ScenarioError: naming ``name``, the line and the key, as the CLI does.
     """
-    path = _workdir() / file_name(name)
+    fname = file_name(name)
+    path = _workdir() / fname
     path.write_text(text, encoding="utf-8")
-    return load_scenario(path)
+    try:
+        return load_scenario(path)
+    except ScenarioError as e:
+        raise ScenarioError(e.message, file=fname, line=e.line, column=e.column, key=e.key,
+                            hint=e.hint) from None
 
 
 @dataclass
@@ -199,13 +204,11 @@ def check_upload(name: str, data: bytes | str) -> Upload:
         text = data
     path = _workdir() / fname
     path.write_text(text, encoding="utf-8")
-    errors = [str(e) for e in validate(path)]
+    # Messages name the file as uploaded, not the temporary folder it was checked in.
+    errors = [str(e).replace(str(path), fname) for e in validate(path)]
     if errors:
         return Upload(fname, text, errors)
-    try:
-        scenario = load_scenario(path)
-    except ScenarioError as e:  # pragma: no cover - validate reports every load error
-        return Upload(fname, text, [str(e)])
+    scenario = load_scenario(path)
     doc = yaml.safe_load(text)
     return Upload(fname, text, [], doc, scenario)
 

@@ -563,11 +563,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 def cmd_app(args: argparse.Namespace) -> int:
     """Serve the browser app until interrupted."""
-    import importlib.util
-
-    if importlib.util.find_spec("solara") is None:
-        raise TechblocError("the browser app needs Solara, which is not installed",
-                            key="app", hint="install it with: pip install 'techbloc[app]'")
+    try:
+        import solara  # noqa: F401
+    except ImportError:
+        raise TechblocError("the browser app needs Solara, which is not installed", key="app",
+                            hint="install it with: pip install 'techbloc[app]'") from None
     if args.scenario is not None:
         from sim.scenario import find
 
