@@ -28,6 +28,7 @@ from app import session as S
 from sim.errors import TechblocError
 
 DEFAULT_SCENARIO = "sanctions-2019"
+TITLE = "techbloc: tech-alliance scenario explorer"
 FIGURE_DPI = 90
 MAP_SIZE = (7.0, 3.9)  # inches: the map image the inspector's clicks are read from
 
@@ -160,6 +161,8 @@ def Image(data: bytes, alt: str, classes: list[str] | None = None):
 # ----------------------------------------------------------------------------- figures
 def current_figure(ens, kind: str):
     """The selected figure of a run: adoption curves, policy counts or vendor shares."""
+    from matplotlib.ticker import MaxNLocator
+
     from analysis.curves import adoption_curves, adoption_figure, policy_curves
 
     model, countries = ens.frames()
@@ -173,8 +176,10 @@ def current_figure(ens, kind: str):
         fig, ax = adoption_curves(model, by="vendor")
         _fix_xlim(ax, horizon)
         return fig
-    fig, _ = adoption_figure(model, countries, title=_short(title, 70), horizon=horizon,
-                             regions=_regions(), figsize=(9.2, 5.0))
+    fig, axes = adoption_figure(model, countries, title=_short(title, 70), horizon=horizon,
+                                regions=_regions(), figsize=(9.2, 5.0))
+    for ax in axes:  # fewer year ticks than a full-size figure: the panels are small here
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
     return fig
 
 
@@ -587,6 +592,7 @@ def operator_html(ops) -> str:
 @solara.component
 def ExplorePage():
     """The main view: settings in the sidebar, the run's views in the main area."""
+    solara.Title(TITLE)
 
     def first_visit():
         if not lever_values.value:
@@ -622,6 +628,7 @@ def ComparePage():
     """Two scenarios, the same seeds: their curves overlaid, the paired difference, two maps."""
     from app.compare_view import CompareView
 
+    solara.Title(TITLE + ": compare")
     CompareView()
 
 
@@ -638,9 +645,7 @@ def Layout(children=None):
     """The app bar (title, one button per route) around the page of the route."""
     route, all_routes = solara.use_route()
     solara.Style(CSS)
-    solara.Title("techbloc: tech-alliance scenario explorer")
-    with solara.AppLayout(children=children or [], navigation=False, color="#263238",
-                          title="techbloc: tech-alliance scenario explorer") as main:
+    with solara.AppLayout(children=children or [], navigation=False, color="#263238") as main:
         with solara.AppBar():
             for r in all_routes:
                 here = r is route

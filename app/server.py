@@ -16,7 +16,17 @@ SOLARA_ENV = {
     "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
 
     "SOLARA_THEME_SHOW_BANNER": "False",
+    "SOLARA_SESSION_HTTPS_ONLY": "False",  # plain http on localhost
 }
+
+
+def configure() -> None:
+    """Put :data:`SOLARA_ENV` in the environment (values already set there win).
+
+    Must run before Solara is first imported: it reads its settings once, at import.
+    """
+    for key, value in SOLARA_ENV.items():
+        os.environ.setdefault(key, value)
 
 
 def serve(host: str = "127.0.0.1", port: int = 8765, scenario: str | None = None) -> None:
@@ -27,8 +37,7 @@ def serve(host: str = "127.0.0.1", port: int = 8765, scenario: str | None = None
         port: TCP port.
         scenario: the scenario the page opens with (default: the page's own default).
     """
-    for key, value in SOLARA_ENV.items():
-        os.environ.setdefault(key, value)
+    configure()
     if scenario:
         os.environ["TECHBLOC_APP_SCENARIO"] = scenario
     import uvicorn
@@ -39,9 +48,6 @@ def serve(host: str = "127.0.0.1", port: int = 8765, scenario: str | None = None
     server = uvicorn.Server(config)
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
     url = f"http://{shown}:{port}/"
-
-    async def announce(original=server.startup):
-        pass
 
     startup = server.startup
 

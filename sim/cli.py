@@ -563,6 +563,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 def cmd_app(args: argparse.Namespace) -> int:
     """Serve the browser app until interrupted."""
+    from app.server import configure, serve
+
+    configure()  # Solara reads its settings when first imported
     try:
         import solara  # noqa: F401
     except ImportError:
@@ -572,8 +575,6 @@ def cmd_app(args: argparse.Namespace) -> int:
         from sim.scenario import find
 
         find(args.scenario, args.search)  # an unknown name fails here, with suggestions
-    from app.server import serve
-
     serve(host=args.host, port=args.port, scenario=args.scenario)
     return 0
 
