@@ -347,10 +347,13 @@ def RunCard():
                 break
             k += 1
             if k >= every or not e.running:
-                tick.set(e.t)  # renders the views from this thread
+                tick.set(e.t)  # renders the views from this thread, holding the page's lock
                 k = 0
+                # Hand the lock to the page's queued events (a Pause click) before the next
+                # quarter: a lock just released is otherwise often taken back at once.
+                time.sleep(0.05)
             else:
-                time.sleep(0)  # let the page's requests in between quarters
+                time.sleep(0)
         if not e.running:
             playing.set(False)
 

@@ -17,6 +17,8 @@ SOLARA_ENV = {
 
     "SOLARA_THEME_SHOW_BANNER": "False",
     "SOLARA_SESSION_HTTPS_ONLY": "False",  # plain http on localhost
+    # A closed tab's session (its runs) is freed after this; Solara's default keeps it a day.
+    "SOLARA_KERNEL_CULL_TIMEOUT": "15m",
 }
 
 

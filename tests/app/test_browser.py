@@ -117,6 +117,29 @@ def test_explore_run_and_export_reproduce_through_the_cli(page, tmp_path):
     assert len(app_df) == 3 * 8 * app_df["iso3"].nunique()
 
 
+def test_page_answers_during_a_run_and_pause_stops_it(page):
+    page.fill(".replications input", "2")
+    page.keyboard.press("Tab")
+    slider = page.locator(".run-card .v-slider__thumb-container")  # redraw every quarter
+    slider.focus()
+    for _ in range(8):
+        page.keyboard.press("ArrowLeft")
+    page.wait_for_selector(".run-card:has-text('every 1 quarter')", timeout=WAIT)
+    page.click(".btn-start")
+    page.wait_for_selector(".run-status:has-text('running')", timeout=WAIT)
+    page.wait_for_selector(".run-status:has-text('2019Q3')", timeout=WAIT)
+    page.click(".btn-pause")  # handled while the server is stepping and drawing
+    page.wait_for_selector(".run-status:has-text('paused')", timeout=WAIT)
+    page.wait_for_timeout(1000)  # the quarter in progress when Pause came may still land
+    status = page.inner_text(".run-status")
+    done = int(status.split(": ")[1].split(" of ")[0])
+    assert 3 <= done < 48, status
+    page.wait_for_timeout(1500)
+    assert page.inner_text(".run-status") == status, "no quarter runs after Pause"
+    page.click(".btn-step")
+    page.wait_for_selector(f".run-status:has-text('{done + 1} of 48 quarters')", timeout=WAIT)
+
+
 def test_bad_upload_shows_the_error_with_its_line(page, tmp_path):
     bad = tmp_path / "my-future.yaml"
     bad.write_text("name: my-future\nextends: sanctions-2019\nparams:\n"
