@@ -130,3 +130,68 @@ def compare_figure(runs: Mapping[str, Results], metric: str = "share_china",
     fig.suptitle(title or f"{what}: median and 5-95 % band over {n} replicates each",
                  fontsize=11)
     return fig, ax
+
+
+def paired_differences(runs: Mapping[str, Results], baseline: str,
+                       metric: str = "share_china") -> pd.DataFrame:
+    """Per scenario, replicate and date: the paired difference of ``metric`` to the baseline.
+
+    Returns:
+        Columns ``scenario, replicate, date, diff``.
+
+    Raises:
+        KeyError: the baseline or the metric is missing.
+        ValueError: the runs were not made with the same replicate seeds.
+    """
+    if baseline not in runs:
+        raise KeyError(f"baseline {baseline!r} not among the runs: {', '.join(runs)}")
+    keys = ["replicate", "date"]
+    base = runs[baseline].model.set_index(keys)
+    out = []
+    for name, res in runs.items():
+        if name == baseline:
+            continue
+        a = res.model.set_index(keys)
+        common = a.index.intersection(base.index)
+        if not (a.loc[common, "seed"] == base.loc[common, "seed"]).all():
+            raise ValueError(f"{name!r} and {baseline!r} were run with different seeds; "
+                             "rerun them with the same --seed to pair replicates")
+        if metric not in a.columns:
+            raise KeyError(f"metric {metric!r} not in the model table")
+        d = (a.loc[common, metric] - base.loc[common, metric]).rename("diff").reset_index()
+        out.append(d.assign(scenario=name))
+    cols = ["scenario", "replicate", "date", "diff"]
+    return pd.concat(out, ignore_index=True)[cols] if out else pd.DataFrame(columns=cols)
+
+
+def difference_figure(runs: Mapping[str, Results], baseline: str, metric: str = "share_china",
+                      title: str = ""):
+    """Each scenario's paired difference to the baseline over time: median and 5-95 % band.
+
+    Returns:
+        (fig, ax).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    from analysis import style
+    from analysis.curves import _band
+
+    diffs = paired_differences(runs, baseline, metric)
+    fig = Figure(figsize=(8, 3.2), layout="constrained")
+    ax = fig.subplots()
+    names = [n for n in runs if n != baseline]
+    for i, name in enumerate(names):
+        colour = style.SCENARIO_COLOURS[(i + 1) % len(style.SCENARIO_COLOURS)]
+        _band(ax, diffs[diffs["scenario"] == name], "diff", colour, f"{name} − {baseline}")
+    ax.axhline(0, color="black", linewidth=0.8)
+    what = "China-bloc share of 5G sites" if metric == "share_china" else metric
+    ax.set_ylabel(f"difference in\n{what}", fontsize=8)
+    ax.set_xlabel("year", fontsize=8)
+    style.date_axis(ax)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+    fig.suptitle(title or f"Paired difference to {baseline} (same seeds): median and 5-95 % "
+                 "band", fontsize=11)
+    return fig, ax

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import matplotlib
 
 matplotlib.use("Agg")  # no display needed; figures are saved by the caller
@@ -84,6 +86,8 @@ def group_shares(countries: pd.DataFrame, by: str | None = "region", weight: str
 
 def _band(ax, df: pd.DataFrame, metric: str, colour: str, label: str | None) -> None:
     b = bands(df, metric, by="date")
+    if b.empty:  # nothing built yet (a run in progress): an empty panel
+        return
     x = style.quarter_to_year(b["date"])
     ax.fill_between(x, b["lo"], b["hi"], color=colour, alpha=style.BAND_ALPHA, linewidth=0)
     ax.plot(x, b["median"], color=colour, linewidth=1.8, label=label)
@@ -252,32 +256,44 @@ def policy_curves(countries: pd.DataFrame, by: str | None = None, ax=None, title
     return fig, axes
 
 
-def adoption_figure(model: pd.DataFrame, countries: pd.DataFrame, title: str = ""):
+def adoption_figure(model: pd.DataFrame, countries: pd.DataFrame, title: str = "",
+                    horizon: tuple[str, str] | None = None,
+                    regions: Sequence[str] | None = None, figsize: tuple[float, float] | None
+                    = None):
     """The run figure: world China-bloc share of 5G sites, then one panel per region.
 
     Args:
         model: the model table of a run.
         countries: the countries table of the same run.
         title: figure title (e.g. the scenario's).
+        horizon: first and last quarter of the x axis (default: the table's); a run in
+            progress passes its whole horizon so the curves grow across a fixed frame.
+        regions: the regional panels (default: every region with 5G sites in the table); a run
+            in progress passes them all so panels do not appear one by one.
+        figsize: (width, height) in inches (default: 3.4 x 2.6 per panel, four a row).
 
     Returns:
         (fig, axes).
     """
     regional = group_shares(countries, by="region")
     world = built_model(model)
-    regions = sorted(regional["region"].unique())
+    regions = sorted(regional["region"].unique()) if regions is None else list(regions)
     n = 1 + len(regions)
     fig, axes = _panels(n)
+    if figsize is not None:
+        fig.set_size_inches(*figsize)
     _band(axes[0], world, "share_china", style.CHINA, "China bloc (Huawei, ZTE)")
     axes[0].set_title("World", fontsize=10, fontweight="bold")
     for ax, region in zip(axes[1:], regions, strict=False):
         _band(ax, regional[regional["region"] == region], "china_share", style.CHINA, None)
         ax.set_title(region, fontsize=9)
-    start, end = (float(x) for x in style.quarter_to_year(model["date"].iloc[[0, -1]]))
+    first_last = horizon if horizon is not None else model["date"].iloc[[0, -1]]
+    start, end = (float(x) for x in style.quarter_to_year(list(first_last)))
     for i, ax in enumerate(axes[:n]):
         _finish(ax, "China-bloc share\nof 5G sites" if i % 4 == 0 else None)
         ax.set_xlim(start - 0.125, end + 0.125)
-    fig.legend(loc="outside lower center", fontsize=8, frameon=False)
+    if axes[0].get_legend_handles_labels()[0]:
+        fig.legend(loc="outside lower center", fontsize=8, frameon=False)
     n_reps = model["replicate"].nunique()
     fig.suptitle(f"{title}  —  median and 5-95 % band over {n_reps} replicates".strip(" —"),
                  fontsize=11)
@@ -378,3 +394,47 @@ def device_curves(devices: pd.DataFrame, by: str | None = None, ax=None, title: 
     fig.legend(loc="outside lower center", ncols=5, fontsize=7, frameon=False)
     fig.suptitle(title or "Handsets by maker and market", fontsize=11)
     return fig, axes
+
+
+def country_figure(countries: pd.DataFrame, iso3: str, horizon: tuple[str, str] | None = None,
+                   title: str = ""):
+    """One country's history: its policy across replicates and its China-bloc share of 5G sites.
+
+    Args:
+        countries: the countries table of a run.
+        iso3: the country.
+        horizon: first and last quarter of the x axis (default: the table's).
+        title: figure title (default: the iso3 code).
+
+    Returns:
+        (fig, (ax_policy, ax_share)): the top panel stacks the share of replicates holding each
+        policy per quarter; the bottom one shows the median and 5-95 % band of the China-bloc
+        share of the country's sites over the replicates that have sites.
+
+    Raises:
+        KeyError: ``iso3`` is not in the table.
+    """
+    rows = countries[countries["iso3"] == iso3]
+    if rows.empty:
+        raise KeyError(f"country {iso3!r} not in the table")
+    n_rep = rows["replicate"].nunique()
+    share = (rows.groupby(["date", "policy"], observed=True).size() / n_rep).unstack(
+        "policy", fill_value=0.0).reindex(columns=list(POLICY_ORDER), fill_value=0.0)
+    fig = Figure(figsize=(6.5, 4.2), layout="constrained")
+    ax_p, ax_s = fig.subplots(2, 1, sharex=True, height_ratios=(1, 1.3))
+    x = style.quarter_to_year(share.index)
+    ax_p.stackplot(x, *(share[p] for p in POLICY_ORDER),
+                   colors=[style.POLICY_COLOURS[p] for p in POLICY_ORDER],
+                   labels=list(POLICY_ORDER), linewidth=0)
+    ax_p.set_ylim(0, 1)
+    ax_p.set_ylabel("share of\nreplicates", fontsize=8)
+    ax_p.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False,
+                reverse=True, title="policy", title_fontsize=8)
+    _band(ax_s, rows[rows["sites"] > 0], "china_share", style.CHINA, "China bloc")
+    _finish(ax_s, "China-bloc share\nof its 5G sites")
+    first_last = horizon if horizon is not None else (rows["date"].iloc[0], rows["date"].iloc[-1])
+    start, end = (float(v) for v in style.quarter_to_year(list(first_last)))
+    ax_s.set_xlim(start - 0.125, end + 0.125)
+    style.date_axis(ax_p)
+    fig.suptitle(f"{title or iso3}: policy and vendors over {n_rep} replicates", fontsize=11)
+    return fig, (ax_p, ax_s)

@@ -122,3 +122,34 @@ def world_map(countries: pd.DataFrame, date: str, value: str = "policy", ax=None
     n = countries["replicate"].nunique()
     ax.set_title(f"{title + ': ' if title else ''}{what}, {date} ({n} replicates)", fontsize=11)
     return fig, ax
+
+
+def country_at(lon: float, lat: float, dot_km: float = 150.0, max_km: float = 400.0) -> str | None:
+    """The iso3 of the country drawn at (lon, lat) on :func:`world_map`, or None (sea).
+
+    States too small for the geometry are dots at their capital, drawn on top: a point within
+    ``dot_km`` of one is that state. Otherwise a point inside a polygon is that country, and a
+    point at sea within ``max_km`` of a dot is the dot's state.
+    """
+    from matplotlib.path import Path as MplPath
+
+    geom = _geometry()
+    c = load_world().countries
+    small = c[~c["iso3"].isin(list(geom))]
+    nearest, km = None, np.inf
+    if not small.empty:
+        # Equirectangular distance: enough to pick the dot under a click.
+        dx = np.radians(small["lon"].to_numpy() - lon) * np.cos(np.radians(lat))
+        dy = np.radians(small["lat"].to_numpy() - lat)
+        dist = 6371.0 * np.hypot(dx, dy)
+        i = int(np.argmin(dist))
+        nearest, km = str(small["iso3"].iloc[i]), float(dist[i])
+    if km <= dot_km:
+        return nearest
+    for iso, rings in geom.items():
+        for ring in rings:
+            lo, hi = ring.min(axis=0), ring.max(axis=0)
+            if lo[0] <= lon <= hi[0] and lo[1] <= lat <= hi[1] and MplPath(ring).contains_point(
+                    (lon, lat)):
+                return iso
+    return nearest if km <= max_km else None

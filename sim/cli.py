@@ -196,6 +196,16 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--out", metavar="FILE", default="scenarios/calibrated.yaml",
                      help="the scenario file to write (default scenarios/calibrated.yaml)")
 
+    app = sub.add_parser("app", help="start the browser app on this machine",
+                         description="Serve the interactive browser app (pick or upload a "
+                                     "scenario, move the levers, run, inspect, compare, "
+                                     "export) and print its address. Needs techbloc[app].")
+    app.add_argument("--host", default="127.0.0.1",
+                     help="interface to listen on (default 127.0.0.1: this machine only)")
+    app.add_argument("--port", type=_positive_int, default=8765, help="port (default 8765)")
+    app.add_argument("--scenario", default=None, metavar="NAME",
+                     help="the scenario the page opens with (default sanctions-2019)")
+
     diff = sub.add_parser("diff", help="parameter and event differences of two scenarios",
                           description="Compare two resolved scenarios.")
     diff.add_argument("a", metavar="A")
@@ -593,6 +603,24 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_app(args: argparse.Namespace) -> int:
+    """Serve the browser app until interrupted."""
+    from app.server import configure, serve
+
+    configure()  # Solara reads its settings when first imported
+    try:
+        import solara  # noqa: F401
+    except ImportError:
+        raise TechblocError("the browser app needs Solara, which is not installed", key="app",
+                            hint="install it with: pip install 'techbloc[app]'") from None
+    if args.scenario is not None:
+        from sim.scenario import find
+
+        find(args.scenario, args.search)  # an unknown name fails here, with suggestions
+    serve(host=args.host, port=args.port, scenario=args.scenario)
+    return 0
+
+
 def cmd_diff(args: argparse.Namespace) -> int:
     """Print the differences between two resolved scenarios."""
     from sim.scenario import load_scenario
@@ -635,7 +663,7 @@ def main(argv: list[str] | None = None) -> int:
                 "show": cmd_show, "validate": cmd_validate, "diff": cmd_diff,
                 "compare": cmd_compare, "plot": cmd_plot, "report": cmd_report,
                 "sweep": cmd_sweep, "sensitivity": cmd_sensitivity, "hindcast": cmd_hindcast,
-                "calibrate": cmd_calibrate}
+                "calibrate": cmd_calibrate, "app": cmd_app}
     try:
         return commands[args.command](args)
     except TechblocError as e:

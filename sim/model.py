@@ -234,8 +234,10 @@ class TechAllianceModel(mesa.Model):
 
         Built on demand from the preallocated records: entry k of each ``model_vars`` list is
         quarter k (``step`` k of the tables). Per-agent reporters are not used (DESIGN §6).
+        The reporters are declared by name (never called: the records are already filled) so
+        that ``get_model_vars_dataframe``, which Mesa's plot components read, returns them.
         """
-        dc = mesa.DataCollector()
+        dc = mesa.DataCollector(model_reporters={k: k for k in self.rec_model})
         dc.model_vars = {k: v[: self.t].tolist() for k, v in self.rec_model.items()}
         dc._collection_steps = list(range(self.t))  # Mesa 3.5 reads it; 3.3 ignores it
         return dc

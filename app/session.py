@@ -1,0 +1,315 @@
+"""What the browser app does, without the browser.
+
+Scenarios from text, lever settings as YAML, replicates stepped in lockstep, and the tables the
+inspector shows.
+
+Nothing here imports Solara, so every function is tested on its own (``tests/app``). The app's run
+of a scenario *is* a ``techbloc run`` of the YAML :func:`scenario_yaml` writes: the app loads that
+text back through :func:`sim.scenario.load_scenario` and gives replicate i the seed
+:func:`sim.rng.replicate_seeds` gives the CLI, so both produce identical tables.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from sim import params as params_mod
+from sim import rng
+from sim.errors import ScenarioError
+from sim.model import TechAllianceModel
+from sim.quarters import Quarter
+from sim.results import countries_frame, model_frame
+from sim.scenario import MAX_END, WORLD_START, Scenario, load_scenario, validate
+from sim.world import load_world
+
+#: The levers the app shows as sliders (ODD §5.2), in the order of the page.
+LEVERS = ("us.export_controls", "us.ally_pressure", "us.secondary_sanctions",
+          "china.bri_discount", "china.cooperation", "china.retaliation", "operator.noise")
+#: Short labels of the levers (the parameter tree has the long descriptions).
+LEVER_LABELS = {
+    "us.export_controls": "US export controls", "us.ally_pressure": "US ally pressure",
+    "us.secondary_sanctions": "US secondary sanctions",
+    "china.bri_discount": "Belt & Road discount", "china.cooperation": "China's cooperation",
+    "china.retaliation": "China's retaliation", "operator.noise": "Market noise",
+}
+MAX_APP_REPLICATIONS = 50  # bands need a few; the page stays live up to about this many
+_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+@dataclass(frozen=True)
+class Lever:
+    """A lever as a slider shows it: key, label, unit, range, step and meaning."""
+
+    key: str
+    label: str
+    symbol: str
+    unit: str
+    low: float
+    high: float
+    step: float
+    description: str
+
+
+def levers() -> list[Lever]:
+    """The app's levers with unit, range and description from :data:`sim.params.TREE`."""
+    out = []
+    for key in LEVERS:
+        p = params_mod.FLAT[key]
+        lo, hi = p.range
+        out.append(Lever(key, LEVER_LABELS[key], p.symbol, p.unit, float(lo), float(hi),
+                         _step(lo, hi), p.description))
+    return out
+
+
+def _step(lo: float, hi: float) -> float:
+    """A slider step of about a hundredth of the range, rounded to 1, 2 or 5 times a power of 10."""
+    raw = (hi - lo) / 100
+    for s in (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0):
+        if s >= raw:
+            return s
+    return raw
+
+
+def lever_events(scenario: Scenario) -> dict[str, list[str]]:
+    """Per lever, the scenario's events that change it later (``"2019Q2: 0.4"``).
+
+    A slider sets a lever's value at the start; these events still apply on their dates, which
+    the page says beside the slider.
+    """
+    out: dict[str, list[str]] = {k: [] for k in LEVERS}
+    for ev in scenario.events:
+        for key, value in ev.set.items():
+            if key in out:
+                out[key].append(f"{ev.at}: {value:g}")
+        for key, value in ev.ramp.items():
+            if key in out:
+                out[key].append(f"{ev.at}: ramp to {value:g} over {ev.over} q")
+    return out
+
+
+def quarters(start: Quarter = WORLD_START, end: Quarter = MAX_END) -> list[str]:
+    """Quarter labels from ``start`` to ``end`` inclusive."""
+    return [str(start + i) for i in range(end - start + 1)]
+
+
+# --------------------------------------------------------------------------- scenarios as text
+def flatten(tree: object, prefix: str = "") -> dict[str, object]:
+    """Nested ``params`` (``{us: {ally_pressure: 0.5}}``) as dotted keys (``us.ally_pressure``)."""
+    if not isinstance(tree, Mapping):
+        return {prefix: tree}
+    out: dict[str, object] = {}
+    for key, value in tree.items():
+        out.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+    return out
+
+
+def scenario_yaml(base: str | None, levers: Mapping[str, float], seed: int, replications: int,
+                  end: str, uploaded: Mapping | None = None, title: str = "") -> str:
+    """The app's settings as a scenario file that ``techbloc run`` runs to the same tables.
+
+    Args:
+        base: the named scenario the settings extend (``extends: base``); None for an upload.
+        levers: slider values by dotted key; they become ``params`` (values at the start: the
+            base's own events still change them on their dates).
+        seed: base seed of the replicates.
+        replications: number of replicates.
+        end: last quarter of the horizon (``2030Q4``).
+        uploaded: an uploaded scenario's document; its content is kept (title, events, its own
+            ``extends``) with seed, replications, horizon and the levers set over it.
+        title: the title to write (default: the base's title plus a note).
+
+    Returns:
+        YAML text; ``name`` is ``<base or upload name>-app``.
+    """
+    doc: dict = dict(uploaded) if uploaded is not None else {}
+    own = flatten(doc.pop("params", None) or {}) if uploaded is not None else {}
+    stem = str(doc.get("name", "uploaded")) if uploaded is not None else str(base)
+    name = stem if stem.endswith("-app") else f"{stem}-app"
+    head = {"name": name}
+    if uploaded is None:
+        head["title"] = title or f"{base}, levers set in the browser app"
+        head["description"] = (f"Written by techbloc app: {base} with the levers below as start "
+                               f"values; {base}'s events still apply on their dates.")
+        head["extends"] = base
+    for key in ("title", "description", "extends"):
+        if key in doc:
+            head[key] = doc.pop(key)
+    doc.pop("name", None)
+    for key in ("seed", "replications", "horizon"):
+        doc.pop(key, None)
+    params = {**own, **{k: float(v) for k, v in levers.items()}}
+    out = {**head, "seed": int(seed), "replications": int(replications),
+           "horizon": {"start": str(WORLD_START), "end": str(end)}, "params": params, **doc}
+    return yaml.safe_dump(out, sort_keys=False, width=100, allow_unicode=True)
+
+
+def _workdir() -> Path:
+    return Path(tempfile.mkdtemp(prefix="techbloc-app-"))
+
+
+def file_name(name: str) -> str:
+    """A safe file name for an uploaded scenario (``my future.yaml`` -> ``my_future.yaml``)."""
+    stem = _NAME.sub("_", Path(name).name)
+    stem = stem.removesuffix(".yaml").removesuffix(".yml") or "scenario"
+    return f"{stem}.yaml"
+
+
+def load_text(text: str, name: str = "scenario.yaml") -> Scenario:
+    """Load a scenario from YAML text as ``techbloc run`` loads the same file.
+
+    Raises:
+        ScenarioError: naming ``name``, the line and the key, as the CLI does.
+    """
+    fname = file_name(name)
+    path = _workdir() / fname
+    path.write_text(text, encoding="utf-8")
+    try:
+        return load_scenario(path)
+    except ScenarioError as e:
+        raise ScenarioError(e.message, file=fname, line=e.line, column=e.column, key=e.key,
+                            hint=e.hint) from None
+
+
+@dataclass
+class Upload:
+    """An uploaded scenario file: its text, document and validation errors."""
+
+    name: str
+    text: str
+    errors: list[str] = field(default_factory=list)
+    doc: dict | None = None
+    scenario: Scenario | None = None
+
+
+def check_upload(name: str, data: bytes | str) -> Upload:
+    """Validate an uploaded file with the CLI's validator (``techbloc validate``).
+
+    Every error is kept, each as the CLI prints it: ``file.yaml:LINE:COLUMN: key: message``.
+    """
+    fname = file_name(name)
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            return Upload(fname, "", [f"{fname}: cannot read scenario (not UTF-8: {e})"])
+    else:
+        text = data
+    path = _workdir() / fname
+    path.write_text(text, encoding="utf-8")
+    # Messages name the file as uploaded, not the temporary folder it was checked in.
+    errors = [str(e).replace(str(path), fname) for e in validate(path)]
+    if errors:
+        return Upload(fname, text, errors)
+    scenario = load_scenario(path)
+    doc = yaml.safe_load(text)
+    return Upload(fname, text, [], doc, scenario)
+
+
+# --------------------------------------------------------------------------- the run
+class Ensemble:
+    """The replicates of one run, stepped a quarter at a time in lockstep.
+
+    Replicate i is ``TechAllianceModel(scenario, seed=replicate_seeds(seed, n)[i])``, as in
+    :func:`sim.experiment.run`; :meth:`frames` gives the tables ``techbloc run`` writes, up to
+    the quarter reached. A lock makes a quarter's step and a read of the tables exclusive, so
+    the page may read while a background thread steps.
+
+    Args:
+        yaml_text: the scenario as text (what the app exports).
+        seed: base seed.
+        replications: number of replicates.
+        name: file name the text is loaded under (error messages name it).
+    """
+
+    def __init__(self, yaml_text: str, seed: int, replications: int,
+                 name: str = "app.yaml") -> None:
+        self.yaml = yaml_text
+        self.scenario = load_text(yaml_text, name)
+        self.seed, self.replications = int(seed), int(replications)
+        self.seeds = rng.replicate_seeds(self.seed, self.replications)
+        world = load_world()
+        self.models = [TechAllianceModel(self.scenario, seed=s, world=world) for s in self.seeds]
+        self.lock = threading.Lock()
+        self._frames: tuple[int, pd.DataFrame, pd.DataFrame] | None = None
+
+    @property
+    def t(self) -> int:
+        """Quarters completed."""
+        return self.models[0].t
+
+    @property
+    def n_steps(self) -> int:
+        """Quarters in the horizon."""
+        return self.models[0].n_steps
+
+    @property
+    def running(self) -> bool:
+        """Whether quarters remain."""
+        return self.models[0].running
+
+    @property
+    def date(self) -> str:
+        """The last quarter simulated (the start before the first step)."""
+        return str(self.scenario.horizon[0] + max(self.t - 1, 0))
+
+    def step(self) -> None:
+        """Simulate one quarter of every replicate."""
+        with self.lock:
+            for m in self.models:
+                m.step()
+
+    def frames(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(model, countries) tables of all replicates up to the quarter reached."""
+        with self.lock:
+            if self._frames is None or self._frames[0] != self.t:
+                name = self.scenario.name
+                mf = pd.concat([model_frame(m, name, i) for i, m in enumerate(self.models)],
+                               ignore_index=True)
+                cf = pd.concat([countries_frame(m, name, i) for i, m in enumerate(self.models)],
+                               ignore_index=True)
+                self._frames = (self.t, mf, cf)
+            return self._frames[1], self._frames[2]
+
+    def decision_terms(self, iso3: str, replicate: int = 0) -> dict:
+        """The terms of a country's policy score this quarter in one replicate."""
+        with self.lock:
+            return self.models[replicate].decision_terms(iso3)
+
+    def operators(self, iso3: str, replicate: int = 0) -> pd.DataFrame:
+        """A country's operators in one replicate: see :func:`operator_table`."""
+        with self.lock:
+            return operator_table(self.models[replicate], iso3)
+
+
+def operator_table(model: TechAllianceModel, iso3: str) -> pd.DataFrame:
+    """A country's operators: market share, 5G sites, vendor mix of sites and of the contract.
+
+    Returns:
+        One row per operator: ``operator``, ``market_share``, ``sites``, then ``sites_<vendor>``
+        (share of the operator's 5G sites) and ``contract_<vendor>`` (share of its current
+        award) for each vendor; shares are 0 where nothing is built or awarded.
+    """
+    country = model.country(iso3)
+    rows = []
+    for op in model.operators:
+        if op.country is not country:
+            continue
+        sites = op.sites
+        total = sum(sites.values())
+        row = {"operator": op.name, "market_share": float(model.ops.market_share[op.index]),
+               "sites": total}
+        contract = op.contract
+        for v in model.world.vendors.ids:
+            row[f"sites_{v}"] = sites[v] / total if total > 0 else 0.0
+        for v in model.world.vendors.ids:
+            row[f"contract_{v}"] = contract.get(v, 0.0)
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -1,0 +1,111 @@
+"""The app's logic without the browser: settings as YAML, the lockstep run, uploads, tables."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from app import session as S
+from sim import params
+from sim.experiment import run
+
+LEVERS = {"us.export_controls": 0.3, "us.ally_pressure": 0.7, "us.secondary_sanctions": 0.0,
+          "china.bri_discount": 0.12, "china.cooperation": 0.2, "china.retaliation": 0.4,
+          "operator.noise": 1.5}
+
+
+def test_levers_carry_unit_and_range_of_the_parameter_tree():
+    levers = S.levers()
+    assert [lv.key for lv in levers] == list(S.LEVERS)
+    for lv in levers:
+        p = params.FLAT[lv.key]
+        assert (lv.low, lv.high, lv.unit) == (p.range[0], p.range[1], p.unit)
+        n = (lv.high - lv.low) / lv.step
+        assert 50 <= n <= 250, f"{lv.key}: {n:.0f} slider steps"
+
+
+def test_settings_yaml_loads_back_with_the_levers_as_start_values():
+    text = S.scenario_yaml("sanctions-2019", LEVERS, seed=5, replications=2, end="2022Q4")
+    doc = yaml.safe_load(text)
+    assert doc["name"] == "sanctions-2019-app" and doc["extends"] == "sanctions-2019"
+    s = S.load_text(text, "exported.yaml")
+    assert {k: s.params[k] for k in LEVERS} == LEVERS
+    assert (s.seed, s.replications, str(s.horizon[1])) == (5, 2, "2022Q4")
+    # The parent's events are kept up to the new end (export controls 0.4 from 2019Q2, ...).
+    assert [str(e.at) for e in s.events][:1] == ["2019Q2"]
+    assert all(str(e.at) <= "2022Q4" for e in s.events)
+
+
+def test_lockstep_run_equals_the_cli_run_of_the_same_yaml():
+    text = S.scenario_yaml("baseline", LEVERS, seed=9, replications=2, end="2020Q4")
+    ens = S.Ensemble(text, seed=9, replications=2)
+    ens.step()
+    ens.step()
+    early_model, early_countries = ens.frames()
+    assert (ens.t, ens.date) == (2, "2019Q2")
+    while ens.running:
+        ens.step()
+    model, countries = ens.frames()
+    ref = run(S.load_text(text, "app.yaml"), replications=2, seed=9)
+    pd.testing.assert_frame_equal(model, ref.model, check_exact=True)
+    pd.testing.assert_frame_equal(countries, ref.countries, check_exact=True)
+    # A run seen mid-way is the prefix of the finished one.
+    pd.testing.assert_frame_equal(early_model, model[model["step"] < 2].reset_index(drop=True))
+    assert len(early_countries) == 2 * 2 * countries["iso3"].nunique()
+
+
+def test_upload_errors_read_like_the_cli_with_file_and_line():
+    bad = ("name: x\nextends: sanctions-2019\nparams:\n  us: {export_control: 0.5}\n"
+           "events:\n  - {at: 2040Q1, name: late, set: {us.ally_pressure: 2}}\n")
+    up = S.check_upload("my future.yaml", bad.encode())
+    assert up.scenario is None and up.name == "my_future.yaml"
+    assert any(e.startswith("my_future.yaml:4") and "did you mean 'export_controls'" in e
+               for e in up.errors), up.errors
+    assert len(up.errors) >= 2, "every error is reported, not just the first"
+    syntax = S.check_upload("broken.yaml", "name: x\nparams: {us: [\n")
+    assert syntax.errors and syntax.errors[0].startswith("broken.yaml:"), syntax.errors
+    binary = S.check_upload("bin.yaml", b"\xff\xfe\x00")
+    assert "not UTF-8" in binary.errors[0]
+
+
+def test_uploaded_content_is_kept_under_the_app_settings():
+    text = ("name: mine\ntitle: Mine\nextends: baseline\n"
+            "params: {us: {ally_pressure: 0.5}, country.review_prob: 0.5}\n"
+            "events:\n  - {at: 2021Q1, name: ramp, ramp: {china.bri_discount: 0.2}, over: 4}\n")
+    up = S.check_upload("mine.yaml", text)
+    assert up.errors == [] and up.scenario.params["us.ally_pressure"] == 0.5
+    out = S.scenario_yaml(None, LEVERS, seed=1, replications=3, end="2025Q4", uploaded=up.doc)
+    s = S.load_text(out, "mine-app.yaml")
+    assert s.name == "mine-app" and s.title == "Mine" and s.extends == "baseline"
+    assert s.params["country.review_prob"] == 0.5  # the upload's own parameter is kept
+    assert s.params["us.ally_pressure"] == LEVERS["us.ally_pressure"]  # the slider wins
+    assert [e.name for e in s.events] == ["ramp"]
+    assert S.lever_events(s)["china.bri_discount"] == ["2021Q1: ramp to 0.2 over 4 q"]
+
+
+def test_lever_events_name_the_dates_a_scenario_changes_a_lever():
+    from sim.scenario import load_scenario
+
+    ev = S.lever_events(load_scenario("sanctions-2019"))
+    assert ev["us.export_controls"][0] == "2019Q2: 0.4"
+    assert ev["operator.noise"] == []
+
+
+def test_operator_table_and_decision_terms_of_a_country():
+    text = S.scenario_yaml("sanctions-2019", LEVERS, seed=3, replications=1, end="2024Q4")
+    ens = S.Ensemble(text, seed=3, replications=1)
+    with pytest.raises(Exception, match="step the model first"):
+        ens.decision_terms("DEU")
+    for _ in range(12):
+        ens.step()
+    ops = ens.operators("DEU")
+    assert len(ops) >= 2 and ops["market_share"].sum() == pytest.approx(1.0)
+    site_cols = [c for c in ops.columns if c.startswith("sites_")]
+    built = ops["sites"] > 0
+    assert built.any(), "German operators have 5G sites by 2021"
+    np.testing.assert_allclose(ops.loc[built, site_cols].sum(axis=1), 1.0)
+    terms = ens.decision_terms("DEU")
+    assert terms["policy"] in ("open", "restrict", "ban")
+    assert ens.models[0].country("DEU").policy == terms["policy"]
