@@ -21,6 +21,7 @@ from sim.mechanisms.policy import TERMS
 #: Readable names of the score's terms (keys of ``sim.mechanisms.policy.TERMS``).
 TERM_LABELS = {
     "security_pressure": "security ties × ally pressure", "security_base": "security ties",
+    "intel_sharing": "intelligence sharing × pressure",
     "power": "national power", "alignment": "alignment with the US", "peers": "peers excluding",
     "supply_risk": "China-bloc supply risk", "us_exposure": "exports to US × sanctions",
     "installed_base": "installed China-bloc 4G", "price_gap": "price gap",

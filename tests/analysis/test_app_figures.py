@@ -71,3 +71,10 @@ def test_paired_difference_recovers_a_known_offset():
 ])
 def test_country_at_finds_the_country_under_a_point(lon, lat, iso3):
     assert country_at(lon, lat) == iso3
+
+
+def test_every_policy_term_has_a_readable_label():
+    from analysis.decisions import TERM_LABELS
+    from sim.mechanisms.policy import TERMS
+
+    assert set(TERM_LABELS) == set(TERMS)
