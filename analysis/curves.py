@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 import matplotlib
@@ -178,9 +179,23 @@ def built_model(model: pd.DataFrame, min_built: float = MIN_BUILT) -> pd.DataFra
     return model[_built_enough(model, ["replicate"], "sites_total", min_built)]
 
 
+def _unit(metric: str) -> str | None:
+    """The unit of a model column, from the results schema (exact name, then prefix)."""
+    from sim.results import MODEL_UNITS
+
+    if metric in MODEL_UNITS:
+        return MODEL_UNITS[metric]
+    prefixes = [k for k in MODEL_UNITS if k.endswith("_") and metric.startswith(k)]
+    return MODEL_UNITS[max(prefixes, key=len)] if prefixes else None
+
+
 def _model_curves(model: pd.DataFrame, metric: str, per_vendor: bool, ax, title: str):
     fig, ax = _single(ax)
-    model = built_model(model)
+    # Shares of 5G sites are noise until enough is built; device, enterprise and revenue
+    # columns are meaningful from the first quarter.
+    if per_vendor or metric.startswith(("share_", "revenue_share_")) or metric in (
+            "polarization", "world_split"):
+        model = built_model(model)
     if per_vendor:
         vendors = [c.removeprefix("share_") for c in model.columns
                    if c.startswith("share_") and c != "share_china"]
@@ -194,10 +209,16 @@ def _model_curves(model: pd.DataFrame, metric: str, per_vendor: bool, ax, title:
     else:
         if metric not in model.columns:
             raise KeyError(f"column {metric!r} not in the table")
+        unit = (_unit(metric) or "").split(":")[0]  # the unit, not its explanation
+        if metric.endswith("_usd"):  # billions read better than 1e10 on the axis
+            model = model.assign(**{metric: model[metric] / 1e9})
+            unit = unit.replace("USD", "USD bn", 1)
         _band(ax, model, metric, style.CHINA if "china" in metric else style.WEST, metric)
-        unit = "share" if "share" in metric or metric in ("coverage", "polarization",
-                                                          "world_split") else None
-        _finish(ax, metric, ylim=(0, 1) if unit else None)
+        bounded = "share" in metric or metric in ("coverage", "polarization", "world_split")
+        label = "\n".join(textwrap.wrap(f"{metric} ({unit})" if unit else metric, 40))
+        _finish(ax, label, ylim=(0, 1) if bounded else None)
+        if not bounded:
+            ax.set_ylim(0, None)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     fig.suptitle(title or "World", fontsize=11)
     return fig, ax

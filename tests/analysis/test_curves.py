@@ -76,3 +76,15 @@ def test_enterprise_shares_known_answer():
     # Adopting economy: 150 (all China) + 100 (all west) -> 0.6; adoption 250 / 400.
     assert s["enterprise_china_share"].iloc[0] == pytest.approx(0.6)
     assert s["adoption"].iloc[0] == pytest.approx(0.625)
+
+
+def test_model_column_curves_start_at_the_first_quarter_with_units():
+    from analysis.curves import adoption_curves
+
+    model = pd.DataFrame({"replicate": [0] * 4, "date": ["2019Q1", "2019Q2", "2019Q3", "2019Q4"],
+                          "sites_total": [0.0, 0.0, 0.0, 10.0], "share_china": [0.0] * 4,
+                          "huawei_consumer_revenue_usd": [1.7e10, 1.6e10, 1.2e10, 0.8e10]})
+    fig, ax = adoption_curves(model, metric="huawei_consumer_revenue_usd")
+    (line,) = [ln for ln in ax.get_lines() if len(ln.get_xdata()) == 4]
+    assert line.get_ydata()[0] == pytest.approx(17.0)  # USD bn, from 2019Q1 on
+    assert "USD bn per quarter" in ax.get_ylabel().replace("\n", " ")
