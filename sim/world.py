@@ -439,6 +439,44 @@ def operators_per_country(population: np.ndarray) -> np.ndarray:
     return np.clip(np.floor(np.log10(np.maximum(population, 1.0) / 1e4)), 1, 4).astype(int)
 
 
+@dataclass(frozen=True)
+class _OperatorPriors:
+    """What :func:`make_operators` needs from a world besides random draws (computed once)."""
+
+    counts: list[int]  # synthetic operators per country (draws are made for this many)
+    priors: list[float]  # country prior of the China-bloc 4G share
+    real: dict[int, tuple[np.ndarray, np.ndarray]]  # country -> (market shares, 4G shares)
+    names: tuple[str, ...]
+    country: np.ndarray
+    alphas: dict[int, np.ndarray]  # Dirichlet parameters by operator count
+
+
+def _operator_priors(world: World) -> _OperatorPriors:
+    key = ("operator_priors",)
+    if key not in world._cache:
+        c = world.countries
+        iso3 = c["iso3"].tolist()
+        priors = c["china_4g_share"].to_numpy(float)
+        counts = operators_per_country(c["population"].to_numpy()).tolist()
+        real_by_iso = {iso: df for iso, df in world.operators.groupby("iso3", sort=False)}
+        real, names, country = {}, [], []
+        for i, iso in enumerate(iso3):
+            df = real_by_iso.get(iso)
+            if df is None:
+                names += [f"{iso}-{j + 1}" for j in range(counts[i])]
+                country += [i] * counts[i]
+                continue
+            s = df["market_share"].to_numpy(float)
+            known = df["china_4g_share"].to_numpy(float)
+            real[i] = (s / s.sum(), np.where(np.isnan(known), priors[i], known))
+            names += list(df["operator"])
+            country += [i] * len(s)
+        world._cache[key] = _OperatorPriors(
+            counts, priors.tolist(), real, tuple(names), np.asarray(country, dtype=np.int64),
+            {n: np.full(n, 3.0) for n in set(counts)})
+    return world._cache[key]
+
+
 def make_operators(world: World, rng: np.random.Generator) -> Operators:
     """Draw the operators of one replicate (real overrides where known), deterministic in ``rng``.
 
@@ -452,44 +490,37 @@ def make_operators(world: World, rng: np.random.Generator) -> Operators:
     """
     c = world.countries
     v = world.vendors
-    iso3 = c["iso3"].to_numpy()
-    priors = c["china_4g_share"].to_numpy(float)
-    counts = operators_per_country(c["population"].to_numpy())
-    override = world.operators
-    real_by_iso = {iso: df for iso, df in override.groupby("iso3", sort=False)}
-    names, country, share, h = [], [], [], []
+    prep = _operator_priors(world)
+    share, h, scale = [], [], []
     k = 6.0  # Beta concentration of operators' 4G China share around the country prior (assumed)
-    for i, iso in enumerate(iso3):
-        prior = priors[i]
+    for i, n in enumerate(prep.counts):
+        prior = prep.priors[i]
         # Draws are made for every country, override or not, so an added override does not
         # shift the other countries' draws.
-        n = counts[i]
-        s = np.sort(rng.dirichlet(np.full(n, 3.0)))[::-1]
+        s = np.sort(rng.dirichlet(prep.alphas[n]))[::-1]
         m = min(max(prior, 0.02), 0.98)
         hh = rng.beta(m * k, (1 - m) * k, size=n) if 0 < prior < 1 else np.full(n, prior)
-        real = real_by_iso.get(iso)
+        real = prep.real.get(i)
         if real is not None:
-            s = real["market_share"].to_numpy(float)
-            s = s / s.sum()
-            known = real["china_4g_share"].to_numpy(float)
-            hh = np.where(np.isnan(known), prior, known)
-            names += list(real["operator"])
+            s, hh = real
+            scale.append((0.0, 0.0))
         else:
-            names += [f"{iso}-{j + 1}" for j in range(n)]
-            mean = float(s @ hh)
-            if mean > 0:
-                hh = np.clip(hh * prior / mean, 0, 1)
-        country += [i] * len(s)
+            scale.append((prior, float(s @ hh)))
         share.append(s)
         h.append(hh)
+    sizes = [len(s) for s in share]
     share = np.concatenate(share)
     h = np.concatenate(h)
-    n_ops = len(names)
+    # Rescale each synthetic country's draws to its prior mean (where that mean is positive).
+    prior_o, mean_o = np.repeat(np.array(scale), sizes, axis=0).T
+    rescale = mean_o > 0
+    h[rescale] = np.clip(h[rescale] * prior_o[rescale] / mean_o[rescale], 0, 1)
+    n_ops = len(prep.names)
     mix = np.zeros((n_ops, len(v.ids)))
     for bloc, weight in ((v.china, h), (~v.china, 1 - h)):
         split = rng.dirichlet(40 * v.base_share[bloc], size=n_ops)
         mix[:, bloc] = weight[:, None] * split
-    country = np.asarray(country, dtype=np.int64)
+    country = prep.country
     x_us = c["exports_to_us_share"].to_numpy()[country]
     exposure = np.clip(x_us * rng.lognormal(0.0, 0.5, size=n_ops) + 0.05, 0, 1)
-    return Operators(tuple(names), country, share, mix, exposure)
+    return Operators(prep.names, country.copy(), share, mix, exposure)

@@ -14,6 +14,7 @@ reproduces the nested-logit probabilities exactly.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,16 +70,87 @@ def utilities(x: ChoiceInputs, p: dict) -> np.ndarray:
     )
 
 
-def _masked(u: np.ndarray, available: np.ndarray) -> np.ndarray:
-    return np.where(available, u, NEG)
-
-
 def _logsumexp(a: np.ndarray, axis: int) -> np.ndarray:
-    m = np.max(a, axis=axis, keepdims=True)
+    m = a.max(axis=axis, keepdims=True)
     m_safe = np.where(np.isfinite(m), m, 0.0)
-    with np.errstate(divide="ignore"):
-        out = np.log(np.sum(np.exp(a - m_safe), axis=axis, keepdims=True)) + m_safe
+    total = np.exp(a - m_safe).sum(axis=axis, keepdims=True)
+    if total.all():
+        out = np.log(total) + m_safe
+    else:
+        with np.errstate(divide="ignore"):  # nothing available: log 0 = −inf
+            out = np.log(total) + m_safe
     return np.squeeze(out, axis=axis)
+
+
+_NEST_COLUMNS: dict[tuple[bytes, int], list[np.ndarray]] = {}
+
+
+def _nest_columns(nests: np.ndarray, n_nests: int) -> list[np.ndarray]:
+    """Column indices of each nest, in increasing order; every nest must have one (cached)."""
+    key = (nests.tobytes(), n_nests)
+    cols = _NEST_COLUMNS.get(key)
+    if cols is None:
+        cols = [np.flatnonzero(nests == k) for k in range(n_nests)]
+        if any(c.size == 0 for c in cols):
+            raise ValueError(f"every nest 0..{n_nests - 1} needs at least one alternative")
+        if len(_NEST_COLUMNS) < 64:
+            _NEST_COLUMNS[key] = cols
+    return cols
+
+
+def _inclusive_values(
+    u: np.ndarray, available: np.ndarray, cols: list[np.ndarray], mu: float, lam: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Scaled utilities z = U/(μλ) (−inf where unavailable) and inclusive values IV, (O, K).
+
+    IV_n = μλ·ln Σ_{v∈n} exp(z_v), computed stably as a log-sum-exp shifted by each nest's
+    maximum (−inf for a nest with nothing available). One array operation serves all nests
+    where it can: this runs every quarter for every tendering operator.
+    """
+    if available.shape != u.shape:
+        available = np.broadcast_to(available, u.shape)
+    z = np.where(available, u, NEG) / (mu * lam)
+    n, k = z.shape[0], len(cols)
+    parts = [z[:, c] for c in cols]
+    m = np.empty((n, k))
+    for j, a in enumerate(parts):
+        m[:, j] = a.max(axis=1)
+    m_safe = np.where(np.isfinite(m), m, 0.0)
+    total = np.empty((n, k))
+    for j, a in enumerate(parts):
+        total[:, j] = np.exp(a - m_safe[:, j : j + 1]).sum(axis=1)
+    if total.all():
+        iv = mu * lam * (np.log(total) + m_safe)
+    else:
+        with np.errstate(divide="ignore"):  # a nest with nothing available: IV = −inf
+            iv = mu * lam * (np.log(total) + m_safe)
+    return z, iv
+
+
+def _gumbel_max(
+    z: np.ndarray, iv: np.ndarray, nests: np.ndarray, mu: float, gumbel_alt: np.ndarray,
+    gumbel_nest: np.ndarray,
+) -> np.ndarray:
+    """The Gumbel-max draw given z and IV: best nest, then best alternative within it."""
+    nest_score = np.where(np.isfinite(iv), iv / mu + gumbel_nest, NEG)
+    k_star = np.argmax(nest_score, axis=1)
+    # Alternatives outside the winning nest are masked; argmax takes the first maximum, as the
+    # within-nest argmax over the nest's columns (in increasing order) does.
+    noisy = np.where(nests[None, :] == k_star[:, None], z + gumbel_alt, NEG)
+    choice = np.argmax(noisy, axis=1)
+    return np.where(np.isfinite(nest_score.max(axis=1)), choice, -1)
+
+
+def _probabilities(
+    z: np.ndarray, iv: np.ndarray, available: np.ndarray, nests: np.ndarray, mu: float,
+    lam: float,
+) -> np.ndarray:
+    """Nested-logit probabilities from z and IV (see :func:`nested_logit_probabilities`)."""
+    top = _logsumexp(iv / mu, axis=1)
+    p_nest = np.exp(iv / mu - np.where(np.isfinite(top), top, 0.0)[:, None])
+    p_within = np.exp(z - np.where(np.isfinite(iv), iv / (mu * lam), 0.0)[:, nests])
+    p = np.where(available, p_nest[:, nests] * p_within, 0.0)
+    return np.where(np.isfinite(top)[:, None], p, 0.0)
 
 
 def nested_logit_probabilities(
@@ -100,14 +172,8 @@ def nested_logit_probabilities(
         Shape (O, V); rows sum to 1 where any vendor is available, else 0.
     """
     available = np.broadcast_to(available, u.shape)
-    z = _masked(u, available) / (mu * lam)
-    n_nests = int(nests.max()) + 1
-    iv = np.stack([mu * lam * _logsumexp(z[:, nests == k], axis=1) for k in range(n_nests)], 1)
-    top = _logsumexp(iv / mu, axis=1)
-    p_nest = np.exp(iv / mu - np.where(np.isfinite(top), top, 0.0)[:, None])
-    p_within = np.exp(z - np.where(np.isfinite(iv), iv / (mu * lam), 0.0)[:, nests])
-    p = np.where(available, p_nest[:, nests] * p_within, 0.0)
-    return np.where(np.isfinite(top)[:, None], p, 0.0)
+    z, iv = _inclusive_values(u, available, _nest_columns(nests, int(nests.max()) + 1), mu, lam)
+    return _probabilities(z, iv, available, nests, mu, lam)
 
 
 def sample_nested_logit(
@@ -136,21 +202,9 @@ def sample_nested_logit(
     Returns:
         Index of the chosen vendor, shape (O,); −1 where nothing is available.
     """
-    available = np.broadcast_to(available, u.shape)
-    z = _masked(u, available) / (mu * lam)
-    n_nests = gumbel_nest.shape[1]
-    best = np.full((u.shape[0], n_nests), -1)
-    iv = np.full((u.shape[0], n_nests), NEG)
-    cols = np.arange(u.shape[1])
-    for k in range(n_nests):
-        idx = cols[nests == k]
-        noisy = z[:, idx] + gumbel_alt[:, idx]
-        best[:, k] = idx[np.argmax(noisy, axis=1)]
-        iv[:, k] = mu * lam * _logsumexp(z[:, idx], axis=1)
-    nest_score = np.where(np.isfinite(iv), iv / mu + gumbel_nest, NEG)
-    k_star = np.argmax(nest_score, axis=1)
-    choice = best[np.arange(u.shape[0]), k_star]
-    return np.where(np.isfinite(nest_score.max(axis=1)), choice, -1)
+    cols = _nest_columns(nests, gumbel_nest.shape[1])
+    z, iv = _inclusive_values(u, available, cols, mu, lam)
+    return _gumbel_max(z, iv, nests, mu, gumbel_alt, gumbel_nest)
 
 
 def award(
@@ -159,7 +213,7 @@ def award(
     nests: np.ndarray,
     mu: float,
     lam: float,
-    draws: dict[str, np.ndarray],
+    draws: Mapping[str, np.ndarray] | Callable[[str, np.ndarray], np.ndarray],
     dual_prob: float,
 ) -> np.ndarray:
     """Contract shares by vendor: a primary vendor and, with probability ``dual_prob``, a second.
@@ -173,27 +227,45 @@ def award(
         nests: nest of each vendor.
         mu: Gumbel scale.
         lam: dissimilarity.
-        draws: ``alt1, nest1, alt2, nest2`` standard Gumbel arrays and ``dual`` uniforms (O,).
+        draws: ``alt1, nest1, alt2, nest2`` standard Gumbel arrays and ``dual`` uniforms (O,);
+            or a function ``draws(name, rows)`` returning those rows of them, so that draws
+            nobody uses (the second draw of single-sourced operators) need not be computed.
         dual_prob: probability of a dual award.
 
     Returns:
         Shares, shape (O, V), rows summing to 1 (0 where nothing is available).
     """
+    take = draws if callable(draws) else (lambda name, r: draws[name][r])
     n, v = u.shape
     rows = np.arange(n)
-    first = sample_nested_logit(u, available, nests, mu, lam, draws["alt1"], draws["nest1"])
+    if available.shape != u.shape:
+        available = np.broadcast_to(available, u.shape)
+    cols = _nest_columns(nests, int(nests.max()) + 1)
+    z, iv = _inclusive_values(u, available, cols, mu, lam)
+    first = _gumbel_max(z, iv, nests, mu, take("alt1", rows), take("nest1", rows))
     shares = np.zeros((n, v))
     ok = first >= 0
     shares[rows[ok], first[ok]] = 1.0
-    avail2 = available.copy()
-    avail2[rows[ok], first[ok]] = False
-    second = sample_nested_logit(u, avail2, nests, mu, lam, draws["alt2"], draws["nest2"])
-    dual = ok & (second >= 0) & (draws["dual"] < dual_prob)
+    # The second draw matters only where a dual award is drawn; each row's draw is its own, so
+    # drawing for those rows alone gives the same vendors.
+    r = np.flatnonzero(ok & (take("dual", rows) < dual_prob))
+    if r.size == 0:
+        return shares
+    f = first[r]
+    d = np.arange(r.size)
+    avail2 = available[r]
+    avail2[d, f] = False
+    z2, iv2 = _inclusive_values(u[r], avail2, cols, mu, lam)
+    second = _gumbel_max(z2, iv2, nests, mu, take("alt2", r), take("nest2", r))
+    dual = second >= 0
     if dual.any():
-        prob = nested_logit_probabilities(u, available, nests, mu, lam)
-        r = rows[dual]
-        p1, p2 = prob[r, first[dual]], prob[r, second[dual]]
+        r, f, second = r[dual], f[dual], second[dual]
+        # Probabilities in the first draw's choice set, for the dual rows only (row-wise, so
+        # the same numbers as for all rows).
+        prob = _probabilities(z[r], iv[r], available[r], nests, mu, lam)
+        d = np.arange(r.size)
+        p1, p2 = prob[d, f], prob[d, second]
         w1 = p1 / (p1 + p2)
-        shares[r, first[dual]] = w1
-        shares[r, second[dual]] = 1.0 - w1
+        shares[r, f] = w1
+        shares[r, second] = 1.0 - w1
     return shares

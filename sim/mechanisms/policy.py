@@ -112,9 +112,11 @@ def update_policy(
         hysteresis: h ≥ 0.
         review: True where the country reviews its policy this quarter.
     """
-    t = np.asarray(thresholds)
-    up = (s[:, None] > t[None, :]).sum(axis=1)
-    down = (s[:, None] > t[None, :] - hysteresis).sum(axis=1)
+    up = np.zeros(s.shape, dtype=np.int8)
+    down = np.zeros(s.shape, dtype=np.int8)
+    for theta in thresholds:
+        up += s > theta
+        down += s > theta - hysteresis
     new = np.minimum(np.maximum(policy, up), down)
     return np.where(review, new, policy).astype(policy.dtype)
 

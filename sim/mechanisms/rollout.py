@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.arrays import row_sum
+
 
 def launch_delay_years(gdp_pc: np.ndarray, lag: float, gdp_pc_ref: float) -> np.ndarray:
     """Years after 2019Q1 at which a country launches 5G: lag·ln(gdp_pc_ref / gdp_pc), ≥ 0."""
@@ -55,9 +57,9 @@ def refresh(sites: np.ndarray, award: np.ndarray, life_years: float) -> tuple[np
         (new sites by vendor, sites bought this quarter by vendor).
     """
     frac = 1.0 / (4.0 * life_years)
-    has_award = award.sum(axis=1, keepdims=True) > 0
+    has_award = row_sum(award)[:, None] > 0
     out = np.where(has_award, sites * frac, 0.0)
-    bought = out.sum(axis=1, keepdims=True) * award
+    bought = row_sum(out)[:, None] * award
     return sites - out + bought, bought
 
 
@@ -75,12 +77,12 @@ def remove(sites: np.ndarray, award: np.ndarray, rate: np.ndarray,
         (new sites by vendor, sites removed per operator, sites bought by vendor).
     """
     cn = sites[:, china]
-    total = cn.sum(axis=1)
+    total = row_sum(cn)
     removed = np.minimum(rate, total)
     keep = np.divide(total - removed, total, out=np.ones_like(total), where=total > 0)
     out = sites.copy()
     out[:, china] = cn * keep[:, None]
-    has_award = award.sum(axis=1) > 0
+    has_award = row_sum(award) > 0
     bought = np.where(has_award, removed, 0.0)[:, None] * award
     # Without a west award the removed sites are simply lost until the next award.
     return out + bought, removed, bought
