@@ -15,25 +15,50 @@ import numpy as np
 SEQUENTIAL_COLUMNS = 7
 
 
+def _columns(a: np.ndarray, cols) -> list[int] | range:
+    """Column indices as a list: all, a list of ints as given, or from an index or mask array."""
+    if cols is None:
+        return range(a.shape[1])
+    if isinstance(cols, list):
+        return cols
+    cols = np.asarray(cols)
+    return np.flatnonzero(cols).tolist() if cols.dtype == bool else cols.tolist()
+
+
 def row_sum(a: np.ndarray, cols: np.ndarray | None = None) -> np.ndarray:
     """Row sums of a 2-D array, bit for bit ``a[:, cols].sum(axis=1)``.
 
     Args:
         a: shape (N, K).
-        cols: the columns to add (indices in increasing order, or a boolean mask); all by
-            default.
+        cols: the columns to add (a list or array of indices in increasing order, or a
+            boolean mask); all by default.
 
     Returns:
         Shape (N,).
     """
-    if cols is None:
-        idx = range(a.shape[1])
-    else:
-        cols = np.asarray(cols)
-        idx = np.flatnonzero(cols).tolist() if cols.dtype == bool else cols.tolist()
+    idx = _columns(a, cols)
     if not 2 <= len(idx) <= SEQUENTIAL_COLUMNS:
         return (a if cols is None else a[:, idx]).sum(axis=1)
     out = a[:, idx[0]] + a[:, idx[1]]
     for k in idx[2:]:
         out += a[:, k]
+    return out
+
+
+def row_max(a: np.ndarray, cols: np.ndarray | None = None) -> np.ndarray:
+    """Row maxima of a 2-D array, ``a[:, cols].max(axis=1)``, by column-wise ``np.maximum``.
+
+    Args:
+        a: shape (N, K).
+        cols: the columns to compare (indices or a boolean mask); all by default.
+
+    Returns:
+        Shape (N,).
+    """
+    idx = _columns(a, cols)
+    if not 2 <= len(idx) <= SEQUENTIAL_COLUMNS:
+        return (a if cols is None else a[:, idx]).max(axis=1)
+    out = np.maximum(a[:, idx[0]], a[:, idx[1]])
+    for k in idx[2:]:
+        np.maximum(out, a[:, k], out=out)
     return out

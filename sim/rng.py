@@ -55,15 +55,15 @@ def streams(seed: int) -> dict[str, np.random.Generator]:
 class GumbelBlock:
     """Standard Gumbel draws for a block of agents, turned into variates only where used.
 
-    ``Generator.gumbel`` turns each uniform ``x = Generator.random()`` into
-    ``0 − log(−log(1 − x))`` with the C library's ``log`` (drawing again in the
-    2^−53-probability case x = 0). This block draws the same uniforms, in the same order and
-    amount, and computes the variates of the rows asked for with :func:`math.log`, the same C
-    function, so every variate equals what ``rng.gumbel(size=shape)`` would have given, bit for
-    bit, while the stream advances exactly as much. When few rows act (a tender is a few per cent
-    of operators a quarter) this skips almost all of the logarithms. NumPy's vectorised ``log``
-    is not used: its SIMD version differs from the C library in the last bit for a few values in
-    a thousand.
+    ``Generator.gumbel`` turns each uniform ``x`` of ``Generator.random()`` into
+    ``0 − log(−log(1 − x))`` with the C library's ``log``, drawing again when ``x`` is exactly 0
+    (probability 2^−53). This block draws the same uniforms, in the same order and amount, and
+    computes the variates of the rows asked for with :func:`math.log`, the same C function, so
+    every variate equals what ``rng.gumbel(size=shape)`` for each block in turn would have given,
+    bit for bit, and the stream ends where it would have. When few rows act (a tender is a few
+    per cent of operators a quarter) this skips almost all of the logarithms. NumPy's vectorised
+    ``log`` is not used: its SIMD version differs from the C library in the last bit for a few
+    values in a thousand.
 
     Args:
         rng: the stream.
@@ -71,18 +71,27 @@ class GumbelBlock:
     """
 
     def __init__(self, rng: np.random.Generator, shapes: dict[str, tuple[int, ...]]) -> None:
-        state = rng.bit_generator.state
-        self.uniforms = {name: rng.random(shape) for name, shape in shapes.items()}
-        self.exact = None
-        if any(not u.all() for u in self.uniforms.values()):
-            # A zero uniform: Generator.gumbel would have drawn again. Redo the block its way.
-            rng.bit_generator.state = state
-            self.exact = {name: rng.gumbel(size=shape) for name, shape in shapes.items()}
+        sizes = [math.prod(shape) for shape in shapes.values()]
+        n = sum(sizes)
+        u = rng.random(n)
+        if not u.all():
+            # Generator.gumbel would have skipped each zero and drawn again: the variates come
+            # from the non-zero uniforms in order, continued from the stream as far as needed.
+            kept = [u[u != 0]]
+            missing = n - kept[0].size
+            while missing:
+                more = rng.random(missing)
+                kept.append(more[more != 0])
+                missing -= kept[-1].size
+            u = np.concatenate(kept)
+        self.uniforms = {}
+        start = 0
+        for (name, shape), size in zip(shapes.items(), sizes, strict=True):
+            self.uniforms[name] = u[start:start + size].reshape(shape)
+            start += size
 
     def rows(self, name: str, idx: np.ndarray) -> np.ndarray:
         """The Gumbel variates of block ``name`` for rows ``idx``."""
-        if self.exact is not None:
-            return self.exact[name][idx]
         u = self.uniforms[name][idx]
         # The C expression, step by step: U = 1 − x; loc − scale·log(−log U) with loc 0, scale 1
         # (subtraction and negation are exact in NumPy too; only log must be the C library's).

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.arrays import row_max, row_sum
+
 NEG = -np.inf
 
 
@@ -82,16 +84,16 @@ def _logsumexp(a: np.ndarray, axis: int) -> np.ndarray:
     return np.squeeze(out, axis=axis)
 
 
-_NEST_COLUMNS: dict[tuple[bytes, int], list[np.ndarray]] = {}
+_NEST_COLUMNS: dict[tuple[bytes, int], list[list[int]]] = {}
 
 
-def _nest_columns(nests: np.ndarray, n_nests: int) -> list[np.ndarray]:
+def _nest_columns(nests: np.ndarray, n_nests: int) -> list[list[int]]:
     """Column indices of each nest, in increasing order; every nest must have one (cached)."""
     key = (nests.tobytes(), n_nests)
     cols = _NEST_COLUMNS.get(key)
     if cols is None:
-        cols = [np.flatnonzero(nests == k) for k in range(n_nests)]
-        if any(c.size == 0 for c in cols):
+        cols = [np.flatnonzero(nests == k).tolist() for k in range(n_nests)]
+        if any(not c for c in cols):
             raise ValueError(f"every nest 0..{n_nests - 1} needs at least one alternative")
         if len(_NEST_COLUMNS) < 64:
             _NEST_COLUMNS[key] = cols
@@ -99,7 +101,8 @@ def _nest_columns(nests: np.ndarray, n_nests: int) -> list[np.ndarray]:
 
 
 def _inclusive_values(
-    u: np.ndarray, available: np.ndarray, cols: list[np.ndarray], mu: float, lam: float
+    u: np.ndarray, available: np.ndarray, nests: np.ndarray, cols: list[list[int]], mu: float,
+    lam: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Scaled utilities z = U/(μλ) (−inf where unavailable) and inclusive values IV, (O, K).
 
@@ -111,14 +114,14 @@ def _inclusive_values(
         available = np.broadcast_to(available, u.shape)
     z = np.where(available, u, NEG) / (mu * lam)
     n, k = z.shape[0], len(cols)
-    parts = [z[:, c] for c in cols]
     m = np.empty((n, k))
-    for j, a in enumerate(parts):
-        m[:, j] = a.max(axis=1)
+    for j, c in enumerate(cols):
+        m[:, j] = row_max(z, c)
     m_safe = np.where(np.isfinite(m), m, 0.0)
+    e = np.exp(z - m_safe[:, nests])
     total = np.empty((n, k))
-    for j, a in enumerate(parts):
-        total[:, j] = np.exp(a - m_safe[:, j : j + 1]).sum(axis=1)
+    for j, c in enumerate(cols):
+        total[:, j] = row_sum(e, c)
     if total.all():
         iv = mu * lam * (np.log(total) + m_safe)
     else:
@@ -132,13 +135,17 @@ def _gumbel_max(
     gumbel_nest: np.ndarray,
 ) -> np.ndarray:
     """The Gumbel-max draw given z and IV: best nest, then best alternative within it."""
-    nest_score = np.where(np.isfinite(iv), iv / mu + gumbel_nest, NEG)
-    k_star = np.argmax(nest_score, axis=1)
+    finite = np.isfinite(iv)  # nests with something available
+    nest_score = np.where(finite, iv / mu + gumbel_nest, NEG)
+    k_star = nest_score.argmax(axis=1)
     # Alternatives outside the winning nest are masked; argmax takes the first maximum, as the
     # within-nest argmax over the nest's columns (in increasing order) does.
     noisy = np.where(nests[None, :] == k_star[:, None], z + gumbel_alt, NEG)
-    choice = np.argmax(noisy, axis=1)
-    return np.where(np.isfinite(nest_score.max(axis=1)), choice, -1)
+    choice = noisy.argmax(axis=1)
+    any_available = finite[:, 0].copy()
+    for k in range(1, finite.shape[1]):
+        any_available |= finite[:, k]
+    return np.where(any_available, choice, -1)
 
 
 def _probabilities(
@@ -172,7 +179,8 @@ def nested_logit_probabilities(
         Shape (O, V); rows sum to 1 where any vendor is available, else 0.
     """
     available = np.broadcast_to(available, u.shape)
-    z, iv = _inclusive_values(u, available, _nest_columns(nests, int(nests.max()) + 1), mu, lam)
+    z, iv = _inclusive_values(u, available, nests,
+                              _nest_columns(nests, int(nests.max()) + 1), mu, lam)
     return _probabilities(z, iv, available, nests, mu, lam)
 
 
@@ -203,7 +211,7 @@ def sample_nested_logit(
         Index of the chosen vendor, shape (O,); −1 where nothing is available.
     """
     cols = _nest_columns(nests, gumbel_nest.shape[1])
-    z, iv = _inclusive_values(u, available, cols, mu, lam)
+    z, iv = _inclusive_values(u, available, nests, cols, mu, lam)
     return _gumbel_max(z, iv, nests, mu, gumbel_alt, gumbel_nest)
 
 
@@ -241,28 +249,38 @@ def award(
     if available.shape != u.shape:
         available = np.broadcast_to(available, u.shape)
     cols = _nest_columns(nests, int(nests.max()) + 1)
-    z, iv = _inclusive_values(u, available, cols, mu, lam)
-    first = _gumbel_max(z, iv, nests, mu, take("alt1", rows), take("nest1", rows))
+    # Rows drawn for a dual award also need a second draw, without their first vendor. Drawing
+    # it for each possible first vendor, stacked under the first draws, lets one pass of array
+    # operations serve both; every row is computed on its own, so the numbers are the same as
+    # drawing first and second in turn.
+    cand = np.flatnonzero(take("dual", rows) < dual_prob)
+    alt, nest = take("alt1", rows), take("nest1", rows)
+    if cand.size:
+        # (candidate row, excluded first vendor) pairs, candidate-major.
+        avail2 = (available[cand][:, None, :] & ~np.eye(v, dtype=bool)).reshape(-1, v)
+        u_all = np.concatenate([u, np.repeat(u[cand], v, axis=0)])
+        avail_all = np.concatenate([available, avail2])
+        alt = np.concatenate([alt, np.repeat(take("alt2", cand), v, axis=0)])
+        nest = np.concatenate([nest, np.repeat(take("nest2", cand), v, axis=0)])
+    else:
+        u_all, avail_all = u, available
+    z_all, iv_all = _inclusive_values(u_all, avail_all, nests, cols, mu, lam)
+    drawn = _gumbel_max(z_all, iv_all, nests, mu, alt, nest)
+    first = drawn[:n]
     shares = np.zeros((n, v))
     ok = first >= 0
     shares[rows[ok], first[ok]] = 1.0
-    # The second draw matters only where a dual award is drawn; each row's draw is its own, so
-    # drawing for those rows alone gives the same vendors.
-    r = np.flatnonzero(ok & (take("dual", rows) < dual_prob))
-    if r.size == 0:
+    if cand.size == 0:
         return shares
-    f = first[r]
-    d = np.arange(r.size)
-    avail2 = available[r]
-    avail2[d, f] = False
-    z2, iv2 = _inclusive_values(u[r], avail2, cols, mu, lam)
-    second = _gumbel_max(z2, iv2, nests, mu, take("alt2", r), take("nest2", r))
+    f = first[cand]
+    has_first = f >= 0
+    second = drawn[n:].reshape(cand.size, v)[has_first, f[has_first]]
     dual = second >= 0
     if dual.any():
-        r, f, second = r[dual], f[dual], second[dual]
+        r, f, second = cand[has_first][dual], f[has_first][dual], second[dual]
         # Probabilities in the first draw's choice set, for the dual rows only (row-wise, so
         # the same numbers as for all rows).
-        prob = _probabilities(z[r], iv[r], available[r], nests, mu, lam)
+        prob = _probabilities(z_all[r], iv_all[r], available[r], nests, mu, lam)
         d = np.arange(r.size)
         p1, p2 = prob[d, f], prob[d, second]
         w1 = p1 / (p1 + p2)
