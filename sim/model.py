@@ -21,7 +21,7 @@ from sim.arrays import row_sum
 from sim.mechanisms import bri, choice, network, policy, rollout, sanctions, vendors
 from sim.quarters import Quarter
 from sim.scenario import Scenario, default_scenario, load_scenario
-from sim.world import HUBS, World, load_world, make_operators, ties_from
+from sim.world import HUBS, Operators, World, load_world, make_operators, ties_from
 
 #: Model-level outputs recorded each step besides the per-vendor ones (DESIGN §5.6).
 MODEL_METRICS = (
@@ -83,7 +83,7 @@ class TechAllianceModel(mesa.Model):
     # ----------------------------------------------------------------- construction
     def _build(self) -> None:
         w, c, v = self.world, self.world.countries, self.world.vendors
-        ops = make_operators(w, self.streams["world"])
+        ops = self._make_operators()
         self.ops = ops
         n_c, n_o, n_v = len(c), len(ops.names), len(v.ids)
         self.n_countries, self.n_operators, self.n_vendors = n_c, n_o, n_v
@@ -183,6 +183,14 @@ class TechAllianceModel(mesa.Model):
         self._ctx_key, self._ctx_version, self._ctx = None, 0, None
         self._pol_key, self._pol = None, None
         self._sites_c = (None, None)
+
+    def _make_operators(self) -> Operators:
+        """The operators of this replicate, drawn from the ``world`` stream.
+
+        A hook: a subclass can replace the firm layer (``benchmarks/run.py`` scales it to a
+        million operators) while every mechanism runs unchanged.
+        """
+        return make_operators(self.world, self.streams["world"])
 
     def _align(self, alignment: np.ndarray) -> np.ndarray:
         """Pin the hubs (USA, CHN) to the poles of their blocs."""
@@ -428,14 +436,7 @@ class TechAllianceModel(mesa.Model):
         ctx, pol = self._context(), self._policy_context()
         oc = self.op_country
         n_o, n_v = self.n_operators, self.n_vendors
-        # Every operator's draws are made every quarter, used or not, so who tenders never
-        # shifts anyone's draws (sim.rng).
-        choice_rng = self.streams["choice"]
-        gumbel = rng_mod.GumbelBlock(choice_rng, {"alt1": (n_o, n_v), "nest1": (n_o, 2),
-                                                  "alt2": (n_o, n_v), "nest2": (n_o, 2)})
-        dual_u = choice_rng.random(n_o)
         renew_u = self.streams["renewal"].random(n_o)
-
         t = self.t
         active = self.launch_op <= t
         launching = self.launch_op == t
@@ -444,13 +445,19 @@ class TechAllianceModel(mesa.Model):
         tender = launching | renew | unawarded
         if pol.banned_rows.size:  # a banned vendor's contract must be retendered
             rows = pol.banned_rows
-            tender[rows] |= (self.award[rows] * ~pol.available[rows]).sum(axis=1) > 0
+            tender[rows] |= row_sum(self.award[rows], v.china) > 0
         tender &= active
+        idx = np.flatnonzero(tender)
+        # Every operator's draws are made every quarter, used or not, so who tenders never
+        # shifts anyone's draws (sim.rng); only the tendering operators' are kept.
+        choice_rng = self.streams["choice"]
+        gumbel = rng_mod.GumbelBlock(choice_rng, {"alt1": (n_o, n_v), "nest1": (n_o, 2),
+                                                  "alt2": (n_o, n_v), "nest2": (n_o, 2)}, idx)
+        dual_u = choice_rng.random(n_o)[idx]
 
         if tender.any():
             # Only tendering operators choose; each row's inputs and draws are its own, so
             # choosing on the subset gives the same awards as choosing for everyone.
-            idx = np.flatnonzero(tender)
             installed = self.installed4[idx] + self.sites[idx]
             base = installed.sum(axis=1, keepdims=True)
             lockin = np.divide(installed, base, out=np.zeros_like(installed), where=base > 0)
@@ -469,13 +476,17 @@ class TechAllianceModel(mesa.Model):
             u = choice.utilities(x, p)
             self.award[idx] = choice.award(
                 u, pol.available[idx], self.nests, p["operator.noise"], p["operator.nest"],
-                lambda name, rows: (dual_u[idx[rows]] if name == "dual"
-                                    else gumbel.rows(name, idx[rows])),
+                lambda name, rows, cols=None: (dual_u[rows] if name == "dual"
+                                               else gumbel.rows(name, rows, cols)),
                 p["operator.dual_sourcing"])
 
+        # Arrays made in this quarter are updated in place below (fewer full-size temporaries
+        # for a million firms); self.sites is never changed in place otherwise.
+        fresh = False
         if self._on("rollout"):
             self.sites, bought = rollout.refresh(self.sites, self.award,
                                                  p["operator.equipment_life"])
+            fresh = True
         else:
             bought = np.zeros((n_o, n_v))
         drag = self._no_drag
@@ -483,7 +494,8 @@ class TechAllianceModel(mesa.Model):
             # Without a removal under way, removal changes nothing and costs nothing.
             self.sites, removed, rebuilt = rollout.remove(self.sites, self.award,
                                                           self.removal_rate, v.china)
-            bought = bought + rebuilt
+            fresh = True
+            bought += rebuilt
             self.cum_cost += float(removed.sum()) * p["country.removal_cost_per_site"]
         if (self.removal_rate > 0).any():
             removing = (self.removal_rate > 0) & (row_sum(self.sites, v.china) > 0)
@@ -494,9 +506,12 @@ class TechAllianceModel(mesa.Model):
         else:  # without roll-out dynamics the target is built at launch
             new = np.where(launching, self.target - row_sum(self.sites), 0.0)
         new_by_vendor = new[:, None] * self.award
-        self.sites = self.sites + new_by_vendor
-        bought = bought + new_by_vendor
-        revenue = (ctx.prices_o * bought).sum(axis=0)
+        if fresh:
+            self.sites += new_by_vendor
+        else:
+            self.sites = self.sites + new_by_vendor
+        bought += new_by_vendor
+        revenue = np.multiply(ctx.prices_o, bought, out=new_by_vendor).sum(axis=0)
         self.revenue = revenue
         self.rev_share = vendors.revenue_share(revenue, self.rev_share,
                                                p["vendors.revenue_memory"])

@@ -53,46 +53,59 @@ def streams(seed: int) -> dict[str, np.random.Generator]:
 
 
 class GumbelBlock:
-    """Standard Gumbel draws for a block of agents, turned into variates only where used.
+    """Standard Gumbel draws for blocks of agents, turned into variates only where used.
 
     ``Generator.gumbel`` turns each uniform ``x`` of ``Generator.random()`` into
     ``0 − log(−log(1 − x))`` with the C library's ``log``, drawing again when ``x`` is exactly 0
-    (probability 2^−53). This block draws the same uniforms, in the same order and amount, and
-    computes the variates of the rows asked for with :func:`math.log`, the same C function, so
-    every variate equals what ``rng.gumbel(size=shape)`` for each block in turn would have given,
-    bit for bit, and the stream ends where it would have. When few rows act (a tender is a few
-    per cent of operators a quarter) this skips almost all of the logarithms. NumPy's vectorised
-    ``log`` is not used: its SIMD version differs from the C library in the last bit for a few
-    values in a thousand.
+    (probability 2^−53). This class draws the same uniforms, in the same order and amount, keeps
+    those of the rows asked for, and computes their variates with :func:`math.log`, the same C
+    function: every variate equals what ``rng.gumbel(size=shape)`` for each block in turn would
+    have given, bit for bit, and the stream ends where it would have. When few rows act (a tender
+    is a few per cent of operators a quarter) this skips almost all of the logarithms, and the
+    uniforms are drawn in chunks, so a million agents never need a full-size array. NumPy's
+    vectorised ``log`` is not used: its SIMD version differs from the C library in the last bit
+    for a few values in a thousand.
 
     Args:
         rng: the stream.
-        shapes: names and shapes of the blocks, drawn in this order.
+        shapes: names and shapes of the blocks, drawn in this order; the first axis is the row.
+        rows: the rows to keep (increasing indices along the first axis); all by default.
+        chunk: uniforms drawn at a time.
     """
 
-    def __init__(self, rng: np.random.Generator, shapes: dict[str, tuple[int, ...]]) -> None:
-        sizes = [math.prod(shape) for shape in shapes.values()]
+    def __init__(self, rng: np.random.Generator, shapes: dict[str, tuple[int, ...]],
+                 rows: np.ndarray | None = None, chunk: int = 1 << 20) -> None:
+        widths = [math.prod(shape[1:]) for shape in shapes.values()]
+        sizes = [shape[0] * w for shape, w in zip(shapes.values(), widths, strict=True)]
         n = sum(sizes)
-        u = rng.random(n)
-        if not u.all():
-            # Generator.gumbel would have skipped each zero and drawn again: the variates come
-            # from the non-zero uniforms in order, continued from the stream as far as needed.
-            kept = [u[u != 0]]
-            missing = n - kept[0].size
-            while missing:
-                more = rng.random(missing)
-                kept.append(more[more != 0])
-                missing -= kept[-1].size
-            u = np.concatenate(kept)
-        self.uniforms = {}
-        start = 0
-        for (name, shape), size in zip(shapes.items(), sizes, strict=True):
-            self.uniforms[name] = u[start:start + size].reshape(shape)
+        # Stream positions of the kept uniforms, block after block (increasing).
+        keep, start = [], 0
+        for shape, width, size in zip(shapes.values(), widths, sizes, strict=True):
+            r = np.arange(shape[0]) if rows is None else np.asarray(rows, dtype=np.int64)
+            keep.append((start + r[:, None] * width + np.arange(width)).ravel())
             start += size
+        positions = np.concatenate(keep)
+        values = np.empty(positions.size)
+        done = k = 0  # uniforms drawn so far (zeros excluded); positions filled so far
+        while done < n:
+            u = rng.random(min(chunk, n - done))
+            if u.min() == 0.0:  # Generator.gumbel skips a zero and draws again
+                u = u[u != 0.0]
+            hi = int(np.searchsorted(positions, done + u.size))
+            values[k:hi] = u[positions[k:hi] - done]
+            k, done = hi, done + u.size
+        self.uniforms: dict[str, np.ndarray] = {}
+        start = 0
+        for (name, shape), part in zip(shapes.items(), keep, strict=True):
+            self.uniforms[name] = values[start:start + part.size].reshape(-1, *shape[1:])
+            start += part.size
 
-    def rows(self, name: str, idx: np.ndarray) -> np.ndarray:
-        """The Gumbel variates of block ``name`` for rows ``idx``."""
-        u = self.uniforms[name][idx]
+    def rows(self, name: str, idx: np.ndarray, cols: np.ndarray | None = None) -> np.ndarray:
+        """The Gumbel variates of block ``name`` for kept rows ``idx`` (positions among them).
+
+        With ``cols``, only the cells (idx[i], cols[i]), shape (len(idx),).
+        """
+        u = self.uniforms[name][idx] if cols is None else self.uniforms[name][idx, cols]
         # The C expression, step by step: U = 1 − x; loc − scale·log(−log U) with loc 0, scale 1
         # (subtraction and negation are exact in NumPy too; only log must be the C library's).
         log_u = np.fromiter(map(math.log, (1.0 - u).ravel().tolist()), float, u.size)

@@ -131,16 +131,27 @@ def _inclusive_values(
 
 
 def _gumbel_max(
-    z: np.ndarray, iv: np.ndarray, nests: np.ndarray, mu: float, gumbel_alt: np.ndarray,
+    z: np.ndarray, iv: np.ndarray, nests: np.ndarray, mu: float,
+    gumbel_alt: np.ndarray | Callable[[np.ndarray, np.ndarray], np.ndarray],
     gumbel_nest: np.ndarray,
 ) -> np.ndarray:
-    """The Gumbel-max draw given z and IV: best nest, then best alternative within it."""
+    """The Gumbel-max draw given z and IV: best nest, then best alternative within it.
+
+    ``gumbel_alt`` is an (O, V) array, or a function of (rows, columns) giving the draws of
+    those cells: then only the winning nest's draws are asked for, the only ones that matter.
+    """
     finite = np.isfinite(iv)  # nests with something available
     nest_score = np.where(finite, iv / mu + gumbel_nest, NEG)
     k_star = nest_score.argmax(axis=1)
     # Alternatives outside the winning nest are masked; argmax takes the first maximum, as the
     # within-nest argmax over the nest's columns (in increasing order) does.
-    noisy = np.where(nests[None, :] == k_star[:, None], z + gumbel_alt, NEG)
+    in_nest = nests[None, :] == k_star[:, None]
+    if callable(gumbel_alt):
+        r, c = np.nonzero(in_nest)
+        noisy = np.full(z.shape, NEG)
+        noisy[r, c] = z[r, c] + gumbel_alt(r, c)
+    else:
+        noisy = np.where(in_nest, z + gumbel_alt, NEG)
     choice = noisy.argmax(axis=1)
     any_available = finite[:, 0].copy()
     for k in range(1, finite.shape[1]):
@@ -221,7 +232,7 @@ def award(
     nests: np.ndarray,
     mu: float,
     lam: float,
-    draws: Mapping[str, np.ndarray] | Callable[[str, np.ndarray], np.ndarray],
+    draws: Mapping[str, np.ndarray] | Callable[..., np.ndarray],
     dual_prob: float,
 ) -> np.ndarray:
     """Contract shares by vendor: a primary vendor and, with probability ``dual_prob``, a second.
@@ -236,14 +247,19 @@ def award(
         mu: Gumbel scale.
         lam: dissimilarity.
         draws: ``alt1, nest1, alt2, nest2`` standard Gumbel arrays and ``dual`` uniforms (O,);
-            or a function ``draws(name, rows)`` returning those rows of them, so that draws
-            nobody uses (the second draw of single-sourced operators) need not be computed.
+            or a function ``draws(name, rows, cols=None)`` returning those rows of them (or the
+            cells (rows[i], cols[i])), so that draws nobody uses (the second draw of a
+            single-sourced operator, alternatives outside the winning nest) need not be made.
         dual_prob: probability of a dual award.
 
     Returns:
         Shares, shape (O, V), rows summing to 1 (0 where nothing is available).
     """
-    take = draws if callable(draws) else (lambda name, r: draws[name][r])
+    if callable(draws):
+        take = draws
+    else:
+        def take(name, r, c=None):
+            return draws[name][r] if c is None else draws[name][r, c]
     n, v = u.shape
     rows = np.arange(n)
     if available.shape != u.shape:
@@ -254,16 +270,26 @@ def award(
     # operations serve both; every row is computed on its own, so the numbers are the same as
     # drawing first and second in turn.
     cand = np.flatnonzero(take("dual", rows) < dual_prob)
-    alt, nest = take("alt1", rows), take("nest1", rows)
+    nest = take("nest1", rows)
     if cand.size:
         # (candidate row, excluded first vendor) pairs, candidate-major.
         avail2 = (available[cand][:, None, :] & ~np.eye(v, dtype=bool)).reshape(-1, v)
         u_all = np.concatenate([u, np.repeat(u[cand], v, axis=0)])
         avail_all = np.concatenate([available, avail2])
-        alt = np.concatenate([alt, np.repeat(take("alt2", cand), v, axis=0)])
         nest = np.concatenate([nest, np.repeat(take("nest2", cand), v, axis=0)])
+        alt2 = np.repeat(take("alt2", cand), v, axis=0)
     else:
         u_all, avail_all = u, available
+
+    def alt(r: np.ndarray, c: np.ndarray) -> np.ndarray:
+        """Draws of cells (r, c): first draws above row n, second draws below."""
+        out = np.empty(r.size)
+        top = r < n
+        out[top] = take("alt1", r[top], c[top])
+        if cand.size:
+            out[~top] = alt2[r[~top] - n, c[~top]]
+        return out
+
     z_all, iv_all = _inclusive_values(u_all, avail_all, nests, cols, mu, lam)
     drawn = _gumbel_max(z_all, iv_all, nests, mu, alt, nest)
     first = drawn[:n]

@@ -57,10 +57,14 @@ def refresh(sites: np.ndarray, award: np.ndarray, life_years: float) -> tuple[np
         (new sites by vendor, sites bought this quarter by vendor).
     """
     frac = 1.0 / (4.0 * life_years)
-    has_award = row_sum(award)[:, None] > 0
-    out = np.where(has_award, sites * frac, 0.0)
+    has_award = row_sum(award) > 0
+    out = sites * frac
+    if not has_award.all():
+        out[~has_award] = 0.0
     bought = row_sum(out)[:, None] * award
-    return sites - out + bought, bought
+    new = np.subtract(sites, out, out=out)  # in place: no second array of this size
+    new += bought
+    return new, bought
 
 
 def remove(sites: np.ndarray, award: np.ndarray, rate: np.ndarray,

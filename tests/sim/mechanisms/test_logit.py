@@ -85,3 +85,25 @@ def test_ban_never_awards_china_bloc():
     shares = award(u, avail, NESTS, 1.0, 0.7, _draws(rng, n), 0.5)
     assert shares[:, CHINA].sum() == 0
     assert np.allclose(shares.sum(axis=1), 1.0)
+
+
+def test_award_with_draws_on_demand_equals_award_with_arrays():
+    """The model asks only for the draws it uses; the awards must be the same."""
+    rng = np.random.default_rng(7)
+    n = 400
+    u = rng.normal(size=(n, 5))
+    avail = rng.random((n, 5)) < 0.9
+    draws = _draws(rng, n)
+    asked = []
+
+    def on_demand(name, rows, cols=None):
+        out = draws[name][rows] if cols is None else draws[name][rows, cols]
+        if name != "dual":
+            asked.append(out.size)
+        return out
+
+    a = award(u, avail, NESTS, 0.8, 0.6, draws, 0.3)
+    b = award(u, avail, NESTS, 0.8, 0.6, on_demand, 0.3)
+    assert np.array_equal(a, b)
+    held = sum(draws[k].size for k in ("alt1", "nest1", "alt2", "nest2"))
+    assert sum(asked) < 0.6 * held, f"asked for {sum(asked)} Gumbel draws of {held}"
