@@ -87,13 +87,13 @@ class TechAllianceModel(mesa.Model):
         self.ops = ops
         n_c, n_o, n_v = len(c), len(ops.names), len(v.ids)
         self.n_countries, self.n_operators, self.n_vendors = n_c, n_o, n_v
-        pop, gdp = c["population"].to_numpy(), c["gdp_usd"].to_numpy()
+        pop, gdp = w.column("population"), w.column("gdp_usd")
         self.population, self.gdp = pop, gdp
         self.gdp_pc = gdp / pop
         log_gdp = np.log(gdp)
         self.power = (log_gdp - log_gdp.mean()) / log_gdp.std()
-        self.x_cn = c["exports_to_china_share"].to_numpy()
-        self.x_us = c["exports_to_us_share"].to_numpy()
+        self.x_cn = w.column("exports_to_china_share")
+        self.x_us = w.column("exports_to_us_share")
         self._member_override: dict[str, np.ndarray] = {}  # org -> 1 join, 0 leave, -1 as data
         self._ties_cache: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
         self._members_version = 0
@@ -104,11 +104,12 @@ class TechAllianceModel(mesa.Model):
         self.locked = w.locked.copy()
         self.forced = np.zeros(n_c, dtype=bool)  # locked by a country_policy event
         self.removal_years = np.full(n_c, np.nan)  # per-country override of removal_years
-        self._index = {code: i for i, code in enumerate(c["iso3"])}
+        codes = w.codes()
+        self._index = {code: i for i, code in enumerate(codes)}
         p = self.values
         s, _ = self._ties(self.start.year)
         bri_now = self._members(self.start.year)["bri"].astype(float)
-        iso = c["iso3"].to_numpy()
+        iso = np.array(codes, dtype=object)
         self.hub = np.isin(iso, list(HUBS))
         self.hub_alignment = np.array([HUBS.get(code, 0.0) for code in iso])
         self.alignment = self._align(policy.target_alignment(s, self.x_us, self.x_cn, bri_now, p))
@@ -144,7 +145,7 @@ class TechAllianceModel(mesa.Model):
         self.cum_cost = 0.0
 
         # Mesa agents: handles into the arrays.
-        self._countries = [Country(self, i, iso) for i, iso in enumerate(c["iso3"])]
+        self._countries = [Country(self, i, code) for i, code in enumerate(codes)]
         self._by_iso = {a.iso3: a for a in self._countries}
         self._operators = [Operator(self, j, name, self._countries[oc[j]])
                            for j, name in enumerate(ops.names)]
@@ -167,7 +168,8 @@ class TechAllianceModel(mesa.Model):
 
         # Invariants of the run (the world's data and the operators do not change): computed
         # once here rather than every quarter.
-        self._years = [(self.start + k).year for k in range(self.n_steps)]
+        first = self.start.index
+        self._years = [(first + k) // 4 for k in range(self.n_steps)]  # Quarter.index = 4y + q - 1
         self._flat = (oc[:, None] * n_v + np.arange(n_v)).ravel()  # (operator, vendor) -> cell
         self.launch_op = self.launch_step[oc]
         self.home = self.hub_alignment[oc]

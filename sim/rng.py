@@ -78,7 +78,16 @@ class GumbelBlock:
         widths = [math.prod(shape[1:]) for shape in shapes.values()]
         sizes = [shape[0] * w for shape, w in zip(shapes.values(), widths, strict=True)]
         n = sum(sizes)
-        # Stream positions of the kept uniforms, block after block (increasing).
+        self.uniforms: dict[str, np.ndarray] = {}
+        if n <= chunk:  # one draw; keep the rows asked for
+            u = np.concatenate(list(_nonzero_uniforms(rng, n, chunk)))
+            start = 0
+            for (name, shape), size in zip(shapes.items(), sizes, strict=True):
+                block = u[start:start + size].reshape(shape)
+                self.uniforms[name] = block if rows is None else block[rows]
+                start += size
+            return
+        # Many agents: draw in chunks, keeping only the stream positions of the rows asked for.
         keep, start = [], 0
         for shape, width, size in zip(shapes.values(), widths, sizes, strict=True):
             r = np.arange(shape[0]) if rows is None else np.asarray(rows, dtype=np.int64)
@@ -87,14 +96,10 @@ class GumbelBlock:
         positions = np.concatenate(keep)
         values = np.empty(positions.size)
         done = k = 0  # uniforms drawn so far (zeros excluded); positions filled so far
-        while done < n:
-            u = rng.random(min(chunk, n - done))
-            if u.min() == 0.0:  # Generator.gumbel skips a zero and draws again
-                u = u[u != 0.0]
+        for u in _nonzero_uniforms(rng, n, chunk):
             hi = int(np.searchsorted(positions, done + u.size))
             values[k:hi] = u[positions[k:hi] - done]
             k, done = hi, done + u.size
-        self.uniforms: dict[str, np.ndarray] = {}
         start = 0
         for (name, shape), part in zip(shapes.items(), keep, strict=True):
             self.uniforms[name] = values[start:start + part.size].reshape(-1, *shape[1:])
@@ -111,3 +116,18 @@ class GumbelBlock:
         log_u = np.fromiter(map(math.log, (1.0 - u).ravel().tolist()), float, u.size)
         g = np.fromiter(map(math.log, (-log_u).tolist()), float, u.size)
         return (0.0 - g).reshape(u.shape)
+
+
+def _nonzero_uniforms(rng: np.random.Generator, n: int, chunk: int):
+    """Yield ``n`` non-zero uniforms of ``rng`` in order, in chunks: what Generator.gumbel uses.
+
+    Generator.gumbel draws again for a uniform of exactly 0, so its variates come from the
+    non-zero uniforms, continued from the stream as far as needed.
+    """
+    done = 0
+    while done < n:
+        u = rng.random(min(chunk, n - done))
+        if u.min() == 0.0:
+            u = u[u != 0.0]
+        done += u.size
+        yield u

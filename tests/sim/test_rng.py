@@ -50,11 +50,12 @@ class _Scripted:
         return np.array(out)
 
 
-def test_a_zero_uniform_is_skipped_as_generator_gumbel_does():
+@pytest.mark.parametrize("chunk", [3, 1 << 20])
+def test_a_zero_uniform_is_skipped_as_generator_gumbel_does(chunk):
     # Generator.gumbel: U = 1 - x, draw again if U == 1 (x == 0); variate -log(-log U).
     script = [0.25, 0.0, 0.5, 0.75, 0.0, 0.0, 0.125, 0.9, 0.3]
     src = _Scripted(script)
-    block = GumbelBlock(src, {"a": (2, 2), "b": (1, 1)}, chunk=3)
+    block = GumbelBlock(src, {"a": (2, 2), "b": (1, 1)}, chunk=chunk)
     kept = [x for x in script if x != 0.0][:5]
     expect = [0.0 - math.log(-math.log(1.0 - x)) for x in kept]
     assert block.rows("a", np.arange(2)).ravel().tolist() == expect[:4]
