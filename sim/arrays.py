@@ -19,24 +19,24 @@ def _columns(a: np.ndarray, cols) -> list[int] | range:
     """Column indices as a list: all, a list of ints as given, or from an index or mask array."""
     if cols is None:
         return range(a.shape[1])
-    if isinstance(cols, list):
+    if type(cols) is list:
         return cols
     cols = np.asarray(cols)
-    return np.flatnonzero(cols).tolist() if cols.dtype == bool else cols.tolist()
+    return cols.nonzero()[0].tolist() if cols.dtype == bool else cols.tolist()
 
 
-def row_sum(a: np.ndarray, cols: np.ndarray | None = None) -> np.ndarray:
+def row_sum(a: np.ndarray, cols: np.ndarray | list[int] | None = None) -> np.ndarray:
     """Row sums of a 2-D array, bit for bit ``a[:, cols].sum(axis=1)``.
 
     Args:
         a: shape (N, K).
         cols: the columns to add (a list or array of indices in increasing order, or a
-            boolean mask); all by default.
+            boolean mask); all by default. A list is used as given (fastest in a loop).
 
     Returns:
         Shape (N,).
     """
-    idx = _columns(a, cols)
+    idx = range(a.shape[1]) if cols is None else cols if type(cols) is list else _columns(a, cols)
     if not 2 <= len(idx) <= SEQUENTIAL_COLUMNS:
         return (a if cols is None else a[:, idx]).sum(axis=1)
     out = a[:, idx[0]] + a[:, idx[1]]

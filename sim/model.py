@@ -162,7 +162,6 @@ class TechAllianceModel(mesa.Model):
         names = [*MODEL_METRICS, *(f"{m}_{vid}" for m in VENDOR_METRICS for vid in v.ids)]
         self._rec = np.zeros((len(names), self.n_steps))
         self.rec_model = {name: self._rec[i] for i, name in enumerate(names)}
-        self._rec_row = {name: i for i, name in enumerate(names)}
         self.rec_country = {m: np.zeros((self.n_steps, n_c)) for m in COUNTRY_METRICS}
         self.rec_country["policy"] = np.zeros((self.n_steps, n_c), dtype=np.int8)
 
@@ -177,8 +176,10 @@ class TechAllianceModel(mesa.Model):
         self._sites4_c = self._by_country(self.sites4)
         mix4_c = np.divide(self._by_country(self.installed4), self._sites4_c[:, None],
                            out=np.zeros((n_c, n_v)), where=self._sites4_c[:, None] > 0)
-        self._china4_c = row_sum(mix4_c, v.china)  # China-bloc share of the 4G base
+        self._china_cols = v.china.nonzero()[0].tolist()  # China-bloc vendor columns
+        self._china4_c = row_sum(mix4_c, self._china_cols)  # China-bloc share of the 4G base
         self._population_total, self._gdp_total = pop.sum(), gdp.sum()
+        self._has_target = self.target_country > 0
         cn_weights = v.base_share * v.china
         self._cn_weights, self._cn_weights_total = cn_weights, cn_weights.sum()
         self._no_drag = np.zeros(n_o)
@@ -287,7 +288,7 @@ class TechAllianceModel(mesa.Model):
             by_v = self._by_country(self.sites)
             self._sites_c = (self.sites, SimpleNamespace(
                 by_vendor=by_v, total=row_sum(by_v),
-                china=row_sum(by_v, self.world.vendors.china)))
+                china=row_sum(by_v, self._china_cols)))
         return self._sites_c[1]
 
     def country_china_share(self) -> np.ndarray:
@@ -358,7 +359,7 @@ class TechAllianceModel(mesa.Model):
             oc, china = self.op_country, self.world.vendors.china
             banned = (self.policy == policy.BAN)[oc]
             self._pol = SimpleNamespace(
-                banned_rows=np.flatnonzero(banned),
+                banned_rows=banned.nonzero()[0],
                 available=~(banned[:, None] & china[None, :]),
                 restricted=(self.policy == policy.RESTRICT)[oc].astype(float),
                 peer=None)
@@ -447,9 +448,9 @@ class TechAllianceModel(mesa.Model):
         tender = launching | renew | unawarded
         if pol.banned_rows.size:  # a banned vendor's contract must be retendered
             rows = pol.banned_rows
-            tender[rows] |= row_sum(self.award[rows], v.china) > 0
+            tender[rows] |= row_sum(self.award[rows], self._china_cols) > 0
         tender &= active
-        idx = np.flatnonzero(tender)
+        idx = tender.nonzero()[0]
         # Every operator's draws are made every quarter, used or not, so who tenders never
         # shifts anyone's draws (sim.rng); only the tendering operators' are kept.
         choice_rng = self.streams["choice"]
@@ -462,7 +463,7 @@ class TechAllianceModel(mesa.Model):
             # choosing on the subset gives the same awards as choosing for everyone.
             installed = self.installed4[idx] + self.sites[idx]
             base = installed.sum(axis=1, keepdims=True)
-            lockin = np.divide(installed, base, out=np.zeros_like(installed), where=base > 0)
+            lockin = np.divide(installed, base, out=np.zeros(installed.shape), where=base > 0)
             if self._on("peer_effects"):
                 peer_cn = network.peer_exposure(ctx.weights, self.installed)[oc[idx]]
             else:
@@ -476,11 +477,15 @@ class TechAllianceModel(mesa.Model):
                 alignment=self.alignment[oc[idx]], china=v.china, bloc_sign=v.bloc_sign,
                 home=self.home[idx])
             u = choice.utilities(x, p)
+
+            def draws(requests):  # what choice.award asks for: dual uniforms, Gumbel variates
+                gumbels = iter(gumbel.many([q for q in requests if q[0] != "dual"])
+                               if any(q[0] != "dual" for q in requests) else ())
+                return [dual_u[r] if k == "dual" else next(gumbels) for k, r, _ in requests]
+
             self.award[idx] = choice.award(
                 u, pol.available[idx], self.nests, p["operator.noise"], p["operator.nest"],
-                lambda name, rows, cols=None: (dual_u[rows] if name == "dual"
-                                               else gumbel.rows(name, rows, cols)),
-                p["operator.dual_sourcing"])
+                draws, p["operator.dual_sourcing"])
 
         # Arrays made in this quarter are updated in place below (fewer full-size temporaries
         # for a million firms); self.sites is never changed in place otherwise.
@@ -500,7 +505,7 @@ class TechAllianceModel(mesa.Model):
             bought += rebuilt
             self.cum_cost += float(removed.sum()) * p["country.removal_cost_per_site"]
         if (self.removal_rate > 0).any():
-            removing = (self.removal_rate > 0) & (row_sum(self.sites, v.china) > 0)
+            removing = (self.removal_rate > 0) & (row_sum(self.sites, self._china_cols) > 0)
             drag = np.where(removing, p["rollout.removal_drag"], 0.0)
         if self._on("rollout"):
             new = rollout.bass_increment(row_sum(self.sites), self.target,
@@ -524,9 +529,8 @@ class TechAllianceModel(mesa.Model):
         sc = self._sites_by_country()
         by_v, sites_c = sc.by_vendor, sc.total
         cn_share = np.divide(sc.china, sites_c, out=np.zeros(n_c), where=sites_c > 0)
-        coverage_c = np.minimum(1.0, np.divide(sites_c, self.target_country,
-                                               out=np.zeros(n_c),
-                                               where=self.target_country > 0))
+        coverage_c = np.minimum(1.0, np.divide(sites_c, self.target_country, out=np.zeros(n_c),
+                                               where=self._has_target))
         rc = self.rec_country
         rc["policy"][t] = self.policy
         rc["china_share"][t] = cn_share
@@ -534,26 +538,23 @@ class TechAllianceModel(mesa.Model):
         rc["coverage"][t] = coverage_c
         rc["alignment"][t] = self.alignment
 
-        rec, row = self._rec, self._rec_row
+        rec = self._rec
         total = sites_c.sum()
-        vendor_sites = by_v.sum(axis=0)
-        share = vendor_sites / total if total > 0 else np.zeros(n_v)
+        share = by_v.sum(axis=0) / total if total > 0 else np.zeros(n_v)
         rev_total = self.revenue.sum()
         rev_share = self.revenue / rev_total if rev_total > 0 else np.zeros(n_v)
-        for k, values in enumerate((share, self.quality, self.dependence, rev_share)):
-            first = len(MODEL_METRICS) + k * n_v  # the vendor rows follow the model metrics
+        first = len(MODEL_METRICS)  # the vendor rows follow the model metrics
+        for values in (share, self.quality, self.dependence, rev_share):
             rec[first:first + n_v, t] = values
-        rec[row["sites_total"], t] = total
-        rec[row["share_china"], t] = share[v.china].sum()
-        counts = np.bincount(self.policy, minlength=3)
-        rec[row["n_open"], t], rec[row["n_restrict"], t], rec[row["n_ban"], t] = counts[:3]
-        rec[row["coverage"], t] = coverage_c @ self.population / self._population_total
-        rec[row["rip_replace_cost_usd"], t] = self.cum_cost
+            first += n_v
+        n_open, n_restrict, n_ban = np.bincount(self.policy, minlength=3)[:3]
         # The network in service: 5G where launched, else the 4G installed base.
         network_cn = np.where(sites_c > 0, cn_share, self.installed)
-        rec[row["polarization"], t] = (np.abs(2 * network_cn - 1) @ self.population
-                                       / self._population_total)
-        rec[row["world_split"], t] = self.gdp[network_cn > 0.5].sum() / self._gdp_total
-        rec[row["export_controls"], t] = p["us.export_controls"]
-        rec[row["ally_pressure"], t] = p["us.ally_pressure"]
-        rec[row["bri_discount"], t] = p["china.bri_discount"]
+        pop, pop_total = self.population, self._population_total
+        rec[:len(MODEL_METRICS), t] = [  # in the order of MODEL_METRICS
+            total, share[v.china].sum(), n_open, n_restrict, n_ban,
+            coverage_c @ pop / pop_total, self.cum_cost,
+            np.abs(2 * network_cn - 1) @ pop / pop_total,
+            self.gdp[network_cn > 0.5].sum() / self._gdp_total,
+            p["us.export_controls"], p["us.ally_pressure"], p["china.bri_discount"],
+        ]

@@ -75,18 +75,22 @@ class GumbelBlock:
 
     def __init__(self, rng: np.random.Generator, shapes: dict[str, tuple[int, ...]],
                  rows: np.ndarray | None = None, chunk: int = 1 << 20) -> None:
-        widths = [math.prod(shape[1:]) for shape in shapes.values()]
-        sizes = [shape[0] * w for shape, w in zip(shapes.values(), widths, strict=True)]
+        sizes = [math.prod(shape) for shape in shapes.values()]
         n = sum(sizes)
         self.uniforms: dict[str, np.ndarray] = {}
         if n <= chunk:  # one draw; keep the rows asked for
-            u = np.concatenate(list(_nonzero_uniforms(rng, n, chunk)))
+            u = rng.random(n)
+            if u.min() == 0.0:
+                u = np.concatenate([u[u != 0.0], *_nonzero_uniforms(rng, n - np.count_nonzero(u),
+                                                                    chunk)])
             start = 0
             for (name, shape), size in zip(shapes.items(), sizes, strict=True):
                 block = u[start:start + size].reshape(shape)
                 self.uniforms[name] = block if rows is None else block[rows]
                 start += size
             return
+        widths = [size // shape[0] if shape[0] else 0
+                  for shape, size in zip(shapes.values(), sizes, strict=True)]
         # Many agents: draw in chunks, keeping only the stream positions of the rows asked for.
         keep, start = [], 0
         for shape, width, size in zip(shapes.values(), widths, sizes, strict=True):
@@ -110,12 +114,22 @@ class GumbelBlock:
 
         With ``cols``, only the cells (idx[i], cols[i]), shape (len(idx),).
         """
-        u = self.uniforms[name][idx] if cols is None else self.uniforms[name][idx, cols]
+        return self.many([(name, idx, cols)])[0]
+
+    def many(self, requests: list[tuple[str, np.ndarray, np.ndarray | None]]) -> list[np.ndarray]:
+        """:meth:`rows` for several ``(name, idx, cols)`` requests at once (one pass of logs)."""
+        parts = [self.uniforms[k][r] if c is None else self.uniforms[k][r, c]
+                 for k, r, c in requests]
+        u = np.concatenate([a.ravel() for a in parts]) if len(parts) > 1 else parts[0].ravel()
         # The C expression, step by step: U = 1 − x; loc − scale·log(−log U) with loc 0, scale 1
         # (subtraction and negation are exact in NumPy too; only log must be the C library's).
-        log_u = np.fromiter(map(math.log, (1.0 - u).ravel().tolist()), float, u.size)
-        g = np.fromiter(map(math.log, (-log_u).tolist()), float, u.size)
-        return (0.0 - g).reshape(u.shape)
+        log_u = np.fromiter(map(math.log, (1.0 - u).tolist()), float, u.size)
+        g = 0.0 - np.fromiter(map(math.log, (-log_u).tolist()), float, u.size)
+        out, start = [], 0
+        for a in parts:
+            out.append(g[start:start + a.size].reshape(a.shape))
+            start += a.size
+        return out
 
 
 def _nonzero_uniforms(rng: np.random.Generator, n: int, chunk: int):

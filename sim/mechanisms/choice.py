@@ -87,6 +87,17 @@ def _logsumexp(a: np.ndarray, axis: int) -> np.ndarray:
 _NEST_COLUMNS: dict[tuple[bytes, int], list[list[int]]] = {}
 
 
+def _not_eye(v: int) -> np.ndarray:
+    """(V, V) boolean, False on the diagonal (cached)."""
+    out = _NOT_EYE.get(v)
+    if out is None:
+        out = _NOT_EYE[v] = ~np.eye(v, dtype=bool)
+    return out
+
+
+_NOT_EYE: dict[int, np.ndarray] = {}
+
+
 def _nest_columns(nests: np.ndarray, n_nests: int) -> list[list[int]]:
     """Column indices of each nest, in increasing order; every nest must have one (cached)."""
     key = (nests.tobytes(), n_nests)
@@ -147,8 +158,9 @@ def _gumbel_max(
     # within-nest argmax over the nest's columns (in increasing order) does.
     in_nest = nests[None, :] == k_star[:, None]
     if callable(gumbel_alt):
-        r, c = np.nonzero(in_nest)
-        noisy = np.full(z.shape, NEG)
+        r, c = in_nest.nonzero()
+        noisy = np.empty(z.shape)
+        noisy.fill(NEG)
         noisy[r, c] = z[r, c] + gumbel_alt(r, c)
     else:
         noisy = np.where(in_nest, z + gumbel_alt, NEG)
@@ -247,9 +259,10 @@ def award(
         mu: Gumbel scale.
         lam: dissimilarity.
         draws: ``alt1, nest1, alt2, nest2`` standard Gumbel arrays and ``dual`` uniforms (O,);
-            or a function ``draws(name, rows, cols=None)`` returning those rows of them (or the
-            cells (rows[i], cols[i])), so that draws nobody uses (the second draw of a
-            single-sourced operator, alternatives outside the winning nest) need not be made.
+            or a function of a list of requests ``(name, rows, cols)`` returning, for each,
+            those rows of the draws (or, with ``cols``, the cells (rows[i], cols[i])), so that
+            draws nobody uses (the second draw of a single-sourced operator, alternatives
+            outside the winning nest) need not be made.
         dual_prob: probability of a dual award.
 
     Returns:
@@ -258,8 +271,8 @@ def award(
     if callable(draws):
         take = draws
     else:
-        def take(name, r, c=None):
-            return draws[name][r] if c is None else draws[name][r, c]
+        def take(requests):
+            return [draws[k][r] if c is None else draws[k][r, c] for k, r, c in requests]
     n, v = u.shape
     rows = np.arange(n)
     if available.shape != u.shape:
@@ -269,25 +282,29 @@ def award(
     # it for each possible first vendor, stacked under the first draws, lets one pass of array
     # operations serve both; every row is computed on its own, so the numbers are the same as
     # drawing first and second in turn.
-    cand = np.flatnonzero(take("dual", rows) < dual_prob)
-    nest = take("nest1", rows)
+    (dual_u,) = take([("dual", rows, None)])
+    cand = (dual_u < dual_prob).nonzero()[0]
     if cand.size:
+        nest, nest2, alt2 = take([("nest1", rows, None), ("nest2", cand, None),
+                                  ("alt2", cand, None)])
         # (candidate row, excluded first vendor) pairs, candidate-major.
-        avail2 = (available[cand][:, None, :] & ~np.eye(v, dtype=bool)).reshape(-1, v)
-        u_all = np.concatenate([u, np.repeat(u[cand], v, axis=0)])
+        avail2 = (available[cand][:, None, :] & _not_eye(v)).reshape(-1, v)
+        u_all = np.concatenate([u, u[cand].repeat(v, axis=0)])
         avail_all = np.concatenate([available, avail2])
-        nest = np.concatenate([nest, np.repeat(take("nest2", cand), v, axis=0)])
-        alt2 = np.repeat(take("alt2", cand), v, axis=0)
+        nest = np.concatenate([nest, nest2.repeat(v, axis=0)])
+        alt2 = alt2.repeat(v, axis=0)
     else:
+        (nest,) = take([("nest1", rows, None)])
         u_all, avail_all = u, available
 
     def alt(r: np.ndarray, c: np.ndarray) -> np.ndarray:
         """Draws of cells (r, c): first draws above row n, second draws below."""
+        if not cand.size:
+            return take([("alt1", r, c)])[0]
         out = np.empty(r.size)
         top = r < n
-        out[top] = take("alt1", r[top], c[top])
-        if cand.size:
-            out[~top] = alt2[r[~top] - n, c[~top]]
+        out[top] = take([("alt1", r[top], c[top])])[0]
+        out[~top] = alt2[r[~top] - n, c[~top]]
         return out
 
     z_all, iv_all = _inclusive_values(u_all, avail_all, nests, cols, mu, lam)

@@ -34,4 +34,4 @@ def installed_china_share(sites4g: np.ndarray, china4g: np.ndarray, sites5g: np.
     """
     total = sites4g + sites5g
     cn = sites4g * china4g + china5g
-    return np.divide(cn, total, out=np.zeros_like(cn), where=total > 0)
+    return np.divide(cn, total, out=np.zeros(cn.shape), where=total > 0)

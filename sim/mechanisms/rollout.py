@@ -38,7 +38,7 @@ def bass_increment(built: np.ndarray, target: np.ndarray, p: float, q: float,
         active: True after launch.
         slowdown: share of speed lost (rip-and-replace drag), shape (O,).
     """
-    frac = np.divide(built, target, out=np.zeros_like(built), where=target > 0)
+    frac = np.divide(built, target, out=np.zeros(built.shape), where=target > 0)
     rate = np.minimum(1.0, (p + q * frac) / 4.0)
     new = rate * np.maximum(target - built, 0.0) * (1.0 - slowdown)
     return np.where(active, new, 0.0)

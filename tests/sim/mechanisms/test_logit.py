@@ -96,10 +96,9 @@ def test_award_with_draws_on_demand_equals_award_with_arrays():
     draws = _draws(rng, n)
     asked = []
 
-    def on_demand(name, rows, cols=None):
-        out = draws[name][rows] if cols is None else draws[name][rows, cols]
-        if name != "dual":
-            asked.append(out.size)
+    def on_demand(requests):
+        out = [draws[k][r] if c is None else draws[k][r, c] for k, r, c in requests]
+        asked.extend(a.size for (k, _, _), a in zip(requests, out, strict=True) if k != "dual")
         return out
 
     a = award(u, avail, NESTS, 0.8, 0.6, draws, 0.3)
