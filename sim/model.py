@@ -421,7 +421,7 @@ class TechAllianceModel(mesa.Model):
 
     def on_policy_change(self, old: np.ndarray, new: np.ndarray) -> None:
         """Schedule removal under a new ban; stop it when a ban is lifted."""
-        if np.array_equal(old, new):
+        if old.shape == new.shape and old.tobytes() == new.tobytes():  # nothing changed
             return
         banned_now = (new == policy.BAN) & (old != policy.BAN)
         lifted = (old == policy.BAN) & (new != policy.BAN)
