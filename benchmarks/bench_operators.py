@@ -17,18 +17,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import statistics
 import subprocess
 import sys
 import time
 
 import numpy as np
-
-
-def _peak_rss_mib() -> float:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return (peak if sys.platform == "darwin" else peak * 1024) / 2**20
+from bench_memory import peak_rss_mib
 
 
 def scaled_model(n_firms: int, seed: int = 0):
@@ -79,7 +74,7 @@ def operator_layer(n_firms: int, steps: int = 20, warmup: int = 16) -> dict:
         raise RuntimeError("scaled model produced non-finite shares")
     return {"n_firms": m.n_operators, "steps": steps, "seconds": seconds, "build_s": build,
             "agent_steps_per_s": m.n_operators * steps / seconds,
-            "seconds_per_step": seconds / steps, "peak_rss_mib": _peak_rss_mib()}
+            "seconds_per_step": seconds / steps, "peak_rss_mib": peak_rss_mib()}
 
 
 def operator_layer_in_subprocess(n_firms: int, steps: int = 20, warmup: int = 16) -> dict:

@@ -10,7 +10,8 @@ Usage: python benchmarks/bench_sweep.py [--runs 1000] [--workers 1 2] [--memory 
   it should stay flat as the number of runs grows.
 
 Every sweep runs in a fresh Python process (the parent of the sweep's workers), so its peak RSS
-(``getrusage``) is the sweep's own, imports included, and earlier sweeps cannot inflate it.
+(VmHWM, see bench_memory.py) is the sweep's own, imports included; earlier sweeps cannot inflate
+it.
 Quote medians and ratios; these machines are shared and noisy.
 """
 
@@ -19,13 +20,14 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench_memory import peak_rss_mib
 
 
 def grid_file(folder: Path, runs: int) -> Path:
@@ -55,12 +57,6 @@ def model_time(repeats: int = 20) -> float:
     return statistics.median(times)
 
 
-def _peak_rss_bytes() -> int:
-    """This process's peak resident set size so far (Linux reports KiB, macOS bytes)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak if sys.platform == "darwin" else peak * 1024
-
-
 def measure_sweep(runs: int, workers: int) -> dict:
     """Run one grid sweep of about ``runs`` runs here and return its time and this process's peak.
 
@@ -78,7 +74,7 @@ def measure_sweep(runs: int, workers: int) -> dict:
     if len(res.summary) != n:
         raise RuntimeError(f"sweep returned {len(res.summary)} rows, expected {n}")
     return {"runs": n, "workers": workers, "seconds": elapsed,
-            "peak_rss_mib": _peak_rss_bytes() / 2**20}
+            "peak_rss_mib": peak_rss_mib()}
 
 
 def sweep_in_subprocess(runs: int, workers: int) -> dict:

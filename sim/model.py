@@ -132,6 +132,7 @@ class TechAllianceModel(mesa.Model):
         self.mix4g = ops.mix4g
         self.sites = np.zeros((n_o, n_v))
         self.award = np.zeros((n_o, n_v))
+        self._award_total = np.zeros(n_o)  # row sums of award, updated where awards change
         self.removal_rate = np.zeros(n_o)
         self.us_exposure = ops.us_exposure
 
@@ -443,7 +444,7 @@ class TechAllianceModel(mesa.Model):
         t = self.t
         active = self.launch_op <= t
         launching = self.launch_op == t
-        unawarded = row_sum(self.award) == 0
+        unawarded = self._award_total == 0
         renew = renew_u < 1.0 / (4.0 * p["operator.contract_years"])
         tender = launching | renew | unawarded
         if pol.banned_rows.size:  # a banned vendor's contract must be retendered
@@ -486,13 +487,14 @@ class TechAllianceModel(mesa.Model):
             self.award[idx] = choice.award(
                 u, pol.available[idx], self.nests, p["operator.noise"], p["operator.nest"],
                 draws, p["operator.dual_sourcing"])
+            self._award_total[idx] = row_sum(self.award[idx])
 
         # Arrays made in this quarter are updated in place below (fewer full-size temporaries
         # for a million firms); self.sites is never changed in place otherwise.
         fresh = False
         if self._on("rollout"):
             self.sites, bought = rollout.refresh(self.sites, self.award,
-                                                 p["operator.equipment_life"])
+                                                 p["operator.equipment_life"], self._award_total)
             fresh = True
         else:
             bought = np.zeros((n_o, n_v))
@@ -500,7 +502,8 @@ class TechAllianceModel(mesa.Model):
         if self._on("removal") and (self.removal_rate > 0).any():
             # Without a removal under way, removal changes nothing and costs nothing.
             self.sites, removed, rebuilt = rollout.remove(self.sites, self.award,
-                                                          self.removal_rate, v.china)
+                                                          self.removal_rate, v.china,
+                                                          self._award_total)
             fresh = True
             bought += rebuilt
             self.cum_cost += float(removed.sum()) * p["country.removal_cost_per_site"]

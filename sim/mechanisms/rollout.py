@@ -44,20 +44,21 @@ def bass_increment(built: np.ndarray, target: np.ndarray, p: float, q: float,
     return np.where(active, new, 0.0)
 
 
-def refresh(sites: np.ndarray, award: np.ndarray, life_years: float) -> tuple[np.ndarray,
-                                                                               np.ndarray]:
+def refresh(sites: np.ndarray, award: np.ndarray, life_years: float,
+            award_total: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Replace a share 1/(4·life) of installed sites with the current contract's vendors.
 
     Args:
         sites: 5G sites by vendor, shape (O, V).
         award: current contract shares, rows summing to 1 (0 before launch), shape (O, V).
         life_years: equipment life.
+        award_total: the award's row sums, if known (the model keeps them).
 
     Returns:
         (new sites by vendor, sites bought this quarter by vendor).
     """
     frac = 1.0 / (4.0 * life_years)
-    has_award = row_sum(award) > 0
+    has_award = (row_sum(award) if award_total is None else award_total) > 0
     out = sites * frac
     if not has_award.all():
         out[~has_award] = 0.0
@@ -67,8 +68,8 @@ def refresh(sites: np.ndarray, award: np.ndarray, life_years: float) -> tuple[np
     return new, bought
 
 
-def remove(sites: np.ndarray, award: np.ndarray, rate: np.ndarray,
-           china: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def remove(sites: np.ndarray, award: np.ndarray, rate: np.ndarray, china: np.ndarray,
+           award_total: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Remove up to ``rate`` China-bloc sites per operator and rebuild them with the award.
 
     Args:
@@ -76,6 +77,7 @@ def remove(sites: np.ndarray, award: np.ndarray, rate: np.ndarray,
         award: current contract shares (west-only under a ban), shape (O, V).
         rate: sites to remove this quarter, shape (O,).
         china: China-bloc mask, shape (V,).
+        award_total: the award's row sums, if known.
 
     Returns:
         (new sites by vendor, sites removed per operator, sites bought by vendor).
@@ -86,7 +88,7 @@ def remove(sites: np.ndarray, award: np.ndarray, rate: np.ndarray,
     keep = np.divide(total - removed, total, out=np.ones_like(total), where=total > 0)
     out = sites.copy()
     out[:, china] = cn * keep[:, None]
-    has_award = row_sum(award) > 0
+    has_award = (row_sum(award) if award_total is None else award_total) > 0
     bought = np.where(has_award, removed, 0.0)[:, None] * award
     # Without a west award the removed sites are simply lost until the next award.
     return out + bought, removed, bought
