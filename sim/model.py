@@ -35,6 +35,48 @@ COUNTRY_METRICS = ("policy", "china_share", "sites", "coverage", "alignment")
 WORLD_EPOCH = Quarter(2019, 1)  # the quarter the embedded world data describe
 
 
+class Values(dict):
+    """The current parameter values (a dict), with a counter of changes.
+
+    ``version`` grows with every change, however made, so the model can keep what it derives
+    from the parameters until they change.
+    """
+
+    version = 0  # a class default: copy and pickle fill a dict before any __init__
+
+    def __setitem__(self, key, value) -> None:
+        super().__setitem__(key, value)
+        self.version += 1
+
+    def __delitem__(self, key) -> None:
+        super().__delitem__(key)
+        self.version += 1
+
+    def __ior__(self, other):
+        self.update(other)
+        return self
+
+    def update(self, *args, **kwargs) -> None:  # noqa: D102 - dict.update
+        super().update(*args, **kwargs)
+        self.version += 1
+
+    def pop(self, *args):  # noqa: D102 - dict.pop
+        self.version += 1
+        return super().pop(*args)
+
+    def popitem(self):  # noqa: D102 - dict.popitem
+        self.version += 1
+        return super().popitem()
+
+    def setdefault(self, key, default=None):  # noqa: D102 - dict.setdefault
+        self.version += 1
+        return super().setdefault(key, default)
+
+    def clear(self) -> None:  # noqa: D102 - dict.clear
+        super().clear()
+        self.version += 1
+
+
 class TechAllianceModel(mesa.Model):
     """Countries, operators and vendors under sanctions and Belt & Road incentives.
 
@@ -70,7 +112,7 @@ class TechAllianceModel(mesa.Model):
         self.streams = rng_mod.streams(self.seed)
         super().__init__(rng=self.streams["mesa"])
         self.world = world if world is not None else load_world()
-        self.values = dict(self.spec.params)  # current parameter values; events change them
+        self.values = Values(self.spec.params)  # current parameter values; events change them
         self.start, self.end = self.spec.horizon
         self.n_steps = self.end - self.start + 1
         self._events = {}
@@ -331,7 +373,7 @@ class TechAllianceModel(mesa.Model):
         the quarter they apply; otherwise reused.
         """
         year = self._years[self.t] if self.t < self.n_steps else (self.start + self.t).year
-        key = (year, self._members_version, tuple(self.values.values()), self.price.tobytes())
+        key = (year, self._members_version, self.values.version, self.price.tobytes())
         if key != self._ctx_key:
             p, v, oc = self.values, self.world.vendors, self.op_country
             s, weights = self._ties(year)
@@ -344,7 +386,8 @@ class TechAllianceModel(mesa.Model):
                 year=year, security=s, weights=weights, bri=bri_now, prices=prices,
                 prices_o=prices_o, log_price_o=np.log(prices_o),
                 price_gap=bri.price_gap(prices, v.china),
-                target_alignment=policy.target_alignment(s, self.x_us, self.x_cn, bri_now, p))
+                target_alignment=policy.target_alignment(s, self.x_us, self.x_cn, bri_now, p),
+                score_terms=None)
             self._ctx_key = key
             self._ctx_version += 1
         return self._ctx
@@ -409,7 +452,9 @@ class TechAllianceModel(mesa.Model):
                 peer=peer, unreliability=1.0 - rho_cn,
                 us_exports=self.x_us, installed=self.installed,
                 price_gap=ctx.price_gap, china_exports=self.x_cn, bri=ctx.bri)
-            score = policy.score(x, p) + p["country.score_noise"] * shock
+            if ctx.score_terms is None:  # once per context (year, parameters, prices)
+                ctx.score_terms = policy.static_terms(x, p)
+            score = policy.score(x, p, ctx.score_terms) + p["country.score_noise"] * shock
             review = (review_u < p["country.review_prob"]) & ~self.locked
             thresholds = (p["country.threshold_restrict"], p["country.threshold_ban"])
             old = self.policy
