@@ -73,9 +73,14 @@ def utilities(x: ChoiceInputs, p: dict) -> np.ndarray:
 
 
 def _logsumexp(a: np.ndarray, axis: int) -> np.ndarray:
-    m = a.max(axis=axis, keepdims=True)
-    m_safe = np.where(np.isfinite(m), m, 0.0)
-    total = np.exp(a - m_safe).sum(axis=axis, keepdims=True)
+    if axis == 1 and a.ndim == 2:  # the common case: column-wise, the same sums (sim.arrays)
+        m = row_max(a)[:, None]
+        m_safe = np.where(np.isfinite(m), m, 0.0)
+        total = row_sum(np.exp(a - m_safe))[:, None]
+    else:
+        m = a.max(axis=axis, keepdims=True)
+        m_safe = np.where(np.isfinite(m), m, 0.0)
+        total = np.exp(a - m_safe).sum(axis=axis, keepdims=True)
     if total.all():
         out = np.log(total) + m_safe
     else:
