@@ -524,9 +524,9 @@ class TechAllianceModel(mesa.Model):
                 home=self.home[idx])
             u = choice.utilities(x, p)
 
-            def draws(requests):  # what choice.award asks for: dual uniforms, Gumbel variates
-                gumbels = iter(gumbel.many([q for q in requests if q[0] != "dual"])
-                               if any(q[0] != "dual" for q in requests) else ())
+            def draws(requests, exact):  # what choice.award asks for: uniforms, Gumbel draws
+                wanted = [q for q in requests if q[0] != "dual"]
+                gumbels = iter(gumbel.many(wanted, exact) if wanted else ())
                 return [dual_u[r] if k == "dual" else next(gumbels) for k, r, _ in requests]
 
             self.award[idx] = choice.award(

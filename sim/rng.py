@@ -109,22 +109,32 @@ class GumbelBlock:
             self.uniforms[name] = values[start:start + part.size].reshape(-1, *shape[1:])
             start += part.size
 
-    def rows(self, name: str, idx: np.ndarray, cols: np.ndarray | None = None) -> np.ndarray:
+    def rows(self, name: str, idx: np.ndarray, cols: np.ndarray | None = None,
+             exact: bool = True) -> np.ndarray:
         """The Gumbel variates of block ``name`` for kept rows ``idx`` (positions among them).
 
-        With ``cols``, only the cells (idx[i], cols[i]), shape (len(idx),).
+        With ``cols``, only the cells (idx[i], cols[i]), shape (len(idx),). See :meth:`many`.
         """
-        return self.many([(name, idx, cols)])[0]
+        return self.many([(name, idx, cols)], exact)[0]
 
-    def many(self, requests: list[tuple[str, np.ndarray, np.ndarray | None]]) -> list[np.ndarray]:
-        """:meth:`rows` for several ``(name, idx, cols)`` requests at once (one pass of logs)."""
+    def many(self, requests: list[tuple[str, np.ndarray, np.ndarray | None]],
+             exact: bool = True) -> list[np.ndarray]:
+        """:meth:`rows` for several ``(name, idx, cols)`` requests at once.
+
+        ``exact``: with the C library's log (what ``Generator.gumbel`` gives, bit for bit);
+        otherwise with NumPy's vectorised log, up to an ulp or two off and much faster.
+        """
         parts = [self.uniforms[k][r] if c is None else self.uniforms[k][r, c]
                  for k, r, c in requests]
         u = np.concatenate([a.ravel() for a in parts]) if len(parts) > 1 else parts[0].ravel()
-        # The C expression, step by step: U = 1 − x; loc − scale·log(−log U) with loc 0, scale 1
-        # (subtraction and negation are exact in NumPy too; only log must be the C library's).
-        log_u = np.fromiter(map(math.log, (1.0 - u).tolist()), float, u.size)
-        g = 0.0 - np.fromiter(map(math.log, (-log_u).tolist()), float, u.size)
+        if exact:
+            # The C expression, step by step: U = 1 − x; loc − scale·log(−log U), loc 0, scale 1
+            # (subtraction and negation are exact in NumPy too; only log must be the C
+            # library's).
+            log_u = np.fromiter(map(math.log, (1.0 - u).tolist()), float, u.size)
+            g = 0.0 - np.fromiter(map(math.log, (-log_u).tolist()), float, u.size)
+        else:
+            g = 0.0 - np.log(-np.log(1.0 - u))
         out, start = [], 0
         for a in parts:
             out.append(g[start:start + a.size].reshape(a.shape))

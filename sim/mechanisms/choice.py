@@ -146,15 +146,34 @@ def _inclusive_values(
     return z, iv
 
 
-def _gumbel_max(
+#: Gumbel-max decisions depend only on the order of the noisy utilities. Draws computed with
+#: NumPy's vectorised log differ from the C library's by at most an ulp or two (below 1e-14 for a
+#: standard Gumbel variate); a decision whose two best candidates lie closer than this (relative)
+#: tolerance is taken again with the exact draws, so every decision is the exact one.
+CLOSE_CALL = 1e-8
+
+
+def _close_call(scores: np.ndarray) -> np.ndarray:
+    """Rows whose two best finite scores lie within :data:`CLOSE_CALL` of each other."""
+    if scores.shape[1] < 2:
+        return np.zeros(scores.shape[0], dtype=bool)
+    top2 = np.sort(scores, axis=1)[:, -2:]
+    best, second = top2[:, 1], top2[:, 0]
+    with np.errstate(invalid="ignore"):  # -inf - -inf where nothing is available
+        return np.isfinite(second) & (
+            best - second <= CLOSE_CALL * (1.0 + np.abs(best) + np.abs(second)))
+
+
+def _decide(
     z: np.ndarray, iv: np.ndarray, nests: np.ndarray, mu: float,
     gumbel_alt: np.ndarray | Callable[[np.ndarray, np.ndarray], np.ndarray],
-    gumbel_nest: np.ndarray,
-) -> np.ndarray:
+    gumbel_nest: np.ndarray, check: bool = False,
+) -> tuple[np.ndarray, np.ndarray | None]:
     """The Gumbel-max draw given z and IV: best nest, then best alternative within it.
 
     ``gumbel_alt`` is an (O, V) array, or a function of (rows, columns) giving the draws of
     those cells: then only the winning nest's draws are asked for, the only ones that matter.
+    With ``check``, also the rows where a decision was a close call (:func:`_close_call`).
     """
     finite = np.isfinite(iv)  # nests with something available
     nest_score = np.where(finite, iv / mu + gumbel_nest, NEG)
@@ -173,7 +192,17 @@ def _gumbel_max(
     any_available = finite[:, 0].copy()
     for k in range(1, finite.shape[1]):
         any_available |= finite[:, k]
-    return np.where(any_available, choice, -1)
+    doubt = (_close_call(nest_score) | _close_call(noisy)) if check else None
+    return np.where(any_available, choice, -1), doubt
+
+
+def _gumbel_max(
+    z: np.ndarray, iv: np.ndarray, nests: np.ndarray, mu: float,
+    gumbel_alt: np.ndarray | Callable[[np.ndarray, np.ndarray], np.ndarray],
+    gumbel_nest: np.ndarray,
+) -> np.ndarray:
+    """The Gumbel-max draw given z, IV and exact draws (see :func:`_decide`)."""
+    return _decide(z, iv, nests, mu, gumbel_alt, gumbel_nest)[0]
 
 
 def _probabilities(
@@ -264,10 +293,12 @@ def award(
         mu: Gumbel scale.
         lam: dissimilarity.
         draws: ``alt1, nest1, alt2, nest2`` standard Gumbel arrays and ``dual`` uniforms (O,);
-            or a function of a list of requests ``(name, rows, cols)`` returning, for each,
-            those rows of the draws (or, with ``cols``, the cells (rows[i], cols[i])), so that
-            draws nobody uses (the second draw of a single-sourced operator, alternatives
-            outside the winning nest) need not be made.
+            or a function ``draws(requests, exact)`` of a list of ``(name, rows, cols)``
+            returning, for each, those rows of the draws (or, with ``cols``, the cells
+            (rows[i], cols[i])), so that draws nobody uses (the second draw of a single-sourced
+            operator, alternatives outside the winning nest) need not be made. With ``exact``
+            false the Gumbel draws may be approximate (an ulp or two off, see
+            :data:`CLOSE_CALL`); close calls are then asked for again with ``exact`` true.
         dual_prob: probability of a dual award.
 
     Returns:
@@ -276,7 +307,7 @@ def award(
     if callable(draws):
         take = draws
     else:
-        def take(requests):
+        def take(requests, exact=True):
             return [draws[k][r] if c is None else draws[k][r, c] for k, r, c in requests]
     n, v = u.shape
     rows = np.arange(n)
@@ -287,33 +318,46 @@ def award(
     # it for each possible first vendor, stacked under the first draws, lets one pass of array
     # operations serve both; every row is computed on its own, so the numbers are the same as
     # drawing first and second in turn.
-    (dual_u,) = take([("dual", rows, None)])
+    (dual_u,) = take([("dual", rows, None)], True)
     cand = (dual_u < dual_prob).nonzero()[0]
     if cand.size:
-        nest, nest2, alt2 = take([("nest1", rows, None), ("nest2", cand, None),
-                                  ("alt2", cand, None)])
         # (candidate row, excluded first vendor) pairs, candidate-major.
         avail2 = (available[cand][:, None, :] & _not_eye(v)).reshape(-1, v)
         u_all = np.concatenate([u, u[cand].repeat(v, axis=0)])
         avail_all = np.concatenate([available, avail2])
-        nest = np.concatenate([nest, nest2.repeat(v, axis=0)])
-        alt2 = alt2.repeat(v, axis=0)
     else:
-        (nest,) = take([("nest1", rows, None)])
         u_all, avail_all = u, available
 
-    def alt(r: np.ndarray, c: np.ndarray) -> np.ndarray:
-        """Draws of cells (r, c): first draws above row n, second draws below."""
-        if not cand.size:
-            return take([("alt1", r, c)])[0]
-        out = np.empty(r.size)
+    def requests(name: str, r: np.ndarray, c: np.ndarray | None) -> list:
+        """Draws of stacked rows: the first draw's above row n, the second's below."""
         top = r < n
-        out[top] = take([("alt1", r[top], c[top])])[0]
-        out[~top] = alt2[r[~top] - n, c[~top]]
+        if top.all():
+            return [(f"{name}1", r, c)]
+        below = cand[(r[~top] - n) // v]
+        return [(f"{name}1", r[top], None if c is None else c[top]),
+                (f"{name}2", below, None if c is None else c[~top])]
+
+    def stacked(name: str, r: np.ndarray, c: np.ndarray | None, exact: bool) -> np.ndarray:
+        parts = take(requests(name, r, c), exact)
+        if len(parts) == 1:
+            return parts[0]
+        top = r < n
+        out = np.empty((r.size, *parts[0].shape[1:]))
+        out[top], out[~top] = parts
         return out
 
     z_all, iv_all = _inclusive_values(u_all, avail_all, nests, cols, mu, lam)
-    drawn = _gumbel_max(z_all, iv_all, nests, mu, alt, nest)
+    # Decide with draws from NumPy's vectorised log, then take the close calls again with the
+    # exact draws (the C library's log): the decisions are those of the exact draws.
+    every = np.arange(u_all.shape[0])
+    drawn, doubt = _decide(z_all, iv_all, nests, mu,
+                           lambda r, c: stacked("alt", r, c, False),
+                           stacked("nest", every, None, False), check=True)
+    if doubt.any():
+        d = doubt.nonzero()[0]
+        drawn[d] = _gumbel_max(z_all[d], iv_all[d], nests, mu,
+                               lambda r, c: stacked("alt", d[r], c, True),
+                               stacked("nest", d, None, True))
     first = drawn[:n]
     shares = np.zeros((n, v))
     ok = first >= 0
