@@ -6,19 +6,22 @@ Prints medians (and quartiles) of:
 - model time of one replicate, 2019Q1-2030Q4 (48 quarters), world data already loaded, split into
   construction (agents, operators) and the 48 steps;
 - the replicate's tables (arrays -> tidy DataFrames);
-- with --cli, the wall time of ``techbloc run baseline --no-plots`` and with plots, end to end,
-  imports included (a fresh process each time).
+- with --cli, the wall time of ``techbloc --help`` and ``techbloc run baseline`` (default
+  replications, with and without plots), end to end, imports included (a fresh process each
+  time).
 Quote medians and ratios: these machines are shared and noisy.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 from sim.model import TechAllianceModel
 from sim.results import countries_frame, model_frame
@@ -27,54 +30,87 @@ from sim.world import load_world
 
 
 def _stats(xs: list[float]) -> str:
-    q = statistics.quantiles(xs, n=4)
+    q = statistics.quantiles(xs, n=4) if len(xs) > 1 else [xs[0]] * 3
     return f"median {statistics.median(xs) * 1e3:8.2f} ms  (IQR {q[0] * 1e3:.2f}-{q[2] * 1e3:.2f})"
 
 
-def bench_replicate(repeats: int) -> None:
-    scenario = load_scenario("baseline")
+def replicate_times(repeats: int, scenario: str = "baseline") -> dict[str, list[float]]:
+    """Seconds of each phase of one replicate, ``repeats`` times (seeds 0..repeats-1).
+
+    Returns:
+        ``build``, ``steps``, ``total`` (build + steps: model time) and ``frames`` (the two
+        result tables), one entry per repeat.
+    """
+    spec = load_scenario(scenario)
     world = load_world()
-    TechAllianceModel(scenario, seed=0, world=world).run_model()  # warm-up
-    build, steps, frames = [], [], []
+    TechAllianceModel(spec, seed=0, world=world).run_model()  # warm-up
+    out: dict[str, list[float]] = {"build": [], "steps": [], "total": [], "frames": []}
     for i in range(repeats):
         t0 = time.perf_counter()
-        m = TechAllianceModel(scenario, seed=i, world=world)
+        m = TechAllianceModel(spec, seed=i, world=world)
         t1 = time.perf_counter()
         m.run_model()
         t2 = time.perf_counter()
-        model_frame(m, "baseline", 0)
-        countries_frame(m, "baseline", 0)
+        model_frame(m, scenario, 0)
+        countries_frame(m, scenario, 0)
         t3 = time.perf_counter()
-        build.append(t1 - t0)
-        steps.append(t2 - t1)
-        frames.append(t3 - t2)
-    total = [a + b for a, b in zip(build, steps, strict=True)]
+        out["build"].append(t1 - t0)
+        out["steps"].append(t2 - t1)
+        out["total"].append(t2 - t0)
+        out["frames"].append(t3 - t2)
+    return out
+
+
+def techbloc_command() -> list[str]:
+    """The installed ``techbloc`` console script next to this Python, else ``python -m``."""
+    script = Path(sys.executable).with_name("techbloc")
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("techbloc")
+    return [found] if found else [sys.executable, "-m", "sim.cli"]
+
+
+def cli_times(repeats: int, extra: tuple[str, ...] = ()) -> dict[str, list[float]]:
+    """Wall seconds of ``techbloc --help`` and ``techbloc run baseline``, each a fresh process.
+
+    Args:
+        repeats: runs of each command.
+        extra: more arguments of ``run baseline`` (``--no-plots``; by default the command's
+            defaults: the scenario's replications, plots written).
+    """
+    cmd = techbloc_command()
+    out: dict[str, list[float]] = {"help": [], "run_baseline": []}
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        subprocess.run([*cmd, "--help"], check=True, capture_output=True)
+        out["help"].append(time.perf_counter() - t0)
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory() as folder:
+            t0 = time.perf_counter()
+            subprocess.run([*cmd, "run", "baseline", "--out", folder, *extra], check=True,
+                           capture_output=True)
+            out["run_baseline"].append(time.perf_counter() - t0)
+    return out
+
+
+def bench_replicate(repeats: int) -> None:
+    t = replicate_times(repeats)
+    m = TechAllianceModel(load_scenario("baseline"), seed=0)
     print(f"world: {m.n_countries} countries, {m.n_operators} operators, {m.n_vendors} vendors, "
           f"{m.n_steps} quarters; {repeats} repeats")
-    print(f"replicate, model time (build + steps): {_stats(total)}")
-    print(f"  build:                               {_stats(build)}")
-    print(f"  48 steps:                            {_stats(steps)}")
-    print(f"tables (model + countries frames):     {_stats(frames)}")
+    print(f"replicate, model time (build + steps): {_stats(t['total'])}")
+    print(f"  build:                               {_stats(t['build'])}")
+    print(f"  {m.n_steps} steps:                            {_stats(t['steps'])}")
+    print(f"tables (model + countries frames):     {_stats(t['frames'])}")
 
 
 def bench_cli(repeats: int) -> None:
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "sim.cli", "--help"], check=True,
-                       capture_output=True)
-        times.append(time.perf_counter() - t0)
-    print(f"{'techbloc --help':36s} {_stats(times)}")
-    for extra in (["--no-plots"], []):
-        times = []
-        for _ in range(repeats):
-            with tempfile.TemporaryDirectory() as out:
-                t0 = time.perf_counter()
-                subprocess.run([sys.executable, "-m", "sim.cli", "run", "baseline", "--out", out,
-                                *extra], check=True, capture_output=True)
-                times.append(time.perf_counter() - t0)
+    for extra in (("--no-plots",), ()):
+        t = cli_times(repeats, extra)
+        if extra:
+            print(f"{'techbloc --help':36s} {_stats(t['help'])}")
         label = " ".join(["techbloc run baseline", *extra])
-        print(f"{label:36s} {_stats(times)}")
+        print(f"{label:36s} {_stats(t['run_baseline'])}")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ their random numbers (common random numbers): their difference measures the leve
 
 from __future__ import annotations
 
+import math
 import zlib
 
 import numpy as np
@@ -49,3 +50,108 @@ def stream(seed: int, name: str) -> np.random.Generator:
 def streams(seed: int) -> dict[str, np.random.Generator]:
     """All named streams of one replicate."""
     return {name: stream(seed, name) for name in STREAMS}
+
+
+class GumbelBlock:
+    """Standard Gumbel draws for blocks of agents, turned into variates only where used.
+
+    ``Generator.gumbel`` turns each uniform ``x`` of ``Generator.random()`` into
+    ``0 − log(−log(1 − x))`` with the C library's ``log``, drawing again when ``x`` is exactly 0
+    (probability 2^−53). This class draws the same uniforms, in the same order and amount, keeps
+    those of the rows asked for, and computes their variates with :func:`math.log`, the same C
+    function: every variate equals what ``rng.gumbel(size=shape)`` for each block in turn would
+    have given, bit for bit, and the stream ends where it would have. When few rows act (a tender
+    is a few per cent of operators a quarter) this skips almost all of the logarithms, and the
+    uniforms are drawn in chunks, so a million agents never need a full-size array. NumPy's
+    vectorised ``log`` is not used: its SIMD version differs from the C library in the last bit
+    for a few values in a thousand.
+
+    Args:
+        rng: the stream.
+        shapes: names and shapes of the blocks, drawn in this order; the first axis is the row.
+        rows: the rows to keep (increasing indices along the first axis); all by default.
+        chunk: uniforms drawn at a time.
+    """
+
+    def __init__(self, rng: np.random.Generator, shapes: dict[str, tuple[int, ...]],
+                 rows: np.ndarray | None = None, chunk: int = 1 << 20) -> None:
+        sizes = [math.prod(shape) for shape in shapes.values()]
+        n = sum(sizes)
+        self.uniforms: dict[str, np.ndarray] = {}
+        if n <= chunk:  # one draw; keep the rows asked for
+            u = rng.random(n)
+            if u.min() == 0.0:
+                u = np.concatenate([u[u != 0.0], *_nonzero_uniforms(rng, n - np.count_nonzero(u),
+                                                                    chunk)])
+            start = 0
+            for (name, shape), size in zip(shapes.items(), sizes, strict=True):
+                block = u[start:start + size].reshape(shape)
+                self.uniforms[name] = block if rows is None else block[rows]
+                start += size
+            return
+        widths = [size // shape[0] if shape[0] else 0
+                  for shape, size in zip(shapes.values(), sizes, strict=True)]
+        # Many agents: draw in chunks, keeping only the stream positions of the rows asked for.
+        keep, start = [], 0
+        for shape, width, size in zip(shapes.values(), widths, sizes, strict=True):
+            r = np.arange(shape[0]) if rows is None else np.asarray(rows, dtype=np.int64)
+            keep.append((start + r[:, None] * width + np.arange(width)).ravel())
+            start += size
+        positions = np.concatenate(keep)
+        values = np.empty(positions.size)
+        done = k = 0  # uniforms drawn so far (zeros excluded); positions filled so far
+        for u in _nonzero_uniforms(rng, n, chunk):
+            hi = int(np.searchsorted(positions, done + u.size))
+            values[k:hi] = u[positions[k:hi] - done]
+            k, done = hi, done + u.size
+        start = 0
+        for (name, shape), part in zip(shapes.items(), keep, strict=True):
+            self.uniforms[name] = values[start:start + part.size].reshape(-1, *shape[1:])
+            start += part.size
+
+    def rows(self, name: str, idx: np.ndarray, cols: np.ndarray | None = None,
+             exact: bool = True) -> np.ndarray:
+        """The Gumbel variates of block ``name`` for kept rows ``idx`` (positions among them).
+
+        With ``cols``, only the cells (idx[i], cols[i]), shape (len(idx),). See :meth:`many`.
+        """
+        return self.many([(name, idx, cols)], exact)[0]
+
+    def many(self, requests: list[tuple[str, np.ndarray, np.ndarray | None]],
+             exact: bool = True) -> list[np.ndarray]:
+        """:meth:`rows` for several ``(name, idx, cols)`` requests at once.
+
+        ``exact``: with the C library's log (what ``Generator.gumbel`` gives, bit for bit);
+        otherwise with NumPy's vectorised log, up to an ulp or two off and much faster.
+        """
+        parts = [self.uniforms[k][r] if c is None else self.uniforms[k][r, c]
+                 for k, r, c in requests]
+        u = np.concatenate([a.ravel() for a in parts]) if len(parts) > 1 else parts[0].ravel()
+        if exact:
+            # The C expression, step by step: U = 1 − x; loc − scale·log(−log U), loc 0, scale 1
+            # (subtraction and negation are exact in NumPy too; only log must be the C
+            # library's).
+            log_u = np.fromiter(map(math.log, (1.0 - u).tolist()), float, u.size)
+            g = 0.0 - np.fromiter(map(math.log, (-log_u).tolist()), float, u.size)
+        else:
+            g = 0.0 - np.log(-np.log(1.0 - u))
+        out, start = [], 0
+        for a in parts:
+            out.append(g[start:start + a.size].reshape(a.shape))
+            start += a.size
+        return out
+
+
+def _nonzero_uniforms(rng: np.random.Generator, n: int, chunk: int):
+    """Yield ``n`` non-zero uniforms of ``rng`` in order, in chunks: what Generator.gumbel uses.
+
+    Generator.gumbel draws again for a uniform of exactly 0, so its variates come from the
+    non-zero uniforms, continued from the stream as far as needed.
+    """
+    done = 0
+    while done < n:
+        u = rng.random(min(chunk, n - done))
+        if u.min() == 0.0:
+            u = u[u != 0.0]
+        done += u.size
+        yield u

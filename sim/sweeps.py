@@ -23,6 +23,7 @@ import hashlib
 import itertools
 import json
 import os
+import sys
 import traceback
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -499,7 +500,10 @@ def sweep(spec: SweepSpec | str | Path, workers: int = 1, backend: str = "local"
         stats = {"worker_restarts": 0}
         for row in _execute(todo, spec, runs_dir, workers, backend, scheduler, stats):
             if row["status"] == "complete":
-                summaries[(row["point"], row["replicate"])] = row
+                # Rows arrive unpickled, each with its own copies of the column names; sharing
+                # one copy keeps the parent's memory nearly flat in the number of runs.
+                summaries[(row["point"], row["replicate"])] = {
+                    sys.intern(k): v for k, v in row.items()}
             else:
                 failures.append({k: row[k] for k in ("point", "replicate", "seed", "error",
                                                      "traceback")})

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from sim.arrays import row_sum
 from sim.errors import DataError
 
 DATA = Path(str(resources.files("sim") / "data"))
@@ -113,6 +114,22 @@ class World:
     def n_countries(self) -> int:
         """Number of countries."""
         return len(self.countries)
+
+    def codes(self) -> tuple[str, ...]:
+        """The countries' iso3 codes in array order (cached: reading the column is slow)."""
+        key = ("codes",)
+        if key not in self._cache:
+            self._cache[key] = tuple(self.countries["iso3"].tolist())
+        return self._cache[key]
+
+    def column(self, name: str) -> np.ndarray:
+        """A numeric column of the countries table as a read-only array (cached)."""
+        key = ("column", name)
+        if key not in self._cache:
+            values = self.countries[name].to_numpy(dtype=float).copy()
+            values.flags.writeable = False
+            self._cache[key] = values
+        return self._cache[key]
 
     def member(self, column: str, year: int) -> np.ndarray:
         """Membership of an organisation in ``year`` from an accession-year column."""
@@ -453,6 +470,89 @@ def operators_per_country(population: np.ndarray) -> np.ndarray:
     return np.clip(np.floor(np.log10(np.maximum(population, 1.0) / 1e4)), 1, 4).astype(int)
 
 
+#: Beta concentration of operators' 4G China share around the country prior (assumed).
+BETA_CONCENTRATION = 6.0
+
+
+@dataclass(frozen=True)
+class _OperatorPriors:
+    """What :func:`make_operators` needs from a world besides random draws (computed once).
+
+    Per country i with n_i synthetic operators (``W`` = the largest n_i), the stream holds, in
+    country order, n_i Gamma(3) variates (the Dirichlet(3) market shares) and, where the prior
+    is strictly between 0 and 1, n_i pairs of Gamma(a_i), Gamma(b_i) variates (the Beta(a_i, b_i)
+    4G shares). The index arrays say where each sits in that sequence.
+    """
+
+    names: tuple[str, ...]
+    country: np.ndarray  # country of each operator (real overrides included)
+    priors: np.ndarray  # (C,) country prior of the China-bloc 4G share
+    shapes: np.ndarray  # Gamma shapes of the whole sequence
+    dirichlet: np.ndarray  # (C, W) positions of the market-share variates; padding -> a 0
+    beta_a: np.ndarray  # (C, W) positions of the Gamma(a) variates; -> a 0 where none
+    beta_b: np.ndarray  # (C, W) positions of the Gamma(b) variates
+    has_beta: np.ndarray  # (C,) prior strictly between 0 and 1
+    valid: np.ndarray  # (C, W) True for the n_i draws of each country
+    synthetic: np.ndarray  # (C,) no real override
+    real_share: np.ndarray  # market shares of the real operators, in operator order
+    real_h: np.ndarray  # their China-bloc 4G shares
+    real_rows: np.ndarray  # their positions among the operators
+
+
+def _operator_priors(world: World) -> _OperatorPriors:
+    key = ("operator_priors",)
+    if key in world._cache:
+        return world._cache[key]
+    c = world.countries
+    iso3 = c["iso3"].tolist()
+    priors = c["china_4g_share"].to_numpy(float)
+    counts = operators_per_country(c["population"].to_numpy())
+    real_by_iso = {iso: df for iso, df in world.operators.groupby("iso3", sort=False)}
+    n_c, width = len(iso3), int(counts.max())
+    shapes: list[float] = []
+    dirichlet = np.full((n_c, width), -1)
+    beta_a = np.full((n_c, width), -1)
+    beta_b = np.full((n_c, width), -1)
+    has_beta = (priors > 0) & (priors < 1)
+    k = BETA_CONCENTRATION
+    names, country, real_share, real_h, real_rows = [], [], [], [], []
+    for i, iso in enumerate(iso3):
+        n = int(counts[i])
+        dirichlet[i, :n] = np.arange(len(shapes), len(shapes) + n)
+        shapes += [3.0] * n
+        if has_beta[i]:
+            m = min(max(float(priors[i]), 0.02), 0.98)
+            a, b = m * k, (1 - m) * k
+            # Generator.beta draws Gamma(a), Gamma(b) unless both shapes are at most 1 (never:
+            # a + b = 6).
+            beta_a[i, :n] = np.arange(len(shapes), len(shapes) + 2 * n, 2)
+            beta_b[i, :n] = beta_a[i, :n] + 1
+            shapes += [a, b] * n
+        df = real_by_iso.get(iso)
+        if df is None:
+            names += [f"{iso}-{j + 1}" for j in range(n)]
+            country += [i] * n
+            continue
+        s = df["market_share"].to_numpy(float)
+        known = df["china_4g_share"].to_numpy(float)
+        real_rows += range(len(names), len(names) + len(s))
+        real_share.append(s / s.sum())
+        real_h.append(np.where(np.isnan(known), priors[i], known))
+        names += list(df["operator"])
+        country += [i] * len(s)
+    pad = len(shapes)  # index of a 0 appended to the variates
+    for a in (dirichlet, beta_a, beta_b):
+        a[a < 0] = pad
+    prep = _OperatorPriors(
+        tuple(names), np.asarray(country, dtype=np.int64), priors, np.array(shapes),
+        dirichlet, beta_a, beta_b, has_beta, np.arange(width) < counts[:, None],
+        np.array([iso not in real_by_iso for iso in iso3]),
+        np.concatenate(real_share) if real_share else np.zeros(0),
+        np.concatenate(real_h) if real_h else np.zeros(0), np.asarray(real_rows, dtype=np.int64))
+    world._cache[key] = prep
+    return prep
+
+
 def make_operators(world: World, rng: np.random.Generator) -> Operators:
     """Draw the operators of one replicate (real overrides where known), deterministic in ``rng``.
 
@@ -460,53 +560,50 @@ def make_operators(world: World, rng: np.random.Generator) -> Operators:
     rescaled so the market-share-weighted mean equals the prior; the within-bloc split follows the
     vendors' 2017 mobile-infrastructure shares with Dirichlet noise.
 
+    Draws are made for every country, override or not, so an added override does not shift the
+    other countries' draws. The per-country Dirichlet and Beta draws come from one call for all
+    Gamma variates, in the order and with the arithmetic of ``Generator.dirichlet`` and
+    ``Generator.beta`` country by country (shares = Gamma variates times the reciprocal of
+    their sum; Beta = Ga / (Ga + Gb)), which gives the same numbers.
+
     Args:
         world: the loaded world.
         rng: the replicate's ``world`` stream.
     """
-    c = world.countries
     v = world.vendors
-    iso3 = c["iso3"].to_numpy()
-    priors = c["china_4g_share"].to_numpy(float)
-    counts = operators_per_country(c["population"].to_numpy())
-    override = world.operators
-    real_by_iso = {iso: df for iso, df in override.groupby("iso3", sort=False)}
-    names, country, share, h = [], [], [], []
-    k = 6.0  # Beta concentration of operators' 4G China share around the country prior (assumed)
-    for i, iso in enumerate(iso3):
-        prior = priors[i]
-        # Draws are made for every country, override or not, so an added override does not
-        # shift the other countries' draws.
-        n = counts[i]
-        s = np.sort(rng.dirichlet(np.full(n, 3.0)))[::-1]
-        m = min(max(prior, 0.02), 0.98)
-        hh = rng.beta(m * k, (1 - m) * k, size=n) if 0 < prior < 1 else np.full(n, prior)
-        real = real_by_iso.get(iso)
-        if real is not None:
-            s = real["market_share"].to_numpy(float)
-            s = s / s.sum()
-            known = real["china_4g_share"].to_numpy(float)
-            hh = np.where(np.isnan(known), prior, known)
-            names += list(real["operator"])
-        else:
-            names += [f"{iso}-{j + 1}" for j in range(n)]
-            mean = float(s @ hh)
-            if mean > 0:
-                hh = np.clip(hh * prior / mean, 0, 1)
-        country += [i] * len(s)
-        share.append(s)
-        h.append(hh)
-    share = np.concatenate(share)
-    h = np.concatenate(h)
-    n_ops = len(names)
+    prep = _operator_priors(world)
+    g = np.append(rng.standard_gamma(prep.shapes), 0.0)
+    d = g[prep.dirichlet]  # (C, W), 0 in the padding
+    s = d * (1.0 / row_sum(d))[:, None]  # Generator.dirichlet: variates × (1 / their sum)
+    # Each country's shares in decreasing order (the padding, -inf, goes last).
+    s = np.sort(np.where(prep.valid, s, -np.inf), axis=1)[:, ::-1]
+    s = np.where(prep.valid, s, 0.0)
+    ga, gb = g[prep.beta_a], g[prep.beta_b]
+    with np.errstate(invalid="ignore"):  # 0 / 0 in the padding and without a Beta draw
+        h = np.where(prep.has_beta[:, None], ga / (ga + gb), prep.priors[:, None])
+    h = np.where(prep.valid, h, 0.0)
+    mean = row_sum(s * h)  # s @ hh: products added left to right
+    share, h = s[prep.valid], h[prep.valid]  # synthetic operators, country by country
+    # Rescale each synthetic country's draws to its prior mean (where that mean is positive).
+    synth = prep.synthetic[prep.valid.nonzero()[0]]
+    row = prep.valid.nonzero()[0]
+    rescale = synth & (mean[row] > 0)
+    h[rescale] = np.clip(h[rescale] * prep.priors[row[rescale]] / mean[row[rescale]], 0, 1)
+    # Real overrides take the place of their country's synthetic operators.
+    keep = synth
+    n_ops = len(prep.names)
+    share_o, h_o = np.empty(n_ops), np.empty(n_ops)
+    rest = np.setdiff1d(np.arange(n_ops), prep.real_rows, assume_unique=True)
+    share_o[rest], h_o[rest] = share[keep], h[keep]
+    share_o[prep.real_rows], h_o[prep.real_rows] = prep.real_share, prep.real_h
     mix = np.zeros((n_ops, len(v.ids)))
-    for bloc, weight in ((v.china, h), (~v.china, 1 - h)):
+    for bloc, weight in ((v.china, h_o), (~v.china, 1 - h_o)):
         split = rng.dirichlet(40 * v.base_share[bloc], size=n_ops)
         mix[:, bloc] = weight[:, None] * split
-    country = np.asarray(country, dtype=np.int64)
-    x_us = c["exports_to_us_share"].to_numpy()[country]
+    country = prep.country
+    x_us = world.column("exports_to_us_share")[country]
     exposure = np.clip(x_us * rng.lognormal(0.0, 0.5, size=n_ops) + 0.05, 0, 1)
-    return Operators(tuple(names), country, share, mix, exposure)
+    return Operators(prep.names, country.copy(), share_o, mix, exposure)
 
 
 # --------------------------------------------------------------------------- handset makers

@@ -20,16 +20,18 @@ def peer_exposure(weights: np.ndarray, x: np.ndarray) -> np.ndarray:
     return weights @ x
 
 
-def installed_china_share(sites4g: np.ndarray, mix4g: np.ndarray, sites5g: np.ndarray,
-                          china: np.ndarray) -> np.ndarray:
+def installed_china_share(sites4g: np.ndarray, china4g: np.ndarray, sites5g: np.ndarray,
+                          china5g: np.ndarray) -> np.ndarray:
     """China-bloc share of an installed base counting 4G and 5G sites together.
+
+    (sites4g·china4g + china5g) / (sites4g + sites5g), 0 where nothing is installed.
 
     Args:
         sites4g: 4G sites per unit (operator or country), shape (N,).
-        mix4g: 4G share by vendor, shape (N, V).
-        sites5g: 5G sites by vendor, shape (N, V).
-        china: China-bloc mask, shape (V,).
+        china4g: China-bloc share of the 4G sites, shape (N,).
+        sites5g: 5G sites, shape (N,).
+        china5g: China-bloc 5G sites, shape (N,).
     """
-    total = sites4g + sites5g.sum(axis=1)
-    cn = sites4g * mix4g[:, china].sum(axis=1) + sites5g[:, china].sum(axis=1)
-    return np.divide(cn, total, out=np.zeros_like(cn), where=total > 0)
+    total = sites4g + sites5g
+    cn = sites4g * china4g + china5g
+    return np.divide(cn, total, out=np.zeros(cn.shape), where=total > 0)

@@ -48,31 +48,55 @@ class PolicyInputs:
     bri: np.ndarray
 
 
-def score(x: PolicyInputs, p: dict) -> np.ndarray:
+def static_terms(x: PolicyInputs, p: dict) -> tuple[np.ndarray, ...]:
+    """The terms of :func:`score` that do not change from quarter to quarter by themselves.
+
+    Security, power, trade, the price gap and Belt & Road membership change only with the year,
+    an event or a parameter; the model computes these terms once for each such change.
+
+    Returns:
+        (w_s·s·g + w_sb·s + w_ι·ι·g + w_pow·power, w_x·σ·x^US, w_p·gap, w_t·x^CN,
+        w_r·r·x^CN, w_b·BRI·(b+c)).
+    """
+    g, sigma = p["us.ally_pressure"], p["us.secondary_sanctions"]
+    b, c, r = p["china.bri_discount"], p["china.cooperation"], p["china.retaliation"]
+    return (
+        p["country.w_security"] * x.security * g
+        + p["country.w_security_base"] * x.security
+        + p["country.w_intel"] * x.intel * g
+        + p["country.w_power"] * x.power,
+        p["country.w_us_exposure"] * sigma * x.us_exports,
+        p["country.w_price"] * x.price_gap,
+        p["country.w_trade_china"] * x.china_exports,
+        p["country.w_retaliation"] * r * x.china_exports,
+        p["country.w_bri"] * x.bri * (b + c),
+    )
+
+
+def score(x: PolicyInputs, p: dict, static: tuple[np.ndarray, ...] | None = None) -> np.ndarray:
     """Deterministic part E_i − C_i of the policy score.
+
+    E_i = w_s·s_i·g + w_sb·s_i + w_ι·ι_i·g + w_pow·power_i + w_a·a_i + w_peer·peer_i
+    + w_risk·(1 − ρ_china) + w_x·σ·x_i^US and C_i = w_c·h_i·(1 − subsidy) + w_p·gap_i
+    + w_t·x_i^CN + w_r·r·x_i^CN + w_b·BRI_i·(b + c), added in this order.
 
     Args:
         x: the per-country inputs.
         p: resolved parameters (flat dict with ``country.*``, ``us.*``, ``china.*`` keys).
+        static: :func:`static_terms` of ``x`` and ``p``, if already computed.
     """
-    g, sigma = p["us.ally_pressure"], p["us.secondary_sanctions"]
-    b, c, r = p["china.bri_discount"], p["china.cooperation"], p["china.retaliation"]
+    base, us_exposure, price, trade, retaliation, bri = (
+        static if static is not None else static_terms(x, p))
     pressure = (
-        p["country.w_security"] * x.security * g
-        + p["country.w_security_base"] * x.security
-        + p["country.w_intel"] * x.intel * g
-        + p["country.w_power"] * x.power
+        base
         + p["country.w_alignment"] * x.alignment
         + p["country.w_peer"] * x.peer
         + p["country.w_risk"] * x.unreliability
-        + p["country.w_us_exposure"] * sigma * x.us_exports
+        + us_exposure
     )
     cost = (
         p["country.w_installed"] * x.installed * (1.0 - p["us.rip_replace_subsidy"])
-        + p["country.w_price"] * x.price_gap
-        + p["country.w_trade_china"] * x.china_exports
-        + p["country.w_retaliation"] * r * x.china_exports
-        + p["country.w_bri"] * x.bri * (b + c)
+        + price + trade + retaliation + bri
     )
     return pressure - cost
 
@@ -156,9 +180,11 @@ def update_policy(
         hysteresis: h ≥ 0.
         review: True where the country reviews its policy this quarter.
     """
-    t = np.asarray(thresholds)
-    up = (s[:, None] > t[None, :]).sum(axis=1)
-    down = (s[:, None] > t[None, :] - hysteresis).sum(axis=1)
+    up = np.zeros(s.shape, dtype=np.int8)
+    down = np.zeros(s.shape, dtype=np.int8)
+    for theta in thresholds:
+        up += s > theta
+        down += s > theta - hysteresis
     new = np.minimum(np.maximum(policy, up), down)
     return np.where(review, new, policy).astype(policy.dtype)
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.arrays import row_sum
+
 
 def launch_delay_years(gdp_pc: np.ndarray, lag: float, gdp_pc_ref: float) -> np.ndarray:
     """Years after 2019Q1 at which a country launches 5G: lag·ln(gdp_pc_ref / gdp_pc), ≥ 0."""
@@ -36,33 +38,38 @@ def bass_increment(built: np.ndarray, target: np.ndarray, p: float, q: float,
         active: True after launch.
         slowdown: share of speed lost (rip-and-replace drag), shape (O,).
     """
-    frac = np.divide(built, target, out=np.zeros_like(built), where=target > 0)
+    frac = np.divide(built, target, out=np.zeros(built.shape), where=target > 0)
     rate = np.minimum(1.0, (p + q * frac) / 4.0)
     new = rate * np.maximum(target - built, 0.0) * (1.0 - slowdown)
     return np.where(active, new, 0.0)
 
 
-def refresh(sites: np.ndarray, award: np.ndarray, life_years: float) -> tuple[np.ndarray,
-                                                                               np.ndarray]:
+def refresh(sites: np.ndarray, award: np.ndarray, life_years: float,
+            award_total: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Replace a share 1/(4·life) of installed sites with the current contract's vendors.
 
     Args:
         sites: 5G sites by vendor, shape (O, V).
         award: current contract shares, rows summing to 1 (0 before launch), shape (O, V).
         life_years: equipment life.
+        award_total: the award's row sums, if known (the model keeps them).
 
     Returns:
         (new sites by vendor, sites bought this quarter by vendor).
     """
     frac = 1.0 / (4.0 * life_years)
-    has_award = award.sum(axis=1, keepdims=True) > 0
-    out = np.where(has_award, sites * frac, 0.0)
-    bought = out.sum(axis=1, keepdims=True) * award
-    return sites - out + bought, bought
+    has_award = (row_sum(award) if award_total is None else award_total) > 0
+    out = sites * frac
+    if not has_award.all():
+        out[~has_award] = 0.0
+    bought = row_sum(out)[:, None] * award
+    new = np.subtract(sites, out, out=out)  # in place: no second array of this size
+    new += bought
+    return new, bought
 
 
-def remove(sites: np.ndarray, award: np.ndarray, rate: np.ndarray,
-           china: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def remove(sites: np.ndarray, award: np.ndarray, rate: np.ndarray, china: np.ndarray,
+           award_total: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Remove up to ``rate`` China-bloc sites per operator and rebuild them with the award.
 
     Args:
@@ -70,17 +77,18 @@ def remove(sites: np.ndarray, award: np.ndarray, rate: np.ndarray,
         award: current contract shares (west-only under a ban), shape (O, V).
         rate: sites to remove this quarter, shape (O,).
         china: China-bloc mask, shape (V,).
+        award_total: the award's row sums, if known.
 
     Returns:
         (new sites by vendor, sites removed per operator, sites bought by vendor).
     """
     cn = sites[:, china]
-    total = cn.sum(axis=1)
+    total = row_sum(cn)
     removed = np.minimum(rate, total)
     keep = np.divide(total - removed, total, out=np.ones_like(total), where=total > 0)
     out = sites.copy()
     out[:, china] = cn * keep[:, None]
-    has_award = award.sum(axis=1) > 0
+    has_award = (row_sum(award) if award_total is None else award_total) > 0
     bought = np.where(has_award, removed, 0.0)[:, None] * award
     # Without a west award the removed sites are simply lost until the next award.
     return out + bought, removed, bought

@@ -114,3 +114,26 @@ def test_mesa_batch_run_drives_the_model():
         for _ in range(r["Step"] + 1):
             m.step()
         assert r["share_china"] == m.rec_model["share_china"][r["Step"]]
+
+
+def test_a_change_of_parameter_or_price_takes_effect_the_next_quarter():
+    """The model keeps what it derives from parameters and prices only until they change."""
+    from sim.mechanisms import bri
+
+    def model():
+        m = TechAllianceModel(short("baseline", "2020Q4"), seed=3)
+        m.step()
+        m.step()
+        return m
+
+    a, b, c = model(), model(), model()
+    b.values["china.bri_discount"] = 0.5  # a direct change, as an event would make
+    c.price[0] = 0.5  # Huawei's price, changed in place as a vendor event does
+    for m in (a, b, c):
+        m.step()
+    members = a.world.memberships(2019)["bri"]
+    china = a.world.vendors.china
+    assert np.array_equal(b.prices, bri.effective_prices(b.price, china, members, 0.5))
+    assert np.array_equal(c.prices, bri.effective_prices(c.price, china, members,
+                                                         c.values["china.bri_discount"]))
+    assert not np.array_equal(a.prices, b.prices) and not np.array_equal(a.prices, c.prices)

@@ -85,3 +85,71 @@ def test_ban_never_awards_china_bloc():
     shares = award(u, avail, NESTS, 1.0, 0.7, _draws(rng, n), 0.5)
     assert shares[:, CHINA].sum() == 0
     assert np.allclose(shares.sum(axis=1), 1.0)
+
+
+def test_award_with_draws_on_demand_equals_award_with_arrays():
+    """The model asks only for the draws it uses; the awards must be the same."""
+    rng = np.random.default_rng(7)
+    n = 400
+    u = rng.normal(size=(n, 5))
+    avail = rng.random((n, 5)) < 0.9
+    draws = _draws(rng, n)
+    asked = []
+
+    def on_demand(requests, exact):
+        out = [draws[k][r] if c is None else draws[k][r, c] for k, r, c in requests]
+        if exact:
+            asked.extend(a.size for (k, _, _), a in zip(requests, out, strict=True)
+                         if k != "dual")
+        return out
+
+    a = award(u, avail, NESTS, 0.8, 0.6, draws, 0.3)
+    b = award(u, avail, NESTS, 0.8, 0.6, on_demand, 0.3)
+    assert np.array_equal(a, b)
+    held = sum(draws[k].size for k in ("alt1", "nest1", "alt2", "nest2"))
+    assert sum(asked) < 0.01 * held, f"asked for {sum(asked)} exact Gumbel draws of {held}"
+
+
+def _tied(rng, n):
+    """Utilities and draws with an exact tie between Ericsson and Nokia in every row."""
+    u = rng.normal(size=(n, 5))
+    u[:, 2] = u[:, 3] = 30.0  # far ahead of the others
+    draws = _draws(rng, n)
+    for k in ("alt1", "alt2"):
+        draws[k][:, 3] = draws[k][:, 2]
+    draws["nest1"][:, 0] += 50.0  # the west nest wins, so the tie decides
+    return u, draws
+
+
+def _nudged(draws):
+    """Approximate draws that break the ties the wrong way, as a last-bit error could."""
+    def take(requests, exact):
+        out = []
+        for k, r, c in requests:
+            x = draws[k][r] if c is None else draws[k][r, c]
+            if not exact and k == "alt1":
+                x = x + 1e-12 * ((c == 3) if c is not None else (np.arange(5) == 3))
+            out.append(x)
+        return out
+    return take
+
+
+def test_close_calls_are_decided_with_the_exact_draws():
+    rng = np.random.default_rng(11)
+    u, draws = _tied(rng, 200)
+    avail = np.ones((200, 5), dtype=bool)
+    exact = award(u, avail, NESTS, 1.0, 0.7, draws, 0.0)
+    assert (exact[:, 2] == 1.0).all(), "an exact tie goes to the first alternative"
+    assert np.array_equal(award(u, avail, NESTS, 1.0, 0.7, _nudged(draws), 0.0), exact)
+
+
+def test_without_the_close_call_check_a_nudge_changes_the_award(monkeypatch):
+    """The check above has teeth: with no tolerance the nudged draws pick Nokia."""
+    import sim.mechanisms.choice as choice
+
+    monkeypatch.setattr(choice, "CLOSE_CALL", -1.0)
+    rng = np.random.default_rng(11)
+    u, draws = _tied(rng, 200)
+    avail = np.ones((200, 5), dtype=bool)
+    nudged = award(u, avail, NESTS, 1.0, 0.7, _nudged(draws), 0.0)
+    assert (nudged[:, 3] == 1.0).all()
