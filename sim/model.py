@@ -360,6 +360,7 @@ class TechAllianceModel(mesa.Model):
         out["threshold_restrict"] = float(p["country.threshold_restrict"])
         out["threshold_ban"] = float(p["country.threshold_ban"])
         out["hysteresis"] = float(p["country.hysteresis"])
+        out["hysteresis_ban"] = float(p["country.hysteresis_ban"])
         out["locked"] = bool(self.locked[i])
         out["policy"] = self._countries[i].policy
         return out
@@ -527,7 +528,8 @@ class TechAllianceModel(mesa.Model):
             review = (review_u < p["country.review_prob"]) & ~self.locked
             thresholds = (p["country.threshold_restrict"], p["country.threshold_ban"])
             old = self.policy
-            self.policy = policy.update_policy(old, score, thresholds, p["country.hysteresis"],
+            hysteresis = (p["country.hysteresis"], p["country.hysteresis_ban"])
+            self.policy = policy.update_policy(old, score, thresholds, hysteresis,
                                                review)
             self.on_policy_change(old, self.policy)
         if self._on("alignment"):

@@ -199,6 +199,11 @@ TREE: Mapping[str, Mapping[str, Param]] = MappingProxyType({
         "hysteresis": _p(2.0, "score", 0, 10,
             "h: to step a policy down the score must fall below the threshold minus h",
             "Krolikowski & Hall 2023 (reversals are rare and costly)", symbol="h"),
+        "hysteresis_ban": _p(6.0, "score", 0, 20,
+            "h_ban: to lift a ban the score must fall below the ban threshold minus h_ban (a ban "
+            "is a law or binding decision; no Huawei 5G ban was repealed in 2018-2024)",
+            "observed record 2018-2024 (sim/data/observed/stances.csv: no ban lifted); UK "
+            "Telecommunications (Security) Act 2021, Australia's TSSR 2018", symbol="h_ban"),
         "score_noise": _p(0.4, "logistic scale", 0.01, 5,
             "scale of the logistic shock ε_i of the ordered-logit policy score", "assumed",
             symbol="ε"),

@@ -164,28 +164,32 @@ def update_policy(
     policy: np.ndarray,
     s: np.ndarray,
     thresholds: tuple[float, float],
-    hysteresis: float,
+    hysteresis: float | tuple[float, float],
     review: np.ndarray,
 ) -> np.ndarray:
     """New policy levels of reviewing countries, with hysteresis.
 
-    A reviewing country moves up to the highest level whose threshold its (noisy) score exceeds,
-    and down only to the level whose threshold minus ``hysteresis`` its score still exceeds:
-    new = min(max(current, up), down), where up = #{k: S > θ_k} and down = #{k: S > θ_k − h}.
+    A reviewing country moves up to the highest level whose threshold its (noisy) score exceeds
+    (up = #{k: S > θ_k}). It keeps a ban while S > θ_2 − h_2 and a restriction while
+    S > θ_1 − h_1; a lifted ban falls to restrict or open by the restriction's rule:
+    new = max(up, keep), keep = 2 if banned and S > θ_2 − h_2, else 1 if at least restricted and
+    S > θ_1 − h_1, else 0. With one h for both levels this is min(max(current, up), down),
+    down = #{k: S > θ_k − h}.
 
     Args:
         policy: current levels (0 open, 1 restrict, 2 ban), shape (C,).
         s: noisy score S_i, shape (C,).
         thresholds: (θ_1, θ_2).
-        hysteresis: h ≥ 0.
+        hysteresis: h ≥ 0 for both levels, or (h_1, h_2): lifting a restriction and lifting a
+            ban (a ban is a law; repealing it takes more than a restriction's undoing).
         review: True where the country reviews its policy this quarter.
     """
-    up = np.zeros(s.shape, dtype=np.int8)
-    down = np.zeros(s.shape, dtype=np.int8)
-    for theta in thresholds:
-        up += s > theta
-        down += s > theta - hysteresis
-    new = np.minimum(np.maximum(policy, up), down)
+    h1, h2 = (hysteresis, hysteresis) if np.ndim(hysteresis) == 0 else tuple(hysteresis)
+    t1, t2 = thresholds
+    up = (s > t1).astype(np.int8) + (s > t2)
+    keep1 = (policy >= RESTRICT) & (s > t1 - h1)
+    keep = np.where((policy == BAN) & (s > t2 - h2), BAN, keep1.astype(np.int8))
+    new = np.maximum(up, keep)
     return np.where(review, new, policy).astype(policy.dtype)
 
 

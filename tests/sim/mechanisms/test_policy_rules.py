@@ -109,3 +109,16 @@ def test_fourteen_eyes_membership_comes_from_the_data_and_events_can_change_it()
     m = TechAllianceModel(seed=1)
     m.set_membership("POL", "intel_sharing", True)
     assert m._members(2020)["intel_sharing"][m._index["POL"]]
+
+
+def test_a_ban_is_stickier_than_a_restriction_with_its_own_hysteresis():
+    # θ = (1, 2); h_restrict = 1, h_ban = 3: a score of 0.5 lifts a restriction to open but
+    # leaves a ban in place (0.5 > 2 − 3), where one shared h = 1 would have lifted it.
+    current = np.array([RESTRICT, BAN], dtype=np.int8)
+    s = np.array([-0.5, 0.5])
+    review = np.ones(2, dtype=bool)
+    assert update_policy(current, s, THRESHOLDS, (1.0, 3.0), review).tolist() == [OPEN, BAN]
+    assert update_policy(current, s, THRESHOLDS, 1.0, review).tolist() == [OPEN, RESTRICT]
+    # Below θ_2 − h_ban the ban goes, down to what the restriction's hysteresis allows.
+    assert update_policy(np.array([BAN], dtype=np.int8), np.array([-1.5]), THRESHOLDS,
+                         (1.0, 3.0), review[:1]).tolist() == [OPEN]
