@@ -363,8 +363,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
     with pd.option_context("display.width", 160, "display.max_rows", 200):
         show = table[table["metric"].isin(["share_china", "n_ban", "world_split",
                                            "huawei_consumer_revenue_usd",
-                                           "enterprise_china_share"])]
-        print(show[["scenario", "date", "metric", "baseline", "value", "diff", "lo", "hi"]]
+                                           "enterprise_china_share"])].copy()
+        # USD columns in billions on screen (compare.csv keeps dollars).
+        usd = show["metric"].str.endswith("_usd")
+        cols = ["baseline", "value", "diff", "lo", "hi"]
+        show.loc[usd, cols] = show.loc[usd, cols] / 1e9
+        show.loc[usd, "metric"] = show.loc[usd, "metric"].str.replace("_usd", "_usd_bn")
+        print(show[["scenario", "date", "metric", *cols]]
               .to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     print(f"compare folder: {out} (compare.csv has all metrics and the unpaired intervals)")
     return 0

@@ -197,6 +197,9 @@ def test_plot_and_compare_commands(run_folder, tmp_path):
     table = pd.read_csv(tmp_path / "cmp" / "compare.csv")
     assert set(table["scenario"]) == {"sanctions-2019"} and (tmp_path / "cmp" /
                                                             "compare.png").exists()
+    # Dollars in the file, billions on screen.
+    usd = table[table["metric"] == "huawei_consumer_revenue_usd"]
+    assert usd["baseline"].min() > 1e9 and "huawei_consumer_revenue_usd_bn" in proc.stdout
     bad = subprocess.run([*cli, "plot", str(tmp_path), "--kind", "map"], capture_output=True,
                          text=True)
     assert bad.returncode == 2 and "not a run folder" in bad.stderr
