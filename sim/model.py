@@ -735,6 +735,11 @@ class TechAllianceModel(mesa.Model):
                 rm[f"device_share_{f}"] = self._rec_dev_share[k]
             self._dev_has_os = d.platform >= 0
             self._dev_platform = np.maximum(d.platform, 0)
+            if "huawei" in d.ids:  # Huawei's 2019 carrier revenue per quarter (0 if unknown)
+                h = d.ids.index("huawei")
+                self._huawei = (h, d.vendor[h], np.nan_to_num(d.carrier_revenue_2019[h]) / 4)
+            else:
+                self._huawei = None
             self.dev_units_year = devices.country_units(
                 self.population, self.gdp_pc, self.dev_market, d.market_units,
                 p["devices.income_elasticity"])
@@ -930,16 +935,14 @@ class TechAllianceModel(mesa.Model):
             world = sold / total
             self.rec_devices[t, -1] = world
             self._rec_dev_share[:, t] = world  # device_share_<f>
-            if "huawei" in d.ids:
-                h = d.ids.index("huawei")
+            if self._huawei is not None:
+                h, v, carrier_q = self._huawei
                 family = self._owner() == h
                 rm["huawei_device_units"][t] = sold[family].sum()
                 rm["huawei_consumer_revenue_usd"][t] = (sold[family] @ d.asp[family]
                                                         + self.dev_other[h])
-                v = d.vendor[h]
-                rm["huawei_carrier_revenue_usd"][t] = (
-                    np.nan_to_num(d.carrier_revenue_2019[h]) / 4
-                    * self.rev_share[v] / self.rev_share0[v])
+                rm["huawei_carrier_revenue_usd"][t] = (carrier_q * self.rev_share[v]
+                                                       / self.rev_share0[v])
                 rm["huawei_share_china"][t] = shares[0, h]
                 out = units[self._dev_abroad].sum(axis=0)
                 rm["huawei_share_outside_china"][t] = out[h] / out.sum()

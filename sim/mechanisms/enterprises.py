@@ -52,9 +52,31 @@ class Population:
         return self.country.nbytes + self.us_exposure.nbytes + self.china_exposure.nbytes
 
     @cached_property
+    def index(self) -> np.ndarray:
+        """The country of each firm as a native index array (faster gathers than int32)."""
+        return self.country.astype(np.intp)
+
+    @cached_property
     def cells(self) -> np.ndarray:
         """3·country of each firm: with the state added, its (country, state) cell."""
-        return self.country.astype(np.intp) * 3
+        return self.index * 3
+
+    @cached_property
+    def _scaled(self) -> dict:
+        return {}
+
+    def scaled(self, name: str, coef: float) -> np.ndarray:
+        """``coef * self.<name>`` (an exposure array), kept while the coefficient stays the same.
+
+        The result is read-only by convention: callers must not change it in place.
+        """
+        key = (name, type(coef), coef)
+        out = self._scaled.get(key)
+        if out is None:
+            if len(self._scaled) >= 8:
+                self._scaled.clear()
+            out = self._scaled[key] = coef * getattr(self, name)
+        return out
 
 
 def make_population(per_country: int, x_us: np.ndarray, x_cn: np.ndarray,
@@ -121,18 +143,22 @@ def step(state: np.ndarray, pop: Population, pull: np.ndarray, hazard: np.ndarra
         The new state (a new int8 array).
     """
     p = params
-    c = pop.country
+    c = pop.index
     # dv in the order of the formula, accumulated in place (fewer full-size temporaries).
     dv = pull[c]
-    dv -= (p["enterprise.w_exposure"] * sanctions
-           + p["enterprise.w_exposure_base"]) * pop.us_exposure
-    dv += p["enterprise.w_china_exports"] * pop.china_exposure
-    dv += (p["enterprise.switching_cost"] * _INCUMBENT)[state]
+    dv -= pop.scaled("us_exposure", p["enterprise.w_exposure"] * sanctions
+                     + p["enterprise.w_exposure_base"])
+    dv += pop.scaled("china_exposure", p["enterprise.w_china_exports"])
+    dv += (p["enterprise.switching_cost"] * _INCUMBENT).take(state)
     dv += p["enterprise.noise"] * draws["shock"]
     review = 1.0 / (4.0 * p["enterprise.review_years"])
-    act = np.where(state != NONE, draws["review"] < review, draws["adopt"] < hazard[c])
+    adopted = state != NONE
+    # Adopters review, the others adopt: np.where(adopted, review, adopt) by boolean algebra.
+    act = (adopted & (draws["review"] < review)) | (~adopted & (draws["adopt"] < hazard[c]))
+    new = state.astype(np.int8)  # a copy
     choice = (dv > 0).view(np.int8) + np.int8(WEST)  # CHINA where dv > 0, else WEST
-    return np.where(act, choice, state).astype(np.int8, copy=False)
+    np.copyto(new, choice, where=act)
+    return new
 
 
 def country_counts(state: np.ndarray, pop: Population, n_countries: int):
