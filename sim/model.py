@@ -395,8 +395,23 @@ class TechAllianceModel(mesa.Model):
             by_v = self._by_country(self.sites)
             self._sites_c = (self.sites, SimpleNamespace(
                 by_vendor=by_v, total=row_sum(by_v),
-                china=row_sum(by_v, self._china_cols)))
+                china=row_sum(by_v, self._china_cols), cn_share=None, coverage=None,
+                network=(None, None)))
         return self._sites_c[1]
+
+    def _network_shares(self) -> SimpleNamespace:
+        """:meth:`_sites_by_country` with its China-bloc share and 5G coverage filled in.
+
+        ``cn_share`` (0 where no sites) and ``coverage`` are computed once per change of the
+        sites, for the record and the enterprises alike.
+        """
+        sc = self._sites_by_country()
+        if sc.cn_share is None:
+            n_c = self.n_countries
+            sc.cn_share = np.divide(sc.china, sc.total, out=np.zeros(n_c), where=sc.total > 0)
+            sc.coverage = np.minimum(1.0, np.divide(sc.total, self.target_country,
+                                                    out=np.zeros(n_c), where=self._has_target))
+        return sc
 
     def country_china_share(self) -> np.ndarray:
         """China-bloc share of each country's 5G sites (0 where none are built)."""
@@ -644,12 +659,10 @@ class TechAllianceModel(mesa.Model):
 
     def _record(self) -> None:
         t, v, p = self.t, self.world.vendors, self.values
-        n_c, n_v = self.n_countries, self.n_vendors
-        sc = self._sites_by_country()
+        n_v = self.n_vendors
+        sc = self._network_shares()
         by_v, sites_c = sc.by_vendor, sc.total
-        cn_share = np.divide(sc.china, sites_c, out=np.zeros(n_c), where=sites_c > 0)
-        coverage_c = np.minimum(1.0, np.divide(sites_c, self.target_country, out=np.zeros(n_c),
-                                               where=self._has_target))
+        cn_share, coverage_c = sc.cn_share, sc.coverage
         rc = self.rec_country
         rc["policy"][t] = self.policy
         rc["china_share"][t] = cn_share
@@ -669,7 +682,7 @@ class TechAllianceModel(mesa.Model):
             first += n_v
         n_open, n_restrict, n_ban = np.bincount(self.policy, minlength=3)[:3]
         # The network in service: 5G where launched, else the 4G installed base.
-        network_cn = np.where(sites_c > 0, cn_share, self.installed)
+        network_cn = self._network_in_service()[0]
         pop, pop_total = self.population, self._population_total
         rec[:len(MODEL_METRICS), t] = [  # in the order of MODEL_METRICS
             total, share[v.china].sum(), n_open, n_restrict, n_ban,
@@ -695,9 +708,12 @@ class TechAllianceModel(mesa.Model):
         rm = self.rec_model
         for m in FIRM_METRICS:
             rm[m] = np.zeros(self.n_steps)
-        for slug in REGION_SLUGS.values():
-            rm[f"enterprise_china_{slug}"] = np.zeros(self.n_steps)
-            rm[f"enterprise_west_{slug}"] = np.zeros(self.n_steps)
+        # Per region, China-bloc and west adopters: rows of one array, written a column a step.
+        self._rec_region = np.zeros((len(REGIONS), 2, self.n_steps))
+        for r, name in enumerate(REGIONS):
+            slug = REGION_SLUGS[name]
+            rm[f"enterprise_china_{slug}"] = self._rec_region[r, 0]
+            rm[f"enterprise_west_{slug}"] = self._rec_region[r, 1]
         for m in FIRM_COUNTRY_METRICS:
             self.rec_country[m] = np.zeros((self.n_steps, n_c))
         # Market × maker unit shares per step; the last market row is the world.
@@ -705,9 +721,25 @@ class TechAllianceModel(mesa.Model):
         self.dev_factor = np.ones(n_v)  # smoothed device revenue / 2019, per network vendor
         self.rev_share0 = self.rev_share.copy()
 
+        # Enterprise invariants: each country's region (China is in East Asia & Pacific).
+        region = self.dev_market - 1
+        self._ent_region = np.where(region < 0, REGIONS.index("East Asia & Pacific"), region)
+        self._gdp_region = np.bincount(self._ent_region, self.gdp, minlength=len(REGIONS))
+        self._dev_cells = devices.market_cells(self.dev_market, n_f)
+        self._dev_abroad = self.dev_market != 0
+        self._dev_sold = (None, None)  # (units, units.sum(axis=0)) of the last units computed
+        self._dev_weights = (None, None)  # (values.version, (β_d,i, w_E,i, α − β_d,i·ln asp))
         if d is not None:
-            for f in d.ids:
-                rm[f"device_share_{f}"] = np.zeros(self.n_steps)
+            self._rec_dev_share = np.zeros((n_f, self.n_steps))
+            for k, f in enumerate(d.ids):
+                rm[f"device_share_{f}"] = self._rec_dev_share[k]
+            self._dev_has_os = d.platform >= 0
+            self._dev_platform = np.maximum(d.platform, 0)
+            if "huawei" in d.ids:  # Huawei's 2019 carrier revenue per quarter (0 if unknown)
+                h = d.ids.index("huawei")
+                self._huawei = (h, d.vendor[h], np.nan_to_num(d.carrier_revenue_2019[h]) / 4)
+            else:
+                self._huawei = None
             self.dev_units_year = devices.country_units(
                 self.population, self.gdp_pc, self.dev_market, d.market_units,
                 p["devices.income_elasticity"])
@@ -726,6 +758,7 @@ class TechAllianceModel(mesa.Model):
                                      p["devices.beta_supply"])
             self.dev_asc = devices.fit_constants(d.share, self.dev_market, self.dev_units_year,
                                                  rest, p["devices.noise"])
+            self._dev_quarter_units = self.dev_units_year[:, None] / 4.0
             self.dev_units = self._device_units(np.ones(n_f))
             # Revenue of the 2019 state, the reference of the device factor; Huawei's other
             # consumer devices (wearables, PCs, tablets) make up the rest of its reported revenue.
@@ -777,10 +810,22 @@ class TechAllianceModel(mesa.Model):
     def _device_units(self, eco: np.ndarray) -> np.ndarray:
         """Handsets sold this quarter, countries × makers, given the makers' ecosystems."""
         p = self.values
-        u = devices.utilities(self.dev_asc, self.dev_market, self.dev_log_price,
-                              self._device_price_weight(), self._device_eco_weight(), eco,
-                              self.dev_rho, p["devices.beta_supply"])
-        return self.dev_units_year[:, None] / 4.0 * devices.shares(u, p["devices.noise"])
+        if self._dev_weights[0] != p.version:  # the price and ecosystem weights, α − β·ln asp
+            beta = self._device_price_weight()
+            self._dev_weights = (p.version, (beta, self._device_eco_weight(),
+                                             devices.brand_price_utility(
+                                                 self.dev_asc, self.dev_market,
+                                                 self.dev_log_price, beta)))
+        _, w_eco, base = self._dev_weights[1]
+        u = devices.add_utilities(base, w_eco, eco, self.dev_rho, p["devices.beta_supply"])
+        s = devices.shares(u, p["devices.noise"])
+        return np.multiply(self._dev_quarter_units, s, out=s)
+
+    def _device_sold(self) -> np.ndarray:
+        """Handsets sold this quarter per maker (the column sums of ``dev_units``), kept."""
+        if self._dev_sold[0] is not self.dev_units:
+            self._dev_sold = (self.dev_units, self.dev_units.sum(axis=0))
+        return self._dev_sold[1]
 
     def _vendor_device_revenue(self, phones: np.ndarray) -> np.ndarray:
         """Device revenue per network vendor, USD per quarter.
@@ -822,11 +867,11 @@ class TechAllianceModel(mesa.Model):
             self.dev_dep, self.dev_listed, u, p["devices.chip_indigenisation"],
             p["devices.chip_indigenisation_cooperation"], coop)
         self.dev_cut = cutoff * self.dev_listed
-        has_os = d.platform >= 0
-        os_q = np.where(has_os, self.os_quality[np.maximum(d.platform, 0)], 0.0)
+        has_os = self._dev_has_os
+        os_q = np.where(has_os, self.os_quality[self._dev_platform], 0.0)
         eco = devices.ecosystem(d.gms_dependence, self.dev_cut, os_q)
         self.dev_units = self._device_units(eco)
-        sold = self.dev_units.sum(axis=0)
+        sold = self._device_sold()
         new_os = np.bincount(d.platform[has_os], (sold * self.dev_cut)[has_os],
                              minlength=len(d.platforms))
         self.os_base = devices.installed_base(self.os_base, new_os, p["devices.device_life"])
@@ -844,21 +889,20 @@ class TechAllianceModel(mesa.Model):
 
         The network in service is 5G where built, else the 4G base (as in polarization).
         """
-        by_v = self._by_country(self.sites)
-        sites_c = by_v.sum(axis=1)
-        cn = np.divide(by_v[:, self.world.vendors.china].sum(axis=1), sites_c,
-                       out=np.zeros(self.n_countries), where=sites_c > 0)
-        coverage = np.minimum(1.0, np.divide(sites_c, self.target_country,
-                                             out=np.zeros(self.n_countries),
-                                             where=self.target_country > 0))
-        return np.where(sites_c > 0, cn, self.installed), coverage
+        sc = self._network_shares()  # the by-country sums the record uses too, computed once
+        if sc.network[0] is not self.installed:
+            sc.network = (self.installed, np.where(sc.total > 0, sc.cn_share, self.installed))
+        return sc.network[1], sc.coverage
 
     def _step_enterprises(self) -> None:
         """Enterprises adopt and review 5G-era services by bloc (ODD §7.9)."""
         pop, rng = self.firms, self.streams["firms"]
         # Full-size draws every quarter, used or not (common random numbers, ODD §4.9).
-        draws = {"adopt": rng.random(pop.n), "review": rng.random(pop.n),
-                 "shock": rng.logistic(0.0, 1.0, pop.n)}
+        # One call for both uniforms: the same stream values in the same order as two calls.
+        n = pop.n
+        uniform = rng.random(2 * n)
+        draws = {"adopt": uniform[:n], "review": uniform[n:],
+                 "shock": rng.logistic(0.0, 1.0, n)}
         if not self._on("enterprises"):
             return
         p = self.values
@@ -883,44 +927,38 @@ class TechAllianceModel(mesa.Model):
         d = self.devices
         if d is not None:
             units = self.dev_units
-            sold = units.sum(axis=0)
+            sold = self._device_sold()
             total = sold.sum()
-            shares = devices.market_shares(units, self.dev_market, self.n_markets)
+            shares = devices.market_shares(units, self.dev_market, self.n_markets,
+                                           self._dev_cells)
             self.rec_devices[t, :-1] = shares
-            self.rec_devices[t, -1] = sold / total
-            for k, f in enumerate(d.ids):
-                rm[f"device_share_{f}"][t] = sold[k] / total
-            if "huawei" in d.ids:
-                h = d.ids.index("huawei")
+            world = sold / total
+            self.rec_devices[t, -1] = world
+            self._rec_dev_share[:, t] = world  # device_share_<f>
+            if self._huawei is not None:
+                h, v, carrier_q = self._huawei
                 family = self._owner() == h
                 rm["huawei_device_units"][t] = sold[family].sum()
                 rm["huawei_consumer_revenue_usd"][t] = (sold[family] @ d.asp[family]
                                                         + self.dev_other[h])
-                v = d.vendor[h]
-                rm["huawei_carrier_revenue_usd"][t] = (
-                    np.nan_to_num(d.carrier_revenue_2019[h]) / 4
-                    * self.rev_share[v] / self.rev_share0[v])
+                rm["huawei_carrier_revenue_usd"][t] = (carrier_q * self.rev_share[v]
+                                                       / self.rev_share0[v])
                 rm["huawei_share_china"][t] = shares[0, h]
-                out = units[self.dev_market != 0].sum(axis=0)
+                out = units[self._dev_abroad].sum(axis=0)
                 rm["huawei_share_outside_china"][t] = out[h] / out.sum()
-            rm["own_os_share"][t] = (sold * self.dev_cut)[d.platform >= 0].sum() / total
+            rm["own_os_share"][t] = (sold * self.dev_cut)[self._dev_has_os].sum() / total
             rm["own_os_quality"][t] = self.os_quality[0] if self.os_quality.size else 0.0
         count = self.firms.count
         adopted, china = self.ent_adopted, self.ent_china
         rc = self.rec_country
-        rc["enterprise_adoption"][t] = adopted / count
-        rc["enterprise_china_share"][t] = np.divide(china, adopted, out=np.zeros_like(china),
-                                                    where=adopted > 0)
+        adoption = adopted / count
+        rc["enterprise_adoption"][t] = adoption
+        np.divide(china, adopted, out=rc["enterprise_china_share"][t], where=adopted > 0)
         gdp = self.gdp
-        adopt_gdp = gdp @ (adopted / count)
-        rm["enterprise_adoption"][t] = adopt_gdp / gdp.sum()
+        adopt_gdp = gdp @ adoption
+        rm["enterprise_adoption"][t] = adopt_gdp / self._gdp_total
         rm["enterprise_china_share"][t] = (gdp @ (china / count)) / adopt_gdp if adopt_gdp else 0.0
-        region = self.dev_market - 1  # −1 for China, which is in East Asia & Pacific
-        region = np.where(region < 0, REGIONS.index("East Asia & Pacific"), region)
-        gdp_r = np.bincount(region, gdp, minlength=len(REGIONS))
-        cn_r = np.bincount(region, gdp * china / count, minlength=len(REGIONS)) / gdp_r
-        west_r = np.bincount(region, gdp * (adopted - china) / count,
-                             minlength=len(REGIONS)) / gdp_r
-        for r, name in enumerate(REGIONS):
-            rm[f"enterprise_china_{REGION_SLUGS[name]}"][t] = cn_r[r]
-            rm[f"enterprise_west_{REGION_SLUGS[name]}"][t] = west_r[r]
+        region, gdp_r, n_r = self._ent_region, self._gdp_region, len(REGIONS)
+        rec = self._rec_region  # regions × (china, west) × steps
+        rec[:, 0, t] = np.bincount(region, gdp * china / count, minlength=n_r) / gdp_r
+        rec[:, 1, t] = np.bincount(region, gdp * (adopted - china) / count, minlength=n_r) / gdp_r

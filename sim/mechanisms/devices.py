@@ -70,23 +70,47 @@ def utilities(asc: np.ndarray, market: np.ndarray, log_price: np.ndarray,
         rho: chip supply reliability ρ_f per maker, in (0, 1].
         beta_supply: β_S.
     """
+    return add_utilities(brand_price_utility(asc, market, log_price, beta_price), w_eco, eco,
+                         rho, beta_supply)
+
+
+def brand_price_utility(asc: np.ndarray, market: np.ndarray, log_price: np.ndarray,
+                        beta_price: np.ndarray) -> np.ndarray:
+    """α_{m(i)f} − β_d,i·ln(asp_f): the part of U_if that changes only with the parameters."""
+    return asc[market] - beta_price[:, None] * log_price[None, :]
+
+
+def add_utilities(base: np.ndarray, w_eco: np.ndarray, eco: np.ndarray, rho: np.ndarray,
+                  beta_supply: float) -> np.ndarray:
+    """U_if: :func:`brand_price_utility` + w_E,i·E_f + β_S·ln ρ_f, in that order (a new array)."""
     supply = beta_supply * np.log(np.maximum(rho, 1e-9))
-    return (asc[market] - beta_price[:, None] * log_price[None, :]
-            + w_eco[:, None] * eco[None, :] + supply[None, :])
+    u = base + w_eco[:, None] * eco[None, :]
+    u += supply[None, :]
+    return u
 
 
 def shares(utility: np.ndarray, noise: float) -> np.ndarray:
     """Logit shares exp(U/μ) / Σ exp(U/μ) per row; absent makers (−inf) get 0."""
     z = utility / noise
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
+    z -= z.max(axis=1, keepdims=True)
+    np.exp(z, out=z)
+    z /= z.sum(axis=1, keepdims=True)
+    return z
 
 
-def market_shares(units: np.ndarray, market: np.ndarray, n_markets: int) -> np.ndarray:
-    """Unit shares per market (markets × makers) from units per country (countries × makers)."""
+def market_cells(market: np.ndarray, n_makers: int) -> np.ndarray:
+    """The (market, maker) cell of each entry of a countries × makers array, flattened."""
+    return (market[:, None] * n_makers + np.arange(n_makers)).ravel()
+
+
+def market_shares(units: np.ndarray, market: np.ndarray, n_markets: int,
+                  cells: np.ndarray | None = None) -> np.ndarray:
+    """Unit shares per market (markets × makers) from units per country (countries × makers).
+
+    ``cells`` (:func:`market_cells`) may be passed when known.
+    """
     n_f = units.shape[1]
-    cell = (market[:, None] * n_f + np.arange(n_f)).ravel()  # one bincount over (market, maker)
+    cell = market_cells(market, n_f) if cells is None else cells  # one bincount over them
     by_market = np.bincount(cell, units.ravel(), minlength=n_markets * n_f).reshape(n_markets, n_f)
     total = by_market.sum(axis=1, keepdims=True)
     return np.divide(by_market, total, out=np.zeros_like(by_market), where=total > 0)
@@ -112,17 +136,30 @@ def fit_constants(observed: np.ndarray, market: np.ndarray, units: np.ndarray,
     Returns:
         α, markets × makers, −inf where the observed share is 0.
     """
+    key = (observed.tobytes(), observed.shape, market.tobytes(), units.tobytes(),
+           rest.tobytes(), rest.shape, float(noise), iterations, tol)
+    if key in _FITTED:  # the fit is deterministic: replicates of one world and scenario share it
+        return _FITTED[key].copy()
     present = observed > 0
     log_obs = np.log(np.where(present, observed, 1.0))
     asc = np.where(present, noise * log_obs, -np.inf)
+    cells = market_cells(market, observed.shape[1])
+    weights = units[:, None]
     for _ in range(iterations):
         s = shares(asc[market] + rest, noise)
-        pred = market_shares(units[:, None] * s, market, observed.shape[0])
+        pred = market_shares(weights * s, market, observed.shape[0], cells)
         step = np.where(present, noise * (log_obs - np.log(np.where(present, pred, 1.0))), 0.0)
         asc = asc + step
         if np.abs(step).max() < tol:
             break
+    if len(_FITTED) >= _FITTED_MAX:
+        _FITTED.pop(next(iter(_FITTED)))
+    _FITTED[key] = asc.copy()
     return asc
+
+
+_FITTED: dict[tuple, np.ndarray] = {}  # fit_constants' inputs -> α (oldest first)
+_FITTED_MAX = 16
 
 
 def chip_denial(denial: np.ndarray, u: float, listed: np.ndarray, threshold: float,
@@ -147,7 +184,9 @@ def os_quality_drift(quality: np.ndarray, base: np.ndarray, half_base: float,
         speed: ν_os (times the cooperation multiplier), share of the gap closed per quarter.
     """
     target = base / (base + half_base)
-    return np.clip(quality + min(1.0, speed) * (target - quality), 0.0, 1.0)
+    # np.minimum(np.maximum(.)): cheaper than np.clip and the same values here (they differ
+    # only at −0.0, which this sum never is: e_p starts at +0.0 and stays clipped).
+    return np.minimum(np.maximum(quality + min(1.0, speed) * (target - quality), 0.0), 1.0)
 
 
 def installed_base(base: np.ndarray, new_units: np.ndarray, life_years: float) -> np.ndarray:

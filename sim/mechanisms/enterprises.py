@@ -17,10 +17,12 @@ user, −1 for a west one, and ε_n is standard logistic.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 NONE, WEST, CHINA = 0, 1, 2  # adoption state codes (int8)
+_INCUMBENT = np.array([0.0, -1.0, 1.0])  # inc_n by state code: none 0, west −1, china +1
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,33 @@ class Population:
     def nbytes(self) -> int:
         """Memory held by the population's arrays, in bytes."""
         return self.country.nbytes + self.us_exposure.nbytes + self.china_exposure.nbytes
+
+    @cached_property
+    def index(self) -> np.ndarray:
+        """The country of each firm as a native index array (faster gathers than int32)."""
+        return self.country.astype(np.intp)
+
+    @cached_property
+    def cells(self) -> np.ndarray:
+        """3·country of each firm: with the state added, its (country, state) cell."""
+        return self.index * 3
+
+    @cached_property
+    def _scaled(self) -> dict:
+        return {}
+
+    def scaled(self, name: str, coef: float) -> np.ndarray:
+        """``coef * self.<name>`` (an exposure array), kept while the coefficient stays the same.
+
+        The result is read-only by convention: callers must not change it in place.
+        """
+        key = (name, type(coef), coef)
+        out = self._scaled.get(key)
+        if out is None:
+            if len(self._scaled) >= 8:
+                self._scaled.clear()
+            out = self._scaled[key] = coef * getattr(self, name)
+        return out
 
 
 def make_population(per_country: int, x_us: np.ndarray, x_cn: np.ndarray,
@@ -114,19 +143,27 @@ def step(state: np.ndarray, pop: Population, pull: np.ndarray, hazard: np.ndarra
         The new state (a new int8 array).
     """
     p = params
-    c = pop.country
-    adopted = state != NONE
-    inc = np.where(state == CHINA, 1.0, np.where(adopted, -1.0, 0.0))
-    dv = (pull[c] - (p["enterprise.w_exposure"] * sanctions + p["enterprise.w_exposure_base"])
-          * pop.us_exposure + p["enterprise.w_china_exports"] * pop.china_exposure
-          + p["enterprise.switching_cost"] * inc + p["enterprise.noise"] * draws["shock"])
+    c = pop.index
+    # dv in the order of the formula, accumulated in place (fewer full-size temporaries).
+    dv = pull[c]
+    dv -= pop.scaled("us_exposure", p["enterprise.w_exposure"] * sanctions
+                     + p["enterprise.w_exposure_base"])
+    dv += pop.scaled("china_exposure", p["enterprise.w_china_exports"])
+    dv += (p["enterprise.switching_cost"] * _INCUMBENT).take(state)
+    dv += p["enterprise.noise"] * draws["shock"]
     review = 1.0 / (4.0 * p["enterprise.review_years"])
-    act = np.where(adopted, draws["review"] < review, draws["adopt"] < hazard[c])
-    return np.where(act, np.where(dv > 0, CHINA, WEST), state).astype(np.int8)
+    adopted = state != NONE
+    # Adopters review, the others adopt: np.where(adopted, review, adopt) by boolean algebra.
+    act = (adopted & (draws["review"] < review)) | (~adopted & (draws["adopt"] < hazard[c]))
+    new = state.astype(np.int8)  # a copy
+    choice = (dv > 0).view(np.int8) + np.int8(WEST)  # CHINA where dv > 0, else WEST
+    np.copyto(new, choice, where=act)
+    return new
 
 
 def country_counts(state: np.ndarray, pop: Population, n_countries: int):
     """Adopters and China-bloc adopters per country (float arrays of length C)."""
-    adopted = np.bincount(pop.country, state != NONE, minlength=n_countries)
-    china = np.bincount(pop.country, state == CHINA, minlength=n_countries)
-    return adopted, china
+    # One bincount over (country, state) cells; counts are whole numbers, exact in float.
+    cells = np.bincount(pop.cells + state, minlength=3 * n_countries).reshape(n_countries, 3)
+    china = cells[:, CHINA].astype(float)
+    return cells[:, WEST] + china, china
