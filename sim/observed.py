@@ -13,18 +13,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.errors import DataError
-from sim.world import DATA, POLICIES, load_world
+from sim.world import DATA, POLICIES, _fail, _read_csv, load_world
 
 OBSERVED = DATA / "observed"
 YEARS = tuple(range(2019, 2025))
 #: Non-EU countries in Strand Consult's European series (lit. §3b), besides the EU of 2019.
 EUROPE_EXTRA = ("GBR", "NOR", "CHE")
 CONFIDENCE = ("H", "M", "L")
-
-
-def _fail(path: Path, row: int | None, column: str, message: str) -> DataError:
-    return DataError(message, file=str(path), line=None if row is None else row + 2, key=column)
 
 
 def read_stances(path: Path | None = None) -> pd.DataFrame:
@@ -38,17 +33,8 @@ def read_stances(path: Path | None = None) -> pd.DataFrame:
         ``confidence``, ``source``, ``note``.
     """
     path = Path(path) if path else OBSERVED / "stances.csv"
-    if not path.exists():
-        raise DataError("file not found", file=str(path))
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as e:
-        raise DataError(f"not a readable CSV file ({e})".replace("\n", " "),
-                        file=str(path)) from None
-    cols = ["iso3", "year", "stance", "first_measure_year", "confidence", "source", "note"]
-    for c in cols:
-        if c not in df.columns:
-            raise _fail(path, None, c, "column missing; expected " + ", ".join(cols))
+    df = _read_csv(path, ("iso3", "year", "stance", "first_measure_year", "confidence", "source",
+                          "note"), dtype=str, keep_default_na=False)
     known = set(load_world().countries["iso3"])
     for row, r in enumerate(df.itertuples(index=False)):
         if r.iso3 not in known:
@@ -84,7 +70,7 @@ def read_stances(path: Path | None = None) -> pd.DataFrame:
 def read_vendor_shares(path: Path | None = None) -> pd.DataFrame:
     """Dell'Oro total telecom equipment shares by year and vendor (fractions)."""
     path = Path(path) if path else OBSERVED / "vendor_shares.csv"
-    df = pd.read_csv(path)
+    df = _read_csv(path, ("year", "vendor", "share"))
     vendors = set(load_world().vendors.ids)
     for row, r in enumerate(df.itertuples(index=False)):
         if r.vendor not in vendors:
@@ -102,17 +88,8 @@ def read_contracts(path: Path | None = None) -> pd.DataFrame:
         (int), ``source``, ``confidence``, ``note``.
     """
     path = Path(path) if path else OBSERVED / "contracts.csv"
-    if not path.exists():
-        raise DataError("file not found", file=str(path))
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as e:
-        raise DataError(f"not a readable CSV file ({e})".replace("\n", " "),
-                        file=str(path)) from None
-    cols = ["date", "vendor", "contracts", "source", "confidence", "note"]
-    for c in cols:
-        if c not in df.columns:
-            raise _fail(path, None, c, "column missing; expected " + ", ".join(cols))
+    df = _read_csv(path, ("date", "vendor", "contracts", "source", "confidence", "note"),
+                   dtype=str, keep_default_na=False)
     vendors = set(load_world().vendors.ids)
     dates = pd.to_datetime(df["date"], format="%Y-%m-%d", errors="coerce")
     for row, r in enumerate(df.itertuples(index=False)):
@@ -157,13 +134,8 @@ def read_huawei_segments(path: Path | None = None) -> pd.DataFrame:
             file, line and column.
     """
     path = Path(path) if path else OBSERVED / "huawei_segments.csv"
-    if not path.exists():
-        raise DataError("file not found", file=str(path))
-    df = pd.read_csv(path, dtype={"source": str, "confidence": str})
     cols = ["year", "consumer_cny_bn", "carrier_cny_bn", "smartphones_m", "confidence", "source"]
-    for c in cols:
-        if c not in df.columns:
-            raise _fail(path, None, c, "column missing; expected " + ", ".join(cols))
+    df = _read_csv(path, cols, dtype={"source": str, "confidence": str})
     for c in cols[1:4]:
         values = pd.to_numeric(df[c], errors="coerce")
         bad = np.flatnonzero(~(values > 0))
