@@ -562,7 +562,8 @@ def Inspector():
                     solara.HTML(tag="div", classes=["decision-summary"], unsafe_innerHTML=(
                         f"score + noise = <b>{total:.2f}</b>; restrict above "
                         f"{terms['threshold_restrict']:g}, ban above {terms['threshold_ban']:g}"
-                        f"; stepping down needs {terms['hysteresis']:g} below a threshold"),
+                        f"; lifting a restriction needs {terms['hysteresis']:g} and a ban "
+                        f"{terms['hysteresis_ban']:g} below its threshold"),
                         style="font-size: 12px")
         ops = ens.operators(iso, rep)
         solara.HTML(tag="div", unsafe_innerHTML=_escape(

@@ -581,7 +581,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     # may already extend an earlier calibration).
     from sim.params import defaults
 
-    uncalibrated = base.with_params({k: defaults()[k] for k in result.values})
+    prior = defaults()
+    uncalibrated = base.with_params({k: prior[k] for k in result.values})
     for label, scen in (("uncalibrated", uncalibrated),
                         ("calibrated", base.with_params(result.values))):
         res = run(scen, replications=max(args.replications, 10), seed=args.seed,

@@ -340,7 +340,8 @@ class TechAllianceModel(mesa.Model):
 
         Returns the signed contribution of each term (keys of ``policy.TERMS``; positive pushes
         toward exclusion), their sum ``score``, the noise draw of the quarter ``noise``, the
-        thresholds ``threshold_restrict`` and ``threshold_ban``, ``hysteresis``, whether the
+        thresholds ``threshold_restrict`` and ``threshold_ban``, ``hysteresis`` (lifting a
+        restriction) and ``hysteresis_ban`` (lifting a ban), whether the
         policy is ``locked`` and the ``policy`` now. Raises TechblocError before the first step
         or when the policy mechanism is off (no score was computed).
         """

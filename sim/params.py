@@ -197,7 +197,7 @@ TREE: Mapping[str, Mapping[str, Param]] = MappingProxyType({
             "calibrated by hand to P3-P4 (docs/ODD.md §7.5)",
             symbol="θ_2"),
         "hysteresis": _p(2.0, "score", 0, 10,
-            "h: to step a policy down the score must fall below the threshold minus h",
+            "h: to lift a restriction the score must fall below θ_1 minus h (bans: h_ban)",
             "Krolikowski & Hall 2023 (reversals are rare and costly)", symbol="h"),
         "hysteresis_ban": _p(6.0, "score", 0, 20,
             "h_ban: to lift a ban the score must fall below the ban threshold minus h_ban (a ban "
