@@ -16,12 +16,12 @@ import mesa
 import numpy as np
 
 from sim import events as events_mod
+from sim import kernels
 from sim import rng as rng_mod
 from sim.agents import Country, DeviceMaker, Operator, Vendor
 from sim.arrays import row_sum
 from sim.mechanisms import (
     bri,
-    choice,
     devices,
     enterprises,
     network,
@@ -488,7 +488,7 @@ class TechAllianceModel(mesa.Model):
             oc, china = self.op_country, self.world.vendors.china
             banned = (self.policy == policy.BAN)[oc]
             self._pol = SimpleNamespace(
-                banned_rows=banned.nonzero()[0],
+                banned=banned, banned_rows=banned.nonzero()[0],
                 available=~(banned[:, None] & china[None, :]),
                 restricted=(self.policy == policy.RESTRICT)[oc].astype(float),
                 peer=None)
@@ -591,69 +591,59 @@ class TechAllianceModel(mesa.Model):
                                                   "alt2": (n_o, n_v), "nest2": (n_o, 2)}, idx)
         dual_u = choice_rng.random(n_o)[idx]
 
-        if tender.any():
+        if idx.size:
             # Only tendering operators choose; each row's inputs and draws are its own, so
             # choosing on the subset gives the same awards as choosing for everyone.
-            installed = self.installed4[idx] + self.sites[idx]
-            base = installed.sum(axis=1, keepdims=True)
-            lockin = np.divide(installed, base, out=np.zeros(installed.shape), where=base > 0)
             if self._on("peer_effects"):
-                peer_cn = network.peer_exposure(ctx.weights, self.installed)[oc[idx]]
+                peer_cn = network.peer_exposure(ctx.weights, self.installed)
             else:
-                peer_cn = np.full(idx.size, 0.5)
-            peer = np.where(v.china[None, :], peer_cn[:, None], 1.0 - peer_cn[:, None])
-            x = choice.ChoiceInputs(
-                log_price=ctx.log_price_o[idx],
-                quality=sanctions.effective_quality(self.quality, self.rho, p["vendors.kappa"]),
-                lockin=lockin, peer=peer, unreliability=1.0 - self.rho,
-                us_exposure=self.us_exposure[idx], restricted=pol.restricted[idx],
-                alignment=self.alignment[oc[idx]], china=v.china, bloc_sign=v.bloc_sign,
-                home=self.home[idx])
-            u = choice.utilities(x, p)
-
-            def draws(requests, exact):  # what choice.award asks for: uniforms, Gumbel draws
-                wanted = [q for q in requests if q[0] != "dual"]
-                gumbels = iter(gumbel.many(wanted, exact) if wanted else ())
-                return [dual_u[r] if k == "dual" else next(gumbels) for k, r, _ in requests]
-
-            self.award[idx] = choice.award(
-                u, pol.available[idx], self.nests, p["operator.noise"], p["operator.nest"],
-                draws, p["operator.dual_sourcing"])
-            self._award_total[idx] = row_sum(self.award[idx])
+                peer_cn = np.full(self.n_countries, 0.5)
+            b = {k: p[f"operator.beta_{k}"] for k in (
+                "price", "quality", "lockin", "peer", "risk", "sanction", "restrict",
+                "alignment", "home")}
+            coef = np.array([b["price"], b["quality"], b["lockin"], b["peer"], b["risk"],
+                             b["sanction"] * p["us.secondary_sanctions"], b["restrict"],
+                             b["alignment"], b["home"]])
+            g = gumbel.uniforms
+            kernels.award_rows(
+                idx, ctx.log_price_o,
+                sanctions.effective_quality(self.quality, self.rho, p["vendors.kappa"]),
+                self.installed4, self.sites, peer_cn, oc, 1.0 - self.rho, self.us_exposure,
+                pol.restricted, self.alignment, v.china, v.bloc_sign, self.home,
+                pol.banned, self.nests, 2, coef, p["operator.noise"], p["operator.nest"],
+                p["operator.dual_sourcing"], g["alt1"], g["nest1"], g["alt2"], g["nest2"],
+                dual_u, self.award, self._award_total)
 
         # Arrays made in this quarter are updated in place below (fewer full-size temporaries
         # for a million firms); self.sites is never changed in place otherwise.
-        fresh = False
-        if self._on("rollout"):
-            self.sites, bought = rollout.refresh(self.sites, self.award,
-                                                 p["operator.equipment_life"], self._award_total)
-            fresh = True
+        on_rollout = self._on("rollout")
+        if on_rollout:  # new arrays: self.sites is never changed in place otherwise
+            self.sites, bought = kernels.refresh_rows(
+                self.sites, self.award, self._award_total,
+                1.0 / (4.0 * p["operator.equipment_life"]))
         else:
-            bought = np.zeros((n_o, n_v))
+            self.sites, bought = self.sites.copy(), np.zeros((n_o, n_v))
         drag = self._no_drag
         if self._on("removal") and (self.removal_rate > 0).any():
             # Without a removal under way, removal changes nothing and costs nothing.
             self.sites, removed, rebuilt = rollout.remove(self.sites, self.award,
                                                           self.removal_rate, v.china,
                                                           self._award_total)
-            fresh = True
             bought += rebuilt
             self.cum_cost += float(removed.sum()) * p["country.removal_cost_per_site"]
         if (self.removal_rate > 0).any():
             removing = (self.removal_rate > 0) & (row_sum(self.sites, self._china_cols) > 0)
             drag = np.where(removing, p["rollout.removal_drag"], 0.0)
-        if self._on("rollout"):
-            new = rollout.bass_increment(row_sum(self.sites), self.target,
-                                         p["rollout.bass_p"], p["rollout.bass_q"], active, drag)
+        if on_rollout:
+            revenue = kernels.build_rows(self.sites, bought, self.award, self.target,
+                                         p["rollout.bass_p"], p["rollout.bass_q"], active, drag,
+                                         ctx.prices_o)
         else:  # without roll-out dynamics the target is built at launch
             new = np.where(launching, self.target - row_sum(self.sites), 0.0)
-        new_by_vendor = new[:, None] * self.award
-        if fresh:
+            new_by_vendor = new[:, None] * self.award
             self.sites += new_by_vendor
-        else:
-            self.sites = self.sites + new_by_vendor
-        bought += new_by_vendor
-        revenue = np.multiply(ctx.prices_o, bought, out=new_by_vendor).sum(axis=0)
+            bought += new_by_vendor
+            revenue = (ctx.prices_o * bought).sum(axis=0)
         self.revenue = revenue
         self.rev_share = vendors.revenue_share(revenue, self.rev_share,
                                                p["vendors.revenue_memory"])
@@ -916,10 +906,10 @@ class TechAllianceModel(mesa.Model):
         hazard = enterprises.adoption_hazard(share_adopted, coverage, p["enterprise.adoption_p"],
                                              p["enterprise.adoption_q"],
                                              p["enterprise.pre5g_adoption"])
+        counts = (np.empty(self.n_countries), np.empty(self.n_countries))
         self.firm_state = enterprises.step(self.firm_state, pop, pull, hazard,
-                                           p["us.secondary_sanctions"], p, draws)
-        self.ent_adopted, self.ent_china = enterprises.country_counts(self.firm_state, pop,
-                                                                      self.n_countries)
+                                           p["us.secondary_sanctions"], p, draws, counts)
+        self.ent_adopted, self.ent_china = counts
 
     def _record_firms(self) -> None:
         """This quarter's device and enterprise outputs (ODD §4.11)."""

@@ -13,6 +13,8 @@ import zlib
 
 import numpy as np
 
+from sim import kernels
+
 #: The named streams. Mechanisms draw full-size arrays every step whether or not they use every
 #: draw, so a lever that changes who acts does not shift the draws of anyone else.
 STREAMS = ("world", "policy", "choice", "renewal", "rollout", "mesa", "firms")
@@ -53,18 +55,19 @@ def streams(seed: int) -> dict[str, np.random.Generator]:
 
 
 class GumbelBlock:
-    """Standard Gumbel draws for blocks of agents, turned into variates only where used.
+    """The uniforms of standard Gumbel draws for blocks of agents, kept only for the rows used.
 
     ``Generator.gumbel`` turns each uniform ``x`` of ``Generator.random()`` into
     ``0 − log(−log(1 − x))`` with the C library's ``log``, drawing again when ``x`` is exactly 0
     (probability 2^−53). This class draws the same uniforms, in the same order and amount, keeps
-    those of the rows asked for, and computes their variates with :func:`math.log`, the same C
-    function: every variate equals what ``rng.gumbel(size=shape)`` for each block in turn would
-    have given, bit for bit, and the stream ends where it would have. When few rows act (a tender
-    is a few per cent of operators a quarter) this skips almost all of the logarithms, and the
-    uniforms are drawn in chunks, so a million agents never need a full-size array. NumPy's
-    vectorised ``log`` is not used: its SIMD version differs from the C library in the last bit
-    for a few values in a thousand.
+    those of the rows asked for (:attr:`uniforms`); the variates are computed from them with the
+    same C function where they are used (:func:`sim.kernels.gumbel`, the model's kernels), so
+    every variate equals what ``rng.gumbel(size=shape)`` for each block in turn would have given,
+    bit for bit, and the stream ends where it would have. When few rows act (a tender is a few
+    per cent of operators a quarter) this skips almost all of the logarithms, and the uniforms
+    are drawn in chunks, so a million agents never need a full-size array. NumPy's vectorised
+    ``log`` is not used: its SIMD version differs from the C library in the last bit for a few
+    values in a thousand.
 
     Args:
         rng: the stream.
@@ -109,37 +112,15 @@ class GumbelBlock:
             self.uniforms[name] = values[start:start + part.size].reshape(-1, *shape[1:])
             start += part.size
 
-    def rows(self, name: str, idx: np.ndarray, cols: np.ndarray | None = None,
-             exact: bool = True) -> np.ndarray:
+    def rows(self, name: str, idx: np.ndarray, cols: np.ndarray | None = None) -> np.ndarray:
         """The Gumbel variates of block ``name`` for kept rows ``idx`` (positions among them).
 
-        With ``cols``, only the cells (idx[i], cols[i]), shape (len(idx),). See :meth:`many`.
+        With ``cols``, only the cells (idx[i], cols[i]), shape (len(idx),). The variates are
+        computed with the C library's log (:func:`sim.kernels.gumbel`), as ``Generator.gumbel``
+        does; the model's kernels compute them the same way from :attr:`uniforms`.
         """
-        return self.many([(name, idx, cols)], exact)[0]
-
-    def many(self, requests: list[tuple[str, np.ndarray, np.ndarray | None]],
-             exact: bool = True) -> list[np.ndarray]:
-        """:meth:`rows` for several ``(name, idx, cols)`` requests at once.
-
-        ``exact``: with the C library's log (what ``Generator.gumbel`` gives, bit for bit);
-        otherwise with NumPy's vectorised log, up to an ulp or two off and much faster.
-        """
-        parts = [self.uniforms[k][r] if c is None else self.uniforms[k][r, c]
-                 for k, r, c in requests]
-        u = np.concatenate([a.ravel() for a in parts]) if len(parts) > 1 else parts[0].ravel()
-        if exact:
-            # The C expression, step by step: U = 1 − x; loc − scale·log(−log U), loc 0, scale 1
-            # (subtraction and negation are exact in NumPy too; only log must be the C
-            # library's).
-            log_u = np.fromiter(map(math.log, (1.0 - u).tolist()), float, u.size)
-            g = 0.0 - np.fromiter(map(math.log, (-log_u).tolist()), float, u.size)
-        else:
-            g = 0.0 - np.log(-np.log(1.0 - u))
-        out, start = [], 0
-        for a in parts:
-            out.append(g[start:start + a.size].reshape(a.shape))
-            start += a.size
-        return out
+        u = self.uniforms[name]
+        return kernels.gumbel(np.ascontiguousarray(u[idx] if cols is None else u[idx, cols]))
 
 
 def _nonzero_uniforms(rng: np.random.Generator, n: int, chunk: int):

@@ -14,11 +14,12 @@ reproduces the nested-logit probabilities exactly.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
+from sim import kernels
 from sim.arrays import row_max, row_sum
 
 NEG = -np.inf
@@ -92,17 +93,6 @@ def _logsumexp(a: np.ndarray, axis: int) -> np.ndarray:
 _NEST_COLUMNS: dict[tuple[bytes, int], list[list[int]]] = {}
 
 
-def _not_eye(v: int) -> np.ndarray:
-    """(V, V) boolean, False on the diagonal (cached)."""
-    out = _NOT_EYE.get(v)
-    if out is None:
-        out = _NOT_EYE[v] = ~np.eye(v, dtype=bool)
-    return out
-
-
-_NOT_EYE: dict[int, np.ndarray] = {}
-
-
 def _nest_columns(nests: np.ndarray, n_nests: int) -> list[list[int]]:
     """Column indices of each nest, in increasing order; every nest must have one (cached)."""
     key = (nests.tobytes(), n_nests)
@@ -144,65 +134,6 @@ def _inclusive_values(
         with np.errstate(divide="ignore"):  # a nest with nothing available: IV = −inf
             iv = mu * lam * (np.log(total) + m_safe)
     return z, iv
-
-
-#: Gumbel-max decisions depend only on the order of the noisy utilities. Draws computed with
-#: NumPy's vectorised log differ from the C library's by at most an ulp or two (below 1e-14 for a
-#: standard Gumbel variate); a decision whose two best candidates lie closer than this (relative)
-#: tolerance is taken again with the exact draws, so every decision is the exact one.
-CLOSE_CALL = 1e-8
-
-
-def _close_call(scores: np.ndarray) -> np.ndarray:
-    """Rows whose two best finite scores lie within :data:`CLOSE_CALL` of each other."""
-    if scores.shape[1] < 2:
-        return np.zeros(scores.shape[0], dtype=bool)
-    top2 = np.sort(scores, axis=1)[:, -2:]
-    best, second = top2[:, 1], top2[:, 0]
-    with np.errstate(invalid="ignore"):  # -inf - -inf where nothing is available
-        return np.isfinite(second) & (
-            best - second <= CLOSE_CALL * (1.0 + np.abs(best) + np.abs(second)))
-
-
-def _decide(
-    z: np.ndarray, iv: np.ndarray, nests: np.ndarray, mu: float,
-    gumbel_alt: np.ndarray | Callable[[np.ndarray, np.ndarray], np.ndarray],
-    gumbel_nest: np.ndarray, check: bool = False,
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """The Gumbel-max draw given z and IV: best nest, then best alternative within it.
-
-    ``gumbel_alt`` is an (O, V) array, or a function of (rows, columns) giving the draws of
-    those cells: then only the winning nest's draws are asked for, the only ones that matter.
-    With ``check``, also the rows where a decision was a close call (:func:`_close_call`).
-    """
-    finite = np.isfinite(iv)  # nests with something available
-    nest_score = np.where(finite, iv / mu + gumbel_nest, NEG)
-    k_star = nest_score.argmax(axis=1)
-    # Alternatives outside the winning nest are masked; argmax takes the first maximum, as the
-    # within-nest argmax over the nest's columns (in increasing order) does.
-    in_nest = nests[None, :] == k_star[:, None]
-    if callable(gumbel_alt):
-        r, c = in_nest.nonzero()
-        noisy = np.empty(z.shape)
-        noisy.fill(NEG)
-        noisy[r, c] = z[r, c] + gumbel_alt(r, c)
-    else:
-        noisy = np.where(in_nest, z + gumbel_alt, NEG)
-    choice = noisy.argmax(axis=1)
-    any_available = finite[:, 0].copy()
-    for k in range(1, finite.shape[1]):
-        any_available |= finite[:, k]
-    doubt = (_close_call(nest_score) | _close_call(noisy)) if check else None
-    return np.where(any_available, choice, -1), doubt
-
-
-def _gumbel_max(
-    z: np.ndarray, iv: np.ndarray, nests: np.ndarray, mu: float,
-    gumbel_alt: np.ndarray | Callable[[np.ndarray, np.ndarray], np.ndarray],
-    gumbel_nest: np.ndarray,
-) -> np.ndarray:
-    """The Gumbel-max draw given z, IV and exact draws (see :func:`_decide`)."""
-    return _decide(z, iv, nests, mu, gumbel_alt, gumbel_nest)[0]
 
 
 def _probabilities(
@@ -267,9 +198,10 @@ def sample_nested_logit(
     Returns:
         Index of the chosen vendor, shape (O,); −1 where nothing is available.
     """
-    cols = _nest_columns(nests, gumbel_nest.shape[1])
-    z, iv = _inclusive_values(u, available, nests, cols, mu, lam)
-    return _gumbel_max(z, iv, nests, mu, gumbel_alt, gumbel_nest)
+    shares = award(u, available, nests, mu, lam,
+                   {"alt1": gumbel_alt, "nest1": gumbel_nest, "alt2": gumbel_alt,
+                    "nest2": gumbel_nest, "dual": np.ones(u.shape[0])}, 0.0)
+    return np.where(shares.any(axis=1), shares.argmax(axis=1), -1)
 
 
 def award(
@@ -278,104 +210,34 @@ def award(
     nests: np.ndarray,
     mu: float,
     lam: float,
-    draws: Mapping[str, np.ndarray] | Callable[..., np.ndarray],
+    draws: Mapping[str, np.ndarray],
     dual_prob: float,
 ) -> np.ndarray:
     """Contract shares by vendor: a primary vendor and, with probability ``dual_prob``, a second.
 
     With dual sourcing the second vendor is drawn from the same nested logit without the first,
-    and the two split the contract in proportion to their choice probabilities.
+    and the two split the contract in proportion to their choice probabilities. One compiled pass
+    over the rows (:func:`sim.kernels.award_gumbel`); the model runs the same per-row code with
+    the utilities computed in the pass (:func:`sim.kernels.award_rows`).
 
     Args:
         u: systematic utilities, shape (O, V).
-        available: allowed vendors, shape (O, V).
+        available: allowed vendors, shape (O, V) or (V,).
         nests: nest of each vendor.
         mu: Gumbel scale.
         lam: dissimilarity.
-        draws: ``alt1, nest1, alt2, nest2`` standard Gumbel arrays and ``dual`` uniforms (O,);
-            or a function ``draws(requests, exact)`` of a list of ``(name, rows, cols)``
-            returning, for each, those rows of the draws (or, with ``cols``, the cells
-            (rows[i], cols[i])), so that draws nobody uses (the second draw of a single-sourced
-            operator, alternatives outside the winning nest) need not be made. With ``exact``
-            false the Gumbel draws may be approximate (an ulp or two off, see
-            :data:`CLOSE_CALL`); close calls are then asked for again with ``exact`` true.
+        draws: ``alt1, nest1, alt2, nest2`` standard Gumbel arrays, (O, V) and (O, K), and
+            ``dual`` uniforms (O,); a row takes a dual award where ``dual < dual_prob``.
         dual_prob: probability of a dual award.
 
     Returns:
         Shares, shape (O, V), rows summing to 1 (0 where nothing is available).
     """
-    if callable(draws):
-        take = draws
-    else:
-        def take(requests, exact=True):
-            return [draws[k][r] if c is None else draws[k][r, c] for k, r, c in requests]
-    n, v = u.shape
-    rows = np.arange(n)
-    if available.shape != u.shape:
-        available = np.broadcast_to(available, u.shape)
-    cols = _nest_columns(nests, int(nests.max()) + 1)
-    # Rows drawn for a dual award also need a second draw, without their first vendor. Drawing
-    # it for each possible first vendor, stacked under the first draws, lets one pass of array
-    # operations serve both; every row is computed on its own, so the numbers are the same as
-    # drawing first and second in turn.
-    (dual_u,) = take([("dual", rows, None)], True)
-    cand = (dual_u < dual_prob).nonzero()[0]
-    if cand.size:
-        # (candidate row, excluded first vendor) pairs, candidate-major.
-        avail2 = (available[cand][:, None, :] & _not_eye(v)).reshape(-1, v)
-        u_all = np.concatenate([u, u[cand].repeat(v, axis=0)])
-        avail_all = np.concatenate([available, avail2])
-    else:
-        u_all, avail_all = u, available
-
-    def requests(name: str, r: np.ndarray, c: np.ndarray | None) -> list:
-        """Draws of stacked rows: the first draw's above row n, the second's below."""
-        top = r < n
-        if top.all():
-            return [(f"{name}1", r, c)]
-        below = cand[(r[~top] - n) // v]
-        return [(f"{name}1", r[top], None if c is None else c[top]),
-                (f"{name}2", below, None if c is None else c[~top])]
-
-    def stacked(name: str, r: np.ndarray, c: np.ndarray | None, exact: bool) -> np.ndarray:
-        parts = take(requests(name, r, c), exact)
-        if len(parts) == 1:
-            return parts[0]
-        top = r < n
-        out = np.empty((r.size, *parts[0].shape[1:]))
-        out[top], out[~top] = parts
-        return out
-
-    z_all, iv_all = _inclusive_values(u_all, avail_all, nests, cols, mu, lam)
-    # Decide with draws from NumPy's vectorised log, then take the close calls again with the
-    # exact draws (the C library's log): the decisions are those of the exact draws.
-    every = np.arange(u_all.shape[0])
-    drawn, doubt = _decide(z_all, iv_all, nests, mu,
-                           lambda r, c: stacked("alt", r, c, False),
-                           stacked("nest", every, None, False), check=True)
-    if doubt.any():
-        d = doubt.nonzero()[0]
-        drawn[d] = _gumbel_max(z_all[d], iv_all[d], nests, mu,
-                               lambda r, c: stacked("alt", d[r], c, True),
-                               stacked("nest", d, None, True))
-    first = drawn[:n]
-    shares = np.zeros((n, v))
-    ok = first >= 0
-    shares[rows[ok], first[ok]] = 1.0
-    if cand.size == 0:
-        return shares
-    f = first[cand]
-    has_first = f >= 0
-    second = drawn[n:].reshape(cand.size, v)[has_first, f[has_first]]
-    dual = second >= 0
-    if dual.any():
-        r, f, second = cand[has_first][dual], f[has_first][dual], second[dual]
-        # Probabilities in the first draw's choice set, for the dual rows only (row-wise, so
-        # the same numbers as for all rows).
-        prob = _probabilities(z_all[r], iv_all[r], available[r], nests, mu, lam)
-        d = np.arange(r.size)
-        p1, p2 = prob[d, f], prob[d, second]
-        w1 = p1 / (p1 + p2)
-        shares[r, f] = w1
-        shares[r, second] = 1.0 - w1
-    return shares
+    n_nests = len(_nest_columns(nests, int(nests.max()) + 1))  # every nest must have a vendor
+    available = np.ascontiguousarray(np.broadcast_to(available, u.shape), dtype=bool)
+    f = np.ascontiguousarray
+    return kernels.award_gumbel(
+        f(u, dtype=float), available, f(nests, dtype=np.int64), n_nests, float(mu), float(lam),
+        float(dual_prob), f(draws["alt1"], dtype=float), f(draws["nest1"], dtype=float),
+        f(draws["alt2"], dtype=float), f(draws["nest2"], dtype=float),
+        f(draws["dual"], dtype=float))

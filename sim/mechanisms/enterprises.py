@@ -21,6 +21,8 @@ from functools import cached_property
 
 import numpy as np
 
+from sim import kernels
+
 NONE, WEST, CHINA = 0, 1, 2  # adoption state codes (int8)
 _INCUMBENT = np.array([0.0, -1.0, 1.0])  # inc_n by state code: none 0, west −1, china +1
 
@@ -127,8 +129,12 @@ def country_pull(network_china: np.ndarray, alignment: np.ndarray, excluding: np
 
 
 def step(state: np.ndarray, pop: Population, pull: np.ndarray, hazard: np.ndarray,
-         sanctions: float, params: dict, draws: dict[str, np.ndarray]) -> np.ndarray:
+         sanctions: float, params: dict, draws: dict[str, np.ndarray],
+         counts: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """One quarter of adoption and review for every firm.
+
+    One compiled pass over the firms (:func:`sim.kernels.enterprise_step`) that also counts the
+    adopters per country.
 
     Args:
         state: adoption state per firm (0 none, 1 west, 2 china), int8.
@@ -138,26 +144,24 @@ def step(state: np.ndarray, pop: Population, pull: np.ndarray, hazard: np.ndarra
         sanctions: σ, the secondary-sanctions lever.
         params: the model's parameter values (``enterprise.*``).
         draws: ``adopt`` and ``review`` uniforms and ``shock`` standard logistic, N each.
+        counts: if given, two float arrays (C,) that receive the adopters and the China-bloc
+            adopters per country of the new state (:func:`country_counts`).
 
     Returns:
         The new state (a new int8 array).
     """
     p = params
-    c = pop.index
-    # dv in the order of the formula, accumulated in place (fewer full-size temporaries).
-    dv = pull[c]
-    dv -= pop.scaled("us_exposure", p["enterprise.w_exposure"] * sanctions
-                     + p["enterprise.w_exposure_base"])
-    dv += pop.scaled("china_exposure", p["enterprise.w_china_exports"])
-    dv += (p["enterprise.switching_cost"] * _INCUMBENT).take(state)
-    dv += p["enterprise.noise"] * draws["shock"]
-    review = 1.0 / (4.0 * p["enterprise.review_years"])
-    adopted = state != NONE
-    # Adopters review, the others adopt: np.where(adopted, review, adopt) by boolean algebra.
-    act = (adopted & (draws["review"] < review)) | (~adopted & (draws["adopt"] < hazard[c]))
     new = state.astype(np.int8)  # a copy
-    choice = (dv > 0).view(np.int8) + np.int8(WEST)  # CHINA where dv > 0, else WEST
-    np.copyto(new, choice, where=act)
+    if counts is None:
+        counts = (np.zeros(pull.size), np.zeros(pull.size))
+    kernels.enterprise_step(
+        new, pop.index, pull, hazard,
+        pop.scaled("us_exposure", p["enterprise.w_exposure"] * sanctions
+                   + p["enterprise.w_exposure_base"]),
+        pop.scaled("china_exposure", p["enterprise.w_china_exports"]),
+        p["enterprise.switching_cost"] * _INCUMBENT, p["enterprise.noise"],
+        1.0 / (4.0 * p["enterprise.review_years"]), draws["adopt"], draws["review"],
+        draws["shock"], *counts)
     return new
 
 

@@ -87,69 +87,96 @@ def test_ban_never_awards_china_bloc():
     assert np.allclose(shares.sum(axis=1), 1.0)
 
 
-def test_award_with_draws_on_demand_equals_award_with_arrays():
-    """The model asks only for the draws it uses; the awards must be the same."""
+def test_dual_awards_split_by_the_choice_probabilities():
     rng = np.random.default_rng(7)
     n = 400
     u = rng.normal(size=(n, 5))
     avail = rng.random((n, 5)) < 0.9
-    draws = _draws(rng, n)
-    asked = []
-
-    def on_demand(requests, exact):
-        out = [draws[k][r] if c is None else draws[k][r, c] for k, r, c in requests]
-        if exact:
-            asked.extend(a.size for (k, _, _), a in zip(requests, out, strict=True)
-                         if k != "dual")
-        return out
-
-    a = award(u, avail, NESTS, 0.8, 0.6, draws, 0.3)
-    b = award(u, avail, NESTS, 0.8, 0.6, on_demand, 0.3)
-    assert np.array_equal(a, b)
-    held = sum(draws[k].size for k in ("alt1", "nest1", "alt2", "nest2"))
-    assert sum(asked) < 0.01 * held, f"asked for {sum(asked)} exact Gumbel draws of {held}"
+    shares = award(u, avail, NESTS, 0.8, 0.6, _draws(rng, n), 0.5)
+    prob = nested_logit_probabilities(u, avail, NESTS, 0.8, 0.6)
+    dual = (shares > 0).sum(axis=1) == 2
+    assert dual.sum() > 100
+    for row in np.flatnonzero(dual):
+        f, s = np.flatnonzero(shares[row])
+        assert shares[row, f] / shares[row, s] == pytest.approx(prob[row, f] / prob[row, s],
+                                                                rel=1e-12)
+    assert not (shares[~avail] > 0).any(), "an unavailable vendor was awarded"
 
 
-def _tied(rng, n):
-    """Utilities and draws with an exact tie between Ericsson and Nokia in every row."""
+def test_an_exact_tie_goes_to_the_first_alternative():
+    rng = np.random.default_rng(11)
+    n = 200
     u = rng.normal(size=(n, 5))
-    u[:, 2] = u[:, 3] = 30.0  # far ahead of the others
+    u[:, 2] = u[:, 3] = 30.0  # Ericsson and Nokia far ahead of the others
     draws = _draws(rng, n)
     for k in ("alt1", "alt2"):
         draws[k][:, 3] = draws[k][:, 2]
     draws["nest1"][:, 0] += 50.0  # the west nest wins, so the tie decides
-    return u, draws
+    shares = award(u, np.ones((n, 5), dtype=bool), NESTS, 1.0, 0.7, draws, 0.0)
+    assert (shares[:, 2] == 1.0).all()
+    draws["alt1"][:, 3] += 1e-9  # and the slightest edge decides it the other way
+    assert (award(u, np.ones((n, 5), dtype=bool), NESTS, 1.0, 0.7, draws, 0.0)[:, 3]
+            == 1.0).all()
 
 
-def _nudged(draws):
-    """Approximate draws that break the ties the wrong way, as a last-bit error could."""
-    def take(requests, exact):
-        out = []
-        for k, r, c in requests:
-            x = draws[k][r] if c is None else draws[k][r, c]
-            if not exact and k == "alt1":
-                x = x + 1e-12 * ((c == 3) if c is not None else (np.arange(5) == 3))
-            out.append(x)
-        return out
-    return take
+def test_the_models_kernel_awards_what_the_utility_formula_gives():
+    """kernels.award_rows computes utilities in its pass; they must be choice.utilities'."""
+    from sim import kernels
+    from sim.mechanisms.choice import ChoiceInputs, utilities
+
+    rng = np.random.default_rng(5)
+    n_o, n_c, n_v = 300, 12, 5
+    op_country = rng.integers(0, n_c, n_o)
+    china = CHINA
+    bloc_sign = np.where(china, -1.0, 1.0)
+    log_price = np.log(rng.uniform(0.6, 1.4, (n_o, n_v)))
+    quality = rng.uniform(0.5, 1.0, n_v)
+    installed4 = rng.uniform(0, 50, (n_o, n_v)) * (rng.random((n_o, n_v)) < 0.7)
+    sites = rng.uniform(0, 20, (n_o, n_v)) * (rng.random((n_o, n_v)) < 0.5)
+    installed4[:5] = sites[:5] = 0.0  # no installed base: no lock-in
+    peer_cn = rng.random(n_c)
+    unrel = rng.uniform(0, 0.4, n_v)
+    us_exp, restricted = rng.random(n_o), (rng.random(n_o) < 0.3).astype(float)
+    alignment = rng.uniform(-1, 1, n_c)
+    home = rng.choice([-1.0, 0.0, 1.0], n_o)
+    banned = rng.random(n_o) < 0.2
+    coef = rng.uniform(0.2, 3.0, 9)
+    p = {f"operator.beta_{k}": c for k, c in zip(
+        ("price", "quality", "lockin", "peer", "risk", "sanction", "restrict", "alignment",
+         "home"), coef, strict=True)}
+    p["us.secondary_sanctions"] = 0.6
+    rows = np.sort(rng.choice(n_o, 120, replace=False))
+    uni = {k: rng.random((rows.size, w)) for k, w in
+           (("alt1", n_v), ("nest1", 2), ("alt2", n_v), ("nest2", 2))}
+    dual_u = rng.random(rows.size)
+    got, got_total = np.full((n_o, n_v), 7.0), np.full(n_o, 7.0)
+    kernel_coef = coef.copy()
+    kernel_coef[5] = coef[5] * p["us.secondary_sanctions"]
+    kernels.award_rows(rows, log_price, quality, installed4, sites, peer_cn, op_country, unrel,
+                       us_exp, restricted, alignment, china, bloc_sign, home, banned,
+                       NESTS, 2, kernel_coef, 0.9, 0.6, 0.4, uni["alt1"], uni["nest1"],
+                       uni["alt2"], uni["nest2"], dual_u, got, got_total)
+
+    inst = installed4[rows] + sites[rows]
+    base = inst.sum(axis=1, keepdims=True)
+    peer = np.where(china, peer_cn[op_country[rows]][:, None],
+                    1.0 - peer_cn[op_country[rows]][:, None])
+    x = ChoiceInputs(log_price=log_price[rows], quality=quality,
+                     lockin=np.divide(inst, base, out=np.zeros(inst.shape), where=base > 0),
+                     peer=peer, unreliability=unrel, us_exposure=us_exp[rows],
+                     restricted=restricted[rows], alignment=alignment[op_country[rows]],
+                     china=china, bloc_sign=bloc_sign, home=home[rows])
+    avail = ~(banned[rows][:, None] & china[None, :])
+    want = award(utilities(x, p), avail, NESTS, 0.9, 0.6,
+                 {k: rng_gumbel(v) for k, v in uni.items()} | {"dual": dual_u}, 0.4)
+    assert np.array_equal(got[rows], want)
+    assert np.array_equal(got_total[rows], want.sum(axis=1))
+    others = np.setdiff1d(np.arange(n_o), rows)
+    assert (got[others] == 7.0).all() and (got_total[others] == 7.0).all(), "only rows change"
 
 
-def test_close_calls_are_decided_with_the_exact_draws():
-    rng = np.random.default_rng(11)
-    u, draws = _tied(rng, 200)
-    avail = np.ones((200, 5), dtype=bool)
-    exact = award(u, avail, NESTS, 1.0, 0.7, draws, 0.0)
-    assert (exact[:, 2] == 1.0).all(), "an exact tie goes to the first alternative"
-    assert np.array_equal(award(u, avail, NESTS, 1.0, 0.7, _nudged(draws), 0.0), exact)
+def rng_gumbel(u):
+    """Generator.gumbel's variates of uniforms u (its formula, with the C library's log)."""
+    import math
 
-
-def test_without_the_close_call_check_a_nudge_changes_the_award(monkeypatch):
-    """The check above has teeth: with no tolerance the nudged draws pick Nokia."""
-    import sim.mechanisms.choice as choice
-
-    monkeypatch.setattr(choice, "CLOSE_CALL", -1.0)
-    rng = np.random.default_rng(11)
-    u, draws = _tied(rng, 200)
-    avail = np.ones((200, 5), dtype=bool)
-    nudged = award(u, avail, NESTS, 1.0, 0.7, _nudged(draws), 0.0)
-    assert (nudged[:, 3] == 1.0).all()
+    return np.vectorize(lambda x: 0.0 - math.log(-math.log(1.0 - x)))(u)

@@ -1,0 +1,393 @@
+"""Compiled kernels of the quarterly step (Numba), one loop per mechanism over the agents' rows.
+
+A quarter of the default world is a few hundred operators and two hundred countries: as NumPy
+array operations it is some 400 calls of a few microseconds each, most of the time spent in call
+overhead rather than arithmetic. These kernels do the same arithmetic in one compiled pass over the
+rows, in the same order of operations as the array formulas they replace (documented beside each
+mechanism), so the results agree with those formulas to the last bit except where ``exp`` or
+``log`` is taken: NumPy's vectorised versions and the C library's (used here) differ in the last
+bit for a few values in a hundred. Gumbel variates are computed with the C library's ``log``
+exactly as ``numpy.random.Generator.gumbel`` computes them, so every random decision is the one
+NumPy's own Gumbel draws would give.
+
+Kernels are compiled on first use and cached beside this file (``cache=True``); the first run on
+a new machine pays the compilation, about a second or two.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+NEG = -np.inf
+
+
+@njit(cache=True, inline="always")
+def _gumbel(u: float) -> float:
+    """``Generator.gumbel``'s variate of the uniform ``u``: 0 − log(−log(1 − u))."""
+    return 0.0 - math.log(-math.log(1.0 - u))
+
+
+@njit(cache=True)
+def _inclusive(z, nests, n_nests, mu, lam, m_safe, iv):
+    """Nest maxima (0 where a nest has nothing) and inclusive values of one row, in place.
+
+    ``z`` holds U/(μλ), −inf where unavailable. IV_k = μλ·(ln Σ_{v∈k} exp(z_v − m_k) + m_k),
+    −inf for an empty nest; the sums run over each nest's vendors in increasing column order.
+    """
+    n_v = z.size
+    for k in range(n_nests):
+        m = NEG
+        for v in range(n_v):
+            if nests[v] == k and z[v] > m:
+                m = z[v]
+        m_safe[k] = m if math.isfinite(m) else 0.0
+    for k in range(n_nests):
+        total = 0.0
+        for v in range(n_v):
+            if nests[v] == k:
+                total += math.exp(z[v] - m_safe[k])
+        iv[k] = mu * lam * (math.log(total) + m_safe[k]) if total > 0.0 else NEG
+
+
+@njit(cache=True)
+def _gumbel_max(z, iv, nests, n_nests, mu, g_alt, g_nest):
+    """Best nest by IV_k/μ + G_k, then best vendor in it by z_v + G_v; −1 if nothing is available.
+
+    Ties go to the first index, as ``argmax`` does.
+    """
+    k_star, best = -1, NEG
+    for k in range(n_nests):
+        if math.isfinite(iv[k]):
+            s = iv[k] / mu + g_nest[k]
+            if k_star < 0 or s > best:
+                k_star, best = k, s
+    if k_star < 0:
+        return -1
+    choice, best = -1, NEG
+    for v in range(z.size):
+        if nests[v] == k_star:
+            s = z[v] + g_alt[v]
+            if choice < 0 or s > best:
+                choice, best = v, s
+    return choice
+
+
+@njit(cache=True)
+def _probability(z, iv, avail, nests, n_nests, mu, lam, v):
+    """Nested-logit probability of vendor ``v`` given the row's z and IV (0 if unavailable).
+
+    P(v) = exp(IV_k/μ − ln Σ_j exp(IV_j/μ)) · exp(z_v − IV_k/(μλ)), k the nest of v.
+    """
+    if not avail[v]:
+        return 0.0
+    m = NEG
+    for k in range(n_nests):
+        a = iv[k] / mu
+        if a > m:
+            m = a
+    m_safe = m if math.isfinite(m) else 0.0
+    total = 0.0
+    for k in range(n_nests):
+        total += math.exp(iv[k] / mu - m_safe)
+    if total == 0.0:
+        return 0.0
+    top = math.log(total) + m_safe
+    if not math.isfinite(top):
+        return 0.0
+    k = nests[v]
+    p_nest = math.exp(iv[k] / mu - top)
+    p_within = math.exp(z[v] - (iv[k] / (mu * lam) if math.isfinite(iv[k]) else 0.0))
+    return p_nest * p_within
+
+
+@njit(cache=True)
+def _award_row(u, avail, nests, n_nests, mu, lam, dual, g_alt1, g_nest1, g_alt2, g_nest2,
+               out, work):
+    """One operator's contract shares, written into ``out``; returns their sum.
+
+    The nested-logit draw by Gumbel-max at both levels; with ``dual``, a second draw without the
+    first vendor, the two splitting the contract in proportion to their nested-logit
+    probabilities in the first draw's choice set (:func:`sim.mechanisms.choice.award`).
+    ``work`` is scratch space of at least 3·V + 3·K floats.
+    """
+    n_v = u.size
+    scale = mu * lam
+    z, z2 = work[:n_v], work[n_v:2 * n_v]
+    m_safe = work[2 * n_v:2 * n_v + n_nests]
+    iv, iv2 = work[2 * n_v + n_nests:2 * n_v + 2 * n_nests], work[2 * n_v + 2 * n_nests:]
+    for v in range(n_v):
+        z[v] = (u[v] if avail[v] else NEG) / scale
+        out[v] = 0.0
+    _inclusive(z, nests, n_nests, mu, lam, m_safe, iv)
+    first = _gumbel_max(z, iv, nests, n_nests, mu, g_alt1, g_nest1)
+    if first < 0:
+        return 0.0
+    out[first] = 1.0
+    if dual:
+        avail2 = avail.copy()
+        avail2[first] = False
+        for v in range(n_v):
+            z2[v] = z[v] if avail2[v] else NEG
+        _inclusive(z2, nests, n_nests, mu, lam, m_safe, iv2)
+        second = _gumbel_max(z2, iv2, nests, n_nests, mu, g_alt2, g_nest2)
+        if second >= 0:
+            p1 = _probability(z, iv, avail, nests, n_nests, mu, lam, first)
+            p2 = _probability(z, iv, avail, nests, n_nests, mu, lam, second)
+            w1 = p1 / (p1 + p2)
+            out[first] = w1
+            out[second] = 1.0 - w1
+    total = out[0]
+    for v in range(1, n_v):
+        total += out[v]
+    return total
+
+
+@njit(cache=True)
+def award_gumbel(u, available, nests, n_nests, mu, lam, dual_prob, g_alt1, g_nest1, g_alt2,
+                 g_nest2, dual_u):
+    """Contract shares of every row of ``u`` given standard Gumbel draws, (O, V).
+
+    Args:
+        u: systematic utilities, (O, V).
+        available: allowed vendors, (O, V).
+        nests: nest of each vendor, (V,).
+        n_nests: number of nests K.
+        mu: Gumbel scale μ.
+        lam: nest dissimilarity λ.
+        dual_prob: probability of a dual award, decided by ``dual_u < dual_prob``.
+        g_alt1: standard Gumbel draws of the first draw over vendors, (O, V).
+        g_nest1: of the first draw over nests, (O, K).
+        g_alt2: of the second draw over vendors, (O, V).
+        g_nest2: of the second draw over nests, (O, K).
+        dual_u: uniforms, (O,).
+    """
+    n_o, n_v = u.shape
+    shares = np.empty((n_o, n_v))
+    work = np.empty(3 * n_v + 3 * n_nests)
+    for o in range(n_o):
+        _award_row(u[o], available[o], nests, n_nests, mu, lam, dual_u[o] < dual_prob,
+                   g_alt1[o], g_nest1[o], g_alt2[o], g_nest2[o], shares[o], work)
+    return shares
+
+
+@njit(cache=True)
+def gumbel(u):
+    """``Generator.gumbel``'s variates of the non-zero uniforms ``u``, bit for bit (any shape)."""
+    out = np.empty(u.shape)
+    flat_u, flat = u.ravel(), out.ravel()
+    for i in range(flat_u.size):
+        flat[i] = _gumbel(flat_u[i])
+    return out
+
+
+@njit(cache=True)
+def award_rows(rows, log_price, quality, installed4, sites, peer_cn, op_country, unreliability,
+               us_exposure, restricted, alignment, china, bloc_sign, home, banned, nests,
+               n_nests, coef, mu, lam, dual_prob, u_alt1, u_nest1, u_alt2, u_nest2, dual_u,
+               award, award_total):
+    """New contract shares of the tendering operators ``rows``, written into ``award``.
+
+    Per row o: the utility of each vendor (:func:`sim.mechanisms.choice.utilities`, term by
+    term in its order), then :func:`_award_row` with the Gumbel variates of the row's uniforms.
+
+    Args:
+        rows: tendering operators, increasing, shape (R,).
+        log_price: ln p of each operator's country, (O, V).
+        quality: effective quality q·ρ^κ, (V,).
+        installed4: 4G installed base by vendor, (O, V).
+        sites: 5G sites by vendor, (O, V).
+        peer_cn: China-bloc share of each country's peers' networks, (C,).
+        op_country: country index of each operator, (O,).
+        unreliability: 1 − ρ, (V,).
+        us_exposure: e_o, (O,).
+        restricted: 1.0 where the operator's country restricts, (O,).
+        alignment: a_i per country, (C,).
+        china: China-bloc mask, (V,).
+        bloc_sign: +1 west, −1 China bloc, (V,).
+        home: +1 for an operator of the US hub, −1 of the China hub, 0 elsewhere, (O,).
+        banned: True where the operator's country bans China-bloc vendors, (O,).
+        nests: nest of each vendor, (V,).
+        n_nests: number of nests K.
+        coef: β_price, β_quality, β_lockin, β_peer, β_risk, β_sanction·σ, β_restrict,
+            β_alignment, β_home.
+        mu: Gumbel scale μ.
+        lam: nest dissimilarity λ.
+        dual_prob: probability of a dual award.
+        u_alt1: uniforms of the rows' first draw over vendors, (R, V).
+        u_nest1: uniforms of the first draw over nests, (R, K).
+        u_alt2: uniforms of the second draw over vendors, (R, V).
+        u_nest2: uniforms of the second draw over nests, (R, K).
+        dual_u: the rows' uniforms deciding a dual award, (R,).
+        award: contract shares, (O, V); rows ``rows`` overwritten.
+        award_total: their row sums, (O,); entries ``rows`` overwritten.
+    """
+    n_v = log_price.shape[1]
+    b_price, b_quality, b_lockin, b_peer, b_risk = coef[0], coef[1], coef[2], coef[3], coef[4]
+    b_sanction, b_restrict, b_align, b_home = coef[5], coef[6], coef[7], coef[8]
+    u = np.empty(n_v)
+    avail = np.empty(n_v, dtype=np.bool_)
+    installed = np.empty(n_v)
+    g_alt1, g_alt2 = np.empty(n_v), np.empty(n_v)
+    g_nest1, g_nest2 = np.empty(n_nests), np.empty(n_nests)
+    work = np.empty(3 * n_v + 3 * n_nests)
+    for j in range(rows.size):
+        o = rows[j]
+        c = op_country[o]
+        base = 0.0
+        for v in range(n_v):
+            installed[v] = installed4[o, v] + sites[o, v]
+            base += installed[v]
+        for v in range(n_v):
+            cn = 1.0 if china[v] else 0.0
+            lockin = installed[v] / base if base > 0.0 else 0.0
+            peer = peer_cn[c] if china[v] else 1.0 - peer_cn[c]
+            hub = 1.0 if home[o] * bloc_sign[v] > 0 else 0.0
+            u[v] = ((((((((-b_price * log_price[o, v] + b_quality * quality[v])
+                          + b_lockin * lockin) + b_peer * peer) - b_risk * unreliability[v])
+                       - b_sanction * us_exposure[o] * cn) - b_restrict * restricted[o] * cn)
+                     + b_align * alignment[c] * bloc_sign[v]) + b_home * hub)
+            avail[v] = not (banned[o] and china[v])
+            g_alt1[v] = _gumbel(u_alt1[j, v])
+        for k in range(n_nests):
+            g_nest1[k] = _gumbel(u_nest1[j, k])
+        dual = dual_u[j] < dual_prob
+        if dual:  # the second draw's variates are needed only for a dual award
+            for v in range(n_v):
+                g_alt2[v] = _gumbel(u_alt2[j, v])
+            for k in range(n_nests):
+                g_nest2[k] = _gumbel(u_nest2[j, k])
+        award_total[o] = _award_row(u, avail, nests, n_nests, mu, lam, dual, g_alt1, g_nest1,
+                                    g_alt2, g_nest2, award[o], work)
+
+
+@njit(cache=True)
+def enterprise_step(state, country, pull, hazard, us_term, cn_term, incumbent, noise, review,
+                    adopt_u, review_u, shock, adopted, china):
+    """One quarter of enterprise adoption and review, in place, with the per-country counts.
+
+    Per firm n of country i (:func:`sim.mechanisms.enterprises.step`, term by term in its
+    order): ΔV = D_i − us_term_n + cn_term_n + incumbent[state_n] + μ_e·ε_n; a firm acts if it
+    has adopted and reviews (``review_u < review``) or has not and adopts (``adopt_u < h_i``),
+    and an acting firm takes the China bloc where ΔV > 0, else the west.
+
+    Args:
+        state: adoption state per firm (0 none, 1 west, 2 china), int8, updated in place.
+        country: country index per firm.
+        pull: D_i per country.
+        hazard: adoption hazard h_i per country.
+        us_term: (w_x·σ + w_x0)·e_n^US per firm.
+        cn_term: w_xc·e_n^CN per firm.
+        incumbent: β_sw·inc by state code, (3,).
+        noise: μ_e.
+        review: review hazard per quarter.
+        adopt_u: uniforms deciding adoption, (N,).
+        review_u: uniforms deciding a review, (N,).
+        shock: standard logistic draws ε, (N,).
+        adopted: adopters per country, written (C,).
+        china: China-bloc adopters per country, written (C,).
+    """
+    n_c = adopted.size
+    west_n = np.zeros(n_c, dtype=np.int64)
+    china_n = np.zeros(n_c, dtype=np.int64)
+    for n in range(state.size):
+        i = country[n]
+        s = state[n]
+        if s != 0:
+            act = review_u[n] < review
+        else:
+            act = adopt_u[n] < hazard[i]
+        if act:
+            dv = pull[i]
+            dv -= us_term[n]
+            dv += cn_term[n]
+            dv += incumbent[s]
+            dv += noise * shock[n]
+            s = 2 if dv > 0 else 1
+            state[n] = s
+        if s == 1:
+            west_n[i] += 1
+        elif s == 2:
+            china_n[i] += 1
+    for i in range(n_c):
+        china[i] = china_n[i]
+        adopted[i] = west_n[i] + china[i]
+
+
+@njit(cache=True)
+def refresh_rows(sites, award, award_total, frac):
+    """Equipment refresh (:func:`sim.mechanisms.rollout.refresh`): new sites and sites bought.
+
+    A share ``frac`` of each operator's installed sites is replaced with its current award's
+    vendors (nothing where it has no award).
+
+    Args:
+        sites: 5G sites by vendor, (O, V).
+        award: contract shares, (O, V).
+        award_total: the award's row sums, (O,).
+        frac: share refreshed this quarter, 1/(4·life).
+
+    Returns:
+        New arrays (sites after the refresh, sites bought), each (O, V).
+    """
+    n_o, n_v = sites.shape
+    new = np.empty((n_o, n_v))
+    bought = np.empty((n_o, n_v))
+    out = np.empty(n_v)
+    for o in range(n_o):
+        has = award_total[o] > 0
+        total = 0.0
+        for v in range(n_v):
+            out[v] = sites[o, v] * frac if has else 0.0
+            total = out[v] if v == 0 else total + out[v]
+        for v in range(n_v):
+            b = total * award[o, v]
+            bought[o, v] = b
+            new[o, v] = (sites[o, v] - out[v]) + b
+    return new, bought
+
+
+@njit(cache=True)
+def build_rows(sites, bought, award, target, p, q, active, slowdown, prices):
+    """Bass roll-out toward each target, in place, and the quarter's revenue by vendor.
+
+    New sites (:func:`sim.mechanisms.rollout.bass_increment`): (p + q·N/m)/4, capped at 1,
+    times (m − N)⁺ and (1 − slowdown), for active operators; they are split by the award and
+    added to ``sites`` and ``bought``. Revenue is Σ_o price_ov·bought_ov, summed over operators
+    in order.
+
+    Args:
+        sites: 5G sites by vendor, (O, V), updated in place.
+        bought: sites bought this quarter by vendor, (O, V), updated in place.
+        award: contract shares, (O, V).
+        target: site target m per operator, (O,).
+        p: annual Bass coefficient of innovation.
+        q: annual Bass coefficient of imitation.
+        active: True after launch, (O,).
+        slowdown: share of speed lost, (O,).
+        prices: effective price per operator and vendor, (O, V).
+
+    Returns:
+        Revenue by vendor, (V,).
+    """
+    n_o, n_v = sites.shape
+    revenue = np.zeros(n_v)
+    for o in range(n_o):
+        built = sites[o, 0]
+        for v in range(1, n_v):
+            built += sites[o, v]
+        new = 0.0
+        if active[o]:
+            m = target[o]
+            frac = built / m if m > 0 else 0.0
+            rate = min(1.0, (p + q * frac) / 4.0)
+            new = rate * max(m - built, 0.0) * (1.0 - slowdown[o])
+        for v in range(n_v):
+            add = new * award[o, v]
+            sites[o, v] += add
+            b = bought[o, v] + add
+            bought[o, v] = b
+            revenue[v] += prices[o, v] * b
+    return revenue
