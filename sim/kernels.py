@@ -53,15 +53,18 @@ def _inclusive(z, nests, n_nests, mu, lam, m_safe, iv):
 
 
 @njit(cache=True)
-def _gumbel_max(z, iv, nests, n_nests, mu, g_alt, g_nest):
+def _gumbel_max(z, iv, nests, n_nests, mu, alt, nest, uniforms):
     """Best nest by IV_k/μ + G_k, then best vendor in it by z_v + G_v; −1 if nothing is available.
 
-    Ties go to the first index, as ``argmax`` does.
+    ``alt`` (V,) and ``nest`` (K,) are standard Gumbel draws, or with ``uniforms`` the uniforms
+    they come from (:func:`_gumbel`): then only the variates that matter are computed, those of
+    the available nests and of the winning nest's vendors. Ties go to the first index, as
+    ``argmax`` does.
     """
     k_star, best = -1, NEG
     for k in range(n_nests):
         if math.isfinite(iv[k]):
-            s = iv[k] / mu + g_nest[k]
+            s = iv[k] / mu + (_gumbel(nest[k]) if uniforms else nest[k])
             if k_star < 0 or s > best:
                 k_star, best = k, s
     if k_star < 0:
@@ -69,7 +72,7 @@ def _gumbel_max(z, iv, nests, n_nests, mu, g_alt, g_nest):
     choice, best = -1, NEG
     for v in range(z.size):
         if nests[v] == k_star:
-            s = z[v] + g_alt[v]
+            s = z[v] + (_gumbel(alt[v]) if uniforms else alt[v])
             if choice < 0 or s > best:
                 choice, best = v, s
     return choice
@@ -105,13 +108,14 @@ def _probability(z, iv, avail, nests, n_nests, mu, lam, v):
 
 @njit(cache=True)
 def _award_row(u, avail, nests, n_nests, mu, lam, dual, g_alt1, g_nest1, g_alt2, g_nest2,
-               out, work):
+               uniforms, out, work, avail2):
     """One operator's contract shares, written into ``out``; returns their sum.
 
     The nested-logit draw by Gumbel-max at both levels; with ``dual``, a second draw without the
     first vendor, the two splitting the contract in proportion to their nested-logit
-    probabilities in the first draw's choice set (:func:`sim.mechanisms.choice.award`).
-    ``work`` is scratch space of at least 3·V + 3·K floats.
+    probabilities in the first draw's choice set (:func:`sim.mechanisms.choice.award`). The
+    ``g_*`` are Gumbel draws, or their uniforms (see :func:`_gumbel_max`). ``work`` is scratch
+    space of at least 3·V + 3·K floats, ``avail2`` of V booleans.
     """
     n_v = u.size
     scale = mu * lam
@@ -122,17 +126,16 @@ def _award_row(u, avail, nests, n_nests, mu, lam, dual, g_alt1, g_nest1, g_alt2,
         z[v] = (u[v] if avail[v] else NEG) / scale
         out[v] = 0.0
     _inclusive(z, nests, n_nests, mu, lam, m_safe, iv)
-    first = _gumbel_max(z, iv, nests, n_nests, mu, g_alt1, g_nest1)
+    first = _gumbel_max(z, iv, nests, n_nests, mu, g_alt1, g_nest1, uniforms)
     if first < 0:
         return 0.0
     out[first] = 1.0
     if dual:
-        avail2 = avail.copy()
-        avail2[first] = False
         for v in range(n_v):
+            avail2[v] = avail[v] and v != first
             z2[v] = z[v] if avail2[v] else NEG
         _inclusive(z2, nests, n_nests, mu, lam, m_safe, iv2)
-        second = _gumbel_max(z2, iv2, nests, n_nests, mu, g_alt2, g_nest2)
+        second = _gumbel_max(z2, iv2, nests, n_nests, mu, g_alt2, g_nest2, uniforms)
         if second >= 0:
             p1 = _probability(z, iv, avail, nests, n_nests, mu, lam, first)
             p2 = _probability(z, iv, avail, nests, n_nests, mu, lam, second)
@@ -167,9 +170,11 @@ def award_gumbel(u, available, nests, n_nests, mu, lam, dual_prob, g_alt1, g_nes
     n_o, n_v = u.shape
     shares = np.empty((n_o, n_v))
     work = np.empty(3 * n_v + 3 * n_nests)
+    avail2 = np.empty(n_v, dtype=np.bool_)
     for o in range(n_o):
         _award_row(u[o], available[o], nests, n_nests, mu, lam, dual_u[o] < dual_prob,
-                   g_alt1[o], g_nest1[o], g_alt2[o], g_nest2[o], shares[o], work)
+                   g_alt1[o], g_nest1[o], g_alt2[o], g_nest2[o], False, shares[o], work,
+                   avail2)
     return shares
 
 
@@ -186,12 +191,13 @@ def gumbel(u):
 @njit(cache=True)
 def award_rows(rows, log_price, quality, installed4, sites, peer_cn, op_country, unreliability,
                us_exposure, restricted, alignment, china, bloc_sign, home, banned, nests,
-               n_nests, coef, mu, lam, dual_prob, u_alt1, u_nest1, u_alt2, u_nest2, dual_u,
-               award, award_total):
+               n_nests, coef, mu, lam, dual_prob, u_alt1, u_nest1, u_alt2, u_nest2, u_row,
+               dual_u, award, award_total):
     """New contract shares of the tendering operators ``rows``, written into ``award``.
 
     Per row o: the utility of each vendor (:func:`sim.mechanisms.choice.utilities`, term by
-    term in its order), then :func:`_award_row` with the Gumbel variates of the row's uniforms.
+    term in its order), then :func:`_award_row` with the row's uniforms, of which only the
+    Gumbel variates that can matter are computed.
 
     Args:
         rows: tendering operators, increasing, shape (R,).
@@ -216,10 +222,11 @@ def award_rows(rows, log_price, quality, installed4, sites, peer_cn, op_country,
         mu: Gumbel scale μ.
         lam: nest dissimilarity λ.
         dual_prob: probability of a dual award.
-        u_alt1: uniforms of the rows' first draw over vendors, (R, V).
-        u_nest1: uniforms of the first draw over nests, (R, K).
-        u_alt2: uniforms of the second draw over vendors, (R, V).
-        u_nest2: uniforms of the second draw over nests, (R, K).
+        u_alt1: uniforms of the first draw over vendors, row ``u_row[j]`` for row j, (·, V).
+        u_nest1: uniforms of the first draw over nests, (·, K).
+        u_alt2: uniforms of the second draw over vendors, (·, V).
+        u_nest2: uniforms of the second draw over nests, (·, K).
+        u_row: the row of the uniforms of each of ``rows``, (R,) (``GumbelBlock.index``).
         dual_u: the rows' uniforms deciding a dual award, (R,).
         award: contract shares, (O, V); rows ``rows`` overwritten.
         award_total: their row sums, (O,); entries ``rows`` overwritten.
@@ -230,9 +237,8 @@ def award_rows(rows, log_price, quality, installed4, sites, peer_cn, op_country,
     u = np.empty(n_v)
     avail = np.empty(n_v, dtype=np.bool_)
     installed = np.empty(n_v)
-    g_alt1, g_alt2 = np.empty(n_v), np.empty(n_v)
-    g_nest1, g_nest2 = np.empty(n_nests), np.empty(n_nests)
     work = np.empty(3 * n_v + 3 * n_nests)
+    avail2 = np.empty(n_v, dtype=np.bool_)
     for j in range(rows.size):
         o = rows[j]
         c = op_country[o]
@@ -250,22 +256,15 @@ def award_rows(rows, log_price, quality, installed4, sites, peer_cn, op_country,
                        - b_sanction * us_exposure[o] * cn) - b_restrict * restricted[o] * cn)
                      + b_align * alignment[c] * bloc_sign[v]) + b_home * hub)
             avail[v] = not (banned[o] and china[v])
-            g_alt1[v] = _gumbel(u_alt1[j, v])
-        for k in range(n_nests):
-            g_nest1[k] = _gumbel(u_nest1[j, k])
-        dual = dual_u[j] < dual_prob
-        if dual:  # the second draw's variates are needed only for a dual award
-            for v in range(n_v):
-                g_alt2[v] = _gumbel(u_alt2[j, v])
-            for k in range(n_nests):
-                g_nest2[k] = _gumbel(u_nest2[j, k])
-        award_total[o] = _award_row(u, avail, nests, n_nests, mu, lam, dual, g_alt1, g_nest1,
-                                    g_alt2, g_nest2, award[o], work)
+        r = u_row[j]
+        award_total[o] = _award_row(u, avail, nests, n_nests, mu, lam, dual_u[j] < dual_prob,
+                                    u_alt1[r], u_nest1[r], u_alt2[r], u_nest2[r], True,
+                                    award[o], work, avail2)
 
 
 @njit(cache=True)
 def enterprise_step(state, country, pull, hazard, us_term, cn_term, incumbent, noise, review,
-                    adopt_u, review_u, shock, adopted, china):
+                    adopt_u, review_u, shock, shock_uniform, adopted, china):
     """One quarter of enterprise adoption and review, in place, with the per-country counts.
 
     Per firm n of country i (:func:`sim.mechanisms.enterprises.step`, term by term in its
@@ -285,7 +284,10 @@ def enterprise_step(state, country, pull, hazard, us_term, cn_term, incumbent, n
         review: review hazard per quarter.
         adopt_u: uniforms deciding adoption, (N,).
         review_u: uniforms deciding a review, (N,).
-        shock: standard logistic draws ε, (N,).
+        shock: standard logistic draws ε, (N,); with ``shock_uniform``, the non-zero uniforms
+            U they come from: ε = log(U/(1 − U)), as ``Generator.logistic`` computes it (with
+            the C library's log), computed only for the firms that act.
+        shock_uniform: whether ``shock`` holds uniforms.
         adopted: adopters per country, written (C,).
         china: China-bloc adopters per country, written (C,).
     """
@@ -304,7 +306,11 @@ def enterprise_step(state, country, pull, hazard, us_term, cn_term, incumbent, n
             dv -= us_term[n]
             dv += cn_term[n]
             dv += incumbent[s]
-            dv += noise * shock[n]
+            if shock_uniform:
+                x = shock[n]
+                dv += noise * (0.0 + 1.0 * math.log(x / (1.0 - x)))
+            else:
+                dv += noise * shock[n]
             s = 2 if dv > 0 else 1
             state[n] = s
         if s == 1:
@@ -317,7 +323,7 @@ def enterprise_step(state, country, pull, hazard, us_term, cn_term, incumbent, n
 
 
 @njit(cache=True)
-def refresh_rows(sites, award, award_total, frac):
+def refresh_rows(sites, award, award_total, frac, bought):
     """Equipment refresh (:func:`sim.mechanisms.rollout.refresh`): new sites and sites bought.
 
     A share ``frac`` of each operator's installed sites is replaced with its current award's
@@ -328,13 +334,13 @@ def refresh_rows(sites, award, award_total, frac):
         award: contract shares, (O, V).
         award_total: the award's row sums, (O,).
         frac: share refreshed this quarter, 1/(4·life).
+        bought: receives the sites bought, (O, V), overwritten.
 
     Returns:
-        New arrays (sites after the refresh, sites bought), each (O, V).
+        The sites after the refresh, a new array (O, V).
     """
     n_o, n_v = sites.shape
     new = np.empty((n_o, n_v))
-    bought = np.empty((n_o, n_v))
     out = np.empty(n_v)
     for o in range(n_o):
         has = award_total[o] > 0
@@ -346,17 +352,19 @@ def refresh_rows(sites, award, award_total, frac):
             b = total * award[o, v]
             bought[o, v] = b
             new[o, v] = (sites[o, v] - out[v]) + b
-    return new, bought
+    return new
 
 
 @njit(cache=True)
-def build_rows(sites, bought, award, target, p, q, active, slowdown, prices):
-    """Bass roll-out toward each target, in place, and the quarter's revenue by vendor.
+def build_rows(sites, bought, award, target, p, q, active, slowdown, prices, op_country,
+               by_country, contracts):
+    """Bass roll-out toward each target, in place; the quarter's revenue and sums by country.
 
     New sites (:func:`sim.mechanisms.rollout.bass_increment`): (p + q·N/m)/4, capped at 1,
     times (m − N)⁺ and (1 − slowdown), for active operators; they are split by the award and
-    added to ``sites`` and ``bought``. Revenue is Σ_o price_ov·bought_ov, summed over operators
-    in order.
+    added to ``sites`` and ``bought``. Revenue is Σ_o price_ov·bought_ov; the sites by country
+    and vendor, Σ_{o in i} sites_ov; both summed over operators in order (as ``sum(axis=0)``
+    and ``np.bincount`` do).
 
     Args:
         sites: 5G sites by vendor, (O, V), updated in place.
@@ -368,12 +376,17 @@ def build_rows(sites, bought, award, target, p, q, active, slowdown, prices):
         active: True after launch, (O,).
         slowdown: share of speed lost, (O,).
         prices: effective price per operator and vendor, (O, V).
+        op_country: country index of each operator, (O,).
+        by_country: sites by country and vendor after the roll-out, (C, V), overwritten.
+        contracts: operators holding an award of each vendor, (V,), overwritten.
 
     Returns:
         Revenue by vendor, (V,).
     """
     n_o, n_v = sites.shape
     revenue = np.zeros(n_v)
+    by_country[:] = 0.0
+    contracts[:] = 0
     for o in range(n_o):
         built = sites[o, 0]
         for v in range(1, n_v):
@@ -384,10 +397,98 @@ def build_rows(sites, bought, award, target, p, q, active, slowdown, prices):
             frac = built / m if m > 0 else 0.0
             rate = min(1.0, (p + q * frac) / 4.0)
             new = rate * max(m - built, 0.0) * (1.0 - slowdown[o])
+        c = op_country[o]
         for v in range(n_v):
-            add = new * award[o, v]
-            sites[o, v] += add
+            a = award[o, v]
+            add = new * a
+            x = sites[o, v] + add
+            sites[o, v] = x
             b = bought[o, v] + add
             bought[o, v] = b
             revenue[v] += prices[o, v] * b
+            by_country[c, v] += x
+            if a > 0:
+                contracts[v] += 1
     return revenue
+
+
+@njit(cache=True)
+def device_units(base, w_eco, eco, supply, noise, quarter_units, market, abroad, units, sold,
+                 by_market, sold_abroad):
+    """Handsets sold per country and maker by the buyers' logit, with their sums.
+
+    U_if = base_if + w_E,i·E_f + supply_f (:func:`sim.mechanisms.devices.add_utilities`),
+    s_if = exp(U_if/μ − max_f U_if/μ) / Σ_f of the same (absent makers, U = −inf, get 0), and
+    units_if = quarter_units_i·s_if. The sums run over countries in order.
+
+    Args:
+        base: α_{m(i)f} − β_d,i·ln asp_f, (C, F).
+        w_eco: w_E,i, (C,).
+        eco: E_f, (F,).
+        supply: β_S·ln ρ_f, (F,).
+        noise: μ_d.
+        quarter_units: handsets bought per country this quarter, (C,).
+        market: market of each country, (C,).
+        abroad: True for countries outside China, (C,).
+        units: receives the units, (C, F).
+        sold: receives the units per maker, (F,).
+        by_market: receives the units per market and maker, (M, F).
+        sold_abroad: receives the units per maker outside China, (F,).
+    """
+    n_c, n_f = base.shape
+    z = np.empty(n_f)
+    sold[:] = 0.0
+    by_market[:] = 0.0
+    sold_abroad[:] = 0.0
+    for i in range(n_c):
+        top = NEG
+        for f in range(n_f):
+            x = (base[i, f] + w_eco[i] * eco[f] + supply[f]) / noise
+            z[f] = x
+            if x > top:
+                top = x
+        total = 0.0
+        for f in range(n_f):
+            e = math.exp(z[f] - top)
+            z[f] = e
+            total += e
+        q, k = quarter_units[i], market[i]
+        for f in range(n_f):
+            x = q * (z[f] / total)
+            units[i, f] = x
+            sold[f] += x
+            by_market[k, f] += x
+            if abroad[i]:
+                sold_abroad[f] += x
+
+
+@njit(cache=True)
+def update_policy(policy, s, t1, t2, h1, h2, review):
+    """New policy levels with per-level hysteresis (:func:`sim.mechanisms.policy.update_policy`).
+
+    For a reviewing country: up = [S > θ_1] + [S > θ_2]; keep = 2 if banned and S > θ_2 − h_2,
+    else 1 if at least restricted and S > θ_1 − h_1, else 0; new = max(up, keep). Others keep
+    their level.
+
+    Args:
+        policy: current levels (0 open, 1 restrict, 2 ban), (C,).
+        s: noisy score S, (C,).
+        t1: θ_1.
+        t2: θ_2.
+        h1: hysteresis of a restriction.
+        h2: hysteresis of a ban.
+        review: True where the country reviews, (C,).
+
+    Returns:
+        The new levels, a new array of ``policy``'s dtype.
+    """
+    out = policy.copy()
+    lo1, lo2 = t1 - h1, t2 - h2
+    for i in range(policy.size):
+        if review[i]:
+            x = s[i]
+            up = (1 if x > t1 else 0) + (1 if x > t2 else 0)
+            cur = policy[i]
+            keep = 2 if (cur == 2 and x > lo2) else (1 if (cur >= 1 and x > lo1) else 0)
+            out[i] = max(up, keep)
+    return out

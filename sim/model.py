@@ -204,6 +204,8 @@ class TechAllianceModel(mesa.Model):
         self.mix4g = ops.mix4g
         self.sites = np.zeros((n_o, n_v))
         self.award = np.zeros((n_o, n_v))
+        self.contracts = np.zeros(n_v, dtype=np.int64)  # operators holding an award, by vendor
+        self._bought = np.empty((n_o, n_v))  # scratch of the operator step
         self._award_total = np.zeros(n_o)  # row sums of award, updated where awards change
         self.removal_rate = np.zeros(n_o)
         self.us_exposure = ops.us_exposure
@@ -393,12 +395,14 @@ class TechAllianceModel(mesa.Model):
         serve the next quarter's countries.
         """
         if self._sites_c[0] is not self.sites:
-            by_v = self._by_country(self.sites)
-            self._sites_c = (self.sites, SimpleNamespace(
-                by_vendor=by_v, total=row_sum(by_v),
-                china=row_sum(by_v, self._china_cols), cn_share=None, coverage=None,
-                network=(None, None)))
+            self._set_sites_by_country(self._by_country(self.sites))
         return self._sites_c[1]
+
+    def _set_sites_by_country(self, by_v: np.ndarray) -> None:
+        """Keep ``by_v``, the sites by country and vendor of the current ``self.sites``."""
+        self._sites_c = (self.sites, SimpleNamespace(
+            by_vendor=by_v, total=row_sum(by_v), china=row_sum(by_v, self._china_cols),
+            cn_share=None, coverage=None, network=(None, None)))
 
     def _network_shares(self) -> SimpleNamespace:
         """:meth:`_sites_by_country` with its China-bloc share and 5G coverage filled in.
@@ -604,7 +608,7 @@ class TechAllianceModel(mesa.Model):
             coef = np.array([b["price"], b["quality"], b["lockin"], b["peer"], b["risk"],
                              b["sanction"] * p["us.secondary_sanctions"], b["restrict"],
                              b["alignment"], b["home"]])
-            g = gumbel.uniforms
+            g = gumbel.uniforms  # row gumbel.index[j] of each block for operator idx[j]
             kernels.award_rows(
                 idx, ctx.log_price_o,
                 sanctions.effective_quality(self.quality, self.rho, p["vendors.kappa"]),
@@ -612,15 +616,15 @@ class TechAllianceModel(mesa.Model):
                 pol.restricted, self.alignment, v.china, v.bloc_sign, self.home,
                 pol.banned, self.nests, 2, coef, p["operator.noise"], p["operator.nest"],
                 p["operator.dual_sourcing"], g["alt1"], g["nest1"], g["alt2"], g["nest2"],
-                dual_u, self.award, self._award_total)
+                gumbel.index, dual_u, self.award, self._award_total)
 
         # Arrays made in this quarter are updated in place below (fewer full-size temporaries
         # for a million firms); self.sites is never changed in place otherwise.
         on_rollout = self._on("rollout")
         if on_rollout:  # new arrays: self.sites is never changed in place otherwise
-            self.sites, bought = kernels.refresh_rows(
-                self.sites, self.award, self._award_total,
-                1.0 / (4.0 * p["operator.equipment_life"]))
+            bought = self._bought  # scratch: sites bought this quarter
+            self.sites = kernels.refresh_rows(self.sites, self.award, self._award_total,
+                                              1.0 / (4.0 * p["operator.equipment_life"]), bought)
         else:
             self.sites, bought = self.sites.copy(), np.zeros((n_o, n_v))
         drag = self._no_drag
@@ -635,15 +639,19 @@ class TechAllianceModel(mesa.Model):
             removing = (self.removal_rate > 0) & (row_sum(self.sites, self._china_cols) > 0)
             drag = np.where(removing, p["rollout.removal_drag"], 0.0)
         if on_rollout:
+            by_v = np.empty((self.n_countries, n_v))
+            self.contracts = np.empty(n_v, dtype=np.int64)
             revenue = kernels.build_rows(self.sites, bought, self.award, self.target,
                                          p["rollout.bass_p"], p["rollout.bass_q"], active, drag,
-                                         ctx.prices_o)
+                                         ctx.prices_o, oc, by_v, self.contracts)
+            self._set_sites_by_country(by_v)
         else:  # without roll-out dynamics the target is built at launch
             new = np.where(launching, self.target - row_sum(self.sites), 0.0)
             new_by_vendor = new[:, None] * self.award
             self.sites += new_by_vendor
             bought += new_by_vendor
             revenue = (ctx.prices_o * bought).sum(axis=0)
+            self.contracts = np.count_nonzero(self.award > 0, axis=0)
         self.revenue = revenue
         self.rev_share = vendors.revenue_share(revenue, self.rev_share,
                                                p["vendors.revenue_memory"])
@@ -667,7 +675,7 @@ class TechAllianceModel(mesa.Model):
         rev_total = self.revenue.sum()
         rev_share = self.revenue / rev_total if rev_total > 0 else np.zeros(n_v)
         first = len(MODEL_METRICS)  # the vendor rows follow the model metrics
-        contracts = np.count_nonzero(self.award > 0, axis=0)
+        contracts = self.contracts
         for values in (share, self.quality, self.dependence, rev_share, contracts):
             rec[first:first + n_v, t] = values
             first += n_v
@@ -716,7 +724,6 @@ class TechAllianceModel(mesa.Model):
         region = self.dev_market - 1
         self._ent_region = np.where(region < 0, REGIONS.index("East Asia & Pacific"), region)
         self._gdp_region = np.bincount(self._ent_region, self.gdp, minlength=len(REGIONS))
-        self._dev_cells = devices.market_cells(self.dev_market, n_f)
         self._dev_abroad = self.dev_market != 0
         self._dev_sold = (None, None)  # (units, units.sum(axis=0)) of the last units computed
         self._dev_weights = (None, None)  # (values.version, (β_d,i, w_E,i, α − β_d,i·ln asp))
@@ -749,7 +756,7 @@ class TechAllianceModel(mesa.Model):
                                      p["devices.beta_supply"])
             self.dev_asc = devices.fit_constants(d.share, self.dev_market, self.dev_units_year,
                                                  rest, p["devices.noise"])
-            self._dev_quarter_units = self.dev_units_year[:, None] / 4.0
+            self._dev_quarter_units = self.dev_units_year / 4.0
             self.dev_units = self._device_units(np.ones(n_f))
             # Revenue of the 2019 state, the reference of the device factor; Huawei's other
             # consumer devices (wearables, PCs, tablets) make up the rest of its reported revenue.
@@ -808,14 +815,32 @@ class TechAllianceModel(mesa.Model):
                                                  self.dev_asc, self.dev_market,
                                                  self.dev_log_price, beta)))
         _, w_eco, base = self._dev_weights[1]
-        u = devices.add_utilities(base, w_eco, eco, self.dev_rho, p["devices.beta_supply"])
-        s = devices.shares(u, p["devices.noise"])
-        return np.multiply(self._dev_quarter_units, s, out=s)
+        supply = p["devices.beta_supply"] * np.log(np.maximum(self.dev_rho, 1e-9))
+        n_c, n_f = base.shape
+        units, sold, abroad = np.empty((n_c, n_f)), np.empty(n_f), np.empty(n_f)
+        by_market = np.empty((self.n_markets, n_f))
+        kernels.device_units(base, w_eco, eco, supply, p["devices.noise"],
+                             self._dev_quarter_units, self.dev_market, self._dev_abroad, units,
+                             sold, by_market, abroad)
+        self._dev_sold = (units, SimpleNamespace(sold=sold, by_market=by_market, abroad=abroad))
+        return units
 
     def _device_sold(self) -> np.ndarray:
-        """Handsets sold this quarter per maker (the column sums of ``dev_units``), kept."""
+        """Handsets sold this quarter per maker (the column sums of ``dev_units``)."""
+        return self._device_sums().sold
+
+    def _device_sums(self) -> SimpleNamespace:
+        """Sums of ``dev_units``: ``sold`` per maker, ``by_market`` (M, F), ``abroad`` per maker.
+
+        Made with the units by :meth:`_device_units`; recomputed if ``dev_units`` was replaced.
+        """
         if self._dev_sold[0] is not self.dev_units:
-            self._dev_sold = (self.dev_units, self.dev_units.sum(axis=0))
+            units = self.dev_units
+            by_market = np.zeros((self.n_markets, units.shape[1]))
+            np.add.at(by_market, self.dev_market, units)
+            self._dev_sold = (units, SimpleNamespace(
+                sold=units.sum(axis=0), by_market=by_market,
+                abroad=units[self._dev_abroad].sum(axis=0)))
         return self._dev_sold[1]
 
     def _vendor_device_revenue(self, phones: np.ndarray) -> np.ndarray:
@@ -891,9 +916,8 @@ class TechAllianceModel(mesa.Model):
         # Full-size draws every quarter, used or not (common random numbers, ODD §4.9).
         # One call for both uniforms: the same stream values in the same order as two calls.
         n = pop.n
-        uniform = rng.random(2 * n)
-        draws = {"adopt": uniform[:n], "review": uniform[n:],
-                 "shock": rng.logistic(0.0, 1.0, n)}
+        uniform, shock_u = rng_mod.uniforms_then_logistic(rng, 2 * n, n)
+        draws = {"adopt": uniform[:n], "review": uniform[n:], "shock_uniform": shock_u}
         if not self._on("enterprises"):
             return
         p = self.values
@@ -918,10 +942,11 @@ class TechAllianceModel(mesa.Model):
         d = self.devices
         if d is not None:
             units = self.dev_units
-            sold = self._device_sold()
+            sums = self._device_sums()
+            sold = sums.sold
             total = sold.sum()
             shares = devices.market_shares(units, self.dev_market, self.n_markets,
-                                           self._dev_cells)
+                                           by_market=sums.by_market)
             self.rec_devices[t, :-1] = shares
             world = sold / total
             self.rec_devices[t, -1] = world
@@ -935,7 +960,7 @@ class TechAllianceModel(mesa.Model):
                 rm["huawei_carrier_revenue_usd"][t] = (carrier_q * self.rev_share[v]
                                                        / self.rev_share0[v])
                 rm["huawei_share_china"][t] = shares[0, h]
-                out = units[self._dev_abroad].sum(axis=0)
+                out = sums.abroad
                 rm["huawei_share_outside_china"][t] = out[h] / out.sum()
             rm["own_os_share"][t] = (sold * self.dev_cut)[self._dev_has_os].sum() / total
             rm["own_os_quality"][t] = self.os_quality[0] if self.os_quality.size else 0.0

@@ -57,17 +57,18 @@ def streams(seed: int) -> dict[str, np.random.Generator]:
 class GumbelBlock:
     """The uniforms of standard Gumbel draws for blocks of agents, kept only for the rows used.
 
-    ``Generator.gumbel`` turns each uniform ``x`` of ``Generator.random()`` into
-    ``0 − log(−log(1 − x))`` with the C library's ``log``, drawing again when ``x`` is exactly 0
+    ``Generator.gumbel`` turns each uniform ``x`` of ``Generator.random()`` into ``0 −
+    log(−log(1 − x))`` with the C library's ``log``, drawing again when ``x`` is exactly 0
     (probability 2^−53). This class draws the same uniforms, in the same order and amount, keeps
-    those of the rows asked for (:attr:`uniforms`); the variates are computed from them with the
-    same C function where they are used (:func:`sim.kernels.gumbel`, the model's kernels), so
-    every variate equals what ``rng.gumbel(size=shape)`` for each block in turn would have given,
-    bit for bit, and the stream ends where it would have. When few rows act (a tender is a few
-    per cent of operators a quarter) this skips almost all of the logarithms, and the uniforms
-    are drawn in chunks, so a million agents never need a full-size array. NumPy's vectorised
-    ``log`` is not used: its SIMD version differs from the C library in the last bit for a few
-    values in a thousand.
+    those of the rows asked for (:attr:`uniforms`, where kept row j is row ``index[j]``: with
+    few uniforms every row is kept as a view, with many only the rows asked for); the variates
+    are computed from them with the same C function where they are used
+    (:func:`sim.kernels.gumbel`, the model's kernels), so every variate equals what
+    ``rng.gumbel(size=shape)`` for each block in turn would have given, bit for bit, and the
+    stream ends where it would have. When few rows act (a tender is a few per cent of operators
+    a quarter) this skips almost all of the logarithms, and the uniforms are drawn in chunks, so
+    a million agents never need a full-size array. NumPy's vectorised ``log`` is not used: its
+    SIMD version differs from the C library in the last bit for a few values in a thousand.
 
     Args:
         rng: the stream.
@@ -88,9 +89,9 @@ class GumbelBlock:
                                                                     chunk)])
             start = 0
             for (name, shape), size in zip(shapes.items(), sizes, strict=True):
-                block = u[start:start + size].reshape(shape)
-                self.uniforms[name] = block if rows is None else block[rows]
+                self.uniforms[name] = u[start:start + size].reshape(shape)  # every row: a view
                 start += size
+            self.index = _all_rows(shapes) if rows is None else np.asarray(rows, dtype=np.int64)
             return
         widths = [size // shape[0] if shape[0] else 0
                   for shape, size in zip(shapes.values(), sizes, strict=True)]
@@ -111,6 +112,7 @@ class GumbelBlock:
         for (name, shape), part in zip(shapes.items(), keep, strict=True):
             self.uniforms[name] = values[start:start + part.size].reshape(-1, *shape[1:])
             start += part.size
+        self.index = np.arange(self.uniforms[next(iter(shapes))].shape[0])
 
     def rows(self, name: str, idx: np.ndarray, cols: np.ndarray | None = None) -> np.ndarray:
         """The Gumbel variates of block ``name`` for kept rows ``idx`` (positions among them).
@@ -119,8 +121,33 @@ class GumbelBlock:
         computed with the C library's log (:func:`sim.kernels.gumbel`), as ``Generator.gumbel``
         does; the model's kernels compute them the same way from :attr:`uniforms`.
         """
-        u = self.uniforms[name]
-        return kernels.gumbel(np.ascontiguousarray(u[idx] if cols is None else u[idx, cols]))
+        u, at = self.uniforms[name], self.index[idx]
+        return kernels.gumbel(np.ascontiguousarray(u[at] if cols is None else u[at, cols]))
+
+
+def _all_rows(shapes: dict[str, tuple[int, ...]]) -> np.ndarray:
+    """Row indices 0..N−1, N the longest first axis of the blocks (every row is kept)."""
+    return np.arange(max(shape[0] for shape in shapes.values()))
+
+
+def uniforms_then_logistic(rng: np.random.Generator, n_uniform: int,
+                           n_logistic: int) -> tuple[np.ndarray, np.ndarray]:
+    """``rng.random(n_uniform)``, then the uniforms ``rng.logistic(size=n_logistic)`` would use.
+
+    ``Generator.logistic`` takes the non-zero uniforms U of the stream and returns
+    loc + scale·log(U/(1 − U)) (:func:`sim.kernels.enterprise_step` computes that where it is
+    needed). Both are drawn in one call, topped up from the stream if an exact 0 (probability
+    2^−53) must be skipped, so the values and the stream's end are those of the two calls.
+
+    Returns:
+        (the uniforms, the logistic draws' uniforms).
+    """
+    u = rng.random(n_uniform + n_logistic)
+    first, rest = u[:n_uniform], u[n_uniform:]
+    if n_logistic and rest.min() == 0.0:
+        rest = np.concatenate([rest[rest != 0.0], *_nonzero_uniforms(
+            rng, n_logistic - np.count_nonzero(rest), max(n_logistic, 1))])
+    return first, rest
 
 
 def _nonzero_uniforms(rng: np.random.Generator, n: int, chunk: int):

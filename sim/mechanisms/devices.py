@@ -104,14 +104,18 @@ def market_cells(market: np.ndarray, n_makers: int) -> np.ndarray:
 
 
 def market_shares(units: np.ndarray, market: np.ndarray, n_markets: int,
-                  cells: np.ndarray | None = None) -> np.ndarray:
+                  cells: np.ndarray | None = None,
+                  by_market: np.ndarray | None = None) -> np.ndarray:
     """Unit shares per market (markets × makers) from units per country (countries × makers).
 
-    ``cells`` (:func:`market_cells`) may be passed when known.
+    ``cells`` (:func:`market_cells`) may be passed when known, or the units summed by market
+    (``by_market``, markets × makers) when already computed.
     """
     n_f = units.shape[1]
-    cell = market_cells(market, n_f) if cells is None else cells  # one bincount over them
-    by_market = np.bincount(cell, units.ravel(), minlength=n_markets * n_f).reshape(n_markets, n_f)
+    if by_market is None:
+        cell = market_cells(market, n_f) if cells is None else cells  # one bincount over them
+        by_market = np.bincount(cell, units.ravel(),
+                                minlength=n_markets * n_f).reshape(n_markets, n_f)
     total = by_market.sum(axis=1, keepdims=True)
     return np.divide(by_market, total, out=np.zeros_like(by_market), where=total > 0)
 

@@ -143,7 +143,10 @@ def step(state: np.ndarray, pop: Population, pull: np.ndarray, hazard: np.ndarra
         hazard: adoption hazard h_i per country (:func:`adoption_hazard`).
         sanctions: σ, the secondary-sanctions lever.
         params: the model's parameter values (``enterprise.*``).
-        draws: ``adopt`` and ``review`` uniforms and ``shock`` standard logistic, N each.
+        draws: ``adopt`` and ``review`` uniforms and ``shock`` standard logistic, N each; or,
+            instead of ``shock``, ``shock_uniform``: the non-zero uniforms that
+            ``Generator.logistic`` would turn into them (the variates are then computed only
+            for the firms that act, with the same values).
         counts: if given, two float arrays (C,) that receive the adopters and the China-bloc
             adopters per country of the new state (:func:`country_counts`).
 
@@ -161,7 +164,8 @@ def step(state: np.ndarray, pop: Population, pull: np.ndarray, hazard: np.ndarra
         pop.scaled("china_exposure", p["enterprise.w_china_exports"]),
         p["enterprise.switching_cost"] * _INCUMBENT, p["enterprise.noise"],
         1.0 / (4.0 * p["enterprise.review_years"]), draws["adopt"], draws["review"],
-        draws["shock"], *counts)
+        *((draws["shock"], False) if "shock" in draws else (draws["shock_uniform"], True)),
+        *counts)
     return new
 
 

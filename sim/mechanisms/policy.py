@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim import kernels
+
 OPEN, RESTRICT, BAN = 0, 1, 2
 
 
@@ -186,11 +188,9 @@ def update_policy(
     """
     h1, h2 = (hysteresis, hysteresis) if np.ndim(hysteresis) == 0 else tuple(hysteresis)
     t1, t2 = thresholds
-    up = (s > t1).astype(np.int8) + (s > t2)
-    keep1 = (policy >= RESTRICT) & (s > t1 - h1)
-    keep = np.where((policy == BAN) & (s > t2 - h2), BAN, keep1.astype(np.int8))
-    new = np.maximum(up, keep)
-    return np.where(review, new, policy).astype(policy.dtype)
+    return kernels.update_policy(np.asarray(policy), np.asarray(s, dtype=float), float(t1),
+                                 float(t2), float(h1), float(h2),
+                                 np.broadcast_to(np.asarray(review, dtype=bool), np.shape(s)))
 
 
 def target_alignment(

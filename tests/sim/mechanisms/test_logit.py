@@ -155,7 +155,7 @@ def test_the_models_kernel_awards_what_the_utility_formula_gives():
     kernels.award_rows(rows, log_price, quality, installed4, sites, peer_cn, op_country, unrel,
                        us_exp, restricted, alignment, china, bloc_sign, home, banned,
                        NESTS, 2, kernel_coef, 0.9, 0.6, 0.4, uni["alt1"], uni["nest1"],
-                       uni["alt2"], uni["nest2"], dual_u, got, got_total)
+                       uni["alt2"], uni["nest2"], np.arange(rows.size), dual_u, got, got_total)
 
     inst = installed4[rows] + sites[rows]
     base = inst.sum(axis=1, keepdims=True)
