@@ -35,6 +35,7 @@ from sim.scenario import Scenario, default_scenario, load_scenario
 from sim.world import (
     HUBS,
     MARKETS,
+    POLICIES,
     REGION_SLUGS,
     REGIONS,
     Operators,
@@ -221,18 +222,8 @@ class TechAllianceModel(mesa.Model):
         self.policy_inputs: policy.PolicyInputs | None = None
         self.policy_shock = np.zeros(n_c)
 
-        # Mesa agents: handles into the arrays.
-        self._countries = [Country(self, i, code) for i, code in enumerate(codes)]
-        self._by_iso = {a.iso3: a for a in self._countries}
-        self._operators = [Operator(self, j, name, self._countries[oc[j]])
-                           for j, name in enumerate(ops.names)]
-        self._vendors = [Vendor(self, k, vid) for k, vid in enumerate(v.ids)]
-        # Mesa 3.3 keeps a class-level id counter keyed by model, a strong reference that would
-        # keep every model alive for the life of the process (thousands in a sweep). All our
-        # agents exist by now, so the counter is no longer needed.
-        ids = getattr(mesa.Agent, "_ids", None)
-        if isinstance(ids, dict):
-            ids.pop(self, None)
+        # Mesa agents (handles into the arrays) are made on first use: see _agent_handles.
+        self._agent_lists: SimpleNamespace | None = None
 
         # Records: one row per metric of a preallocated array; rec_model maps names to its rows
         # (views), in the column order of the model table.
@@ -322,20 +313,71 @@ class TechAllianceModel(mesa.Model):
         dc._collection_steps = list(range(self.t))  # Mesa 3.5 reads it; 3.3 ignores it
         return dc
 
-    # ----------------------------------------------------------------- accessors
+    # ----------------------------------------------------------------- agents and accessors
+    def _agent_handles(self) -> SimpleNamespace:
+        """The Mesa agents, made on first use: countries, operators, vendors, device makers.
+
+        They are handles (identity and an index into the arrays) that no mechanism needs, so a
+        run that never looks at them (a sweep's thousands of replicates) does not pay for
+        registering them with Mesa, about a millisecond a replicate. Whenever they are made,
+        they are the same agents in the same order, with the same unique ids.
+        """
+        if self._agent_lists is None:
+            codes = self.world.codes()
+            countries = [Country(self, i, code) for i, code in enumerate(codes)]
+            operators = [Operator(self, j, name, countries[c]) for j, (name, c) in
+                         enumerate(zip(self.ops.names, self.op_country.tolist(), strict=True))]
+            vendors = [Vendor(self, k, vid) for k, vid in enumerate(self.world.vendors.ids)]
+            d = self.devices
+            makers = ([DeviceMaker(self, k, f) for k, f in enumerate(d.ids)]
+                      if d is not None else [])
+            # Mesa 3.3 keeps a class-level id counter keyed by model, a strong reference that
+            # would keep every model alive for the life of the process (thousands in a sweep).
+            # All our agents exist by now, so the counter is no longer needed.
+            ids = getattr(mesa.Agent, "_ids", None)
+            if isinstance(ids, dict):
+                ids.pop(self, None)
+            self._agent_lists = SimpleNamespace(
+                countries=countries, by_iso={a.iso3: a for a in countries},
+                operators=operators, vendors=vendors, device_makers=makers)
+        return self._agent_lists
+
+    @property
+    def agents(self) -> mesa.agent.AgentSet:
+        """All Mesa agents (Mesa's ``Model.agents``), made on first use."""
+        self._agent_handles()
+        return super().agents
+
+    @property
+    def agents_by_type(self) -> dict:
+        """Mesa's ``Model.agents_by_type``, the agents made on first use."""
+        self._agent_handles()
+        return super().agents_by_type
+
+    @property
+    def agent_types(self) -> list[type]:
+        """Mesa's ``Model.agent_types``, the agents made on first use."""
+        self._agent_handles()
+        return super().agent_types
+
     def country(self, iso3: str) -> Country:
         """The Country agent with this ISO3 code."""
-        return self._by_iso[iso3]
+        return self._agent_handles().by_iso[iso3]
+
+    @property
+    def countries(self) -> list[Country]:
+        """The Country agents, in array order."""
+        return self._agent_handles().countries
 
     @property
     def operators(self) -> list[Operator]:
         """The Operator agents, in array order."""
-        return self._operators
+        return self._agent_handles().operators
 
     @property
     def vendors(self) -> list[Vendor]:
         """The Vendor agents, in array order."""
-        return self._vendors
+        return self._agent_handles().vendors
 
     def decision_terms(self, iso3: str) -> dict[str, float | str]:
         """Why a country holds its policy: the terms of its last policy score (ODD §7.5).
@@ -365,7 +407,7 @@ class TechAllianceModel(mesa.Model):
         out["hysteresis"] = float(p["country.hysteresis"])
         out["hysteresis_ban"] = float(p["country.hysteresis_ban"])
         out["locked"] = bool(self.locked[i])
-        out["policy"] = self._countries[i].policy
+        out["policy"] = POLICIES[int(self.policy[i])]
         return out
 
     @property
@@ -765,12 +807,7 @@ class TechAllianceModel(mesa.Model):
             self.dev_other = np.where(np.isnan(d.consumer_revenue_2019), 0.0,
                                       np.maximum(0.0, d.consumer_revenue_2019 / 4 - family))
             self.dev_vendor_rev0 = self._vendor_device_revenue(phones)
-            self._device_makers = [DeviceMaker(self, k, f) for k, f in enumerate(d.ids)]
-            ids = getattr(mesa.Agent, "_ids", None)  # see _build: no class-level reference
-            if isinstance(ids, dict):
-                ids.pop(self, None)
         else:
-            self._device_makers = []
             self.dev_units = np.zeros((n_c, 0))
 
         pop = enterprises.make_population(int(p["enterprise.firms_per_country"]), self.x_us,
@@ -783,7 +820,7 @@ class TechAllianceModel(mesa.Model):
     @property
     def device_makers(self) -> list[DeviceMaker]:
         """The DeviceMaker agents, in array order (empty if the world has no device data)."""
-        return self._device_makers
+        return self._agent_handles().device_makers
 
     def _owner(self) -> np.ndarray:
         """Index of the maker that owns each maker now (itself unless its parent still does)."""

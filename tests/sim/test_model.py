@@ -71,9 +71,27 @@ def test_agents_are_registered_with_mesa_and_read_the_arrays():
     assert sum(op.sites.values()) == pytest.approx(m.sites[0].sum())
 
 
+def test_agents_made_late_are_the_agents_made_early():
+    """Agents are made on first use; when does not change them, their ids or the outputs."""
+    early = TechAllianceModel(short("baseline", "2019Q4"), seed=1)
+    kinds_early = [(type(a).__name__, a.unique_id) for a in early.agents]
+    early.run_model()
+    late = TechAllianceModel(short("baseline", "2019Q4"), seed=1)
+    assert late._agent_lists is None, "agents were made before anyone asked for them"
+    late.run_model()
+    assert late._agent_lists is None, "running the model made the agents"
+    assert [(type(a).__name__, a.unique_id) for a in late.agents] == kinds_early
+    assert [t.__name__ for t in late.agent_types] == [
+        "Country", "Operator", "Vendor", "DeviceMaker"]
+    assert len(late.agents_by_type[type(late.operators[0])]) == late.n_operators
+    assert np.array_equal(early._rec, late._rec)
+    assert late.country("DEU").policy == early.country("DEU").policy
+
+
 def test_model_leaves_no_reference_behind():
     m = TechAllianceModel(short("baseline", "2019Q4"), seed=1)
     m.run_model()
+    assert len(m.agents) > 0  # with its agents made
     ref = weakref.ref(m)
     del m
     gc.collect()
