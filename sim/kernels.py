@@ -492,3 +492,79 @@ def update_policy(policy, s, t1, t2, h1, h2, review):
             keep = 2 if (cur == 2 and x > lo2) else (1 if (cur >= 1 and x > lo1) else 0)
             out[i] = max(up, keep)
     return out
+
+
+@njit(cache=True)
+def policy_scores(base, us_exposure, price, trade, retaliation, bri, alignment, w_alignment,
+                  peer, w_peer, risk, installed, w_installed, kept, noise, shock):
+    """Noisy policy scores S_i = E_i − C_i + μ·ε_i (:func:`sim.mechanisms.policy.score`).
+
+    The terms are added in that function's order: E = base + w_a·a + w_peer·peer + risk +
+    us_exposure, C = w_c·h·kept + price + trade + retaliation + bri, so the scores are its own
+    to the last bit.
+
+    Args:
+        base: w_s·s·g + w_sb·s + w_ι·ι·g + w_pow·power, (C,).
+        us_exposure: w_x·σ·x^US, (C,).
+        price: w_p·gap, (C,).
+        trade: w_t·x^CN, (C,).
+        retaliation: w_r·r·x^CN, (C,).
+        bri: w_b·BRI·(b + c), (C,).
+        alignment: a_i, (C,).
+        w_alignment: w_a.
+        peer: share of peers excluding, (C,).
+        w_peer: w_peer.
+        risk: w_risk·(1 − ρ_china), a scalar.
+        installed: h_i, (C,).
+        w_installed: w_c.
+        kept: 1 − the rip-and-replace subsidy.
+        noise: μ, the scale of the shock.
+        shock: standard logistic ε_i, (C,).
+    """
+    n = base.size
+    out = np.empty(n)
+    for i in range(n):
+        pressure = (((base[i] + w_alignment * alignment[i]) + w_peer * peer[i]) + risk
+                    + us_exposure[i])
+        cost = ((((w_installed * installed[i]) * kept + price[i]) + trade[i]) + retaliation[i]
+                + bri[i])
+        out[i] = (pressure - cost) + noise * shock[i]
+    return out
+
+
+@njit(cache=True)
+def enterprise_country_terms(network_china, coverage, alignment, policy, adopted, china, count,
+                             coef):
+    """Per country: the China-bloc pull D_i and the adoption hazard h_i of its enterprises.
+
+    D_i = α_e + w_n·(2·n_i − 1) − w_ae·a_i − w_P·[P_i ≥ restrict] + w_pe·(2·c_i − 1), with c_i
+    the China-bloc share of the adopters (0.5 if none), and h_i = min(1, (p_e + q_e·A_i)/4 ·
+    (φ + (1 − φ)·coverage_i)), A_i the share adopted: the formulas of
+    :func:`sim.mechanisms.enterprises.country_pull` and
+    :func:`~sim.mechanisms.enterprises.adoption_hazard`, term by term in their order.
+
+    Args:
+        network_china: n_i, China-bloc share of the network in service, (C,).
+        coverage: 5G coverage, (C,).
+        alignment: a_i, (C,).
+        policy: policy level, (C,).
+        adopted: adopters, (C,).
+        china: China-bloc adopters, (C,).
+        count: firms, (C,).
+        coef: α_e, w_n, w_ae, w_P, w_pe, p_e, q_e, φ.
+
+    Returns:
+        (pull, hazard), each (C,).
+    """
+    n = network_china.size
+    pull, hazard = np.empty(n), np.empty(n)
+    alpha, w_n, w_a, w_p, w_pe, p, q, phi = (coef[0], coef[1], coef[2], coef[3], coef[4],
+                                              coef[5], coef[6], coef[7])
+    for i in range(n):
+        share_cn = china[i] / adopted[i] if adopted[i] > 0 else 0.5
+        excluding = 1.0 if policy[i] >= 1 else 0.0
+        pull[i] = ((((alpha + w_n * (2 * network_china[i] - 1)) - w_a * alignment[i])
+                    - w_p * excluding) + w_pe * (2 * share_cn - 1))
+        a = adopted[i] / count[i]
+        hazard[i] = min(1.0, (p + q * a) / 4.0 * (phi + (1.0 - phi) * coverage[i]))
+    return pull, hazard

@@ -253,6 +253,8 @@ class TechAllianceModel(mesa.Model):
         self._no_drag = np.zeros(n_o)
         self._ctx_key, self._ctx_version, self._ctx = None, 0, None
         self._pol_key, self._pol = None, None
+        self._coef = (None, None)  # (parameter version, operators' utility coefficients)
+        self._ent_coef = (None, None)  # (parameter version, enterprises' country coefficients)
         self._sites_c = (None, None)
 
     def _make_operators(self) -> Operators:
@@ -586,7 +588,12 @@ class TechAllianceModel(mesa.Model):
             self.policy_inputs, self.policy_shock = x, shock  # kept for decision_terms()
             if ctx.score_terms is None:  # once per context (year, parameters, prices)
                 ctx.score_terms = policy.static_terms(x, p)
-            score = policy.score(x, p, ctx.score_terms) + p["country.score_noise"] * shock
+            # policy.score(x, p, ctx.score_terms) + noise·shock, in one pass (same numbers)
+            score = kernels.policy_scores(
+                *ctx.score_terms, self.alignment, p["country.w_alignment"], peer,
+                p["country.w_peer"], p["country.w_risk"] * x.unreliability, self.installed,
+                p["country.w_installed"], 1.0 - p["us.rip_replace_subsidy"],
+                p["country.score_noise"], shock)
             review = (review_u < p["country.review_prob"]) & ~self.locked
             thresholds = (p["country.threshold_restrict"], p["country.threshold_ban"])
             old = self.policy
@@ -644,12 +651,15 @@ class TechAllianceModel(mesa.Model):
                 peer_cn = network.peer_exposure(ctx.weights, self.installed)
             else:
                 peer_cn = np.full(self.n_countries, 0.5)
-            b = {k: p[f"operator.beta_{k}"] for k in (
-                "price", "quality", "lockin", "peer", "risk", "sanction", "restrict",
-                "alignment", "home")}
-            coef = np.array([b["price"], b["quality"], b["lockin"], b["peer"], b["risk"],
-                             b["sanction"] * p["us.secondary_sanctions"], b["restrict"],
-                             b["alignment"], b["home"]])
+            if self._coef[0] != p.version:  # the utility's coefficients, per parameter change
+                b = {k: p[f"operator.beta_{k}"] for k in (
+                    "price", "quality", "lockin", "peer", "risk", "sanction", "restrict",
+                    "alignment", "home")}
+                self._coef = (p.version, np.array([
+                    b["price"], b["quality"], b["lockin"], b["peer"], b["risk"],
+                    b["sanction"] * p["us.secondary_sanctions"], b["restrict"], b["alignment"],
+                    b["home"]]))
+            coef = self._coef[1]
             g = gumbel.uniforms  # row gumbel.index[j] of each block for operator idx[j]
             kernels.award_rows(
                 idx, ctx.log_price_o,
@@ -767,7 +777,8 @@ class TechAllianceModel(mesa.Model):
         self._ent_region = np.where(region < 0, REGIONS.index("East Asia & Pacific"), region)
         self._gdp_region = np.bincount(self._ent_region, self.gdp, minlength=len(REGIONS))
         self._dev_abroad = self.dev_market != 0
-        self._dev_sold = (None, None)  # (units, units.sum(axis=0)) of the last units computed
+        self._dev_sold = (None, None)  # (units, their sums) of the last units computed
+        self._dev_key = None  # the inputs of the last units computed
         self._dev_weights = (None, None)  # (values.version, (β_d,i, w_E,i, α − β_d,i·ln asp))
         if d is not None:
             self._rec_dev_share = np.zeros((n_f, self.n_steps))
@@ -843,8 +854,17 @@ class TechAllianceModel(mesa.Model):
                         p["devices.w_ecosystem"])
 
     def _device_units(self, eco: np.ndarray) -> np.ndarray:
-        """Handsets sold this quarter, countries × makers, given the makers' ecosystems."""
+        """Handsets sold this quarter, countries × makers, given the makers' ecosystems.
+
+        The same inputs (ecosystems, chip supply, parameters) give the same units: they are
+        reused, with their sums, until one changes (in a quarter without export controls or an
+        Android cut-off nothing does).
+        """
         p = self.values
+        key = (p.version, eco.tobytes(), self.dev_rho.tobytes())
+        if self._dev_key == key and self._dev_sold[0] is self.dev_units:
+            return self.dev_units
+        self._dev_key = key
         if self._dev_weights[0] != p.version:  # the price and ecosystem weights, α − β·ln asp
             beta = self._device_price_weight()
             self._dev_weights = (p.version, (beta, self._device_eco_weight(),
@@ -959,14 +979,14 @@ class TechAllianceModel(mesa.Model):
             return
         p = self.values
         n_cn, coverage = self._network_in_service()
-        share_adopted = self.ent_adopted / pop.count
-        share_cn = np.divide(self.ent_china, self.ent_adopted, out=np.full(self.n_countries, 0.5),
-                             where=self.ent_adopted > 0)
-        excluding = (self.policy >= policy.RESTRICT).astype(float)
-        pull = enterprises.country_pull(n_cn, self.alignment, excluding, share_cn, p)
-        hazard = enterprises.adoption_hazard(share_adopted, coverage, p["enterprise.adoption_p"],
-                                             p["enterprise.adoption_q"],
-                                             p["enterprise.pre5g_adoption"])
+        if self._ent_coef[0] != p.version:
+            self._ent_coef = (p.version, np.array([p[f"enterprise.{k}"] for k in (
+                "china_advantage", "w_network", "w_alignment", "w_policy", "w_peer",
+                "adoption_p", "adoption_q", "pre5g_adoption")]))
+        # enterprises.country_pull and adoption_hazard, in one pass (the same numbers)
+        pull, hazard = kernels.enterprise_country_terms(
+            n_cn, coverage, self.alignment, self.policy, self.ent_adopted, self.ent_china,
+            pop.count, self._ent_coef[1])
         counts = (np.empty(self.n_countries), np.empty(self.n_countries))
         self.firm_state = enterprises.step(self.firm_state, pop, pull, hazard,
                                            p["us.secondary_sanctions"], p, draws, counts)

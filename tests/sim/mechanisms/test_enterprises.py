@@ -88,3 +88,27 @@ def test_adoption_hazard_rises_with_adopters_and_coverage():
     h = ent.adoption_hazard(np.array([0.0, 0.5, 0.5]), np.array([0.0, 0.0, 1.0]), 0.05, 0.5, 0.3)
     assert h[0] < h[1] < h[2] <= 1
     assert h[2] == pytest.approx((0.05 + 0.25) / 4)
+
+
+def test_the_models_country_terms_kernel_gives_the_formulas_to_the_last_bit():
+    from sim import kernels
+
+    rng = np.random.default_rng(9)
+    n = 300
+    n_cn, coverage, alignment = rng.random(n), rng.random(n), rng.uniform(-1, 1, n)
+    policy = rng.integers(0, 3, n).astype(np.int8)
+    count = np.full(n, 20)
+    adopted = rng.integers(0, 21, n).astype(float)
+    adopted[:10] = 0.0  # no adopters: China-bloc share 0.5
+    china = np.floor(adopted * rng.random(n))
+    p = {**P, "enterprise.china_advantage": -0.3, "enterprise.w_peer": 0.7}
+    coef = np.array([p[f"enterprise.{k}"] for k in (
+        "china_advantage", "w_network", "w_alignment", "w_policy", "w_peer", "adoption_p",
+        "adoption_q", "pre5g_adoption")])
+    pull, hazard = kernels.enterprise_country_terms(n_cn, coverage, alignment, policy, adopted,
+                                                    china, count, coef)
+    share_cn = np.divide(china, adopted, out=np.full(n, 0.5), where=adopted > 0)
+    want_pull = ent.country_pull(n_cn, alignment, (policy >= 1).astype(float), share_cn, p)
+    want_hazard = ent.adoption_hazard(adopted / count, coverage, p["enterprise.adoption_p"],
+                                      p["enterprise.adoption_q"], p["enterprise.pre5g_adoption"])
+    assert np.array_equal(pull, want_pull) and np.array_equal(hazard, want_hazard)

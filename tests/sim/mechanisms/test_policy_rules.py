@@ -122,3 +122,27 @@ def test_a_ban_is_stickier_than_a_restriction_with_its_own_hysteresis():
     # Below θ_2 − h_ban the ban goes, down to what the restriction's hysteresis allows.
     assert update_policy(np.array([BAN], dtype=np.int8), np.array([-1.5]), THRESHOLDS,
                          (1.0, 3.0), review[:1]).tolist() == [OPEN]
+
+
+def test_the_models_score_kernel_gives_score_plus_noise_to_the_last_bit():
+    from sim import kernels
+    from sim.mechanisms.policy import static_terms
+
+    rng = np.random.default_rng(4)
+    n = 500
+    x = PolicyInputs(security=rng.random(n), intel=(rng.random(n) < 0.1).astype(float),
+                     power=rng.normal(size=n), alignment=rng.uniform(-1, 1, n),
+                     peer=rng.random(n), unreliability=0.37, us_exports=rng.random(n) * 0.3,
+                     installed=rng.random(n), price_gap=rng.normal(0.2, 0.1, n),
+                     china_exports=rng.random(n) * 0.3, bri=(rng.random(n) < 0.5).astype(float))
+    p = dict(params.defaults())
+    for key in p:  # every weight away from its default, so a dropped term shows
+        if key.startswith("country.w_"):
+            p[key] = p[key] + rng.uniform(0.1, 1.0)
+    p["us.rip_replace_subsidy"] = 0.3
+    shock = rng.logistic(size=n)
+    got = kernels.policy_scores(
+        *static_terms(x, p), x.alignment, p["country.w_alignment"], x.peer, p["country.w_peer"],
+        p["country.w_risk"] * x.unreliability, x.installed, p["country.w_installed"],
+        1.0 - p["us.rip_replace_subsidy"], p["country.score_noise"], shock)
+    assert np.array_equal(got, score(x, p) + p["country.score_noise"] * shock)
