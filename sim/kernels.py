@@ -568,3 +568,44 @@ def enterprise_country_terms(network_china, coverage, alignment, policy, adopted
         a = adopted[i] / count[i]
         hazard[i] = min(1.0, (p + q * a) / 4.0 * (phi + (1.0 - phi) * coverage[i]))
     return pull, hazard
+
+
+@njit(cache=True)
+def tenders(renew_u, renew_prob, launch, t, award_total, banned, award, china):
+    """The operators that tender this quarter, and which have launched 5G.
+
+    An operator that has launched (launch ≤ t) tenders at its launch, when its contract comes
+    up for renewal (``renew_u < renew_prob``), while it holds no award, and when its country
+    bans a China-bloc vendor it holds a contract with.
+
+    Args:
+        renew_u: uniforms, (O,).
+        renew_prob: probability of a renewal this quarter, 1/(4·contract years).
+        launch: the quarter index of each operator's launch, (O,).
+        t: this quarter's index.
+        award_total: the award's row sums, (O,).
+        banned: True where the operator's country bans China-bloc vendors, (O,).
+        award: contract shares, (O, V).
+        china: China-bloc mask, (V,).
+
+    Returns:
+        (indices of the tendering operators in increasing order, active mask (O,)).
+    """
+    n_o, n_v = award.shape
+    active = np.empty(n_o, dtype=np.bool_)
+    rows = np.empty(n_o, dtype=np.int64)
+    k = 0
+    for o in range(n_o):
+        on = launch[o] <= t
+        active[o] = on
+        if not on:
+            continue
+        tender = launch[o] == t or renew_u[o] < renew_prob or award_total[o] == 0
+        if not tender and banned[o]:
+            for v in range(n_v):
+                if china[v] and award[o, v] > 0:
+                    tender = True
+        if tender:
+            rows[k] = o
+            k += 1
+    return rows[:k].copy(), active

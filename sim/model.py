@@ -528,16 +528,14 @@ class TechAllianceModel(mesa.Model):
     def _policy_context(self) -> SimpleNamespace:
         """What follows from the countries' policies alone, recomputed when a policy changes.
 
-        Per operator: banned, restricted and the vendors available; per country: the share of
-        peers that restrict or ban (computed on first use).
+        Per operator: whether its country bans or restricts China-bloc vendors; per country:
+        the share of peers that restrict or ban (computed on first use).
         """
         key = (self.policy.tobytes(), self._ctx_version)
         if key != self._pol_key:
-            oc, china = self.op_country, self.world.vendors.china
-            banned = (self.policy == policy.BAN)[oc]
+            oc = self.op_country
             self._pol = SimpleNamespace(
-                banned=banned, banned_rows=banned.nonzero()[0],
-                available=~(banned[:, None] & china[None, :]),
+                banned=(self.policy == policy.BAN)[oc],
                 restricted=(self.policy == policy.RESTRICT)[oc].astype(float),
                 peer=None)
             self._pol_key = key
@@ -627,16 +625,11 @@ class TechAllianceModel(mesa.Model):
         n_o, n_v = self.n_operators, self.n_vendors
         renew_u = self.streams["renewal"].random(n_o)
         t = self.t
-        active = self.launch_op <= t
-        launching = self.launch_op == t
-        unawarded = self._award_total == 0
-        renew = renew_u < 1.0 / (4.0 * p["operator.contract_years"])
-        tender = launching | renew | unawarded
-        if pol.banned_rows.size:  # a banned vendor's contract must be retendered
-            rows = pol.banned_rows
-            tender[rows] |= row_sum(self.award[rows], self._china_cols) > 0
-        tender &= active
-        idx = tender.nonzero()[0]
+        # Launched operators tender at launch, on renewal, without an award, and when a ban
+        # voids a China-bloc contract.
+        idx, active = kernels.tenders(renew_u, 1.0 / (4.0 * p["operator.contract_years"]),
+                                      self.launch_op, t, self._award_total, pol.banned,
+                                      self.award, v.china)
         # Every operator's draws are made every quarter, used or not, so who tenders never
         # shifts anyone's draws (sim.rng); only the tendering operators' are kept.
         choice_rng = self.streams["choice"]
@@ -698,7 +691,7 @@ class TechAllianceModel(mesa.Model):
                                          ctx.prices_o, oc, by_v, self.contracts)
             self._set_sites_by_country(by_v)
         else:  # without roll-out dynamics the target is built at launch
-            new = np.where(launching, self.target - row_sum(self.sites), 0.0)
+            new = np.where(self.launch_op == t, self.target - row_sum(self.sites), 0.0)
             new_by_vendor = new[:, None] * self.award
             self.sites += new_by_vendor
             bought += new_by_vendor

@@ -1,0 +1,106 @@
+"""The compiled kernels against the array formulas they replace (sim.kernels).
+
+Where a kernel takes no exp or log it must agree with the formulas to the last bit; where it does
+(the handset logit), to a few ulps.
+"""
+
+import numpy as np
+import pytest
+
+from sim import kernels
+from sim.mechanisms import devices, rollout
+
+CHINA = np.array([True, True, False, False, False])
+
+
+def _operators(rng, n_o=400, n_c=30, n_v=5):
+    sites = rng.uniform(0, 100, (n_o, n_v)) * (rng.random((n_o, n_v)) < 0.6)
+    award = rng.dirichlet(np.ones(n_v), n_o) * (rng.random((n_o, n_v)) < 0.5)
+    award /= np.where(award.sum(axis=1, keepdims=True) > 0, award.sum(axis=1, keepdims=True), 1)
+    award[:20] = 0.0  # no award yet
+    return sites, award, rng.integers(0, n_c, n_o), n_c
+
+
+def test_refresh_and_build_give_the_rollout_formulas_to_the_last_bit():
+    rng = np.random.default_rng(3)
+    sites, award, op_country, n_c = _operators(rng)
+    n_o, n_v = sites.shape
+    target = rng.uniform(0, 300, n_o)
+    target[:7] = 0.0
+    active = rng.random(n_o) < 0.8
+    drag = np.where(rng.random(n_o) < 0.1, 0.4, 0.0)
+    prices = rng.uniform(0.5, 1.5, (n_o, n_v))
+    total = award.sum(axis=1)
+
+    want_sites, want_bought = rollout.refresh(sites, award, 6.0, total)
+    new = rollout.bass_increment(want_sites.sum(axis=1), target, 0.03, 0.6, active, drag)
+    want_sites += new[:, None] * award
+    want_bought += new[:, None] * award
+
+    bought = np.full((n_o, n_v), np.nan)
+    got_sites = kernels.refresh_rows(sites, award, total, 1.0 / (4.0 * 6.0), bought)
+    assert got_sites is not sites, "the refresh must make a new array"
+    by_country, contracts = np.empty((n_c, n_v)), np.empty(n_v, dtype=np.int64)
+    revenue = kernels.build_rows(got_sites, bought, award, target, 0.03, 0.6, active, drag,
+                                 prices, op_country, by_country, contracts)
+    assert np.array_equal(got_sites, want_sites)
+    assert np.array_equal(bought, want_bought)
+    assert np.array_equal(revenue, (prices * want_bought).sum(axis=0))
+    flat = (op_country[:, None] * n_v + np.arange(n_v)).ravel()
+    assert np.array_equal(by_country, np.bincount(flat, want_sites.ravel(),
+                                                  minlength=n_c * n_v).reshape(n_c, n_v))
+    assert np.array_equal(contracts, np.count_nonzero(award > 0, axis=0))
+
+
+def test_who_tenders():
+    award = np.zeros((6, 5))
+    award[1:, 2] = 1.0  # operators 1-5 hold a west award
+    award[4] = [0.5, 0.0, 0.5, 0.0, 0.0]  # operator 4 half with Huawei
+    launch = np.array([0, 0, 5, 3, 0, 0])
+    renew_u = np.array([0.9, 0.9, 0.01, 0.9, 0.9, 0.01])
+    banned = np.array([False, True, False, False, True, False])
+    rows, active = kernels.tenders(renew_u, 0.05, launch, 3, award.sum(axis=1), banned, award,
+                                   CHINA)
+    # 0: no award; 1: banned but west only, no renewal; 2: not launched; 3: launches now;
+    # 4: banned with a China-bloc contract; 5: renewal
+    assert rows.tolist() == [0, 3, 4, 5]
+    assert active.tolist() == [True, True, False, True, True, True]
+
+
+def test_handset_units_are_the_logit_formula_and_their_sums():
+    rng = np.random.default_rng(8)
+    n_c, n_f, n_m = 60, 10, 8
+    market = rng.integers(0, n_m, n_c)
+    asc = rng.normal(size=(n_m, n_f))
+    asc[rng.random((n_m, n_f)) < 0.2] = -np.inf  # absent makers
+    asc[:, 0] = 0.0  # every market has one
+    beta = rng.uniform(0.5, 2.0, n_c)
+    base = devices.brand_price_utility(asc, market, np.log(rng.uniform(100, 900, n_f)), beta)
+    w_eco, eco = rng.uniform(0, 2, n_c), rng.random(n_f)
+    rho = rng.uniform(0.3, 1.0, n_f)
+    quarter_units = rng.uniform(1e5, 1e7, n_c)
+    abroad = market != 0
+    units, sold, by_market, out = (np.empty((n_c, n_f)), np.empty(n_f), np.empty((n_m, n_f)),
+                                   np.empty(n_f))
+    kernels.device_units(base, w_eco, eco, 0.8 * np.log(rho), 0.7, quarter_units, market,
+                         abroad, units, sold, by_market, out)
+    want = quarter_units[:, None] * devices.shares(
+        devices.add_utilities(base, w_eco, eco, rho, 0.8), 0.7)
+    assert np.allclose(units, want, rtol=1e-14, atol=0)
+    assert (units[~np.isfinite(base)] == 0).all(), "an absent maker sold handsets"
+    assert np.allclose(units.sum(axis=1), quarter_units, rtol=1e-14)
+    assert np.array_equal(sold, units.sum(axis=0))
+    assert np.allclose(by_market, devices.market_shares(units, market, n_m) *
+                       np.bincount(market, quarter_units, minlength=n_m)[:, None], rtol=1e-13)
+    assert np.array_equal(out, units[abroad].sum(axis=0))
+
+
+@pytest.mark.parametrize("policy,score,review,expect", [
+    ([0, 1, 2, 2], [2.5, 0.1, 1.5, -9.0], [True] * 4, [2, 1, 2, 0]),
+    ([0, 1, 2, 2], [2.5, 0.1, 1.5, -9.0], [False] * 4, [0, 1, 2, 2]),
+])
+def test_policy_update_kernel(policy, score, review, expect):
+    # θ = (1, 2), h = (1, 1): restrict kept above 0, ban kept above 1
+    got = kernels.update_policy(np.array(policy, dtype=np.int8), np.array(score), 1.0, 2.0, 1.0,
+                                1.0, np.array(review))
+    assert got.tolist() == expect and got.dtype == np.int8
