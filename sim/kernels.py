@@ -323,93 +323,109 @@ def enterprise_step(state, country, pull, hazard, us_term, cn_term, incumbent, n
 
 
 @njit(cache=True)
-def refresh_rows(sites, award, award_total, frac, bought):
-    """Equipment refresh (:func:`sim.mechanisms.rollout.refresh`): new sites and sites bought.
+def roll_out(sites, award, award_total, frac, removal_rate, remove, china, removal_drag, target,
+             p, q, active, prices, op_country, by_country, contracts):
+    """One quarter of each operator's sites: refresh, removal under a ban, Bass roll-out.
 
-    A share ``frac`` of each operator's installed sites is replaced with its current award's
-    vendors (nothing where it has no award).
+    Per operator, in this order (the formulas of :mod:`sim.mechanisms.rollout`, term by term):
+
+    - refresh (:func:`~sim.mechanisms.rollout.refresh`): a share ``frac`` = 1/(4·life) of the
+      sites is replaced with the award's vendors (nothing without an award);
+    - removal (:func:`~sim.mechanisms.rollout.remove`), where ``removal_rate`` > 0 and
+      ``remove``: up to that many China-bloc sites are removed and rebuilt with the (west-only)
+      award; an operator with a removal rate and China-bloc sites left builds new sites
+      ``removal_drag`` slower;
+    - roll-out (:func:`~sim.mechanisms.rollout.bass_increment`): (p + q·N/m)/4, capped at 1,
+      times (m − N)⁺ and (1 − drag) new sites for a launched operator, split by the award.
+
+    Sites bought (refreshed, rebuilt and new) are paid at the operator's prices.
 
     Args:
         sites: 5G sites by vendor, (O, V).
         award: contract shares, (O, V).
         award_total: the award's row sums, (O,).
-        frac: share refreshed this quarter, 1/(4·life).
-        bought: receives the sites bought, (O, V), overwritten.
+        frac: share refreshed this quarter.
+        removal_rate: China-bloc sites to remove this quarter, (O,); 0 for none.
+        remove: whether removal is on (``mechanisms.removal``).
+        china: China-bloc mask, (V,).
+        removal_drag: share of roll-out speed lost while removing.
+        target: site target m, (O,).
+        p: annual Bass coefficient of innovation.
+        q: annual Bass coefficient of imitation.
+        active: True after launch, (O,).
+        prices: effective price per operator and vendor, (O, V).
+        op_country: country of each operator, (O,).
+        by_country: receives the sites by country and vendor, (C, V).
+        contracts: receives the operators holding an award of each vendor, (V,).
 
     Returns:
-        The sites after the refresh, a new array (O, V).
+        (the new sites, a new array (O, V); revenue by vendor (V,); China-bloc sites removed).
+        Sums over operators run in operator order.
     """
     n_o, n_v = sites.shape
-    new = np.empty((n_o, n_v))
+    new_sites = np.empty((n_o, n_v))
+    revenue = np.zeros(n_v)
+    by_country[:] = 0.0
+    contracts[:] = 0
     out = np.empty(n_v)
+    bought = np.empty(n_v)
+    removed_total = 0.0
     for o in range(n_o):
+        s = new_sites[o]
         has = award_total[o] > 0
         total = 0.0
-        for v in range(n_v):
+        for v in range(n_v):  # refresh
             out[v] = sites[o, v] * frac if has else 0.0
             total = out[v] if v == 0 else total + out[v]
         for v in range(n_v):
             b = total * award[o, v]
-            bought[o, v] = b
-            new[o, v] = (sites[o, v] - out[v]) + b
-    return new
-
-
-@njit(cache=True)
-def build_rows(sites, bought, award, target, p, q, active, slowdown, prices, op_country,
-               by_country, contracts):
-    """Bass roll-out toward each target, in place; the quarter's revenue and sums by country.
-
-    New sites (:func:`sim.mechanisms.rollout.bass_increment`): (p + q·N/m)/4, capped at 1,
-    times (m − N)⁺ and (1 − slowdown), for active operators; they are split by the award and
-    added to ``sites`` and ``bought``. Revenue is Σ_o price_ov·bought_ov; the sites by country
-    and vendor, Σ_{o in i} sites_ov; both summed over operators in order (as ``sum(axis=0)``
-    and ``np.bincount`` do).
-
-    Args:
-        sites: 5G sites by vendor, (O, V), updated in place.
-        bought: sites bought this quarter by vendor, (O, V), updated in place.
-        award: contract shares, (O, V).
-        target: site target m per operator, (O,).
-        p: annual Bass coefficient of innovation.
-        q: annual Bass coefficient of imitation.
-        active: True after launch, (O,).
-        slowdown: share of speed lost, (O,).
-        prices: effective price per operator and vendor, (O, V).
-        op_country: country index of each operator, (O,).
-        by_country: sites by country and vendor after the roll-out, (C, V), overwritten.
-        contracts: operators holding an award of each vendor, (V,), overwritten.
-
-    Returns:
-        Revenue by vendor, (V,).
-    """
-    n_o, n_v = sites.shape
-    revenue = np.zeros(n_v)
-    by_country[:] = 0.0
-    contracts[:] = 0
-    for o in range(n_o):
-        built = sites[o, 0]
+            bought[v] = b
+            s[v] = (sites[o, v] - out[v]) + b
+        drag = 0.0
+        rate = removal_rate[o]
+        if rate > 0:
+            if remove:  # removal
+                cn_total, first = 0.0, True
+                for v in range(n_v):
+                    if china[v]:
+                        cn_total = s[v] if first else cn_total + s[v]
+                        first = False
+                removed = min(rate, cn_total)
+                keep = (cn_total - removed) / cn_total if cn_total > 0 else 1.0
+                rebuilt = removed if has else 0.0
+                for v in range(n_v):
+                    if china[v]:
+                        s[v] = s[v] * keep
+                    r = rebuilt * award[o, v]
+                    s[v] = s[v] + r
+                    bought[v] += r
+                removed_total += removed
+            left = 0.0
+            for v in range(n_v):
+                if china[v]:
+                    left += s[v]
+            if left > 0:
+                drag = removal_drag
+        built = s[0]
         for v in range(1, n_v):
-            built += sites[o, v]
+            built += s[v]
         new = 0.0
-        if active[o]:
+        if active[o]:  # roll-out
             m = target[o]
-            frac = built / m if m > 0 else 0.0
-            rate = min(1.0, (p + q * frac) / 4.0)
-            new = rate * max(m - built, 0.0) * (1.0 - slowdown[o])
+            share = built / m if m > 0 else 0.0
+            speed = min(1.0, (p + q * share) / 4.0)
+            new = speed * max(m - built, 0.0) * (1.0 - drag)
         c = op_country[o]
         for v in range(n_v):
             a = award[o, v]
             add = new * a
-            x = sites[o, v] + add
-            sites[o, v] = x
-            b = bought[o, v] + add
-            bought[o, v] = b
-            revenue[v] += prices[o, v] * b
+            x = s[v] + add
+            s[v] = x
+            revenue[v] += prices[o, v] * (bought[v] + add)
             by_country[c, v] += x
             if a > 0:
                 contracts[v] += 1
-    return revenue
+    return new_sites, revenue, removed_total
 
 
 @njit(cache=True)

@@ -206,7 +206,6 @@ class TechAllianceModel(mesa.Model):
         self.sites = np.zeros((n_o, n_v))
         self.award = np.zeros((n_o, n_v))
         self.contracts = np.zeros(n_v, dtype=np.int64)  # operators holding an award, by vendor
-        self._bought = np.empty((n_o, n_v))  # scratch of the operator step
         self._award_total = np.zeros(n_o)  # row sums of award, updated where awards change
         self.removal_rate = np.zeros(n_o)
         self.us_exposure = ops.us_exposure
@@ -250,7 +249,6 @@ class TechAllianceModel(mesa.Model):
         self._has_target = self.target_country > 0
         cn_weights = v.base_share * v.china
         self._cn_weights, self._cn_weights_total = cn_weights, cn_weights.sum()
-        self._no_drag = np.zeros(n_o)
         self._ctx_key, self._ctx_version, self._ctx = None, 0, None
         self._pol_key, self._pol = None, None
         self._coef = (None, None)  # (parameter version, operators' utility coefficients)
@@ -663,37 +661,30 @@ class TechAllianceModel(mesa.Model):
                 p["operator.dual_sourcing"], g["alt1"], g["nest1"], g["alt2"], g["nest2"],
                 gumbel.index, dual_u, self.award, self._award_total)
 
-        # Arrays made in this quarter are updated in place below (fewer full-size temporaries
-        # for a million firms); self.sites is never changed in place otherwise.
-        on_rollout = self._on("rollout")
-        if on_rollout:  # new arrays: self.sites is never changed in place otherwise
-            bought = self._bought  # scratch: sites bought this quarter
-            self.sites = kernels.refresh_rows(self.sites, self.award, self._award_total,
-                                              1.0 / (4.0 * p["operator.equipment_life"]), bought)
-        else:
-            self.sites, bought = self.sites.copy(), np.zeros((n_o, n_v))
-        drag = self._no_drag
-        if self._on("removal") and (self.removal_rate > 0).any():
-            # Without a removal under way, removal changes nothing and costs nothing.
-            self.sites, removed, rebuilt = rollout.remove(self.sites, self.award,
-                                                          self.removal_rate, v.china,
-                                                          self._award_total)
-            bought += rebuilt
-            self.cum_cost += float(removed.sum()) * p["country.removal_cost_per_site"]
-        if (self.removal_rate > 0).any():
-            removing = (self.removal_rate > 0) & (row_sum(self.sites, self._china_cols) > 0)
-            drag = np.where(removing, p["rollout.removal_drag"], 0.0)
-        if on_rollout:
+        # self.sites is replaced, never changed in place (_sites_by_country keys on it).
+        if self._on("rollout"):  # refresh, removal and roll-out in one pass; new arrays
             by_v = np.empty((self.n_countries, n_v))
             self.contracts = np.empty(n_v, dtype=np.int64)
-            revenue = kernels.build_rows(self.sites, bought, self.award, self.target,
-                                         p["rollout.bass_p"], p["rollout.bass_q"], active, drag,
-                                         ctx.prices_o, oc, by_v, self.contracts)
+            self.sites, revenue, removed = kernels.roll_out(
+                self.sites, self.award, self._award_total,
+                1.0 / (4.0 * p["operator.equipment_life"]), self.removal_rate,
+                self._on("removal"), v.china, p["rollout.removal_drag"], self.target,
+                p["rollout.bass_p"], p["rollout.bass_q"], active, ctx.prices_o, oc, by_v,
+                self.contracts)
             self._set_sites_by_country(by_v)
-        else:  # without roll-out dynamics the target is built at launch
+            if removed:
+                self.cum_cost += removed * p["country.removal_cost_per_site"]
+        else:  # without roll-out dynamics the target is built at launch; nothing is refreshed
+            bought = np.zeros((n_o, n_v))
+            if self._on("removal") and (self.removal_rate > 0).any():
+                self.sites, removed, rebuilt = rollout.remove(self.sites, self.award,
+                                                              self.removal_rate, v.china,
+                                                              self._award_total)
+                bought += rebuilt
+                self.cum_cost += float(removed.sum()) * p["country.removal_cost_per_site"]
             new = np.where(self.launch_op == t, self.target - row_sum(self.sites), 0.0)
             new_by_vendor = new[:, None] * self.award
-            self.sites += new_by_vendor
+            self.sites = self.sites + new_by_vendor
             bought += new_by_vendor
             revenue = (ctx.prices_o * bought).sum(axis=0)
             self.contracts = np.count_nonzero(self.award > 0, axis=0)

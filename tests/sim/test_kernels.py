@@ -21,31 +21,39 @@ def _operators(rng, n_o=400, n_c=30, n_v=5):
     return sites, award, rng.integers(0, n_c, n_o), n_c
 
 
-def test_refresh_and_build_give_the_rollout_formulas_to_the_last_bit():
+@pytest.mark.parametrize("removing", [False, True])
+def test_roll_out_gives_the_rollout_formulas_to_the_last_bit(removing):
     rng = np.random.default_rng(3)
     sites, award, op_country, n_c = _operators(rng)
     n_o, n_v = sites.shape
     target = rng.uniform(0, 300, n_o)
     target[:7] = 0.0
     active = rng.random(n_o) < 0.8
-    drag = np.where(rng.random(n_o) < 0.1, 0.4, 0.0)
     prices = rng.uniform(0.5, 1.5, (n_o, n_v))
+    rate = np.where(rng.random(n_o) < 0.3, rng.uniform(0, 40, n_o), 0.0) * removing
+    if removing:  # banned: west-only awards where removing
+        award[rate > 0] *= ~CHINA
     total = award.sum(axis=1)
 
     want_sites, want_bought = rollout.refresh(sites, award, 6.0, total)
+    removed = np.zeros(n_o)
+    if removing:
+        want_sites, removed, rebuilt = rollout.remove(want_sites, award, rate, CHINA, total)
+        want_bought += rebuilt
+    drag = np.where((rate > 0) & (want_sites[:, CHINA].sum(axis=1) > 0), 0.4, 0.0)
     new = rollout.bass_increment(want_sites.sum(axis=1), target, 0.03, 0.6, active, drag)
     want_sites += new[:, None] * award
     want_bought += new[:, None] * award
 
-    bought = np.full((n_o, n_v), np.nan)
-    got_sites = kernels.refresh_rows(sites, award, total, 1.0 / (4.0 * 6.0), bought)
-    assert got_sites is not sites, "the refresh must make a new array"
     by_country, contracts = np.empty((n_c, n_v)), np.empty(n_v, dtype=np.int64)
-    revenue = kernels.build_rows(got_sites, bought, award, target, 0.03, 0.6, active, drag,
-                                 prices, op_country, by_country, contracts)
+    got_sites, revenue, got_removed = kernels.roll_out(
+        sites, award, total, 1.0 / (4.0 * 6.0), rate, True, CHINA, 0.4, target, 0.03, 0.6,
+        active, prices, op_country, by_country, contracts)
+    assert got_sites is not sites, "the roll-out must make a new array"
     assert np.array_equal(got_sites, want_sites)
-    assert np.array_equal(bought, want_bought)
     assert np.array_equal(revenue, (prices * want_bought).sum(axis=0))
+    assert got_removed == pytest.approx(removed.sum(), rel=1e-14)
+    assert (got_removed > 0) == removing and (drag > 0).any() == removing
     flat = (op_country[:, None] * n_v + np.arange(n_v)).ravel()
     assert np.array_equal(by_country, np.bincount(flat, want_sites.ravel(),
                                                   minlength=n_c * n_v).reshape(n_c, n_v))
