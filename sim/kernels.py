@@ -201,7 +201,7 @@ def award_rows(rows, log_price, quality, installed4, sites, peer_cn, op_country,
 
     Args:
         rows: tendering operators, increasing, shape (R,).
-        log_price: ln p of each operator's country, (O, V).
+        log_price: ln p by country and vendor, (C, V).
         quality: effective quality q·ρ^κ, (V,).
         installed4: 4G installed base by vendor, (O, V).
         sites: 5G sites by vendor, (O, V).
@@ -251,7 +251,7 @@ def award_rows(rows, log_price, quality, installed4, sites, peer_cn, op_country,
             lockin = installed[v] / base if base > 0.0 else 0.0
             peer = peer_cn[c] if china[v] else 1.0 - peer_cn[c]
             hub = 1.0 if home[o] * bloc_sign[v] > 0 else 0.0
-            u[v] = ((((((((-b_price * log_price[o, v] + b_quality * quality[v])
+            u[v] = ((((((((-b_price * log_price[c, v] + b_quality * quality[v])
                           + b_lockin * lockin) + b_peer * peer) - b_risk * unreliability[v])
                        - b_sanction * us_exposure[o] * cn) - b_restrict * restricted[o] * cn)
                      + b_align * alignment[c] * bloc_sign[v]) + b_home * hub)
@@ -353,7 +353,7 @@ def roll_out(sites, award, award_total, frac, removal_rate, remove, china, remov
         p: annual Bass coefficient of innovation.
         q: annual Bass coefficient of imitation.
         active: True after launch, (O,).
-        prices: effective price per operator and vendor, (O, V).
+        prices: effective price by country and vendor, (C, V).
         op_country: country of each operator, (O,).
         by_country: receives the sites by country and vendor, (C, V).
         contracts: receives the operators holding an award of each vendor, (V,).
@@ -421,7 +421,7 @@ def roll_out(sites, award, award_total, frac, removal_rate, remove, china, remov
             add = new * a
             x = s[v] + add
             s[v] = x
-            revenue[v] += prices[o, v] * (bought[v] + add)
+            revenue[v] += prices[c, v] * (bought[v] + add)
             by_country[c, v] += x
             if a > 0:
                 contracts[v] += 1

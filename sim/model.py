@@ -496,26 +496,25 @@ class TechAllianceModel(mesa.Model):
     def _context(self) -> SimpleNamespace:
         """What changes only with the year, memberships, parameter values or vendor prices.
 
-        Security ties and peer weights, Belt & Road membership, effective prices (by country and
-        by operator, and their logs), the price gap and the target alignment. Recomputed when
+        Security ties and peer weights, Belt & Road membership, effective prices by country and
+        vendor (and their logs), the price gap and the target alignment. Recomputed when
         any of those inputs differs from the last quarter's, so events and ramps take effect
         the quarter they apply; otherwise reused.
         """
         year = self._years[self.t] if self.t < self.n_steps else (self.start + self.t).year
         key = (year, self._members_version, self.values.version, self.price.tobytes())
         if key != self._ctx_key:
-            p, v, oc = self.values, self.world.vendors, self.op_country
+            p, v = self.values, self.world.vendors
             s, weights = self._ties(year)
             members = self._members(year)
             bri_mask = members["bri"]
             bri_now = bri_mask.astype(float)
             prices = bri.effective_prices(self.price, v.china, bri_mask.astype(bool),
                                           p["china.bri_discount"])
-            prices_o = prices[oc]
             self._ctx = SimpleNamespace(
                 year=year, security=s, intel=members["intel_sharing"].astype(float),
                 weights=weights, bri=bri_now, prices=prices,
-                prices_o=prices_o, log_price_o=np.log(prices_o),
+                log_prices=np.log(prices),
                 price_gap=bri.price_gap(prices, v.china),
                 target_alignment=policy.target_alignment(s, self.x_us, self.x_cn, bri_now, p),
                 score_terms=None)
@@ -653,7 +652,7 @@ class TechAllianceModel(mesa.Model):
             coef = self._coef[1]
             g = gumbel.uniforms  # row gumbel.index[j] of each block for operator idx[j]
             kernels.award_rows(
-                idx, ctx.log_price_o,
+                idx, ctx.log_prices,
                 sanctions.effective_quality(self.quality, self.rho, p["vendors.kappa"]),
                 self.installed4, self.sites, peer_cn, oc, 1.0 - self.rho, self.us_exposure,
                 pol.restricted, self.alignment, v.china, v.bloc_sign, self.home,
@@ -669,7 +668,7 @@ class TechAllianceModel(mesa.Model):
                 self.sites, self.award, self._award_total,
                 1.0 / (4.0 * p["operator.equipment_life"]), self.removal_rate,
                 self._on("removal"), v.china, p["rollout.removal_drag"], self.target,
-                p["rollout.bass_p"], p["rollout.bass_q"], active, ctx.prices_o, oc, by_v,
+                p["rollout.bass_p"], p["rollout.bass_q"], active, ctx.prices, oc, by_v,
                 self.contracts)
             self._set_sites_by_country(by_v)
             if removed:
@@ -686,7 +685,7 @@ class TechAllianceModel(mesa.Model):
             new_by_vendor = new[:, None] * self.award
             self.sites = self.sites + new_by_vendor
             bought += new_by_vendor
-            revenue = (ctx.prices_o * bought).sum(axis=0)
+            revenue = (ctx.prices[oc] * bought).sum(axis=0)
             self.contracts = np.count_nonzero(self.award > 0, axis=0)
         self.revenue = revenue
         self.rev_share = vendors.revenue_share(revenue, self.rev_share,

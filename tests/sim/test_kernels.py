@@ -29,7 +29,7 @@ def test_roll_out_gives_the_rollout_formulas_to_the_last_bit(removing):
     target = rng.uniform(0, 300, n_o)
     target[:7] = 0.0
     active = rng.random(n_o) < 0.8
-    prices = rng.uniform(0.5, 1.5, (n_o, n_v))
+    prices = rng.uniform(0.5, 1.5, (n_c, n_v))  # by country
     rate = np.where(rng.random(n_o) < 0.3, rng.uniform(0, 40, n_o), 0.0) * removing
     if removing:  # banned: west-only awards where removing
         award[rate > 0] *= ~CHINA
@@ -51,7 +51,7 @@ def test_roll_out_gives_the_rollout_formulas_to_the_last_bit(removing):
         active, prices, op_country, by_country, contracts)
     assert got_sites is not sites, "the roll-out must make a new array"
     assert np.array_equal(got_sites, want_sites)
-    assert np.array_equal(revenue, (prices * want_bought).sum(axis=0))
+    assert np.array_equal(revenue, (prices[op_country] * want_bought).sum(axis=0))
     assert got_removed == pytest.approx(removed.sum(), rel=1e-14)
     assert (got_removed > 0) == removing and (drag > 0).any() == removing
     flat = (op_country[:, None] * n_v + np.arange(n_v)).ravel()

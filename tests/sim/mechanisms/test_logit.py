@@ -129,7 +129,7 @@ def test_the_models_kernel_awards_what_the_utility_formula_gives():
     op_country = rng.integers(0, n_c, n_o)
     china = CHINA
     bloc_sign = np.where(china, -1.0, 1.0)
-    log_price = np.log(rng.uniform(0.6, 1.4, (n_o, n_v)))
+    log_price = np.log(rng.uniform(0.6, 1.4, (n_c, n_v)))  # by country
     quality = rng.uniform(0.5, 1.0, n_v)
     installed4 = rng.uniform(0, 50, (n_o, n_v)) * (rng.random((n_o, n_v)) < 0.7)
     sites = rng.uniform(0, 20, (n_o, n_v)) * (rng.random((n_o, n_v)) < 0.5)
@@ -161,7 +161,7 @@ def test_the_models_kernel_awards_what_the_utility_formula_gives():
     base = inst.sum(axis=1, keepdims=True)
     peer = np.where(china, peer_cn[op_country[rows]][:, None],
                     1.0 - peer_cn[op_country[rows]][:, None])
-    x = ChoiceInputs(log_price=log_price[rows], quality=quality,
+    x = ChoiceInputs(log_price=log_price[op_country[rows]], quality=quality,
                      lockin=np.divide(inst, base, out=np.zeros(inst.shape), where=base > 0),
                      peer=peer, unreliability=unrel, us_exposure=us_exp[rows],
                      restricted=restricted[rows], alignment=alignment[op_country[rows]],
