@@ -24,7 +24,7 @@ from numba import njit
 NEG = -np.inf
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _gumbel(u: float) -> float:
     """``Generator.gumbel``'s variate of the uniform ``u``: 0 − log(−log(1 − u))."""
     return 0.0 - math.log(-math.log(1.0 - u))
