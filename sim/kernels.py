@@ -625,3 +625,39 @@ def tenders(renew_u, renew_prob, launch, t, award_total, banned, award, china):
             rows[k] = o
             k += 1
     return rows[:k].copy(), active
+
+
+@njit(cache=True)
+def enterprise_record(adopted, china, count, gdp, region, adoption, china_share, by_region):
+    """This quarter's enterprise outputs from the adopters per country.
+
+    Per country: the share adopted (``adoption``) and the China-bloc share of the adopters
+    (``china_share``, left as it is where nobody has adopted); per region r, the GDP-weighted
+    China-bloc and west adopters, Σ_{i∈r} gdp_i·x_i/count_i (``by_region``, (R, 2), not yet
+    divided by the region's GDP).
+
+    Args:
+        adopted: adopters per country, (C,).
+        china: China-bloc adopters per country, (C,).
+        count: firms per country, (C,).
+        gdp: GDP per country, (C,).
+        region: region index per country, (C,).
+        adoption: receives adopted/count, (C,).
+        china_share: receives china/adopted where adopted > 0, (C,).
+        by_region: receives the regional sums, (R, 2).
+
+    Returns:
+        (Σ gdp·adoption, Σ gdp·china/count), summed over countries in order.
+    """
+    by_region[:] = 0.0
+    adopt_gdp, china_gdp = 0.0, 0.0
+    for i in range(adopted.size):
+        a = adopted[i] / count[i]
+        adoption[i] = a
+        if adopted[i] > 0:
+            china_share[i] = china[i] / adopted[i]
+        adopt_gdp += gdp[i] * a
+        china_gdp += gdp[i] * (china[i] / count[i])
+        by_region[region[i], 0] += gdp[i] * china[i] / count[i]
+        by_region[region[i], 1] += gdp[i] * (adopted[i] - china[i]) / count[i]
+    return adopt_gdp, china_gdp

@@ -981,40 +981,38 @@ class TechAllianceModel(mesa.Model):
         rm["android_cutoff"][t] = p["us.android_cutoff"]
         d = self.devices
         if d is not None:
-            units = self.dev_units
             sums = self._device_sums()
             sold = sums.sold
-            total = sold.sum()
-            shares = devices.market_shares(units, self.dev_market, self.n_markets,
-                                           by_market=sums.by_market)
+            owned = self.dev_owned.tobytes()
+            if getattr(sums, "record", (None,))[0] != owned:  # once per units and ownership
+                total = sold.sum()
+                shares = devices.market_shares(self.dev_units, self.dev_market, self.n_markets,
+                                               by_market=sums.by_market)
+                huawei = ()
+                if self._huawei is not None:
+                    h = self._huawei[0]
+                    family = self._owner() == h
+                    huawei = (sold[family].sum(), sold[family] @ d.asp[family] + self.dev_other[h],
+                              shares[0, h], sums.abroad[h] / sums.abroad.sum())
+                sums.record = (owned, total, shares, sold / total, huawei)
+            _, total, shares, world, huawei = sums.record
             self.rec_devices[t, :-1] = shares
-            world = sold / total
             self.rec_devices[t, -1] = world
             self._rec_dev_share[:, t] = world  # device_share_<f>
             if self._huawei is not None:
-                h, v, carrier_q = self._huawei
-                family = self._owner() == h
-                rm["huawei_device_units"][t] = sold[family].sum()
-                rm["huawei_consumer_revenue_usd"][t] = (sold[family] @ d.asp[family]
-                                                        + self.dev_other[h])
+                _, v, carrier_q = self._huawei
+                (rm["huawei_device_units"][t], rm["huawei_consumer_revenue_usd"][t],
+                 rm["huawei_share_china"][t], rm["huawei_share_outside_china"][t]) = huawei
                 rm["huawei_carrier_revenue_usd"][t] = (carrier_q * self.rev_share[v]
                                                        / self.rev_share0[v])
-                rm["huawei_share_china"][t] = shares[0, h]
-                out = sums.abroad
-                rm["huawei_share_outside_china"][t] = out[h] / out.sum()
             rm["own_os_share"][t] = (sold * self.dev_cut)[self._dev_has_os].sum() / total
             rm["own_os_quality"][t] = self.os_quality[0] if self.os_quality.size else 0.0
-        count = self.firms.count
-        adopted, china = self.ent_adopted, self.ent_china
         rc = self.rec_country
-        adoption = adopted / count
-        rc["enterprise_adoption"][t] = adoption
-        np.divide(china, adopted, out=rc["enterprise_china_share"][t], where=adopted > 0)
-        gdp = self.gdp
-        adopt_gdp = gdp @ adoption
+        by_region = np.empty((len(REGIONS), 2))
+        adopt_gdp, china_gdp = kernels.enterprise_record(
+            self.ent_adopted, self.ent_china, self.firms.count, self.gdp, self._ent_region,
+            rc["enterprise_adoption"][t], rc["enterprise_china_share"][t], by_region)
         rm["enterprise_adoption"][t] = adopt_gdp / self._gdp_total
-        rm["enterprise_china_share"][t] = (gdp @ (china / count)) / adopt_gdp if adopt_gdp else 0.0
-        region, gdp_r, n_r = self._ent_region, self._gdp_region, len(REGIONS)
+        rm["enterprise_china_share"][t] = china_gdp / adopt_gdp if adopt_gdp else 0.0
         rec = self._rec_region  # regions × (china, west) × steps
-        rec[:, 0, t] = np.bincount(region, gdp * china / count, minlength=n_r) / gdp_r
-        rec[:, 1, t] = np.bincount(region, gdp * (adopted - china) / count, minlength=n_r) / gdp_r
+        rec[:, :, t] = by_region / self._gdp_region[:, None]

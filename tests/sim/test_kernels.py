@@ -112,3 +112,25 @@ def test_policy_update_kernel(policy, score, review, expect):
     got = kernels.update_policy(np.array(policy, dtype=np.int8), np.array(score), 1.0, 2.0, 1.0,
                                 1.0, np.array(review))
     assert got.tolist() == expect and got.dtype == np.int8
+
+
+def test_enterprise_record_is_the_gdp_weighted_formula():
+    rng = np.random.default_rng(12)
+    n_c, n_r = 50, 7
+    count = np.full(n_c, 20)
+    adopted = rng.integers(0, 21, n_c).astype(float)
+    adopted[:5] = 0.0
+    china = np.floor(adopted * rng.random(n_c))
+    gdp, region = rng.uniform(1e9, 1e12, n_c), rng.integers(0, n_r, n_c)
+    adoption, share, by_region = np.empty(n_c), np.full(n_c, -1.0), np.empty((n_r, 2))
+    adopt_gdp, china_gdp = kernels.enterprise_record(adopted, china, count, gdp, region,
+                                                     adoption, share, by_region)
+    assert np.array_equal(adoption, adopted / count)
+    assert np.array_equal(share[adopted > 0], (china / adopted)[adopted > 0])
+    assert (share[adopted == 0] == -1.0).all(), "no adopters: the share is left as it was"
+    assert adopt_gdp == pytest.approx(gdp @ (adopted / count), rel=1e-14)
+    assert china_gdp == pytest.approx(gdp @ (china / count), rel=1e-14)
+    assert np.allclose(by_region[:, 0], np.bincount(region, gdp * china / count, minlength=n_r),
+                       rtol=1e-14)
+    assert np.allclose(by_region[:, 1], np.bincount(region, gdp * (adopted - china) / count,
+                                                    minlength=n_r), rtol=1e-14)
