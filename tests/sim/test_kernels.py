@@ -126,7 +126,8 @@ def test_enterprise_record_is_the_gdp_weighted_formula():
     adopt_gdp, china_gdp = kernels.enterprise_record(adopted, china, count, gdp, region,
                                                      adoption, share, by_region)
     assert np.array_equal(adoption, adopted / count)
-    assert np.array_equal(share[adopted > 0], (china / adopted)[adopted > 0])
+    some = adopted > 0
+    assert np.array_equal(share[some], china[some] / adopted[some])
     assert (share[adopted == 0] == -1.0).all(), "no adopters: the share is left as it was"
     assert adopt_gdp == pytest.approx(gdp @ (adopted / count), rel=1e-14)
     assert china_gdp == pytest.approx(gdp @ (china / count), rel=1e-14)
