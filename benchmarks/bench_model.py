@@ -1,11 +1,13 @@
 """Speed of one default-world replicate and of the ``techbloc run baseline`` command.
 
-Usage: python benchmarks/bench_model.py [--repeats N] [--cli]
+Usage: python benchmarks/bench_model.py [--repeats N] [--phases] [--cli]
 
 Prints medians (and quartiles) of:
 - model time of one replicate, 2019Q1-2030Q4 (48 quarters), world data already loaded, split into
   construction (agents, operators) and the 48 steps;
 - the replicate's tables (arrays -> tidy DataFrames);
+- with --phases, the time per replicate in each phase of the step (vendors, countries,
+  operators, devices, enterprises, the two records);
 - with --cli, the wall time of ``techbloc --help`` and ``techbloc run baseline`` (default
   replications, with and without plots), end to end, imports included (a fresh process each
   time).
@@ -104,6 +106,53 @@ def bench_replicate(repeats: int) -> None:
     print(f"tables (model + countries frames):     {_stats(t['frames'])}")
 
 
+#: The phases of one quarter (TechAllianceModel methods), in the order the step runs them.
+PHASES = ("_step_vendors", "_step_countries", "_step_operators", "_step_devices",
+          "_step_enterprises", "_record", "_record_firms")
+
+
+def phase_times(repeats: int, scenario: str = "baseline") -> dict[str, list[float]]:
+    """Seconds per replicate spent in each phase of the step (a timer around each method).
+
+    The timers add well under a microsecond a call; ``build`` is the construction.
+    """
+    spec, world = load_scenario(scenario), load_world()
+    spent = dict.fromkeys(PHASES, 0.0)
+
+    class Timed(TechAllianceModel):
+        pass
+
+    def timer(name: str):
+        method = getattr(TechAllianceModel, name)
+
+        def timed(self) -> None:
+            t0 = time.perf_counter()
+            method(self)
+            spent[name] += time.perf_counter() - t0
+        return timed
+
+    for name in PHASES:
+        setattr(Timed, name, timer(name))
+    Timed(spec, seed=0, world=world).run_model()  # warm-up
+    out: dict[str, list[float]] = {"build": [], **{k: [] for k in PHASES}}
+    for i in range(repeats):
+        spent.update(dict.fromkeys(PHASES, 0.0))
+        t0 = time.perf_counter()
+        m = Timed(spec, seed=i, world=world)
+        out["build"].append(time.perf_counter() - t0)
+        m.run_model()
+        for k in PHASES:
+            out[k].append(spent[k])
+    return out
+
+
+def bench_phases(repeats: int) -> None:
+    t = phase_times(repeats)
+    print("per replicate, by phase:")
+    for k, xs in t.items():
+        print(f"  {k:34s} {_stats(xs)}")
+
+
 def bench_cli(repeats: int) -> None:
     for extra in (("--no-plots",), ()):
         t = cli_times(repeats, extra)
@@ -117,7 +166,11 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=30)
     ap.add_argument("--cli", action="store_true", help="also time the command end to end")
+    ap.add_argument("--phases", action="store_true",
+                    help="also time each phase of the step (countries, operators, ...)")
     args = ap.parse_args()
     bench_replicate(args.repeats)
+    if args.phases:
+        bench_phases(args.repeats)
     if args.cli:
         bench_cli(max(3, args.repeats // 6))

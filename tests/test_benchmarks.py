@@ -60,3 +60,12 @@ def test_linear_fit_recovers_a_known_line(bench):
     assert fit["slope_ns"] == pytest.approx(400.0)
     assert fit["intercept_ms"] == pytest.approx(2.0)
     assert fit["r2"] == pytest.approx(1.0)
+
+
+def test_phase_times_cover_every_phase_of_the_step(monkeypatch):
+    monkeypatch.syspath_prepend(str(BENCH))
+    import bench_model
+
+    t = bench_model.phase_times(2)
+    assert list(t) == ["build", *bench_model.PHASES]
+    assert all(len(xs) == 2 and all(x > 0 for x in xs) for xs in t.values()), t
