@@ -18,7 +18,8 @@ Measures the five targets of issue 7 (see benchmarks/BASELINE.md for the last re
    and 2,000 runs (each sweep in a fresh process).
 4. ``run_baseline_s`` / ``help_s``: ``techbloc run baseline`` (its default replications, with
    plots) and ``techbloc --help``, end to end in fresh processes, medians.
-5. ``peak_mib_1e6``: peak RSS of a whole 10^6-operator run (Mesa agents, arrays, imports).
+5. ``peak_mib_1e6``: peak RSS of a whole 10^6-operator run (arrays, imports; the Mesa agents
+   are made on first use and this run never asks for them).
 
 ``--quick`` (under 2 minutes) uses fewer repeats, fewer timed quarters and 100/50/200-run
 sweeps, and estimates the 1,000-run sweep times from the 100-run ones; the output says so, and
