@@ -34,17 +34,20 @@ from sim.world import World, load_world
 def run_replicate(scenario: Scenario, replicate: int, seed: int,
                   world: World | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run one replicate to the end of the horizon and return its (model, countries) frames."""
-    return replicate_tables(scenario, replicate, seed, world)[:2]
+    return replicate_tables(scenario, replicate, seed, world, devices=False)
 
 
 def replicate_tables(scenario: Scenario, replicate: int, seed: int,
-                     world: World | None = None) -> tuple[pd.DataFrame, ...]:
-    """Run one replicate and return its (model, countries, devices) frames."""
+                     world: World | None = None, devices: bool = True) -> tuple[pd.DataFrame, ...]:
+    """Run one replicate and return its (model, countries, devices) frames.
+
+    With ``devices`` false the devices frame is not built (sweeps do not keep it).
+    """
     model = TechAllianceModel(scenario, seed=seed, world=world)
     model.run_model()
-    return (model_frame(model, scenario.name, replicate),
-            countries_frame(model, scenario.name, replicate),
-            devices_frame(model, scenario.name, replicate))
+    frames = (model_frame(model, scenario.name, replicate),
+              countries_frame(model, scenario.name, replicate))
+    return (*frames, devices_frame(model, scenario.name, replicate)) if devices else frames
 
 
 def _now() -> str:

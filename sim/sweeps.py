@@ -307,18 +307,23 @@ def summarise(model: pd.DataFrame, countries: pd.DataFrame, region: Mapping[str,
     out: dict[str, float] = {}
     end = str(model["date"].iloc[-1])
     dates = {k: v for k, v in SUMMARY_DATES.items() if v <= end} | {"end": end}
-    m = model.set_index("date")
-    c = countries.assign(region=countries["iso3"].map(region))
+    row = {d: i for i, d in enumerate(model["date"].tolist())}
+    # Arrays rather than pandas groupbys (a sweep summarises every run): the same sums, row order.
+    slugs = list(REGION_SLUGS.items())
+    code = {reg: k for k, (reg, _) in enumerate(slugs)}
+    reg = np.array([code.get(region.get(iso), -1) for iso in countries["iso3"].tolist()])
+    c_date = countries["date"].to_numpy(dtype=object)
+    sites, share = countries["sites"].to_numpy(float), countries["china_share"].to_numpy(float)
     for label, date in dates.items():
-        out[f"share_china_{label}"] = float(m.at[date, "share_china"])
-        out[f"n_ban_{label}"] = float(m.at[date, "n_ban"])
-        out[f"n_restrict_{label}"] = float(m.at[date, "n_restrict"])
-        at = c[c["date"] == date]
-        cn = (at["china_share"] * at["sites"]).groupby(at["region"]).sum()
-        sites = at.groupby("region")["sites"].sum()
-        for reg, slug in REGION_SLUGS.items():
-            s = sites.get(reg, 0.0)
-            out[f"share_china_{slug}_{label}"] = float(cn.get(reg, 0.0) / s) if s > 0 else np.nan
+        i = row[date]
+        for col in ("share_china", "n_ban", "n_restrict"):
+            out[f"{col}_{label}"] = float(model[col].iat[i])
+        at = (c_date == date) & (reg >= 0)
+        cn = np.bincount(reg[at], share[at] * sites[at], minlength=len(slugs))
+        total = np.bincount(reg[at], sites[at], minlength=len(slugs))
+        for k, (_, slug) in enumerate(slugs):
+            out[f"share_china_{slug}_{label}"] = (float(cn[k] / total[k]) if total[k] > 0
+                                                  else np.nan)
     share = model["share_china"].to_numpy()
     built = model["sites_total"].to_numpy() > 0.01 * model["sites_total"].iloc[-1]
     below = np.flatnonzero(built & (share < threshold))
