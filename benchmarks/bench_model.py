@@ -25,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_memory import positive_int
+
 from sim.model import TechAllianceModel
 from sim.results import countries_frame, model_frame
 from sim.scenario import load_scenario
@@ -164,7 +166,7 @@ def bench_cli(repeats: int) -> None:
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeats", type=int, default=30)
+    ap.add_argument("--repeats", type=positive_int, default=30)
     ap.add_argument("--cli", action="store_true", help="also time the command end to end")
     ap.add_argument("--phases", action="store_true",
                     help="also time each phase of the step (countries, operators, ...)")

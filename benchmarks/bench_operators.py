@@ -23,7 +23,7 @@ import sys
 import time
 
 import numpy as np
-from bench_memory import peak_rss_mib
+from bench_memory import peak_rss_mib, positive_int
 
 
 def scaled_model(n_firms: int, seed: int = 0):
@@ -130,8 +130,8 @@ def mesa_boltzmann(n_agents: int = 1000, steps: int = 100, repeats: int = 3) -> 
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--firms", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
-    ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--firms", type=positive_int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    ap.add_argument("--steps", type=positive_int, default=20)
     ap.add_argument("--warmup", type=int, default=16)
     ap.add_argument("--child", type=int, nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()

@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_memory import peak_rss_mib
+from bench_memory import peak_rss_mib, positive_int
 
 
 def grid_file(folder: Path, runs: int) -> Path:
@@ -87,8 +87,8 @@ def sweep_in_subprocess(runs: int, workers: int) -> dict:
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=int, default=1000)
-    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--runs", type=positive_int, default=1000)
+    ap.add_argument("--workers", type=positive_int, nargs="+", default=[1, 2])
     ap.add_argument("--memory", type=int, nargs="*", default=[200, 2000])
     ap.add_argument("--child", type=int, nargs=2, metavar=("RUNS", "WORKERS"),
                     help=argparse.SUPPRESS)

@@ -69,3 +69,14 @@ def test_phase_times_cover_every_phase_of_the_step(monkeypatch):
     t = bench_model.phase_times(2)
     assert list(t) == ["build", *bench_model.PHASES]
     assert all(len(xs) == 2 and all(x > 0 for x in xs) for xs in t.values()), t
+
+
+@pytest.mark.parametrize("script,args,message", [
+    ("bench_model.py", ["--repeats", "0"], "--repeats: expected at least 1, found 0"),
+    ("bench_operators.py", ["--firms", "lots"], "--firms: expected a whole number, found 'lots'"),
+    ("bench_sweep.py", ["--runs", "-3"], "--runs: expected at least 1, found -3"),
+])
+def test_bad_sizes_are_refused_with_the_argument_named(script, args, message):
+    out = subprocess.run([sys.executable, str(BENCH / script), *args], capture_output=True,
+                         text=True, cwd=ROOT, timeout=60)
+    assert out.returncode == 2 and message in out.stderr, out.stderr
