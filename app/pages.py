@@ -210,8 +210,14 @@ def map_figure(ens, value: str):
     _, countries = ens.frames()
     fig = Figure(figsize=MAP_SIZE, layout="constrained")
     ax = fig.subplots()
-    world_map(countries, ens.date, value, ax=ax)
+    # The tables' own last quarter: a background run may have stepped since they were taken.
+    world_map(countries, frames_date(countries), value, ax=ax)
     return fig, ax
+
+
+def frames_date(table) -> str:
+    """The last quarter in a run's table (replicates step in lockstep, so it is every one's)."""
+    return str(table["date"].iloc[-1])
 
 
 def click_country(fig, ax, fx: float, fy: float) -> str | None:
@@ -450,8 +456,9 @@ def Header():
                     style="font-size: 13px; color: #444; max-height: 5.5em; overflow-y: auto")
         if ens is not None and ens.t > 0:
             model, _ = ens.frames()
-            at = model[model["date"] == ens.date]
-            chips = [("quarter", ens.date),
+            date = frames_date(model)  # not ens.date: the run may have stepped since
+            at = model[model["date"] == date]
+            chips = [("quarter", date),
                      ("China-bloc share of 5G sites", f"{at['share_china'].median():.1%}"),
                      ("open", f"{at['n_open'].mean():.0f}"),
                      ("restrict", f"{at['n_restrict'].mean():.0f}"),

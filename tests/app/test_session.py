@@ -109,3 +109,19 @@ def test_operator_table_and_decision_terms_of_a_country():
     terms = ens.decision_terms("DEU")
     assert terms["policy"] in ("open", "restrict", "ban")
     assert ens.models[0].country("DEU").policy == terms["policy"]
+
+
+def test_the_map_uses_its_tables_quarter_while_a_run_steps_on():
+    """The page draws from tables taken a moment ago; a background step must not break it."""
+    pytest.importorskip("solara")
+    from app.pages import map_figure
+
+    text = S.scenario_yaml("sanctions-2019", {}, 5, 2, "2019Q4")
+    ens = S.Ensemble(text, 5, 2)
+    ens.step()
+    ens.step()
+    taken = ens.frames()
+    ens.step()  # the run moves on after the tables were read
+    ens.frames = lambda: taken
+    fig, ax = map_figure(ens, "policy")
+    assert "2019Q2" in ax.get_title(), ax.get_title()
