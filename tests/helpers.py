@@ -20,3 +20,11 @@ def cached_run(name: str, replications: int = 3, seed: int = 7, end: str = "2024
                **overrides):
     """Run (and cache for the session) a shortened scenario."""
     return run(short(name, end, **overrides), replications=replications, seed=seed)
+
+
+def replace_line(path, line: int, old: str, new: str) -> None:
+    """Replace ``old`` by ``new`` in line ``line`` (1-based) of a text file, which must hold it."""
+    lines = path.read_text().splitlines(keepends=True)
+    assert old in lines[line - 1]
+    lines[line - 1] = lines[line - 1].replace(old, new, 1)
+    path.write_text("".join(lines))

@@ -9,7 +9,7 @@ import pytest
 from sim import TechAllianceModel, run
 from sim.errors import DataError
 from sim.world import DATA, load_world
-from tests.helpers import cached_run, short
+from tests.helpers import cached_run, replace_line, short
 
 
 @pytest.fixture(scope="module")
@@ -147,29 +147,22 @@ def data_copy(tmp_path):
     return dst
 
 
-def _replace_line(path, line, old, new):
-    lines = path.read_text().splitlines(keepends=True)
-    assert old in lines[line - 1]
-    lines[line - 1] = lines[line - 1].replace(old, new, 1)
-    path.write_text("".join(lines))
-
-
 @pytest.mark.parametrize("corrupt,expected", [
-    (lambda d: _replace_line(d / "devices.csv", 2, ",250,", ",cheap,"),
+    (lambda d: replace_line(d / "devices.csv", 2, ",250,", ",cheap,"),
      r"devices.csv:2: asp_usd: cannot read 'cheap' as a number"),
-    (lambda d: _replace_line(d / "devices.csv", 3, ",huawei,2020Q4,", ",huwei,2020Q4,"),
+    (lambda d: replace_line(d / "devices.csv", 3, ",huawei,2020Q4,", ",huwei,2020Q4,"),
      r"devices.csv:3: parent: unknown parent 'huwei'"),
-    (lambda d: _replace_line(d / "devices.csv", 3, ",2020Q4,", ",2020Q5,"),
+    (lambda d: replace_line(d / "devices.csv", 3, ",2020Q4,", ",2020Q5,"),
      r"devices.csv:3: independent_from: "),
-    (lambda d: _replace_line(d / "devices.csv", 4, ",0.109,", ",1.109,"),
+    (lambda d: replace_line(d / "devices.csv", 4, ",0.109,", ",1.109,"),
      r"devices.csv:4: share_china: value '1.109' out of range"),
-    (lambda d: _replace_line(d / "devices.csv", 4, ",0.109,", ",0.209,"),
+    (lambda d: replace_line(d / "devices.csv", 4, ",0.109,", ",0.209,"),
      r"devices.csv: share_china: unit shares sum to 1.1000, expected 1"),
-    (lambda d: _replace_line(d / "devices.csv", 2, ",china,1,", ",china,yes,"),
+    (lambda d: replace_line(d / "devices.csv", 2, ",china,1,", ",china,yes,"),
      r"devices.csv:2: listed: cannot read 'yes'"),
-    (lambda d: _replace_line(d / "devices.csv", 1, ",asp_usd,", ",asp,"),
+    (lambda d: replace_line(d / "devices.csv", 1, ",asp_usd,", ",asp,"),
      r"devices.csv: asp_usd: column missing"),
-    (lambda d: _replace_line(d / "handset_markets.csv", 9, "ssa,", "africa,"),
+    (lambda d: replace_line(d / "handset_markets.csv", 9, "ssa,", "africa,"),
      r"handset_markets.csv: market: market 'ssa' missing"),
 ])
 def test_corrupted_device_data_names_file_line_and_column(data_copy, corrupt, expected):

@@ -6,6 +6,7 @@ import pytest
 
 from sim.errors import DataError
 from sim.observed import OBSERVED, read_stances, read_vendor_shares, stances
+from tests.helpers import replace_line
 
 
 def test_shipped_stances_cover_the_required_groups():
@@ -41,16 +42,9 @@ def copy(tmp_path):
     return dst
 
 
-def _replace_line(path, line, old, new):
-    lines = path.read_text().splitlines(keepends=True)
-    assert old in lines[line - 1]
-    lines[line - 1] = lines[line - 1].replace(old, new, 1)
-    path.write_text("".join(lines))
-
-
 def test_bad_stance_rows_are_located(copy):
     first = copy.read_text().splitlines()[1]
-    _replace_line(copy, 2, first.split(",")[2], "banned")
+    replace_line(copy, 2, first.split(",")[2], "banned")
     with pytest.raises(DataError, match=r"stances.csv:2: stance: expected one of"):
         read_stances(copy)
 
