@@ -1,8 +1,9 @@
 """Enterprises adopting 5G-era services from the China or the west bloc (ODD §7.9).
 
 The enterprises are a population held in flat arrays (N firms with a country index), not Mesa
-agents: there can be millions. Every function here is O(N): one pass over the arrays, per-country
-sums by ``np.bincount``, no Python loop over firms and no N × N structure.
+agents: there can be millions. Every function here is O(N): the step is one compiled pass over
+the firms that also counts the adopters per country (:func:`sim.kernels.enterprise_step`), and
+there is no N × N structure.
 
 Each quarter a firm that has not adopted does so with the Bass hazard
 h_i = (p_e + q_e·A_i)/4 · (φ + (1 − φ)·coverage_i) of its country, and an adopter reviews its
@@ -57,11 +58,6 @@ class Population:
     def index(self) -> np.ndarray:
         """The country of each firm as a native index array (faster gathers than int32)."""
         return self.country.astype(np.intp)
-
-    @cached_property
-    def cells(self) -> np.ndarray:
-        """3·country of each firm: with the state added, its (country, state) cell."""
-        return self.index * 3
 
     @cached_property
     def _scaled(self) -> dict:
@@ -148,7 +144,7 @@ def step(state: np.ndarray, pop: Population, pull: np.ndarray, hazard: np.ndarra
             ``Generator.logistic`` would turn into them (the variates are then computed only
             for the firms that act, with the same values).
         counts: if given, two float arrays (C,) that receive the adopters and the China-bloc
-            adopters per country of the new state (:func:`country_counts`).
+            adopters per country of the new state.
 
     Returns:
         The new state (a new int8 array).
@@ -167,11 +163,3 @@ def step(state: np.ndarray, pop: Population, pull: np.ndarray, hazard: np.ndarra
         *((draws["shock"], False) if "shock" in draws else (draws["shock_uniform"], True)),
         *counts)
     return new
-
-
-def country_counts(state: np.ndarray, pop: Population, n_countries: int):
-    """Adopters and China-bloc adopters per country (float arrays of length C)."""
-    # One bincount over (country, state) cells; counts are whole numbers, exact in float.
-    cells = np.bincount(pop.cells + state, minlength=3 * n_countries).reshape(n_countries, 3)
-    china = cells[:, CHINA].astype(float)
-    return cells[:, WEST] + china, china

@@ -75,12 +75,18 @@ def test_switching_cost_keeps_incumbents():
     assert stay_cn - to_cn > 0.3, f"incumbency advantage too small: {stay_cn:.2f} vs {to_cn:.2f}"
 
 
-def test_country_counts_match_a_plain_count():
+def test_step_counts_adopters_per_country():
     pop = _pop(300)
     state = np.random.default_rng(3).integers(0, 3, pop.n).astype(np.int8)
-    adopted, china = ent.country_counts(state, pop, 4)
+    rng = np.random.default_rng(4)
+    draws = {"adopt": rng.random(pop.n), "review": rng.random(pop.n),
+             "shock": rng.logistic(size=pop.n)}
+    counts = (np.full(4, -1.0), np.full(4, -1.0))
+    new = ent.step(state, pop, np.zeros(4), np.full(4, 0.5), 0.0, P, draws, counts)
+    assert (new != state).any(), "some firms must act for the counts to be of the new state"
+    adopted, china = counts
     for i in range(4):
-        s = state[pop.country == i]
+        s = new[pop.country == i]
         assert adopted[i] == np.count_nonzero(s) and china[i] == np.count_nonzero(s == 2)
 
 
