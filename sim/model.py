@@ -642,13 +642,11 @@ class TechAllianceModel(mesa.Model):
             else:
                 peer_cn = np.full(self.n_countries, 0.5)
             if self._coef[0] != p.version:  # the utility's coefficients, per parameter change
-                b = {k: p[f"operator.beta_{k}"] for k in (
+                coef = np.array([p[f"operator.beta_{k}"] for k in (
                     "price", "quality", "lockin", "peer", "risk", "sanction", "restrict",
-                    "alignment", "home")}
-                self._coef = (p.version, np.array([
-                    b["price"], b["quality"], b["lockin"], b["peer"], b["risk"],
-                    b["sanction"] * p["us.secondary_sanctions"], b["restrict"], b["alignment"],
-                    b["home"]]))
+                    "alignment", "home")])
+                coef[5] *= p["us.secondary_sanctions"]  # β_sanction·σ
+                self._coef = (p.version, coef)
             coef = self._coef[1]
             g = gumbel.uniforms  # row gumbel.index[j] of each block for operator idx[j]
             kernels.award_rows(
@@ -760,7 +758,7 @@ class TechAllianceModel(mesa.Model):
         self._ent_region = np.where(region < 0, REGIONS.index("East Asia & Pacific"), region)
         self._gdp_region = np.bincount(self._ent_region, self.gdp, minlength=len(REGIONS))
         self._dev_abroad = self.dev_market != 0
-        self._dev_sold = (None, None)  # (units, their sums) of the last units computed
+        self._dev_sums: SimpleNamespace | None = None  # sums of dev_units (_device_units)
         self._dev_key = None  # the inputs of the last units computed
         self._dev_weights = (None, None)  # (values.version, (β_d,i, w_E,i, α − β_d,i·ln asp))
         if d is not None:
@@ -845,7 +843,7 @@ class TechAllianceModel(mesa.Model):
         """
         p = self.values
         key = (p.version, eco.tobytes(), self.dev_rho.tobytes())
-        if self._dev_key == key and self._dev_sold[0] is self.dev_units:
+        if self._dev_key == key:
             return self.dev_units
         self._dev_key = key
         if self._dev_weights[0] != p.version:  # the price and ecosystem weights, α − β·ln asp
@@ -862,26 +860,9 @@ class TechAllianceModel(mesa.Model):
         kernels.device_units(base, w_eco, eco, supply, p["devices.noise"],
                              self._dev_quarter_units, self.dev_market, self._dev_abroad, units,
                              sold, by_market, abroad)
-        self._dev_sold = (units, SimpleNamespace(sold=sold, by_market=by_market, abroad=abroad))
+        self._dev_sums = SimpleNamespace(sold=sold, by_market=by_market, abroad=abroad,
+                                         record=None)
         return units
-
-    def _device_sold(self) -> np.ndarray:
-        """Handsets sold this quarter per maker (the column sums of ``dev_units``)."""
-        return self._device_sums().sold
-
-    def _device_sums(self) -> SimpleNamespace:
-        """Sums of ``dev_units``: ``sold`` per maker, ``by_market`` (M, F), ``abroad`` per maker.
-
-        Made with the units by :meth:`_device_units`; recomputed if ``dev_units`` was replaced.
-        """
-        if self._dev_sold[0] is not self.dev_units:
-            units = self.dev_units
-            by_market = np.zeros((self.n_markets, units.shape[1]))
-            np.add.at(by_market, self.dev_market, units)
-            self._dev_sold = (units, SimpleNamespace(
-                sold=units.sum(axis=0), by_market=by_market,
-                abroad=units[self._dev_abroad].sum(axis=0)))
-        return self._dev_sold[1]
 
     def _vendor_device_revenue(self, phones: np.ndarray) -> np.ndarray:
         """Device revenue per network vendor, USD per quarter.
@@ -927,7 +908,7 @@ class TechAllianceModel(mesa.Model):
         os_q = np.where(has_os, self.os_quality[self._dev_platform], 0.0)
         eco = devices.ecosystem(d.gms_dependence, self.dev_cut, os_q)
         self.dev_units = self._device_units(eco)
-        sold = self._device_sold()
+        sold = self._dev_sums.sold
         new_os = np.bincount(d.platform[has_os], (sold * self.dev_cut)[has_os],
                              minlength=len(d.platforms))
         self.os_base = devices.installed_base(self.os_base, new_os, p["devices.device_life"])
@@ -981,10 +962,10 @@ class TechAllianceModel(mesa.Model):
         rm["android_cutoff"][t] = p["us.android_cutoff"]
         d = self.devices
         if d is not None:
-            sums = self._device_sums()
+            sums = self._dev_sums  # of self.dev_units (_device_units)
             sold = sums.sold
             owned = self.dev_owned.tobytes()
-            if getattr(sums, "record", (None,))[0] != owned:  # once per units and ownership
+            if sums.record is None or sums.record[0] != owned:  # once per units and ownership
                 total = sold.sum()
                 shares = devices.market_shares(self.dev_units, self.dev_market, self.n_markets,
                                                by_market=sums.by_market)

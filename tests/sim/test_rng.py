@@ -61,3 +61,20 @@ def test_a_zero_uniform_is_skipped_as_generator_gumbel_does(chunk):
     assert block.rows("a", np.arange(2)).ravel().tolist() == expect[:4]
     assert block.rows("b", np.arange(1)).ravel().tolist() == expect[4:]
     assert src.values == [0.3], "exactly the uniforms up to the fifth non-zero one are used"
+
+
+def test_logistic_uniforms_skip_a_zero_as_generator_logistic_does():
+    from sim.rng import uniforms_then_logistic
+
+    # Generator.logistic draws again while U <= 0; the plain uniforms keep their zeros.
+    src = _Scripted([0.0, 0.5, 0.25, 0.0, 0.75, 0.0, 0.6, 0.9])
+    first, rest = uniforms_then_logistic(src, 2, 3)
+    assert first.tolist() == [0.0, 0.5]
+    assert rest.tolist() == [0.25, 0.75, 0.6]
+    assert src.values == [0.9], "exactly the uniforms up to the third non-zero one are used"
+    ours, ref = stream(6, "firms"), stream(6, "firms")
+    first, rest = uniforms_then_logistic(ours, 40, 30)
+    assert np.array_equal(first, ref.random(40))
+    variates = [0.0 + 1.0 * math.log(u / (1.0 - u)) for u in rest.tolist()]  # the C library's log
+    assert variates == ref.logistic(0.0, 1.0, 30).tolist()
+    assert ours.random() == ref.random(), "the stream must end where rng.logistic leaves it"
