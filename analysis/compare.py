@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.results import Results
+from techbloc.sim.results import Results
 
 METRICS = ("share_china", "n_ban", "n_restrict", "world_split", "polarization",
            "rip_replace_cost_usd", "huawei_consumer_revenue_usd", "huawei_carrier_revenue_usd",
@@ -113,8 +113,8 @@ def compare_figure(runs: Mapping[str, Results], metric: str = "share_china",
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    from analysis import style
-    from analysis.curves import _band, _finish, built_model
+    from techbloc.analysis import style
+    from techbloc.analysis.curves import _band, _finish, built_model
 
     fig = Figure(figsize=(8, 4), layout="constrained")
     ax = fig.subplots()
@@ -176,8 +176,8 @@ def difference_figure(runs: Mapping[str, Results], baseline: str, metric: str = 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
-    from analysis import style
-    from analysis.curves import _band
+    from techbloc.analysis import style
+    from techbloc.analysis.curves import _band
 
     diffs = paired_differences(runs, baseline, metric)
     fig = Figure(figsize=(8, 3.2), layout="constrained")

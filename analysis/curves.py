@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from analysis import style
-from analysis.bands import bands
-from analysis.load import with_groups
+from techbloc.analysis import style
+from techbloc.analysis.bands import bands
+from techbloc.analysis.load import with_groups
 
 #: A group's share is shown once it has built this share of its final 5G site count: the first
 #: handful of sites (one launch) would otherwise swing the curve from 0 to 1.
@@ -181,7 +181,7 @@ def built_model(model: pd.DataFrame, min_built: float = MIN_BUILT) -> pd.DataFra
 
 def _unit(metric: str) -> str | None:
     """The unit of a model column, from the results schema (exact name, then prefix)."""
-    from sim.results import MODEL_UNITS
+    from techbloc.sim.results import MODEL_UNITS
 
     if metric in MODEL_UNITS:
         return MODEL_UNITS[metric]

@@ -15,8 +15,8 @@ import matplotlib
 matplotlib.use("Agg")
 from matplotlib.figure import Figure
 
-from analysis import style
-from sim.mechanisms.policy import TERMS
+from techbloc.analysis import style
+from techbloc.sim.mechanisms.policy import TERMS
 
 #: Readable names of the score's terms (keys of ``sim.mechanisms.policy.TERMS``).
 TERM_LABELS = {

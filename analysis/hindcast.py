@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from analysis import style
-from analysis.load import groups
-from sim.observed import europe_iso3
+from techbloc.analysis import style
+from techbloc.analysis.load import groups
+from techbloc.sim.observed import europe_iso3
 
 
 def balanced_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:

@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.errors import DataError
-from sim.results import load_results
-from sim.world import load_world
+from techbloc.sim.errors import DataError
+from techbloc.sim.results import load_results
+from techbloc.sim.world import load_world
 
 GROUPINGS = ("region", "income_group", "alliance", "bri_group", "eu", "nato", "five_eyes",
              "us_treaty_ally", "g20", "bri")
@@ -70,7 +70,7 @@ def load(path: str | Path):
 
     manifest = Path(path) / "manifest.json"
     if manifest.exists() and "techbloc_sweep" in json.loads(manifest.read_text()):
-        from sim.sweeps import load_sweep_result
+        from techbloc.sim.sweeps import load_sweep_result
 
         return load_sweep_result(path)
     res = load_results(path)

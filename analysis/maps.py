@@ -20,9 +20,9 @@ from matplotlib.colors import LinearSegmentedColormap, Normalize
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Polygon
 
-from analysis import style
-from sim.errors import DataError
-from sim.world import DATA, load_world
+from techbloc.analysis import style
+from techbloc.sim.errors import DataError
+from techbloc.sim.world import DATA, load_world
 
 NO_DATA = "#d9d9d9"
 SHARE_CMAP = LinearSegmentedColormap.from_list("west_china", [style.WEST, "#f7f7f7", style.CHINA])

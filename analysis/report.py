@@ -7,10 +7,10 @@ import html
 import io
 from pathlib import Path
 
-from analysis.curves import adoption_figure, policy_curves
-from analysis.load import load
-from analysis.maps import world_map
-from analysis.tables import country_table
+from techbloc.analysis.curves import adoption_figure, policy_curves
+from techbloc.analysis.load import load
+from techbloc.analysis.maps import world_map
+from techbloc.analysis.tables import country_table
 
 CSS = """
 body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;

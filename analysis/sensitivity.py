@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from analysis import style
-from sim.errors import SweepError
-from sim.sweeps import SweepResult
+from techbloc.analysis import style
+from techbloc.sim.errors import SweepError
+from techbloc.sim.sweeps import SweepResult
 
 
 def point_means(res: SweepResult, metric: str) -> pd.Series:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.load import with_groups
-from analysis.maps import country_values
+from techbloc.analysis.load import with_groups
+from techbloc.analysis.maps import country_values
 
 
 def country_table(countries: pd.DataFrame, date: str) -> pd.DataFrame:

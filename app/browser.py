@@ -43,9 +43,9 @@ def free_port() -> int:
 
 
 def techbloc_command() -> list[str]:
-    """The ``techbloc`` console script of this Python, or ``python -m sim.cli``."""
+    """The ``techbloc`` console script of this Python, or ``python -m techbloc``."""
     script = Path(sys.executable).with_name("techbloc")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "sim.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "techbloc"]
 
 
 @contextlib.contextmanager

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import solara
 
-from app import pages
-from app import session as S
-from sim.errors import TechblocError
+from techbloc.app import pages
+from techbloc.app import session as S
+from techbloc.sim.errors import TechblocError
 
 CURRENT = "current settings (Explore)"
 
@@ -30,9 +30,9 @@ def _load(choice: str):
 
 def run_pair(a: str, b: str, n: int, seed: int, end: str) -> dict:
     """Run A and B with the same replicate seeds; the runs, figures and table as PNG/HTML."""
-    from analysis.compare import compare, compare_figure, difference_figure
-    from analysis.maps import world_map
-    from sim.experiment import run
+    from techbloc.analysis.compare import compare, compare_figure, difference_figure
+    from techbloc.analysis.maps import world_map
+    from techbloc.sim.experiment import run
 
     sa, sb = _load(a), _load(b)
     if sa.name == sb.name:

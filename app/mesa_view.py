@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import solara
 
-from app import pages
-from app import session as S
-from sim.model import TechAllianceModel
+from techbloc.app import pages
+from techbloc.app import session as S
+from techbloc.sim.model import TechAllianceModel
 
 
 class VizModel(TechAllianceModel):
@@ -62,8 +62,8 @@ def _count_axes(ax) -> None:
 
 def MapComponent(model: TechAllianceModel):
     """The replicate's world map at its current quarter (drawn by analysis.maps)."""
-    from analysis.maps import world_map
-    from sim.results import countries_frame
+    from techbloc.analysis.maps import world_map
+    from techbloc.sim.results import countries_frame
 
     if model.t == 0:
         return solara.Info("Step the model to draw the map.")
@@ -77,7 +77,7 @@ def MesaView():
     """SolaraViz over a VizModel, with two plot components and the map."""
     from mesa.visualization import SolaraViz, make_plot_component
 
-    from analysis import style
+    from techbloc.analysis import style
 
     model = solara.use_memo(VizModel, [])
     share = make_plot_component({"share_china": style.CHINA}, post_process=_share_axes)

@@ -24,8 +24,8 @@ from collections.abc import Callable
 import solara
 import solara.lab
 
-from app import session as S
-from sim.errors import TechblocError
+from techbloc.app import session as S
+from techbloc.sim.errors import TechblocError
 
 DEFAULT_SCENARIO = "sanctions-2019"
 TITLE = "techbloc: tech-alliance scenario explorer"
@@ -36,7 +36,7 @@ MAP_SIZE = (7.0, 3.9)  # inches: the map image the inspector's clicks are read f
 @functools.lru_cache(maxsize=1)
 def scenario_names() -> tuple[str, ...]:
     """The scenarios on the search path (as ``techbloc scenarios`` lists them)."""
-    from sim.scenario import available
+    from techbloc.sim.scenario import available
 
     return tuple(available())
 
@@ -44,7 +44,7 @@ def scenario_names() -> tuple[str, ...]:
 @functools.lru_cache(maxsize=64)
 def named(name: str):
     """A named scenario, loaded once per server."""
-    from sim.scenario import load_scenario
+    from techbloc.sim.scenario import load_scenario
 
     return load_scenario(name)
 
@@ -52,7 +52,7 @@ def named(name: str):
 @functools.lru_cache(maxsize=1)
 def country_names() -> dict[str, str]:
     """iso3 -> 'Name (ISO)' for the inspector's picker, sorted by name."""
-    from sim.world import load_world
+    from techbloc.sim.world import load_world
 
     c = load_world().countries.sort_values("name")
     return {iso: f"{name} ({iso})" for iso, name in zip(c["iso3"], c["name"], strict=True)}
@@ -163,7 +163,7 @@ def current_figure(ens, kind: str):
     """The selected figure of a run: adoption curves, policy counts or vendor shares."""
     from matplotlib.ticker import MaxNLocator
 
-    from analysis.curves import adoption_curves, adoption_figure, policy_curves
+    from techbloc.analysis.curves import adoption_curves, adoption_figure, policy_curves
 
     model, countries = ens.frames()
     horizon = (str(ens.scenario.horizon[0]), str(ens.scenario.horizon[1]))
@@ -184,7 +184,7 @@ def current_figure(ens, kind: str):
 
 
 def _fix_xlim(ax, horizon: tuple[str, str]) -> None:
-    from analysis import style
+    from techbloc.analysis import style
 
     start, end_ = (float(v) for v in style.quarter_to_year(list(horizon)))
     ax.set_xlim(start - 0.125, end_ + 0.125)
@@ -192,7 +192,7 @@ def _fix_xlim(ax, horizon: tuple[str, str]) -> None:
 
 @functools.lru_cache(maxsize=1)
 def _regions() -> tuple[str, ...]:
-    from sim.world import load_world
+    from techbloc.sim.world import load_world
 
     return tuple(sorted(load_world().countries["region"].unique()))
 
@@ -205,7 +205,7 @@ def map_figure(ens, value: str):
     """The world map at the run's current quarter."""
     from matplotlib.figure import Figure
 
-    from analysis.maps import world_map
+    from techbloc.analysis.maps import world_map
 
     _, countries = ens.frames()
     fig = Figure(figsize=MAP_SIZE, layout="constrained")
@@ -222,7 +222,7 @@ def frames_date(table) -> str:
 
 def click_country(fig, ax, fx: float, fy: float) -> str | None:
     """The country under a click at fractions (fx, fy) of the map image (from its top left)."""
-    from analysis.maps import country_at
+    from techbloc.analysis.maps import country_at
 
     w, h = fig.get_size_inches() * fig.dpi
     lon, lat = ax.transData.inverted().transform((fx * w, (1 - fy) * h))
@@ -528,8 +528,8 @@ def MapCard():
 @solara.component
 def Inspector():
     """One country: policy history, its operators' vendor mix, the terms of its decision."""
-    from analysis.curves import country_figure
-    from analysis.decisions import decision_figure, decision_table
+    from techbloc.analysis.curves import country_figure
+    from techbloc.analysis.decisions import decision_figure, decision_table
 
     ens = ensemble.value
     tick.value  # noqa: B018
@@ -582,7 +582,7 @@ def Inspector():
 
 def operator_html(ops) -> str:
     """The operator table as a compact HTML table (vendor shares in %)."""
-    from analysis import style
+    from techbloc.analysis import style
 
     if ops.empty:
         return "<i>no operators</i>"
@@ -637,7 +637,7 @@ CSS = """
 @solara.component
 def ComparePage():
     """Two scenarios, the same seeds: their curves overlaid, the paired difference, two maps."""
-    from app.compare_view import CompareView
+    from techbloc.app.compare_view import CompareView
 
     solara.Title(TITLE + ": compare")
     CompareView()
@@ -646,7 +646,7 @@ def ComparePage():
 @solara.component
 def MesaPage():
     """Mesa's SolaraViz over one replicate (see :mod:`app.mesa_view`)."""
-    from app.mesa_view import MesaView
+    from techbloc.app.mesa_view import MesaView
 
     MesaView()
 

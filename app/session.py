@@ -21,14 +21,14 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from sim import params as params_mod
-from sim import rng
-from sim.errors import ScenarioError
-from sim.model import TechAllianceModel
-from sim.quarters import Quarter
-from sim.results import countries_frame, model_frame
-from sim.scenario import MAX_END, WORLD_START, Scenario, load_scenario, validate
-from sim.world import load_world
+from techbloc.sim import params as params_mod
+from techbloc.sim import rng
+from techbloc.sim.errors import ScenarioError
+from techbloc.sim.model import TechAllianceModel
+from techbloc.sim.quarters import Quarter
+from techbloc.sim.results import countries_frame, model_frame
+from techbloc.sim.scenario import MAX_END, WORLD_START, Scenario, load_scenario, validate
+from techbloc.sim.world import load_world
 
 #: The levers the app shows as sliders (ODD §5.2), in the order of the page.
 LEVERS = ("us.export_controls", "us.ally_pressure", "us.secondary_sanctions",

@@ -17,8 +17,8 @@ import argparse
 import statistics
 import time
 
-from app import pages
-from app import session as S
+from techbloc.app import pages
+from techbloc.app import session as S
 
 
 def _stats(xs: list[float]) -> str:
@@ -36,8 +36,8 @@ def _time(f, repeats: int) -> list[float]:
 
 
 def bench_views(repeats: int, n: int) -> None:
-    from analysis.curves import country_figure
-    from analysis.decisions import decision_figure
+    from techbloc.analysis.curves import country_figure
+    from techbloc.analysis.decisions import decision_figure
 
     text = S.scenario_yaml("sanctions-2019", {}, seed=1, replications=n, end="2030Q4")
     ens = S.Ensemble(text, seed=1, replications=n)
@@ -70,7 +70,7 @@ def bench_views(repeats: int, n: int) -> None:
 
 
 def bench_page(n: int) -> None:
-    from app.browser import app_server, chromium
+    from techbloc.app.browser import app_server, chromium
 
     with app_server(scenario="sanctions-2019") as url, chromium() as browser:
         for every in (1, 4, 8):

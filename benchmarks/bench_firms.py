@@ -23,10 +23,10 @@ import time
 
 import numpy as np
 
-from sim import params as params_mod
-from sim.mechanisms import enterprises
-from sim.rng import uniforms_then_logistic
-from sim.world import load_world
+from techbloc.sim import params as params_mod
+from techbloc.sim.mechanisms import enterprises
+from techbloc.sim.rng import uniforms_then_logistic
+from techbloc.sim.world import load_world
 
 
 def _world_inputs():
@@ -84,7 +84,7 @@ def peak_rss_full_run(firms_per_country: int = 4975) -> dict:
     """Peak RSS (MiB) and wall time of a full model run in a fresh process."""
     code = (
         "import resource, time, json\n"
-        "from sim import TechAllianceModel\n"
+        "from techbloc.sim import TechAllianceModel\n"
         "t0 = time.perf_counter()\n"
         f"m = TechAllianceModel('sanctions-2019', seed=1, "
         f"**{{'enterprise.firms_per_country': {firms_per_country}.0}})\n"

@@ -27,10 +27,10 @@ from pathlib import Path
 
 from bench_memory import positive_int
 
-from sim.model import TechAllianceModel
-from sim.results import countries_frame, model_frame
-from sim.scenario import load_scenario
-from sim.world import load_world
+from techbloc.sim.model import TechAllianceModel
+from techbloc.sim.results import countries_frame, model_frame
+from techbloc.sim.scenario import load_scenario
+from techbloc.sim.world import load_world
 
 
 def _stats(xs: list[float]) -> str:
@@ -71,7 +71,7 @@ def techbloc_command() -> list[str]:
     if script.exists():
         return [str(script)]
     found = shutil.which("techbloc")
-    return [found] if found else [sys.executable, "-m", "sim.cli"]
+    return [found] if found else [sys.executable, "-m", "techbloc"]
 
 
 def cli_times(repeats: int, extra: tuple[str, ...] = ()) -> dict[str, list[float]]:

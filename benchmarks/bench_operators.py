@@ -28,8 +28,8 @@ from bench_memory import peak_rss_mib, positive_int
 
 def scaled_model(n_firms: int, seed: int = 0):
     """The baseline model with its operators multiplied to ``n_firms`` (see module docstring)."""
-    from sim.model import TechAllianceModel
-    from sim.world import Operators
+    from techbloc.sim.model import TechAllianceModel
+    from techbloc.sim.world import Operators
 
     class ScaledOperatorsModel(TechAllianceModel):
         def _make_operators(self) -> Operators:
@@ -54,7 +54,7 @@ def operator_layer(n_firms: int, steps: int = 20, warmup: int = 16) -> dict:
         ``agent_steps_per_s``, ``seconds_per_step`` and ``peak_rss_mib`` (this process's
         lifetime peak: call it in a fresh process, see :func:`operator_layer_in_subprocess`).
     """
-    from sim.model import TechAllianceModel
+    from techbloc.sim.model import TechAllianceModel
 
     # One default replicate first: imports, and the world's per-year ties and memberships
     # (computed once per process, as in a sweep worker) are then warm.

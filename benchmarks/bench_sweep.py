@@ -45,9 +45,9 @@ def grid_file(folder: Path, runs: int) -> Path:
 
 def model_time(repeats: int = 20) -> float:
     """Median seconds of one sanctions-2019 replicate (model time only)."""
-    from sim.model import TechAllianceModel
-    from sim.scenario import load_scenario
-    from sim.world import load_world
+    from techbloc.sim.model import TechAllianceModel
+    from techbloc.sim.scenario import load_scenario
+    from techbloc.sim.world import load_world
 
     s, w = load_scenario("sanctions-2019"), load_world()
     times = []
@@ -64,7 +64,7 @@ def measure_sweep(runs: int, workers: int) -> dict:
     Call it in a fresh process (:func:`sweep_in_subprocess`): the peak RSS is the process's
     lifetime peak.
     """
-    from sim.sweeps import load_sweep, sweep
+    from techbloc.sim.sweeps import load_sweep, sweep
 
     with tempfile.TemporaryDirectory() as d:
         spec = load_sweep(grid_file(Path(d), runs))

@@ -1,10 +1,10 @@
 """techbloc's simulation package: the public API.
 
-Names are imported on first use (PEP 562), so ``import sim`` and ``techbloc --help`` stay fast
+Names are imported on first use (PEP 562), so ``import techbloc.sim`` and ``techbloc --help`` stay fast
 and heavy modules (Mesa, pandas) load only when a model is built.
 
 Example:
-    >>> from sim import run
+    >>> from techbloc.sim import run
     >>> res = run("baseline", replications=2)
     >>> res.model.columns[:5].tolist()
     ['scenario', 'replicate', 'seed', 'step', 'date']
@@ -15,13 +15,13 @@ from __future__ import annotations
 import importlib
 
 _EXPORTS = {
-    "DataError": "sim.errors", "ScenarioError": "sim.errors", "SweepError": "sim.errors",
-    "TechblocError": "sim.errors",
-    "run": "sim.experiment",
-    "TechAllianceModel": "sim.model",
-    "Results": "sim.results", "load_results": "sim.results",
-    "Scenario": "sim.scenario", "load_scenario": "sim.scenario",
-    "SweepResult": "sim.sweeps", "load_sweep": "sim.sweeps", "sweep": "sim.sweeps",
+    "DataError": "techbloc.sim.errors", "ScenarioError": "techbloc.sim.errors", "SweepError": "techbloc.sim.errors",
+    "TechblocError": "techbloc.sim.errors",
+    "run": "techbloc.sim.experiment",
+    "TechAllianceModel": "techbloc.sim.model",
+    "Results": "techbloc.sim.results", "load_results": "techbloc.sim.results",
+    "Scenario": "techbloc.sim.scenario", "load_scenario": "techbloc.sim.scenario",
+    "SweepResult": "techbloc.sim.sweeps", "load_sweep": "techbloc.sim.sweeps", "sweep": "techbloc.sim.sweeps",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -32,7 +32,7 @@ def __getattr__(name: str):
         value = getattr(importlib.import_module(_EXPORTS[name]), name)
         globals()[name] = value
         return value
-    raise AttributeError(f"module 'sim' has no attribute {name!r}")
+    raise AttributeError(f"module 'techbloc.sim' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from sim.world import POLICIES
+from techbloc.sim.world import POLICIES
 
 if TYPE_CHECKING:
-    from sim.model import TechAllianceModel
+    from techbloc.sim.model import TechAllianceModel
 
 
 class Country(mesa.Agent):

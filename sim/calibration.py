@@ -24,12 +24,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim import params as params_mod
-from sim.experiment import run_replicate
-from sim.observed import europe_iso3
-from sim.rng import replicate_seeds
-from sim.scenario import Scenario, load_scenario
-from sim.world import load_world
+from techbloc.sim import params as params_mod
+from techbloc.sim.experiment import run_replicate
+from techbloc.sim.observed import europe_iso3
+from techbloc.sim.rng import replicate_seeds
+from techbloc.sim.scenario import Scenario, load_scenario
+from techbloc.sim.world import load_world
 
 #: The weights fitted by default, with search bounds inside each parameter's own range.
 DEFAULT_BOUNDS: Mapping[str, tuple[float, float]] = {

@@ -11,7 +11,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from sim.errors import TechblocError, did_you_mean  # light: no numpy, pandas or Mesa
+from techbloc.sim.errors import TechblocError, did_you_mean  # light: no numpy, pandas or Mesa
 
 EXIT_USAGE = 2
 
@@ -218,9 +218,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    from sim.experiment import run
-    from sim.results import write_manifest
-    from sim.scenario import load_scenario
+    from techbloc.sim.experiment import run
+    from techbloc.sim.results import write_manifest
+    from techbloc.sim.scenario import load_scenario
 
     console = Console(stderr=True)
     scenario = load_scenario(args.scenario, set=dict(args.overrides), horizon=args.horizon,
@@ -245,8 +245,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                 write_manifest(out, m)
             raise
     if not args.no_plots:
-        from analysis.curves import adoption_figure
-        from analysis.maps import world_map
+        from techbloc.analysis.curves import adoption_figure
+        from techbloc.analysis.maps import world_map
 
         title = scenario.title or scenario.name
         fig, _ = adoption_figure(res.model, res.countries, title=title)
@@ -261,7 +261,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_params(args: argparse.Namespace) -> int:
     """Print the parameter tree."""
-    from sim import params
+    from techbloc.sim import params
 
     if args.markdown:
         sys.stdout.write(params.to_markdown())
@@ -274,7 +274,7 @@ def cmd_params(args: argparse.Namespace) -> int:
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
     """List the scenarios on the search path: name, title, parent, horizon."""
-    from sim.scenario import available, library_markdown, load_scenario
+    from techbloc.sim.scenario import available, library_markdown, load_scenario
 
     if args.markdown:
         sys.stdout.write(library_markdown())
@@ -296,7 +296,7 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     """Print a resolved scenario as YAML."""
-    from sim.scenario import load_scenario
+    from techbloc.sim.scenario import load_scenario
 
     s = load_scenario(args.scenario, set=dict(args.overrides), horizon=args.horizon,
                       search=args.search)
@@ -306,7 +306,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Validate files; print every error."""
-    from sim.scenario import validate
+    from techbloc.sim.scenario import validate
 
     n_bad = 0
     for path in args.paths:
@@ -324,10 +324,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Run or load scenarios and compare them with paired intervals."""
-    from analysis.compare import compare, compare_figure
-    from sim.experiment import run
-    from sim.results import load_results
-    from sim.scenario import load_scenario
+    from techbloc.analysis.compare import compare, compare_figure
+    from techbloc.sim.experiment import run
+    from techbloc.sim.results import load_results
+    from techbloc.sim.scenario import load_scenario
 
     runs = {}
     for d in args.from_dirs:
@@ -389,7 +389,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         TimeRemainingColumn,
     )
 
-    from sim.sweeps import load_sweep, sweep
+    from techbloc.sim.sweeps import load_sweep, sweep
 
     if not args.file:
         raise TechblocError("name the sweep file (with --resume: the same file)", key="FILE")
@@ -429,8 +429,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """Sensitivity indices of a sweep."""
-    from analysis.sensitivity import sensitivity, sensitivity_figure
-    from sim.sweeps import load_sweep_result
+    from techbloc.analysis.sensitivity import sensitivity, sensitivity_figure
+    from techbloc.sim.sweeps import load_sweep_result
 
     res = load_sweep_result(args.sweep_dir)
     table = sensitivity(res, args.metric)
@@ -444,11 +444,11 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
 def cmd_plot(args: argparse.Namespace) -> int:
     """Draw a picture of a saved run or sweep."""
-    from analysis import adoption_curves, country_table, load, policy_curves, world_map
+    from techbloc.analysis import adoption_curves, country_table, load, policy_curves, world_map
 
     if args.kind == "heatmap":
-        from analysis.sensitivity import heatmap
-        from sim.sweeps import load_sweep_result
+        from techbloc.analysis.sensitivity import heatmap
+        from techbloc.sim.sweeps import load_sweep_result
 
         res = load_sweep_result(args.run_dir)
         if not (args.x and args.y):
@@ -499,7 +499,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the HTML report of a run."""
-    from analysis.report import write_report
+    from techbloc.analysis.report import write_report
 
     path = write_report(args.run_dir, args.output, args.date)
     print(f"wrote {path}")
@@ -512,9 +512,9 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
 
     import pandas as pd
 
-    from analysis.hindcast import hindcast, hindcast_figure
-    from sim.experiment import run
-    from sim.observed import (
+    from techbloc.analysis.hindcast import hindcast, hindcast_figure
+    from techbloc.sim.experiment import run
+    from techbloc.sim.observed import (
         OBSERVED,
         read_contracts,
         read_huawei_segments,
@@ -563,11 +563,11 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """Calibrate, score in and out of sample, write the fitted scenario."""
-    from analysis.hindcast import stance_skill
-    from sim.calibration import calibrate, scenario_yaml
-    from sim.experiment import run
-    from sim.observed import stances
-    from sim.scenario import load_scenario
+    from techbloc.analysis.hindcast import stance_skill
+    from techbloc.sim.calibration import calibrate, scenario_yaml
+    from techbloc.sim.experiment import run
+    from techbloc.sim.observed import stances
+    from techbloc.sim.scenario import load_scenario
 
     observed = stances()
     print(f"calibrating on 2019-2021 ({args.trials} trials x {args.replications} replicates)",
@@ -579,7 +579,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     rows, stats = [], {}
     # "uncalibrated": the fitted weights at their defaults in sim/params.py (the scenario itself
     # may already extend an earlier calibration).
-    from sim.params import defaults
+    from techbloc.sim.params import defaults
 
     prior = defaults()
     uncalibrated = base.with_params({k: prior[k] for k in result.values})
@@ -611,7 +611,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 def cmd_app(args: argparse.Namespace) -> int:
     """Serve the browser app until interrupted."""
-    from app.server import configure, serve
+    from techbloc.app.server import configure, serve
 
     configure()  # Solara reads its settings when first imported
     try:
@@ -620,7 +620,7 @@ def cmd_app(args: argparse.Namespace) -> int:
         raise TechblocError("the browser app needs Solara, which is not installed", key="app",
                             hint="install it with: pip install 'techbloc[app]'") from None
     if args.scenario is not None:
-        from sim.scenario import find
+        from techbloc.sim.scenario import find
 
         find(args.scenario, args.search)  # an unknown name fails here, with suggestions
     serve(host=args.host, port=args.port, scenario=args.scenario)
@@ -629,7 +629,7 @@ def cmd_app(args: argparse.Namespace) -> int:
 
 def cmd_diff(args: argparse.Namespace) -> int:
     """Print the differences between two resolved scenarios."""
-    from sim.scenario import load_scenario
+    from techbloc.sim.scenario import load_scenario
 
     a = load_scenario(args.a, search=args.search)
     b = load_scenario(args.b, search=args.search)

@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from sim.quarters import Quarter
+from techbloc.sim.quarters import Quarter
 
 if TYPE_CHECKING:
-    from sim.model import TechAllianceModel
+    from techbloc.sim.model import TechAllianceModel
 
 VENDOR_FIELDS = ("price", "quality", "us_input_dependence")
 
@@ -174,7 +174,7 @@ def apply_ramps(model: TechAllianceModel) -> None:
 
 def force_policies(model: TechAllianceModel, forced: tuple[CountryPolicy, ...]) -> None:
     """Set countries' policies (with removal under a new ban) and lock them if asked."""
-    from sim.world import POLICIES
+    from techbloc.sim.world import POLICIES
 
     old = model.policy.copy()
     for c in forced:

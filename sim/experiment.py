@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim import rng
-from sim.errors import ScenarioError
-from sim.model import TechAllianceModel
-from sim.results import (
+from techbloc.sim import rng
+from techbloc.sim.errors import ScenarioError
+from techbloc.sim.model import TechAllianceModel
+from techbloc.sim.results import (
     COUNTRY_UNITS,
     DEVICE_UNITS,
     MODEL_UNITS,
@@ -27,8 +27,8 @@ from sim.results import (
     model_frame,
     write_manifest,
 )
-from sim.scenario import MAX_REPLICATIONS, Scenario, load_scenario
-from sim.world import World, load_world
+from techbloc.sim.scenario import MAX_REPLICATIONS, Scenario, load_scenario
+from techbloc.sim.world import World, load_world
 
 
 def run_replicate(scenario: Scenario, replicate: int, seed: int,
@@ -82,7 +82,7 @@ def run(
         Results with ``model`` and ``countries`` DataFrames and the manifest.
 
     Example:
-        >>> from sim import run
+        >>> from techbloc.sim import run
         >>> res = run("baseline", replications=2)
         >>> sorted(res.model["replicate"].unique().tolist())
         [0, 1]

@@ -15,12 +15,12 @@ from types import SimpleNamespace
 import mesa
 import numpy as np
 
-from sim import events as events_mod
-from sim import kernels
-from sim import rng as rng_mod
-from sim.agents import Country, DeviceMaker, Operator, Vendor
-from sim.arrays import row_sum
-from sim.mechanisms import (
+from techbloc.sim import events as events_mod
+from techbloc.sim import kernels
+from techbloc.sim import rng as rng_mod
+from techbloc.sim.agents import Country, DeviceMaker, Operator, Vendor
+from techbloc.sim.arrays import row_sum
+from techbloc.sim.mechanisms import (
     bri,
     devices,
     enterprises,
@@ -30,9 +30,9 @@ from sim.mechanisms import (
     sanctions,
     vendors,
 )
-from sim.quarters import Quarter
-from sim.scenario import Scenario, default_scenario, load_scenario
-from sim.world import (
+from techbloc.sim.quarters import Quarter
+from techbloc.sim.scenario import Scenario, default_scenario, load_scenario
+from techbloc.sim.world import (
     HUBS,
     MARKETS,
     POLICIES,
@@ -389,7 +389,7 @@ class TechAllianceModel(mesa.Model):
         policy is ``locked`` and the ``policy`` now. Raises TechblocError before the first step
         or when the policy mechanism is off (no score was computed).
         """
-        from sim.errors import TechblocError, did_you_mean
+        from techbloc.sim.errors import TechblocError, did_you_mean
 
         if iso3 not in self._index:
             raise TechblocError(f"unknown country {iso3!r}",

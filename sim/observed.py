@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.world import DATA, POLICIES, _fail, _read_csv, load_world
+from techbloc.sim.world import DATA, POLICIES, _fail, _read_csv, load_world
 
 OBSERVED = DATA / "observed"
 YEARS = tuple(range(2019, 2025))

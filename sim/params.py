@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from sim.errors import ScenarioError, did_you_mean
+from techbloc.sim.errors import ScenarioError, did_you_mean
 
 ROLES = ("lever", "uncertainty", "setting")
 

@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.errors import DataError
-from sim.world import MARKETS, POLICIES
+from techbloc.sim.errors import DataError
+from techbloc.sim.world import MARKETS, POLICIES
 
 KEYS = ("scenario", "replicate", "seed", "step", "date")
 POLICY_DTYPE = pd.CategoricalDtype(list(POLICIES), ordered=True)

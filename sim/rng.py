@@ -13,7 +13,7 @@ import zlib
 
 import numpy as np
 
-from sim import kernels
+from techbloc.sim import kernels
 
 #: The named streams. Mechanisms draw full-size arrays every step whether or not they use every
 #: draw, so a lever that changes who acts does not shift the draws of anyone else.

@@ -26,9 +26,9 @@ from types import MappingProxyType
 
 import yaml
 
-from sim import params as params_mod
-from sim.errors import ScenarioError, did_you_mean
-from sim.events import (
+from techbloc.sim import params as params_mod
+from techbloc.sim.errors import ScenarioError, did_you_mean
+from techbloc.sim.events import (
     RELEASE_ALL,
     VENDOR_FIELDS,
     CountryPolicy,
@@ -37,7 +37,7 @@ from sim.events import (
     Membership,
     VendorChange,
 )
-from sim.quarters import Quarter
+from techbloc.sim.quarters import Quarter
 
 TOP_KEYS = ("name", "title", "description", "extends", "seed", "replications", "horizon",
             "params", "events")
@@ -61,7 +61,7 @@ DEFAULT, COMMAND_LINE = "default", "command line"
 
 def scenario_dir() -> Path:
     """The folder of shipped scenarios (inside the installed ``scenarios`` package)."""
-    return Path(str(resources.files("scenarios")))
+    return Path(str(resources.files("techbloc.scenarios")))
 
 
 def search_path(search: Iterable[str | Path] = ()) -> list[Path]:
@@ -314,7 +314,7 @@ def _as_list(value) -> list:
 
 
 def _world_ids() -> tuple[set[str], tuple[str, ...]]:
-    from sim.world import load_world
+    from techbloc.sim.world import load_world
 
     world = load_world()
     return set(world.countries["iso3"]), world.vendors.ids
@@ -392,7 +392,7 @@ def _iso3(reader: _Reader, value, path: str, iso3s: set[str]) -> bool:
 
 
 def _country_policy(reader, c, path, iso3s) -> CountryPolicy | None:
-    from sim.world import POLICIES
+    from techbloc.sim.world import POLICIES
 
     if not isinstance(c, dict):
         reader.fail("expected {iso3: GBR, policy: ban, removal_years: 7}", path)
@@ -421,7 +421,7 @@ def _country_policy(reader, c, path, iso3s) -> CountryPolicy | None:
 
 
 def _membership(reader, m, path, iso3s) -> Membership | None:
-    from sim.world import ORGANISATIONS
+    from techbloc.sim.world import ORGANISATIONS
 
     if not isinstance(m, dict) or len(set(m) & {"join", "leave"}) != 1:
         reader.fail("expected {iso3: FIN, join: nato} or {iso3: ITA, leave: bri}", path)

@@ -32,10 +32,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim import params as params_mod
-from sim.errors import ScenarioError, SweepError, did_you_mean
-from sim.scenario import Scenario, _compose, _Reader, load_scenario
-from sim.world import REGION_SLUGS
+from techbloc.sim import params as params_mod
+from techbloc.sim.errors import ScenarioError, SweepError, did_you_mean
+from techbloc.sim.scenario import Scenario, _compose, _Reader, load_scenario
+from techbloc.sim.world import REGION_SLUGS
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 TOP_KEYS = ("scenario", "design", "parameters", "samples", "levels", "replications", "seed",
@@ -363,8 +363,8 @@ def execute(task: Task, base: Scenario, runs_dir: str, metrics: tuple[str, ...],
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from sim.experiment import run_replicate
-    from sim.world import load_world
+    from techbloc.sim.experiment import run_replicate
+    from techbloc.sim.world import load_world
 
     row = {"point": task.point, "replicate": task.replicate, "seed": task.seed,
            **{f"in:{k}": v for k, v in task.values.items()}}
@@ -484,7 +484,7 @@ def sweep(spec: SweepSpec | str | Path, workers: int = 1, backend: str = "local"
     for stale in runs_dir.glob(".*.tmp"):  # partial writes of runs in flight at a crash
         stale.unlink(missing_ok=True)
 
-    from sim.results import environment
+    from techbloc.sim.results import environment
 
     points = spec.points()
     tasks = [Task(i, r, s, dict(pt)) for i, pt in enumerate(points)
@@ -556,7 +556,7 @@ def _execute(todo: list[Task], spec: SweepSpec, runs_dir: Path, workers: int, ba
     # deadlock; the server imports techbloc once and each worker forks from it.
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["sim.sweeps", "sim.experiment"])
+        ctx.set_forkserver_preload(["techbloc.sim.sweeps", "techbloc.sim.experiment"])
     else:
         ctx = multiprocessing.get_context("spawn")
     from concurrent.futures.process import BrokenProcessPool
@@ -601,7 +601,7 @@ def _execute(todo: list[Task], spec: SweepSpec, runs_dir: Path, workers: int, ba
 
 def _warm() -> None:
     """Worker initializer: load the world once per worker process."""
-    from sim.world import load_world
+    from techbloc.sim.world import load_world
 
     load_world()
 

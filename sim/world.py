@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from sim.arrays import row_sum
-from sim.errors import DataError
+from techbloc.sim.arrays import row_sum
+from techbloc.sim.errors import DataError
 
-DATA = Path(str(resources.files("sim") / "data"))
+DATA = Path(str(resources.files("techbloc.sim") / "data"))
 
 POLICIES = ("open", "restrict", "ban")
 REGIONS = (
@@ -426,7 +426,7 @@ def _load_world(data_dir: str) -> World:
 
 def read_launches(path: Path, iso3: pd.Series) -> np.ndarray:
     """Observed 5G launch quarters (``launch_5g.csv``) as quarters after 2019Q1, −1 if absent."""
-    from sim.quarters import Quarter
+    from techbloc.sim.quarters import Quarter
 
     out = np.full(len(iso3), -1, dtype=np.int64)
     if not path.exists():
@@ -680,7 +680,7 @@ def read_devices(path: Path, markets_path: Path, vendor_ids: Iterable[str]) -> D
             duplicate id, an unknown parent or vendor, a market whose shares do not sum to 1, or
             a market missing from ``handset_markets.csv``; naming file, line and column.
     """
-    from sim.quarters import Quarter
+    from techbloc.sim.quarters import Quarter
 
     df = _read_csv(path, _DEVICE_COLUMNS, dtype=str, keep_default_na=False)
     ids = df["id"].str.strip()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import functools
 
-from sim import load_scenario, run
-from sim.scenario import Scenario
+from techbloc.sim import load_scenario, run
+from techbloc.sim.scenario import Scenario
 
 
 @functools.lru_cache(maxsize=32)

@@ -7,7 +7,7 @@ import sys
 import pandas as pd
 import pytest
 
-CLI = [sys.executable, "-m", "sim.cli"]
+CLI = [sys.executable, "-m", "techbloc"]
 
 
 def techbloc(*args, cwd=None):
@@ -49,7 +49,7 @@ def test_run_prints_folder_and_three_line_summary(run_folder):
 
 
 def test_run_tables_match_python_api(run_folder):
-    from sim import run
+    from techbloc.sim import run
 
     out, _ = run_folder
     res = run("baseline", replications=2, seed=3)

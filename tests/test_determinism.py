@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from sim import run
+from techbloc.sim import run
 from tests.helpers import short
 
 

@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from sim import params
+from techbloc.sim import params
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -56,7 +56,7 @@ def test_odd_parameter_rows_match_the_tree():
 
 
 def test_readme_scenario_example_loads_and_runs(tmp_path):
-    from sim import load_scenario, run
+    from techbloc.sim import load_scenario, run
 
     text = (ROOT / "README.md").read_text()
     block = re.search(r"## Write your own scenario.*?```yaml\n(.*?)```", text, re.S)

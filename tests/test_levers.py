@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from sim.world import load_world
+from techbloc.sim.world import load_world
 from tests.helpers import cached_run
 
 REPS = 6

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sim import run
+from techbloc.sim import run
 from tests.helpers import short
 
 BASELINE_FILE = Path(__file__).parent / "baselines" / "regression.json"

@@ -11,8 +11,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim import ScenarioError, TechAllianceModel, load_scenario, run
-from sim.scenario import available, library_markdown, scenario_dir, validate
+from techbloc.sim import ScenarioError, TechAllianceModel, load_scenario, run
+from techbloc.sim.scenario import available, library_markdown, scenario_dir, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -100,7 +100,7 @@ def test_show_output_loads_back_to_the_same_scenario(tmp_path):
 def test_set_overrides_take_precedence_over_files(tmp_path):
     f = write(tmp_path, "name: x\nparams: {us.ally_pressure: 0.3}\n")
     assert load_scenario(f, set={"us.ally_pressure": 0.9}).params["us.ally_pressure"] == 0.9
-    out = subprocess.run([sys.executable, "-m", "sim.cli", "show", str(f), "--set",
+    out = subprocess.run([sys.executable, "-m", "techbloc", "show", str(f), "--set",
                           "us.ally_pressure=0.9"], capture_output=True, text=True, check=True)
     assert "ally_pressure: 0.9  # command line" in out.stdout
 
@@ -150,7 +150,7 @@ def test_validate_reports_every_error(tmp_path):
               "events:\n  - {at: 2040Q1, set: {us.ally_pressure: 0.1}}\n")
     errors = validate(f)
     assert len(errors) == 4, "\n".join(map(str, errors))
-    proc = subprocess.run([sys.executable, "-m", "sim.cli", "validate", str(f),
+    proc = subprocess.run([sys.executable, "-m", "techbloc", "validate", str(f),
                            str(scenario_dir() / "baseline.yaml")], capture_output=True, text=True)
     assert proc.returncode == 2 and proc.stderr.count("s.yaml:") == 4
     assert "ok:" in proc.stdout and "Traceback" not in proc.stderr
@@ -164,7 +164,7 @@ def test_scenarios_found_in_search_directories(tmp_path, monkeypatch):
     assert load_scenario("my-future", search=[d]).params["china.retaliation"] == 0.5
     monkeypatch.setenv("TECHBLOC_SCENARIOS", str(d))
     assert "my-future" in available()
-    proc = subprocess.run([sys.executable, "-m", "sim.cli", "--scenarios", str(d), "diff",
+    proc = subprocess.run([sys.executable, "-m", "techbloc", "--scenarios", str(d), "diff",
                            "sanctions-2019", "my-future"], capture_output=True, text=True)
     assert "params.china.retaliation: 0.0 -> 0.5" in proc.stdout, proc.stdout + proc.stderr
 
@@ -174,7 +174,7 @@ def test_horizon_override_from_python_and_cli(tmp_path):
     assert str(s.horizon[1]) == "2020Q2" and all(str(e.at) <= "2020Q2" for e in s.events)
     with pytest.raises(ScenarioError, match="must start there"):
         load_scenario("baseline", horizon="2020Q1:2030Q4")
-    proc = subprocess.run([sys.executable, "-m", "sim.cli", "run", "baseline", "-n", "1",
+    proc = subprocess.run([sys.executable, "-m", "techbloc", "run", "baseline", "-n", "1",
                            "--horizon", "2019Q1:2035Q4", "--no-plots", "--out",
                            str(tmp_path / "r")], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr

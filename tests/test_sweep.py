@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import SweepError, load_sweep, sweep
-from sim.sweeps import load_sweep_result, metric_names, read_finished
+from techbloc.sim import SweepError, load_sweep, sweep
+from techbloc.sim.sweeps import load_sweep_result, metric_names, read_finished
 
 ROOT = Path(__file__).resolve().parents[1]
 SHORT = "2019Q1:2022Q4"
@@ -113,7 +113,7 @@ def test_dask_local_cluster_gives_identical_tables(grid_spec, serial, tmp_path):
 def test_kill_9_then_resume_gives_the_same_summary(grid_spec, serial, tmp_path):
     f = write(tmp_path, GRID.replace('horizon: "2019Q1:2022Q4"', 'horizon: "2019Q1:2030Q4"'))
     out = tmp_path / "killed"
-    cmd = [sys.executable, "-m", "sim.cli", "sweep", str(f), "--workers", "2", "--out", str(out)]
+    cmd = [sys.executable, "-m", "techbloc", "sweep", str(f), "--workers", "2", "--out", str(out)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     deadline = time.time() + 120
@@ -154,7 +154,7 @@ def test_failed_runs_are_recorded_and_stop_past_max_failures(grid_spec, tmp_path
 
 
 def test_sobol_indices_rank_a_lever_above_an_inert_parameter(tmp_path):
-    from analysis.sensitivity import sensitivity
+    from techbloc.analysis.sensitivity import sensitivity
 
     text = ("scenario: sanctions-2019\ndesign: sobol\nsamples: 32\nseed: 3\n"
             "common_random_numbers: true\n"
@@ -169,8 +169,8 @@ def test_sobol_indices_rank_a_lever_above_an_inert_parameter(tmp_path):
 
 
 def test_heatmap_and_loading_a_sweep(serial):
-    import analysis
-    from analysis.sensitivity import heatmap
+    import techbloc.analysis as analysis
+    from techbloc.analysis.sensitivity import heatmap
 
     res = analysis.load(serial.path)
     assert {"in:us.ally_pressure", "in:china.bri_discount", "share_china_end"} <= set(
@@ -192,7 +192,7 @@ def test_a_killed_worker_loses_only_its_run(grid_spec, serial, tmp_path):
 
     out = tmp_path / "worker"
     f = write(tmp_path, GRID.replace('horizon: "2019Q1:2022Q4"', 'horizon: "2019Q1:2030Q4"'))
-    cmd = [sys.executable, "-m", "sim.cli", "sweep", str(f), "--workers", "2", "--out", str(out)]
+    cmd = [sys.executable, "-m", "techbloc", "sweep", str(f), "--workers", "2", "--out", str(out)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 120
     victim = None
@@ -220,7 +220,7 @@ def test_a_killed_worker_loses_only_its_run(grid_spec, serial, tmp_path):
 
 
 def test_morris_indices(tmp_path):
-    from analysis.sensitivity import sensitivity, sensitivity_figure
+    from techbloc.analysis.sensitivity import sensitivity, sensitivity_figure
 
     text = ("scenario: sanctions-2019\ndesign: morris\nsamples: 6\nseed: 4\n"
             "common_random_numbers: true\nhorizon: \"2019Q1:2024Q4\"\nparameters:\n"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from app.browser import app_server, chromium
+from techbloc.app.browser import app_server, chromium
 
 WAIT = 120_000
 

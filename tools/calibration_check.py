@@ -19,9 +19,9 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sim import run  # noqa: E402
-from sim.observed import europe_iso3  # noqa: E402
-from sim.world import load_world  # noqa: E402
+from techbloc.sim import run  # noqa: E402
+from techbloc.sim.observed import europe_iso3  # noqa: E402
+from techbloc.sim.world import load_world  # noqa: E402
 
 DATES = ["2019Q4", "2020Q4", "2022Q4", "2024Q4", "2030Q4"]
 COLUMNS = ["share_china", "share_huawei", "share_zte", "share_ericsson", "share_nokia",

@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sim.params import FLAT  # noqa: E402
+from techbloc.sim.params import FLAT  # noqa: E402
 
 ODD = ROOT / "docs" / "ODD.md"
 ROW = re.compile(r"^\| `([a-z_]+\.[a-z_0-9]+)` \|.*$", re.M)

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim import kernels
-from sim.arrays import row_max, row_sum
+from techbloc.sim import kernels
+from techbloc.sim.arrays import row_max, row_sum
 
 NEG = -np.inf
 

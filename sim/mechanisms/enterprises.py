@@ -22,7 +22,7 @@ from functools import cached_property
 
 import numpy as np
 
-from sim import kernels
+from techbloc.sim import kernels
 
 NONE, WEST, CHINA = 0, 1, 2  # adoption state codes (int8)
 _INCUMBENT = np.array([0.0, -1.0, 1.0])  # inc_n by state code: none 0, west −1, china +1

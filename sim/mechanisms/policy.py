@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim import kernels
+from techbloc.sim import kernels
 
 OPEN, RESTRICT, BAN = 0, 1, 2
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.arrays import row_sum
+from techbloc.sim.arrays import row_sum
 
 
 def launch_delay_years(gdp_pc: np.ndarray, lag: float, gdp_pc_ref: float) -> np.ndarray:

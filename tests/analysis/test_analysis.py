@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from matplotlib.collections import PatchCollection, PolyCollection
 
-import analysis
-from sim.errors import DataError
+import techbloc.analysis as analysis
+from techbloc.sim.errors import DataError
 from tests.helpers import cached_run
 
 
@@ -129,7 +129,7 @@ class _Collect(html.parser.HTMLParser):
 @pytest.fixture(scope="module")
 def run_folder(tmp_path_factory):
     out = tmp_path_factory.mktemp("runs") / "s"
-    proc = subprocess.run([sys.executable, "-m", "sim.cli", "run", "sanctions-2019", "-n", "2",
+    proc = subprocess.run([sys.executable, "-m", "techbloc", "run", "sanctions-2019", "-n", "2",
                            "--horizon", "2019Q1:2026Q4", "--out", str(out)],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
@@ -142,7 +142,7 @@ def test_run_writes_adoption_and_map(run_folder):
 
 
 def test_report_is_self_contained_html(run_folder):
-    from analysis.report import build_report
+    from techbloc.analysis.report import build_report
 
     text = build_report(run_folder)
     p = _Collect()
@@ -160,7 +160,7 @@ def test_report_renders_with_its_images_in_chromium(run_folder, tmp_path):
         if os.environ.get("CI"):
             pytest.fail("chromium is not installed; .ci/run must install it")
         pytest.skip("chromium not installed")
-    proc = subprocess.run([sys.executable, "-m", "sim.cli", "report", str(run_folder)],
+    proc = subprocess.run([sys.executable, "-m", "techbloc", "report", str(run_folder)],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     shot = tmp_path / "shot.png"
@@ -180,7 +180,7 @@ def test_report_renders_with_its_images_in_chromium(run_folder, tmp_path):
 
 
 def test_plot_and_compare_commands(run_folder, tmp_path):
-    cli = [sys.executable, "-m", "sim.cli"]
+    cli = [sys.executable, "-m", "techbloc"]
     for kind, extra in (("curves", ["--by", "bri"]), ("policy", ["--by", "alliance"]),
                         ("map", ["--value", "china_share", "--date", "2024Q4"])):
         out = tmp_path / f"{kind}.png"

@@ -6,13 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analysis import groups
-from analysis.compare import difference_figure, paired_differences
-from analysis.curves import adoption_figure, country_figure
-from analysis.decisions import decision_figure, decision_table
-from analysis.maps import country_at
-from sim.mechanisms.policy import TERMS
-from sim.model import TechAllianceModel
+from techbloc.analysis import groups
+from techbloc.analysis.compare import difference_figure, paired_differences
+from techbloc.analysis.curves import adoption_figure, country_figure
+from techbloc.analysis.decisions import decision_figure, decision_table
+from techbloc.analysis.maps import country_at
+from techbloc.sim.mechanisms.policy import TERMS
+from techbloc.sim.model import TechAllianceModel
 from tests.helpers import cached_run
 
 
@@ -74,7 +74,7 @@ def test_country_at_finds_the_country_under_a_point(lon, lat, iso3):
 
 
 def test_every_policy_term_has_a_readable_label():
-    from analysis.decisions import TERM_LABELS
-    from sim.mechanisms.policy import TERMS
+    from techbloc.analysis.decisions import TERM_LABELS
+    from techbloc.sim.mechanisms.policy import TERMS
 
     assert set(TERM_LABELS) == set(TERMS)

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import adoption_figure, bands, group_shares
+from techbloc.analysis import adoption_figure, bands, group_shares
 from tests.helpers import cached_run
 
 
@@ -51,7 +51,7 @@ def test_adoption_figure_has_world_and_region_panels_without_pyplot_state():
 
 
 def test_device_and_enterprise_curves_from_a_run():
-    from analysis.curves import device_curves, enterprise_curves, enterprise_shares
+    from techbloc.analysis.curves import device_curves, enterprise_curves, enterprise_shares
 
     res = cached_run("sanctions-2019", 2, 5, "2021Q4")
     fig, ax = device_curves(res.devices)
@@ -67,7 +67,7 @@ def test_device_and_enterprise_curves_from_a_run():
 
 
 def test_enterprise_shares_known_answer():
-    from analysis.curves import enterprise_shares
+    from techbloc.analysis.curves import enterprise_shares
 
     df = pd.DataFrame({"replicate": [0, 0], "date": ["2025Q1"] * 2, "iso3": ["AAA", "BBB"],
                        "region": ["R", "R"], "gdp_usd": [300.0, 100.0],
@@ -79,7 +79,7 @@ def test_enterprise_shares_known_answer():
 
 
 def test_model_column_curves_start_at_the_first_quarter_with_units():
-    from analysis.curves import adoption_curves
+    from techbloc.analysis.curves import adoption_curves
 
     model = pd.DataFrame({"replicate": [0] * 4, "date": ["2019Q1", "2019Q2", "2019Q3", "2019Q4"],
                           "sites_total": [0.0, 0.0, 0.0, 10.0], "share_china": [0.0] * 4,

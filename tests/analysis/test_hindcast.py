@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.hindcast import balanced_accuracy, brier, stance_skill
+from techbloc.analysis.hindcast import balanced_accuracy, brier, stance_skill
 
 
 def test_balanced_accuracy_known_answer():
@@ -44,7 +44,7 @@ def test_stance_skill_on_hand_made_predictions():
 
 def test_hindcast_command_end_to_end(tmp_path):
     out = tmp_path / "hc"
-    proc = subprocess.run([sys.executable, "-m", "sim.cli", "hindcast", "-n", "2", "--out",
+    proc = subprocess.run([sys.executable, "-m", "techbloc", "hindcast", "-n", "2", "--out",
                            str(out)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     scores = json.loads((out / "hindcast.json").read_text())
@@ -57,7 +57,7 @@ def test_hindcast_command_end_to_end(tmp_path):
 
 
 def test_contract_counts_compare_ratios_between_vendors():
-    from analysis.hindcast import contract_counts
+    from techbloc.analysis.hindcast import contract_counts
 
     model = pd.DataFrame({"date": ["2020Q1", "2020Q1", "2020Q2"],
                           "contracts_huawei": [40.0, 60.0, 70.0],
@@ -74,7 +74,7 @@ def test_contract_counts_compare_ratios_between_vendors():
 
 
 def test_the_model_counts_operators_under_contract():
-    from sim.model import TechAllianceModel
+    from techbloc.sim.model import TechAllianceModel
     from tests.helpers import short
 
     m = TechAllianceModel(short("sanctions-2019", "2021Q4"), seed=5)
@@ -101,7 +101,7 @@ def _device_model(consumer21, carrier21, units21, china_end, outside_end):
 
 
 def test_p5_ratios_known_answer_and_verdict():
-    from analysis.hindcast import device_pattern, device_ratios
+    from techbloc.analysis.hindcast import device_pattern, device_ratios
 
     m = _device_model(consumer21=40.0, carrier21=47.5, units21=9.0, china_end=0.15,
                       outside_end=0.01)
@@ -118,8 +118,8 @@ def test_p5_ratios_known_answer_and_verdict():
 
 
 def test_observed_huawei_segments_load_and_refuse_bad_rows(tmp_path):
-    from sim.errors import DataError
-    from sim.observed import OBSERVED, read_huawei_segments
+    from techbloc.sim.errors import DataError
+    from techbloc.sim.observed import OBSERVED, read_huawei_segments
 
     seg = read_huawei_segments()
     assert set(seg["year"]) == {2019, 2021}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-CLI = [sys.executable, "-m", "sim.cli"]
+CLI = [sys.executable, "-m", "techbloc"]
 
 
 def run(*args: str, code: str | None = None) -> subprocess.CompletedProcess:
@@ -29,15 +29,15 @@ def test_unknown_scenario_is_refused_before_serving():
 
 def test_missing_solara_names_the_extra_to_install():
     code = ("import sys; sys.modules['solara'] = None\n"
-            "from sim.cli import main\nsys.exit(main(['app']))")
+            "from techbloc.sim.cli import main\nsys.exit(main(['app']))")
     proc = run(code=code)
     assert proc.returncode == 2, proc.stderr
     assert "needs Solara" in proc.stderr and "techbloc[app]" in proc.stderr
 
 
 def test_the_cli_does_not_import_the_app_until_asked():
-    code = ("import sys, sim.cli\nsim.cli.build_parser()\n"
-            "assert not any(m == 'solara' or m.startswith(('solara.', 'app.')) "
+    code = ("import sys, techbloc.sim.cli as cli\ncli.build_parser()\n"
+            "assert not any(m == 'solara' or m.startswith(('solara.', 'techbloc.app')) "
             "for m in sys.modules), sorted(m for m in sys.modules if 'solara' in m)")
     proc = run(code=code)
     assert proc.returncode == 0, proc.stderr

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from app import session as S
-from sim import params
-from sim.experiment import run
+from techbloc.app import session as S
+from techbloc.sim import params
+from techbloc.sim.experiment import run
 
 LEVERS = {"us.export_controls": 0.3, "us.ally_pressure": 0.7, "us.secondary_sanctions": 0.0,
           "china.bri_discount": 0.12, "china.cooperation": 0.2, "china.retaliation": 0.4,
@@ -86,7 +86,7 @@ def test_uploaded_content_is_kept_under_the_app_settings():
 
 
 def test_lever_events_name_the_dates_a_scenario_changes_a_lever():
-    from sim.scenario import load_scenario
+    from techbloc.sim.scenario import load_scenario
 
     ev = S.lever_events(load_scenario("sanctions-2019"))
     assert ev["us.export_controls"][0] == "2019Q2: 0.4"
@@ -114,7 +114,7 @@ def test_operator_table_and_decision_terms_of_a_country():
 def test_the_map_uses_its_tables_quarter_while_a_run_steps_on():
     """The page draws from tables taken a moment ago; a background step must not break it."""
     pytest.importorskip("solara")
-    from app.pages import map_figure
+    from techbloc.app.pages import map_figure
 
     text = S.scenario_yaml("sanctions-2019", {}, 5, 2, "2019Q4")
     ens = S.Ensemble(text, 5, 2)

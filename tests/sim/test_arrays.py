@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sim.arrays import SEQUENTIAL_COLUMNS, row_max, row_sum
+from techbloc.sim.arrays import SEQUENTIAL_COLUMNS, row_max, row_sum
 
 
 def _data(rows: int, cols: int, seed: int) -> np.ndarray:

@@ -6,8 +6,8 @@ import sys
 import pandas as pd
 import pytest
 
-from sim import load_scenario, run
-from sim.calibration import calibrate
+from techbloc.sim import load_scenario, run
+from techbloc.sim.calibration import calibrate
 
 
 def test_recovers_a_known_threshold_from_synthetic_stances():
@@ -35,7 +35,7 @@ def test_bounds_outside_the_parameter_range_are_refused():
 
 def test_calibrate_command_writes_a_loadable_scenario(tmp_path):
     out = tmp_path / "calibrated.yaml"
-    proc = subprocess.run([sys.executable, "-m", "sim.cli", "calibrate", "--trials", "20",
+    proc = subprocess.run([sys.executable, "-m", "techbloc", "calibrate", "--trials", "20",
                            "-n", "2", "--out", str(out)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     s = load_scenario(out)

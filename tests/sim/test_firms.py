@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import TechAllianceModel, run
-from sim.errors import DataError
-from sim.world import DATA, load_world
+from techbloc.sim import TechAllianceModel, run
+from techbloc.sim.errors import DataError
+from techbloc.sim.world import DATA, load_world
 from tests.helpers import cached_run, replace_line, short
 
 
@@ -72,7 +72,7 @@ def test_honor_leaves_huawei_only_under_controls(sanctions):
 
 
 def test_p5_devices_fall_far_more_than_networks():
-    from analysis.hindcast import device_ratios
+    from techbloc.analysis.hindcast import device_ratios
 
     r = device_ratios(cached_run("sanctions-2019", 2, 5, "2021Q4").model)
     assert r["consumer"] < r["carrier"] - 0.3, r
@@ -130,7 +130,7 @@ def test_enterprises_draw_from_their_own_stream():
 
 
 def test_device_table_round_trips_and_old_folders_load(tmp_path):
-    from sim.results import load_results
+    from techbloc.sim.results import load_results
 
     res = cached_run("sanctions-2019", 2, 5, "2021Q4")
     res.save(tmp_path / "r")

@@ -7,8 +7,8 @@ Where a kernel takes no exp or log it must agree with the formulas to the last b
 import numpy as np
 import pytest
 
-from sim import kernels
-from sim.mechanisms import devices, rollout
+from techbloc.sim import kernels
+from techbloc.sim.mechanisms import devices, rollout
 
 CHINA = np.array([True, True, False, False, False])
 

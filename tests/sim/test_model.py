@@ -6,7 +6,7 @@ import weakref
 import numpy as np
 import pytest
 
-from sim import TechAllianceModel
+from techbloc.sim import TechAllianceModel
 from tests.helpers import cached_run, short
 
 SEEDS = (1, 2, 3)
@@ -99,7 +99,7 @@ def test_model_leaves_no_reference_behind():
 
 
 def test_every_mechanism_can_be_switched_off():
-    from sim.params import TREE
+    from techbloc.sim.params import TREE
 
     for name in TREE["mechanisms"]:
         m = TechAllianceModel(short("sanctions-2019", "2021Q4", **{f"mechanisms__{name}": False}),
@@ -136,7 +136,7 @@ def test_mesa_batch_run_drives_the_model():
 
 def test_a_change_of_parameter_or_price_takes_effect_the_next_quarter():
     """The model keeps what it derives from parameters and prices only until they change."""
-    from sim.mechanisms import bri
+    from techbloc.sim.mechanisms import bri
 
     def model():
         m = TechAllianceModel(short("baseline", "2020Q4"), seed=3)

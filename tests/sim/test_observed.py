@@ -4,8 +4,8 @@ import shutil
 
 import pytest
 
-from sim.errors import DataError
-from sim.observed import OBSERVED, read_stances, read_vendor_shares, stances
+from techbloc.sim.errors import DataError
+from techbloc.sim.observed import OBSERVED, read_stances, read_vendor_shares, stances
 from tests.helpers import replace_line
 
 
@@ -59,7 +59,7 @@ def test_inconsistent_first_measure_year_is_refused(copy):
 
 
 def test_contract_claims_load_with_quarters():
-    from sim.observed import read_contracts
+    from techbloc.sim.observed import read_contracts
 
     c = read_contracts()
     hw = c[c["vendor"] == "huawei"].set_index("quarter")["contracts"]
@@ -73,7 +73,7 @@ def test_contract_claims_load_with_quarters():
     ("2020-02-20,huawei,91", "2020-02-20,huawei,ninety", "contracts", "positive whole number"),
 ])
 def test_bad_contract_rows_are_located(tmp_path, old, new, key, message):
-    from sim.observed import read_contracts
+    from techbloc.sim.observed import read_contracts
 
     dst = tmp_path / "contracts.csv"
     text = (OBSERVED / "contracts.csv").read_text()

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from sim.rng import GumbelBlock, stream
+from techbloc.sim.rng import GumbelBlock, stream
 
 SHAPES = {"alt1": (300, 5), "nest1": (300, 2), "alt2": (300, 5), "nest2": (300, 2)}
 
@@ -64,7 +64,7 @@ def test_a_zero_uniform_is_skipped_as_generator_gumbel_does(chunk):
 
 
 def test_logistic_uniforms_skip_a_zero_as_generator_logistic_does():
-    from sim.rng import uniforms_then_logistic
+    from techbloc.sim.rng import uniforms_then_logistic
 
     # Generator.logistic draws again while U <= 0; the plain uniforms keep their zeros.
     src = _Scripted([0.0, 0.5, 0.25, 0.0, 0.75, 0.0, 0.6, 0.9])

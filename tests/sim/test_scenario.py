@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from sim.errors import ScenarioError
-from sim.scenario import load_scenario
+from techbloc.sim.errors import ScenarioError
+from techbloc.sim.scenario import load_scenario
 
 
 def test_plain_duplicate_parameter_is_refused(tmp_path):

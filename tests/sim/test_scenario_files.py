@@ -2,9 +2,9 @@
 
 import pytest
 
-from sim import ScenarioError, load_scenario
-from sim.quarters import Quarter
-from sim.scenario import available, scenario_dir
+from techbloc.sim import ScenarioError, load_scenario
+from techbloc.sim.quarters import Quarter
+from techbloc.sim.scenario import available, scenario_dir
 
 
 @pytest.mark.parametrize("name", available())

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.errors import DataError
-from sim.world import DATA, load_world
+from techbloc.sim.errors import DataError
+from techbloc.sim.world import DATA, load_world
 
 BAD_BYTES = b"iso3,\xff\xfe\x00\x81 not text\n"
 

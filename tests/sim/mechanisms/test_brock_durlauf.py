@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from scipy.optimize import brentq
 
-from sim.mechanisms.choice import sample_nested_logit
+from techbloc.sim.mechanisms.choice import sample_nested_logit
 
 N = 20_000
 ROUNDS = 120

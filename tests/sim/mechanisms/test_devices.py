@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.mechanisms import devices as dv
+from techbloc.sim.mechanisms import devices as dv
 
 
 def _two_countries(asc_row, w_eco=(0.3, 1.5)):

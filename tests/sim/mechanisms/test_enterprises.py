@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from sim import params
-from sim.mechanisms import enterprises as ent
+from techbloc.sim import params
+from techbloc.sim.mechanisms import enterprises as ent
 
 P = params.defaults()
 
@@ -97,7 +97,7 @@ def test_adoption_hazard_rises_with_adopters_and_coverage():
 
 
 def test_the_models_country_terms_kernel_gives_the_formulas_to_the_last_bit():
-    from sim import kernels
+    from techbloc.sim import kernels
 
     rng = np.random.default_rng(9)
     n = 300

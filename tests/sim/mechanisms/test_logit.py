@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from sim.mechanisms.choice import award, nested_logit_probabilities, sample_nested_logit
+from techbloc.sim.mechanisms.choice import award, nested_logit_probabilities, sample_nested_logit
 
 NESTS = np.array([1, 1, 0, 0, 0])  # huawei, zte | ericsson, nokia, samsung
 CHINA = NESTS == 1
@@ -121,8 +121,8 @@ def test_an_exact_tie_goes_to_the_first_alternative():
 
 def test_the_models_kernel_awards_what_the_utility_formula_gives():
     """kernels.award_rows computes utilities in its pass; they must be choice.utilities'."""
-    from sim import kernels
-    from sim.mechanisms.choice import ChoiceInputs, utilities
+    from techbloc.sim import kernels
+    from techbloc.sim.mechanisms.choice import ChoiceInputs, utilities
 
     rng = np.random.default_rng(5)
     n_o, n_c, n_v = 300, 12, 5

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from sim import params
-from sim.mechanisms.policy import (
+from techbloc.sim import params
+from techbloc.sim.mechanisms.policy import (
     BAN,
     OPEN,
     RESTRICT,
@@ -69,9 +69,9 @@ def test_score_moves_with_levers(key, values, direction):
 
 
 def test_decision_terms_sum_to_the_score_and_explain_the_policy():
-    from sim.errors import TechblocError
-    from sim.mechanisms.policy import TERMS, terms
-    from sim.model import TechAllianceModel
+    from techbloc.sim.errors import TechblocError
+    from techbloc.sim.mechanisms.policy import TERMS, terms
+    from techbloc.sim.model import TechAllianceModel
     from tests.helpers import short
 
     m = TechAllianceModel(short("sanctions-2019", "2021Q4"), seed=3)
@@ -99,8 +99,8 @@ def test_intelligence_sharing_raises_the_score_only_under_ally_pressure():
 
 
 def test_fourteen_eyes_membership_comes_from_the_data_and_events_can_change_it():
-    from sim.model import TechAllianceModel
-    from sim.world import load_world
+    from techbloc.sim.model import TechAllianceModel
+    from techbloc.sim.world import load_world
 
     members = load_world().memberships(2019)["intel_sharing"]
     iso = load_world().countries["iso3"].to_numpy()
@@ -125,8 +125,8 @@ def test_a_ban_is_stickier_than_a_restriction_with_its_own_hysteresis():
 
 
 def test_the_models_score_kernel_gives_score_plus_noise_to_the_last_bit():
-    from sim import kernels
-    from sim.mechanisms.policy import static_terms
+    from techbloc.sim import kernels
+    from techbloc.sim.mechanisms.policy import static_terms
 
     rng = np.random.default_rng(4)
     n = 500

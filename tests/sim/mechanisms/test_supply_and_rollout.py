@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sim.mechanisms import bri, network, rollout, sanctions, vendors
+from techbloc.sim.mechanisms import bri, network, rollout, sanctions, vendors
 
 CHINA = np.array([True, True, False, False, False])
 
