@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 from scipy import stats
-
 from techbloc.sim.results import Results
 
 METRICS = ("share_china", "n_ban", "n_restrict", "world_split", "polarization",
@@ -112,7 +111,6 @@ def compare_figure(runs: Mapping[str, Results], metric: str = "share_china",
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
-
     from techbloc.analysis import style
     from techbloc.analysis.curves import _band, _finish, built_model
 
@@ -175,7 +173,6 @@ def difference_figure(runs: Mapping[str, Results], baseline: str, metric: str = 
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
-
     from techbloc.analysis import style
     from techbloc.analysis.curves import _band
 

@@ -11,7 +11,6 @@ matplotlib.use("Agg")  # no display needed; figures are saved by the caller
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-
 from techbloc.analysis import style
 from techbloc.analysis.bands import bands
 from techbloc.analysis.load import with_groups

@@ -14,7 +14,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 from matplotlib.figure import Figure
-
 from techbloc.analysis import style
 from techbloc.sim.mechanisms.policy import TERMS
 

@@ -18,7 +18,6 @@ matplotlib.use("Agg")
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-
 from techbloc.analysis import style
 from techbloc.analysis.load import groups
 from techbloc.sim.observed import europe_iso3

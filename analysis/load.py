@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
 from techbloc.sim.errors import DataError
 from techbloc.sim.results import load_results
 from techbloc.sim.world import load_world

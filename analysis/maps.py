@@ -19,7 +19,6 @@ from matplotlib.collections import PatchCollection
 from matplotlib.colors import LinearSegmentedColormap, Normalize
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Polygon
-
 from techbloc.analysis import style
 from techbloc.sim.errors import DataError
 from techbloc.sim.world import DATA, load_world

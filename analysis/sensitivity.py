@@ -8,7 +8,6 @@ matplotlib.use("Agg")
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-
 from techbloc.analysis import style
 from techbloc.sim.errors import SweepError
 from techbloc.sim.sweeps import SweepResult

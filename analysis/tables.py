@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pandas as pd
-
 from techbloc.analysis.load import with_groups
 from techbloc.analysis.maps import country_values
 

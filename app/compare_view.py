@@ -7,7 +7,6 @@ the figures and the table come from :mod:`analysis.compare` and :mod:`analysis.m
 from __future__ import annotations
 
 import solara
-
 from techbloc.app import pages
 from techbloc.app import session as S
 from techbloc.sim.errors import TechblocError

@@ -9,7 +9,6 @@ uploads, exports and comparisons live on the other routes.
 from __future__ import annotations
 
 import solara
-
 from techbloc.app import pages
 from techbloc.app import session as S
 from techbloc.sim.model import TechAllianceModel
@@ -76,7 +75,6 @@ def MapComponent(model: TechAllianceModel):
 def MesaView():
     """SolaraViz over a VizModel, with two plot components and the map."""
     from mesa.visualization import SolaraViz, make_plot_component
-
     from techbloc.analysis import style
 
     model = solara.use_memo(VizModel, [])

@@ -23,7 +23,6 @@ from collections.abc import Callable
 
 import solara
 import solara.lab
-
 from techbloc.app import session as S
 from techbloc.sim.errors import TechblocError
 
@@ -162,7 +161,6 @@ def Image(data: bytes, alt: str, classes: list[str] | None = None):
 def current_figure(ens, kind: str):
     """The selected figure of a run: adoption curves, policy counts or vendor shares."""
     from matplotlib.ticker import MaxNLocator
-
     from techbloc.analysis.curves import adoption_curves, adoption_figure, policy_curves
 
     model, countries = ens.frames()
@@ -204,7 +202,6 @@ def _short(text: str, n: int) -> str:
 def map_figure(ens, value: str):
     """The world map at the run's current quarter."""
     from matplotlib.figure import Figure
-
     from techbloc.analysis.maps import world_map
 
     _, countries = ens.frames()

@@ -20,7 +20,6 @@ from pathlib import Path
 
 import pandas as pd
 import yaml
-
 from techbloc.sim import params as params_mod
 from techbloc.sim import rng
 from techbloc.sim.errors import ScenarioError

@@ -22,7 +22,6 @@ import sys
 import time
 
 import numpy as np
-
 from techbloc.sim import params as params_mod
 from techbloc.sim.mechanisms import enterprises
 from techbloc.sim.rng import uniforms_then_logistic

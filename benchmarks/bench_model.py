@@ -26,7 +26,6 @@ import time
 from pathlib import Path
 
 from bench_memory import positive_int
-
 from techbloc.sim.model import TechAllianceModel
 from techbloc.sim.results import countries_frame, model_frame
 from techbloc.sim.scenario import load_scenario

@@ -1,7 +1,7 @@
 """techbloc's simulation package: the public API.
 
-Names are imported on first use (PEP 562), so ``import techbloc.sim`` and ``techbloc --help`` stay fast
-and heavy modules (Mesa, pandas) load only when a model is built.
+Names are imported on first use (PEP 562), so ``import techbloc.sim`` and ``techbloc --help``
+stay fast and heavy modules (Mesa, pandas) load only when a model is built.
 
 Example:
     >>> from techbloc.sim import run
@@ -15,13 +15,15 @@ from __future__ import annotations
 import importlib
 
 _EXPORTS = {
-    "DataError": "techbloc.sim.errors", "ScenarioError": "techbloc.sim.errors", "SweepError": "techbloc.sim.errors",
+    "DataError": "techbloc.sim.errors", "ScenarioError": "techbloc.sim.errors",
+    "SweepError": "techbloc.sim.errors",
     "TechblocError": "techbloc.sim.errors",
     "run": "techbloc.sim.experiment",
     "TechAllianceModel": "techbloc.sim.model",
     "Results": "techbloc.sim.results", "load_results": "techbloc.sim.results",
     "Scenario": "techbloc.sim.scenario", "load_scenario": "techbloc.sim.scenario",
-    "SweepResult": "techbloc.sim.sweeps", "load_sweep": "techbloc.sim.sweeps", "sweep": "techbloc.sim.sweeps",
+    "SweepResult": "techbloc.sim.sweeps", "load_sweep": "techbloc.sim.sweeps",
+    "sweep": "techbloc.sim.sweeps",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import mesa
-
 from techbloc.sim.world import POLICIES
 
 if TYPE_CHECKING:

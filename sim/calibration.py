@@ -23,7 +23,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-
 from techbloc.sim import params as params_mod
 from techbloc.sim.experiment import run_replicate
 from techbloc.sim.observed import europe_iso3

@@ -217,7 +217,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Run a scenario and write its run folder."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
     from techbloc.sim.experiment import run
     from techbloc.sim.results import write_manifest
     from techbloc.sim.scenario import load_scenario
@@ -388,7 +387,6 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         TimeElapsedColumn,
         TimeRemainingColumn,
     )
-
     from techbloc.sim.sweeps import load_sweep, sweep
 
     if not args.file:
@@ -511,7 +509,6 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     import json
 
     import pandas as pd
-
     from techbloc.analysis.hindcast import hindcast, hindcast_figure
     from techbloc.sim.experiment import run
     from techbloc.sim.observed import (

@@ -12,7 +12,6 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pandas as pd
-
 from techbloc.sim import rng
 from techbloc.sim.errors import ScenarioError
 from techbloc.sim.model import TechAllianceModel

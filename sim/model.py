@@ -14,7 +14,6 @@ from types import SimpleNamespace
 
 import mesa
 import numpy as np
-
 from techbloc.sim import events as events_mod
 from techbloc.sim import kernels
 from techbloc.sim import rng as rng_mod

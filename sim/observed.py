@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
 from techbloc.sim.world import DATA, POLICIES, _fail, _read_csv, load_world
 
 OBSERVED = DATA / "observed"

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
 from techbloc.sim.errors import DataError
 from techbloc.sim.world import MARKETS, POLICIES
 

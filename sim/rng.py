@@ -12,7 +12,6 @@ import math
 import zlib
 
 import numpy as np
-
 from techbloc.sim import kernels
 
 #: The named streams. Mechanisms draw full-size arrays every step whether or not they use every

@@ -25,7 +25,6 @@ from pathlib import Path
 from types import MappingProxyType
 
 import yaml
-
 from techbloc.sim import params as params_mod
 from techbloc.sim.errors import ScenarioError, did_you_mean
 from techbloc.sim.events import (

@@ -31,7 +31,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
 from techbloc.sim import params as params_mod
 from techbloc.sim.errors import ScenarioError, SweepError, did_you_mean
 from techbloc.sim.scenario import Scenario, _compose, _Reader, load_scenario
@@ -362,7 +361,6 @@ def execute(task: Task, base: Scenario, runs_dir: str, metrics: tuple[str, ...],
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
-
     from techbloc.sim.experiment import run_replicate
     from techbloc.sim.world import load_world
 

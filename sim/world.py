@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
-
 from techbloc.sim.arrays import row_sum
 from techbloc.sim.errors import DataError
 

@@ -1,8 +1,8 @@
 """Same scenario and seed give identical tables; seeds do not depend on how many replicates run."""
 
 import pandas as pd
-
 from techbloc.sim import run
+
 from tests.helpers import short
 
 

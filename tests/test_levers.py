@@ -1,8 +1,8 @@
 """Monotone responses to the levers, averaged over replicates with common random numbers."""
 
 import numpy as np
-
 from techbloc.sim.world import load_world
+
 from tests.helpers import cached_run
 
 REPS = 6

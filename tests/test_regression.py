@@ -8,8 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from techbloc.sim import run
+
 from tests.helpers import short
 
 BASELINE_FILE = Path(__file__).parent / "baselines" / "regression.json"

@@ -10,7 +10,6 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from techbloc.sim import ScenarioError, TechAllianceModel, load_scenario, run
 from techbloc.sim.scenario import available, library_markdown, scenario_dir, validate
 

@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from techbloc.sim import SweepError, load_sweep, sweep
 from techbloc.sim.sweeps import load_sweep_result, metric_names, read_finished
 

@@ -1,1 +1,2 @@
-"""The model as layers: one module a population (countries, operators, vendors, devices, enterprises)."""
+"""The model as layers: one module a population (countries, operators, vendors, devices,
+enterprises)."""

@@ -18,7 +18,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
-
 from techbloc.sim import kernels
 from techbloc.sim.arrays import row_max, row_sum
 

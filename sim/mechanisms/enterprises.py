@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-
 from techbloc.sim import kernels
 
 NONE, WEST, CHINA = 0, 1, 2  # adoption state codes (int8)

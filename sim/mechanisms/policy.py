@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
 from techbloc.sim import kernels
 
 OPEN, RESTRICT, BAN = 0, 1, 2

@@ -11,7 +11,6 @@ is rebuilt by the operator's (now west-only) contract and costs ``removal_cost_p
 from __future__ import annotations
 
 import numpy as np
-
 from techbloc.sim.arrays import row_sum
 
 

@@ -9,10 +9,10 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-from matplotlib.collections import PatchCollection, PolyCollection
-
 import techbloc.analysis as analysis
+from matplotlib.collections import PatchCollection, PolyCollection
 from techbloc.sim.errors import DataError
+
 from tests.helpers import cached_run
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from techbloc.analysis import groups
 from techbloc.analysis.compare import difference_figure, paired_differences
 from techbloc.analysis.curves import adoption_figure, country_figure
@@ -13,6 +12,7 @@ from techbloc.analysis.decisions import decision_figure, decision_table
 from techbloc.analysis.maps import country_at
 from techbloc.sim.mechanisms.policy import TERMS
 from techbloc.sim.model import TechAllianceModel
+
 from tests.helpers import cached_run
 
 

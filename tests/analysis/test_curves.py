@@ -4,8 +4,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-
 from techbloc.analysis import adoption_figure, bands, group_shares
+
 from tests.helpers import cached_run
 
 

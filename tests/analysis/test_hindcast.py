@@ -7,7 +7,6 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-
 from techbloc.analysis.hindcast import balanced_accuracy, brier, stance_skill
 
 
@@ -75,6 +74,7 @@ def test_contract_counts_compare_ratios_between_vendors():
 
 def test_the_model_counts_operators_under_contract():
     from techbloc.sim.model import TechAllianceModel
+
     from tests.helpers import short
 
     m = TechAllianceModel(short("sanctions-2019", "2021Q4"), seed=5)

@@ -14,7 +14,6 @@ import subprocess
 import pandas as pd
 import pytest
 import yaml
-
 from techbloc.app.browser import app_server, chromium, chromium_path, techbloc_command
 
 WAIT = 60_000  # ms: generous on a busy 2-core machine; a pass takes far less

@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-
 from techbloc.app import session as S
 from techbloc.sim import params
 from techbloc.sim.experiment import run

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-
 from techbloc.sim.arrays import SEQUENTIAL_COLUMNS, row_max, row_sum
 
 

@@ -5,7 +5,6 @@ import sys
 
 import pandas as pd
 import pytest
-
 from techbloc.sim import load_scenario, run
 from techbloc.sim.calibration import calibrate
 

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from techbloc.sim.errors import DataError
 from techbloc.sim.world import DATA, load_world, make_operators
 

@@ -5,10 +5,10 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
-
 from techbloc.sim import TechAllianceModel, run
 from techbloc.sim.errors import DataError
 from techbloc.sim.world import DATA, load_world
+
 from tests.helpers import cached_run, replace_line, short
 
 

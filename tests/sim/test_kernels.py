@@ -6,7 +6,6 @@ Where a kernel takes no exp or log it must agree with the formulas to the last b
 
 import numpy as np
 import pytest
-
 from techbloc.sim import kernels
 from techbloc.sim.mechanisms import devices, rollout
 

@@ -5,8 +5,8 @@ import weakref
 
 import numpy as np
 import pytest
-
 from techbloc.sim import TechAllianceModel
+
 from tests.helpers import cached_run, short
 
 SEEDS = (1, 2, 3)

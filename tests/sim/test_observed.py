@@ -3,9 +3,9 @@
 import shutil
 
 import pytest
-
 from techbloc.sim.errors import DataError
 from techbloc.sim.observed import OBSERVED, read_stances, read_vendor_shares, stances
+
 from tests.helpers import replace_line
 
 

@@ -4,7 +4,6 @@ import math
 
 import numpy as np
 import pytest
-
 from techbloc.sim.rng import GumbelBlock, stream
 
 SHAPES = {"alt1": (300, 5), "nest1": (300, 2), "alt2": (300, 5), "nest2": (300, 2)}

@@ -7,7 +7,6 @@ test_scenario_files.py and tests/test_scenario_language.py; this is the case the
 from __future__ import annotations
 
 import pytest
-
 from techbloc.sim.errors import ScenarioError
 from techbloc.sim.scenario import load_scenario
 

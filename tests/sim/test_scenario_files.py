@@ -1,7 +1,6 @@
 """Scenario loading: the shipped library, extends, events, and errors naming file and line."""
 
 import pytest
-
 from techbloc.sim import ScenarioError, load_scenario
 from techbloc.sim.quarters import Quarter
 from techbloc.sim.scenario import available, scenario_dir

@@ -13,7 +13,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from techbloc.sim.errors import DataError
 from techbloc.sim.world import DATA, load_world
 

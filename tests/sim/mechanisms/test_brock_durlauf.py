@@ -9,7 +9,6 @@ roots of m = tanh(k·m)) when it exceeds 1. The population is sampled with the m
 import numpy as np
 import pytest
 from scipy.optimize import brentq
-
 from techbloc.sim.mechanisms.choice import sample_nested_logit
 
 N = 20_000

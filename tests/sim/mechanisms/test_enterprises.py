@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-
 from techbloc.sim import params
 from techbloc.sim.mechanisms import enterprises as ent
 

@@ -5,7 +5,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-
 from techbloc.sim.mechanisms.choice import award, nested_logit_probabilities, sample_nested_logit
 
 NESTS = np.array([1, 1, 0, 0, 0])  # huawei, zte | ericsson, nokia, samsung

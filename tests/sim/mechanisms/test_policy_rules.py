@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-
 from techbloc.sim import params
 from techbloc.sim.mechanisms.policy import (
     BAN,
@@ -72,6 +71,7 @@ def test_decision_terms_sum_to_the_score_and_explain_the_policy():
     from techbloc.sim.errors import TechblocError
     from techbloc.sim.mechanisms.policy import TERMS, terms
     from techbloc.sim.model import TechAllianceModel
+
     from tests.helpers import short
 
     m = TechAllianceModel(short("sanctions-2019", "2021Q4"), seed=3)

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-
 from techbloc.sim.mechanisms import bri, network, rollout, sanctions, vendors
 
 CHINA = np.array([True, True, False, False, False])
