@@ -1,2 +1,3 @@
 """The model as layers: one module a population (countries, operators, vendors, devices,
-enterprises)."""
+enterprises).
+"""
