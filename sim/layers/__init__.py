@@ -1,3 +1,4 @@
-"""The model as layers: one module a population (countries, operators, vendors, devices,
-enterprises).
+"""The model as layers: one module a population.
+
+Countries, operators, vendors, devices and enterprises (docs/architecture.md).
 """
