@@ -106,7 +106,9 @@ def plot_file(run_dir: str | Path, kind: str, *, metric: str | None = None,
     run's own adoption.png or map.png, nor a picture drawn with other arguments.
     """
     parts = [kind]
-    if kind == "curves":
+    if kind == "curves" and by == "vendor":
+        parts += ["by-vendor"]
+    elif kind == "curves":
         parts += [metric or "china_share"] + ([f"by-{by}"] if by else []) + (
             [weight] if weight and weight != "sites" else [])
     elif kind == "policy":

@@ -126,7 +126,7 @@ def compare_figure(runs: Mapping[str, Results], metric: str = "share_china",
     from matplotlib.figure import Figure
     from techbloc.analysis import style
     from techbloc.analysis.bands import bands
-    from techbloc.analysis.curves import _band, _finish, built_model
+    from techbloc.analysis.curves import _finish, built_model
 
     baseline = baseline or next(iter(runs))
     fig = Figure(figsize=(8.5, 6.2), layout="constrained")
@@ -150,14 +150,24 @@ def compare_figure(runs: Mapping[str, Results], metric: str = "share_china",
     ax.set_xlabel("")
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     diffs = paired_differences(runs, baseline, metric)
+    if metric.startswith("share_"):  # shares of sites are noise until 1 % of them are built
+        built = set(built_model(runs[baseline].model)["date"])
+        diffs = diffs[diffs["date"].isin(built)]
     for name in others:
-        _band(ax_d, diffs[diffs["scenario"] == name], "diff", colours[name],
-              f"{name} − {baseline}")
+        sub = bands(diffs[diffs["scenario"] == name], "diff", by="date")
+        x = style.quarter_to_year(sub["date"])
+        ax_d.fill_between(x, sub["lo"], sub["hi"], color=colours[name], alpha=0.12,
+                          linewidth=0)
+        for edge in ("lo", "hi"):  # outlined, so one band never hides another
+            ax_d.plot(x, sub[edge], color=colours[name], linewidth=0.6, linestyle="--")
+        ax_d.plot(x, sub["median"], color=colours[name], linewidth=1.8,
+                  label=f"{name} − {baseline}")
     ax_d.axhline(0, color="black", linewidth=0.8)
     if bounded:
-        from matplotlib.ticker import PercentFormatter
+        from matplotlib.ticker import FuncFormatter
 
-        ax_d.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax_d.yaxis.set_major_formatter(FuncFormatter(
+            lambda v, _: f"{100 * v:+.0f} pp" if abs(v) > 1e-9 else "0"))
     ax_d.set_ylabel("paired difference\n(percentage points)" if bounded
                     else "paired difference", fontsize=8)
     ax_d.set_xlabel("year", fontsize=8)

@@ -111,7 +111,9 @@ def world_map(countries: pd.DataFrame, date: str, value: str = "policy", ax=None
             else:
                 patches.append(Polygon(ring, closed=True))
                 colours.append(c)
-    ax.add_collection(PatchCollection(patches, facecolors=colours, edgecolors="white",
+    # Borders in grey where the scale starts at white (P(not open) = 0), else white.
+    edge = "#a0a0a0" if value == "p_not_open" else "white"
+    ax.add_collection(PatchCollection(patches, facecolors=colours, edgecolors=edge,
                                       linewidths=0.3))
     ax.add_collection(PatchCollection(missing, facecolors=NO_DATA, edgecolors="#9a9a9a",
                                       linewidths=0.3, hatch=NO_DATA_HATCH))
@@ -157,7 +159,7 @@ def policy_maps(countries: pd.DataFrame, date: str, title: str = ""):
     Returns:
         (fig, (ax_modal, ax_probability)).
     """
-    fig = Figure(figsize=(15, 4.4), layout="constrained")
+    fig = Figure(figsize=(15, 3.9), layout="constrained")
     ax_m, ax_p = fig.subplots(1, 2)
     world_map(countries, date, "policy", ax=ax_m)
     world_map(countries, date, "p_not_open", ax=ax_p)
