@@ -274,7 +274,8 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     with status("computing the indices and drawing sensitivity.png"):
         table = sensitivity(res, args.metric)
         table.to_csv(res.path / "sensitivity.csv", index=False)
-        fig, _ = sensitivity_figure(table, res.manifest["sweep"]["design"], args.metric)
+        fig, _ = sensitivity_figure(table, res.manifest["sweep"]["design"], args.metric,
+                                    n_runs=len(res.summary))
         fig.savefig(res.path / "sensitivity.png", dpi=120)
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     print(f"wrote {res.path / 'sensitivity.csv'} and sensitivity.png")

@@ -70,24 +70,31 @@ def sensitivity(res: SweepResult, metric: str = "share_china_2030") -> pd.DataFr
                      f"{design!r}", key="design")
 
 
-def sensitivity_figure(table: pd.DataFrame, design: str, metric: str):
-    """Horizontal bars sorted by total effect (Sobol ST and S1, or Morris mu*), with CIs."""
-    fig = Figure(figsize=(7, 0.35 * len(table) + 1.6), layout="constrained")
+def sensitivity_figure(table: pd.DataFrame, design: str, metric: str, n_runs: int | None = None):
+    """Horizontal bars sorted by total effect (Sobol ST and S1, or Morris mu*), with CIs.
+
+    Parameters are named with their unit (``sim.params``), the outcome in words, and the title
+    gives the number of runs behind the indices when ``n_runs`` is known.
+    """
+    fig = Figure(figsize=(7.5, 0.4 * len(table) + 1.8), layout="constrained")
     ax = fig.subplots()
     y = np.arange(len(table))[::-1]
+    what = style.summary_label(metric)
     if design == "sobol":
         ax.barh(y + 0.2, table["ST"], 0.4, xerr=table["ST_conf"], color=style.WEST,
                 label="total effect ST")
         ax.barh(y - 0.2, table["S1"], 0.4, xerr=table["S1_conf"], color=style.CHINA,
                 label="first order S1")
-        ax.set_xlabel("Sobol index (share of output variance), 95 % CI")
+        ax.set_xlabel("Sobol index (share of the outcome's variance), 95 % CI", fontsize=9)
     else:
         ax.barh(y, table["mu_star"], 0.6, xerr=table["mu_star_conf"], color=style.WEST,
-                label="mu* (mean |elementary effect|)")
-        ax.set_xlabel(f"Morris mu* ({metric} per unit range)")
-    ax.set_yticks(y, table["parameter"], fontsize=8)
+                label="mu* (mean |elementary effect|), 95 % CI")
+        ax.set_xlabel("Morris mu*: mean absolute change of the outcome over a step of the "
+                      "parameter's range", fontsize=9)
+    ax.set_yticks(y, [style.param_label(k) for k in table["parameter"]], fontsize=8)
     ax.legend(fontsize=8, loc="lower right", frameon=False)
-    ax.set_title(f"Sensitivity of {metric}", fontsize=11)
+    runs = f" ({n_runs} runs)" if n_runs else ""
+    ax.set_title(f"Sensitivity of {what}{runs}", fontsize=11)
     ax.grid(True, axis="x", alpha=0.3)
     return fig, ax
 

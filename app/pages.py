@@ -185,9 +185,8 @@ def current_figure(ens, kind: str):
 
 
 def _fix_xlim(ax, horizon: tuple[str, str]) -> None:
-    from techbloc.analysis import style
-
     import numpy as np
+    from techbloc.analysis import style
 
     start, end_ = (float(v) for v in style.quarter_to_year(list(horizon)))
     for a in np.atleast_1d(ax):  # one axes, or the vendors' panels
@@ -604,8 +603,8 @@ def Inspector():
         ops = ens.operators(iso, rep)
         solara.HTML(tag="div", unsafe_innerHTML=_escape(
             f"Operators in replicate {rep} at {ens.date}: the vendor mix of their 5G sites "
-            "and of their current contract"), style="font-size: 13px; font-weight: bold; margin-top: "
-            "8px")
+            "and of their current contract"),
+            style="font-size: 13px; font-weight: bold; margin-top: 8px")
         solara.HTML(tag="div", unsafe_innerHTML=operator_html(ops), classes=["operators"])
 
 
