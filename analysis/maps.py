@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Polygon
 from techbloc.analysis import style
 from techbloc.sim.errors import DataError
-from techbloc.sim.world import DATA, load_world
+from techbloc.sim.world import DATA, POLICIES, load_world
 
 NO_DATA = "#cfcfcf"
 NO_DATA_HATCH = "////"
@@ -61,8 +61,10 @@ def country_values(countries: pd.DataFrame, date: str, value: str = "policy") ->
         dates = countries["date"].unique()
         raise DataError(f"no rows at {date}; the run covers {dates[0]}-{dates[-1]}", key="date")
     if value == "policy":
-        return at.groupby("iso3", observed=True)["policy"].agg(
-            lambda s: s.value_counts().idxmax()).astype(str)
+        # Counts per (country, policy) in policy order; ties go to the first (the milder).
+        counts = pd.crosstab(at["iso3"].astype(str), at["policy"].astype(str))
+        counts = counts.reindex(columns=[p for p in POLICIES if p in counts.columns])
+        return counts.idxmax(axis=1).astype(str)
     if value == "p_not_open":
         return (at["policy"].astype(str) != "open").groupby(at["iso3"], observed=True).mean()
     built = at["sites"] > 0
