@@ -456,6 +456,8 @@ def cmd_app(args: argparse.Namespace) -> int:
     from techbloc.app.server import configure, serve
 
     configure()  # Solara reads its settings when first imported
+    print("techbloc app: starting (loading Solara takes a few seconds)", file=sys.stderr,
+          flush=True)
     try:
         import solara  # noqa: F401
     except ImportError:
