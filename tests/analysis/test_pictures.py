@@ -184,3 +184,27 @@ def test_round_to_total_keeps_the_sum():
 
     assert _round_to_total([180.3, 16.5, 4.2]) == [180, 17, 4]
     assert sum(_round_to_total([100.5, 50.25, 50.25])) == 201
+
+
+def test_report_country_table_sorts_and_filters_in_chromium(tmp_path, res):
+    """The report's 201-row table is not static: a click on a header sorts it, typing filters."""
+    from techbloc.analysis.report import write_report
+    from techbloc.app.browser import chromium
+
+    folder = tmp_path / "run"
+    res.save(folder)
+    path = write_report(folder)
+    with chromium() as browser:
+        page = browser.new_page()
+        page.goto(path.as_uri())
+        rows = page.locator("#countries tbody tr")
+        assert rows.count() == 201
+        page.click("#countries th:text-is('P(ban)')")  # ascending, then descending
+        page.click("#countries th:text-is('P(ban)')")
+        col = [float(t) for t in page.locator("#countries tbody td:nth-child(7)").all_inner_texts()]
+        assert col == sorted(col, reverse=True) and col[0] > col[-1]
+        page.fill("#filter", "North America")
+        visible = [r for r in rows.all() if r.is_visible()]
+        assert 0 < len(visible) < 10
+        assert all("North America" in r.inner_text() for r in visible)
+        assert "USA" in {r.locator("td").nth(0).inner_text() for r in visible}
