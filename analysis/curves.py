@@ -429,7 +429,7 @@ def adoption_figure(model: pd.DataFrame, countries: pd.DataFrame, title: str = "
         fig.legend(handles, labels, loc="lower center", fontsize=8, frameon=False, ncols=2)
     n_reps = model["replicate"].nunique()
     fig.suptitle(f"{title}  —  median and 5-95 % band over {n_reps} replicates".strip(" —"),
-                 fontsize=11)
+                 fontsize=11, y=1 - 0.1 / fig.get_size_inches()[1], va="top")
     return fig, axes
 
 
@@ -441,7 +441,7 @@ def _fixed_margins(fig) -> None:
     (about a third of the figure's drawing time).
     """
     w, h = fig.get_size_inches()
-    fig.subplots_adjust(left=0.85 / w, right=1 - 0.15 / w, bottom=0.85 / h, top=1 - 0.6 / h,
+    fig.subplots_adjust(left=0.85 / w, right=1 - 0.15 / w, bottom=0.85 / h, top=1 - 0.7 / h,
                         wspace=0.08, hspace=0.3)
 
 
