@@ -221,6 +221,11 @@ class TechAllianceModel(mesa.Model):
         """The Vendor agents, in array order."""
         return self._agent_handles().vendors
 
+    @property
+    def device_makers(self) -> list[DeviceMaker]:
+        """The DeviceMaker agents, in array order (empty if the world has no device data)."""
+        return self._agent_handles().device_makers
+
     def decision_terms(self, iso3: str) -> dict[str, float | str]:
         """Why a country holds its policy: the terms of its last policy score (ODD §7.5).
 
