@@ -7,7 +7,7 @@ Prints medians (and quartiles) of:
   construction (agents, operators) and the 48 steps;
 - the replicate's tables (arrays -> tidy DataFrames);
 - with --phases, the time per replicate in each phase of the step (vendors, countries,
-  operators, devices, enterprises, the two records);
+  operators, devices, enterprises, and the record);
 - with --cli, the wall time of ``techbloc --help`` and ``techbloc run baseline`` (default
   replications, with and without plots), end to end, imports included (a fresh process each
   time).
