@@ -166,6 +166,7 @@ def adoption_curves(df: pd.DataFrame, metric: str = "china_share", by: str | Non
         a.set_title(str(g), fontsize=9)
         _finish(a, Y_LABEL[weight] if a in axes[:: min(4, len(groups))] else None, half=True)
         _mark_entry(a, first, start)
+    _bottom_labels(axes, len(groups))
     fig.legend(loc="outside lower center", fontsize=8, frameon=False)
     n = df["replicate"].nunique()
     fig.suptitle((title + " — " if title else "")
@@ -372,6 +373,7 @@ def policy_curves(countries: pd.DataFrame, by: str | None = None, ax=None, title
     if not share:
         for a in axes:
             a.autoscale(axis="y")
+    _bottom_labels(axes, len(groups))
     fig.legend(loc="outside lower center", ncols=3, fontsize=8, frameon=False, reverse=True)
     fig.suptitle(f"{title or 'Huawei policy by group'}\n{note}", fontsize=10)
     return fig, axes
@@ -418,8 +420,7 @@ def adoption_figure(model: pd.DataFrame, countries: pd.DataFrame, title: str = "
         _finish(ax, "China-bloc share\nof 5G sites" if i % per_row == 0 else None, half=True)
         ax.set_xlim(start - 0.125, end + 0.125)
         _mark_entry(ax, firsts[i] if i < len(firsts) else None, start)
-        if i + per_row < n:  # a panel below carries the year axis
-            ax.set_xlabel("")
+    _bottom_labels(axes, n, cols)
     if axes[0].get_legend_handles_labels()[0]:
         handles, labels = axes[0].get_legend_handles_labels()
         from matplotlib.lines import Line2D
@@ -431,6 +432,21 @@ def adoption_figure(model: pd.DataFrame, countries: pd.DataFrame, title: str = "
     fig.suptitle(f"{title}  —  median and 5-95 % band over {n_reps} replicates".strip(" —"),
                  fontsize=11, y=1 - 0.1 / fig.get_size_inches()[1], va="top")
     return fig, axes
+
+
+def _bottom_labels(axes, n: int, cols: int = 4) -> None:
+    """The year axis on the lowest panel of each column only (ticks and label).
+
+    A panel with no panel below it (the last row, or above an empty slot) shows its year
+    ticks; the others lose the repeated 'year' label.
+    """
+    per_row = min(cols, n)
+    for i, ax in enumerate(axes[:n]):
+        if i + per_row < n:
+            ax.set_xlabel("")
+        else:
+            ax.xaxis.set_tick_params(labelbottom=True)
+            ax.set_xlabel("year", fontsize=8)
 
 
 def _fixed_margins(fig) -> None:
@@ -491,6 +507,7 @@ def enterprise_curves(countries: pd.DataFrame, by: str | None = None, ax=None, t
         _band(a, shares[shares[col] == g], "enterprise_china_share", style.CHINA, None)
         a.set_title(str(g), fontsize=9)
         _finish(a, label if a in axes[:: min(4, len(groups))] else None)
+    _bottom_labels(axes, len(groups))
     fig.suptitle(title or "Enterprises: China-bloc share of adopters", fontsize=11)
     return fig, axes
 
@@ -544,6 +561,7 @@ def device_curves(devices: pd.DataFrame, by: str | None = None, ax=None, title: 
         a.set_ylim(0, min(1.0, 1.05 * top))
         if i % 4 == 0:
             a.set_ylabel("share of handsets\nsold this quarter", fontsize=8)
+    _bottom_labels(axes, len(regions))
     fig.legend(loc="outside lower center", ncols=5, fontsize=7, frameon=False)
     fig.suptitle(f"{title or 'Handsets by maker and market'}\n{note}", fontsize=10)
     return fig, axes
