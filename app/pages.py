@@ -164,12 +164,12 @@ def Image(data: bytes, alt: str, classes: list[str] | None = None):
 
 
 # ----------------------------------------------------------------------------- figures
-def current_figure(ens, kind: str):
+def current_figure(ens, kind: str, frames=None):
     """The selected figure of a run: adoption curves, policy counts or vendor shares."""
     from matplotlib.ticker import MaxNLocator
     from techbloc.analysis.curves import adoption_curves, adoption_figure, policy_curves
 
-    model, countries = ens.frames()
+    model, countries = frames if frames is not None else ens.frames()
     horizon = (str(ens.scenario.horizon[0]), str(ens.scenario.horizon[1]))
     title = ens.scenario.title or ens.scenario.name
     if kind == "policies":
@@ -207,12 +207,12 @@ def _short(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1].rstrip() + "…"
 
 
-def map_figure(ens, value: str):
+def map_figure(ens, value: str, frames=None):
     """The world map at the run's current quarter."""
     from matplotlib.figure import Figure
     from techbloc.analysis.maps import world_map
 
-    _, countries = ens.frames()
+    _, countries = frames if frames is not None else ens.frames()
     fig = Figure(figsize=MAP_SIZE, layout="constrained")
     ax = fig.subplots()
     # The tables' own last quarter: a background run may have stepped since they were taken.
@@ -384,11 +384,15 @@ def RunCard():
             playing.set(False)
             return
         now = time.perf_counter()
+        # Read once: the run goes on while the views are drawn. The run stops playing only
+        # once its last quarter has been drawn (a run that ends during a redraw is drawn again
+        # on the next tick).
+        t, finished = e.t, not e.running
         if e.due(now, max(1, int(redraw_every.value)), tick.value):
-            tick.set(e.t)  # redraws the views here, on the page's thread
+            tick.set(t)  # redraws the views here, on the page's thread
             e.draw_seconds = time.perf_counter() - now
             e.drawn_at = time.perf_counter()
-        if not e.running:
+        if finished and tick.value == t:  # the last quarter is on the page
             playing.set(False)
 
     solara.lab.use_task(loop, dependencies=[playing.value], prefer_threaded=True)
@@ -406,8 +410,8 @@ def RunCard():
                             on_value=lambda v: seed.set(max(int(v or 0), 0)), classes=["seed"])
         solara.Select("Run to (last quarter of the horizon)", values=ends, value=end.value,
                       on_value=end.set, classes=["run-to"])
-        solara.SliderInt(f"Redraw the views every {redraw_every.value} quarter(s) (or less "
-                         "often: drawing never takes more than half the run's time)",
+        # At most this often: a redraw also waits as long as the last one took (docs/app.md).
+        solara.SliderInt(f"Redraw the views every {redraw_every.value} quarter(s) at most",
                          value=redraw_every.value, min=1, max=8, on_value=redraw_every.set,
                          thumb_label=False)
         with solara.Row(justify="space-between", classes=["run-buttons"]):
@@ -522,8 +526,10 @@ def FigureCard():
         if ens is None or ens.t == 0:
             solara.Info("Start or Step the run to draw the adoption curves.", dense=True)
             return
-        data = png(current_figure(ens, kind))
-        Image(data, f"{kind} figure at {ens.date}", classes=["run-figure", f"fig-{ens.date}"])
+        frames = ens.frames()  # one read: the run may step on while the figure is drawn
+        data = png(current_figure(ens, kind, frames))
+        date = frames_date(frames[0])  # the figure's own quarter
+        Image(data, f"{kind} figure at {date}", classes=["run-figure", f"fig-{date}"])
 
 
 @solara.component
@@ -541,7 +547,8 @@ def MapCard():
                         dense=True)
             return
 
-        fig, ax = map_figure(ens, value)
+        frames = ens.frames()
+        fig, ax = map_figure(ens, value, frames)
         data = png(fig, tight=False)
 
         def on_click(pos):
@@ -550,7 +557,7 @@ def MapCard():
                 country.set(iso)
 
         src = "data:image/png;base64," + base64.b64encode(data).decode()
-        with solara.Div(classes=["world-map", f"map-{ens.date}"]):
+        with solara.Div(classes=["world-map", f"map-{frames_date(frames[1])}"]):
             ClickableImage(src=src, event_click=on_click)
         solara.HTML(tag="div", unsafe_innerHTML="Click a country to inspect it.",
                     style="font-size: 11px; color: #777")

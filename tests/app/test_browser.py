@@ -88,9 +88,11 @@ def test_explore_run_and_export_reproduce_through_the_cli(page, tmp_path):
     page.click(".btn-start")
     page.wait_for_selector(".run-status:has-text('2020Q4: 8 of 8 quarters, 3 replicates, "
                            "finished')", timeout=WAIT)
-    # The curve and the map were redrawn for the last quarter.
+    # The curve, the map and the headline were redrawn for the last quarter (the figure's and
+    # the map's class name the quarter of the tables they were drawn from).
     page.wait_for_selector(".run-figure.fig-2020Q4", timeout=WAIT)
     page.wait_for_selector(".world-map.map-2020Q4", timeout=WAIT)
+    page.wait_for_selector(".stats:has-text('quarter: 2020Q4')", timeout=WAIT)
     assert page.locator(".world-map img").get_attribute("src") != first_map
     # Click Brazil on the map: the inspector follows with its decision terms.
     box = page.locator(".world-map img").bounding_box()
