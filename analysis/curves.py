@@ -598,6 +598,7 @@ def country_figure(countries: pd.DataFrame, iso3: str, horizon: tuple[str, str] 
                    colors=[style.POLICY_COLOURS[p] for p in POLICY_ORDER],
                    labels=list(POLICY_ORDER), linewidth=0)
     ax_p.set_ylim(0, 1)
+    style.percent_axis(ax_p)
     ax_p.set_ylabel("share of\nreplicates", fontsize=8)
     ax_p.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False,
                 reverse=True, title="policy", title_fontsize=8)
