@@ -40,6 +40,7 @@ LEVER_LABELS = {
     "china.retaliation": "China's retaliation", "operator.noise": "Market noise",
 }
 MAX_APP_REPLICATIONS = 50  # bands need a few; the page stays live up to about this many
+HOLD_NAME = "app: levers held at their slider values"  # the events hold_events writes
 _NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
@@ -86,6 +87,8 @@ def lever_events(scenario: Scenario) -> dict[str, list[str]]:
     """
     out: dict[str, list[str]] = {k: [] for k in LEVERS}
     for ev in scenario.events:
+        if ev.name == HOLD_NAME:  # the app's own holds (a re-loaded export) are not the scenario's
+            continue
         for key, value in ev.set.items():
             if key in out:
                 out[key].append(f"{ev.at}: {value:g}")
@@ -125,7 +128,7 @@ def hold_events(scenario: Scenario, held: Mapping[str, float], end: str) -> list
         for key in held:
             if (key in ev.set or key in ev.ramp) and ev.at <= last:
                 by_quarter.setdefault(ev.at, {})[key] = float(held[key])
-    return [{"at": str(q), "name": "app: levers held at their slider values", "set": values}
+    return [{"at": str(q), "name": HOLD_NAME, "set": values}
             for q, values in sorted(by_quarter.items())]
 
 

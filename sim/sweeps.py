@@ -213,7 +213,7 @@ def load_sweep(path: str | Path, set: Mapping[str, object] | None = None,
                 raise fail(e.message, where) from None
             factors.append(Factor(key, checked))
             continue
-        if not isinstance(spec, dict) or set(spec) != {"low", "high"}:
+        if not isinstance(spec, dict) or {*spec} != {"low", "high"}:
             raise fail("expected {low: ..., high: ...} or {values: [...]} for a sampled design",
                        where)
         if p.kind is bool:
