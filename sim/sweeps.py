@@ -315,7 +315,7 @@ def metric_names(end_year: int) -> list[str]:
     dates = [k for k in SUMMARY_DATES if int(k) <= end_year] + ["end"]
     names = []
     for d in dates:
-        names += [f"share_china_{d}", f"n_ban_{d}", f"n_restrict_{d}"]
+        names += [f"share_china_{d}", f"n_ban_{d}", f"n_restrict_{d}", f"n_not_open_{d}"]
         names += [f"share_china_{slug}_{d}" for slug in REGION_SLUGS.values()]
     names += ["first_year_below_threshold", "polarization_end", "world_split_end",
               "rip_replace_cost_usd_end", "quality_huawei_end"]
@@ -343,6 +343,7 @@ def summarise(model: pd.DataFrame, countries: pd.DataFrame, region: Mapping[str,
         i = row[date]
         for col in ("share_china", "n_ban", "n_restrict"):
             out[f"{col}_{label}"] = float(model[col].iat[i])
+        out[f"n_not_open_{label}"] = out[f"n_ban_{label}"] + out[f"n_restrict_{label}"]
         at = (c_date == date) & (reg >= 0)
         cn = np.bincount(reg[at], share[at] * sites[at], minlength=len(slugs))
         total = np.bincount(reg[at], sites[at], minlength=len(slugs))
