@@ -148,12 +148,14 @@ def cmd_discover(args: argparse.Namespace) -> int:
 
 def cmd_tipping(args: argparse.Namespace) -> int:
     """Bracketing search for a lever's tipping point."""
+    from techbloc.analysis.explore_plots import tipping_figure
     from techbloc.sim.explore import tipping
 
     res = tipping(args.scenario, args.lever, args.metric, target=args.target,
                   scale=args.as_scale, bounds=args.bounds, points=args.points,
                   replications=args.replications, seed=args.seed, search=args.search,
                   out=_out(args, "tipping"), progress=_progress)
+    tipping_figure(res).savefig(res.path / "tipping.png", dpi=120)
     for line in res.report():
         print(line)
     return 0
@@ -161,12 +163,14 @@ def cmd_tipping(args: argparse.Namespace) -> int:
 
 def cmd_reversibility(args: argparse.Namespace) -> int:
     """Lift the measures in each year and measure how much of the gap closes."""
+    from techbloc.analysis.explore_plots import reversibility_figure
     from techbloc.sim.explore import reversibility
 
     res = reversibility(args.scenario, lift=args.lift, levers=args.levers, metrics=args.metric,
                         counterfactual=args.counterfactual, horizon=args.horizon,
                         replications=args.replications, seed=args.seed, search=args.search,
                         out=_out(args, "reversibility"), progress=_progress)
+    reversibility_figure(res).savefig(res.path / "reversibility.png", dpi=120)
     for line in res.report():
         print(line)
     return 0
