@@ -112,7 +112,11 @@ def reversibility_figure(r) -> Figure:
         ax.set_ylabel(f"gap recovered by {r.end}")
         ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
         ax.grid(True, alpha=0.3, linewidth=0.5)
-        ax.set_title(f"{metric}" + (f", {region}" if region != "world" else ""), fontsize=10)
+        from techbloc.sim.world import REGION_SLUGS
+
+        names = {slug: name for name, slug in REGION_SLUGS.items()}
+        ax.set_title(f"{metric}" + (f", {names.get(region, region)}" if region != "world"
+                                    else ", world"), fontsize=10)
         if k == 0:
             ax.legend(fontsize=7, loc="upper right")
     fig.suptitle(f"{r.scenario}: measures ({r.levers_text}) lifted, against {r.counterfactual}",
