@@ -530,11 +530,19 @@ def sweep(spec: SweepSpec | str | Path, workers: int = 1, backend: str = "local"
                                              spec.common_random_numbers))]
     finished = read_finished(runs_dir)
     todo = [t for t in tasks if (t.point, t.replicate) not in finished]
+    # What the overrides do to the base's events: the same at every point (values differ).
+    notes = describe(apply_point(spec.base, points[0]).overrides if points
+                     else spec.base.overrides)
+    if notes:
+        import warnings
+
+        from techbloc.sim.overrides import OverrideNote
+
+        warnings.warn("\n".join(notes), OverrideNote, stacklevel=2)
     manifest = {"techbloc_sweep": 1, "status": "running", "started": _now(), "finished": None,
                 "sweep": spec.to_dict(), "n_points": len(points), "n_runs": len(tasks),
                 "points": points, "workers": workers, "backend": backend,
-                "overrides": describe(apply_point(spec.base, points[0]).overrides
-                                      if points else spec.base.overrides),
+                "overrides": notes,
                 "failures": [], **environment()}
     _write_json(path / "manifest.json", manifest)
 

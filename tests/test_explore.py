@@ -191,3 +191,23 @@ def test_reversibility_errors_list_the_valid_choices():
         reversibility("sanctions-2019", levers="eu.*")
     with pytest.raises(ScenarioError, match="lift years"):
         reversibility("sanctions-2019", lift=(2040, 2041))
+
+
+def test_sweep_and_compare_take_set_and_scale_on_the_command_line(tmp_path, capsys):
+    (tmp_path / "s.yaml").write_text(
+        "scenario: sanctions-2019\ndesign: grid\nhorizon: 2019Q1:2020Q4\n"
+        "parameters: {china.bri_discount: [0.0, 0.2]}\n"
+        "scale: {us.export_controls: [0.5, 1.0]}\n")
+    assert main(["sweep", str(tmp_path / "s.yaml"), "-w", "1", "--out", str(tmp_path / "o"),
+                 "--set", "us.ally_pressure=0.9"]) == 0
+    assert capsys.readouterr().err.count("techbloc: note: set us.ally_pressure") == 1
+    from techbloc.sim.sweeps import load_sweep_result
+
+    runs = load_sweep_result(tmp_path / "o").runs()
+    assert (runs["ally_pressure"] == 0.9).all()
+    last = runs[runs["date"] == "2020Q4"].set_index("point")["export_controls"]
+    assert sorted(last.round(6).tolist()) == [0.45, 0.45, 0.9, 0.9]  # 0.9 as enacted, x 0.5
+    assert main(["compare", "baseline", "sanctions-2019", "-n", "2", "--horizon",
+                 "2019Q1:2020Q4", "--set", "us.ally_pressure=0", "--out",
+                 str(tmp_path / "c")]) == 0
+    assert "techbloc: note: set us.ally_pressure" in capsys.readouterr().err
