@@ -4,6 +4,7 @@ Real runs throughout (small sweeps and few replicates); the assertions are outco
 (the lever's own effect, invariants of the classification and of the gap), not stored numbers.
 """
 
+import contextlib
 import json
 import warnings
 
@@ -12,10 +13,11 @@ import pandas as pd
 import pytest
 from techbloc.sim.cli import main
 from techbloc.sim.errors import ScenarioError, SweepError
+from techbloc.sim.overrides import OverrideNote
 
 import techbloc as tb
 
-warnings.filterwarnings("ignore", category=UserWarning)
+pytestmark = pytest.mark.filterwarnings("ignore::techbloc.sim.overrides.OverrideNote")
 
 SWEEP = """\
 scenario: sanctions-2019
@@ -33,6 +35,14 @@ metrics: [n_not_open_2025, share_china_eca_2025, share_china_2025]
 """
 
 
+@contextlib.contextmanager
+def notes_shown():
+    """Override notes shown, as outside pytest (the module ignores them elsewhere)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", OverrideNote)
+        yield
+
+
 @pytest.fixture(scope="module")
 def sweep_dir(tmp_path_factory):
     d = tmp_path_factory.mktemp("disc")
@@ -45,8 +55,9 @@ def sweep_dir(tmp_path_factory):
 @pytest.mark.parametrize("value", [0.0, 1.0])
 def test_cli_set_holds_the_lever_in_every_quarter_of_the_model_table(tmp_path, capsys, value):
     out = tmp_path / "run"
-    assert main(["run", "sanctions-2019", "--set", f"us.ally_pressure={value}", "-n", "1",
-                 "--no-plots", "--out", str(out), "--horizon", "2019Q1:2022Q4"]) == 0
+    with notes_shown():
+        assert main(["run", "sanctions-2019", "--set", f"us.ally_pressure={value}", "-n", "1",
+                     "--no-plots", "--out", str(out), "--horizon", "2019Q1:2022Q4"]) == 0
     model = pd.read_parquet(out / "model.parquet")
     assert (model["ally_pressure"] == value).all()
     err = capsys.readouterr().err
@@ -198,8 +209,9 @@ def test_sweep_and_compare_take_set_and_scale_on_the_command_line(tmp_path, caps
         "scenario: sanctions-2019\ndesign: grid\nhorizon: 2019Q1:2020Q4\n"
         "parameters: {china.bri_discount: [0.0, 0.2]}\n"
         "scale: {us.export_controls: [0.5, 1.0]}\n")
-    assert main(["sweep", str(tmp_path / "s.yaml"), "-w", "1", "--out", str(tmp_path / "o"),
-                 "--set", "us.ally_pressure=0.9"]) == 0
+    with notes_shown():
+        assert main(["sweep", str(tmp_path / "s.yaml"), "-w", "1", "--out",
+                     str(tmp_path / "o"), "--set", "us.ally_pressure=0.9"]) == 0
     assert capsys.readouterr().err.count("techbloc: note: set us.ally_pressure") == 1
     from techbloc.sim.sweeps import load_sweep_result
 
@@ -207,7 +219,29 @@ def test_sweep_and_compare_take_set_and_scale_on_the_command_line(tmp_path, caps
     assert (runs["ally_pressure"] == 0.9).all()
     last = runs[runs["date"] == "2020Q4"].set_index("point")["export_controls"]
     assert sorted(last.round(6).tolist()) == [0.45, 0.45, 0.9, 0.9]  # 0.9 as enacted, x 0.5
-    assert main(["compare", "baseline", "sanctions-2019", "-n", "2", "--horizon",
-                 "2019Q1:2020Q4", "--set", "us.ally_pressure=0", "--out",
-                 str(tmp_path / "c")]) == 0
+    with notes_shown():
+        assert main(["compare", "baseline", "sanctions-2019", "-n", "2", "--horizon",
+                     "2019Q1:2020Q4", "--set", "us.ally_pressure=0", "--out",
+                     str(tmp_path / "c")]) == 0
     assert "techbloc: note: set us.ally_pressure" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("design", "extra"), [
+    ("grid", "parameters:\n  us.ally_pressure: [0.0, 0.5, 1.0]\n  china.bri_discount: [0.0, 0.3]\n"
+             "  mechanisms.peer_effects: [true, false]\nreplications: 2\n"),
+    ("sobol", "samples: 8\nparameters:\n  us.ally_pressure: {low: 0, high: 1}\n"
+              "  china.bri_discount: {low: 0, high: 0.3}\n"),
+    ("morris", "samples: 5\nparameters:\n  us.ally_pressure: {low: 0, high: 1}\n"
+               "  china.bri_discount: {low: 0, high: 0.3}\n"),
+])
+def test_discover_works_on_every_design(tmp_path, design, extra):
+    from techbloc.analysis.discovery import discover
+
+    (tmp_path / "s.yaml").write_text(f"scenario: sanctions-2019\ndesign: {design}\n"
+                                     f"horizon: 2019Q1:2024Q4\nseed: 2\n{extra}")
+    res = tb.sweep(tmp_path / "s.yaml", out=tmp_path / "o")
+    cut = float(res.summary["n_not_open_end"].median())
+    d = discover(tmp_path / "o", "n_not_open_end", above=cut)
+    assert d.n_runs == len(res.summary) and 0 < d.n_cases < d.n_runs
+    assert "us.ally_pressure" in set(d.box["parameter"])
+    assert (tmp_path / "o" / "discover.png").exists()

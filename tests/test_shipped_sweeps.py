@@ -6,8 +6,6 @@ mean change of the sweep's headline metric must exceed twice its standard error 
 replicates (paired by seed): the axis moves the metric beyond the replicate noise.
 """
 
-import warnings
-
 import numpy as np
 import pytest
 from techbloc.sim.experiment import run_replicate
@@ -20,6 +18,7 @@ SWEEPS = scenario_dir() / "sweeps"
 HEADLINE = {"pressure-vs-bri": "share_china_2030", "global-sensitivity": "share_china_2030",
             "discovery": "share_china_eca_2030"}
 REPS = 6
+pytestmark = pytest.mark.filterwarnings("ignore::techbloc.sim.overrides.OverrideNote")
 
 
 def _ends(factor):
@@ -50,7 +49,6 @@ def one_at_a_time(spec, metric):
 
 @pytest.mark.parametrize("name", sorted(HEADLINE))
 def test_every_axis_of_a_shipped_sweep_moves_its_headline_metric(name):
-    warnings.simplefilter("ignore")
     spec = load_sweep(SWEEPS / f"{name}.yaml")
     effects = one_at_a_time(spec, HEADLINE[name])
     dead = {k: e for k, e in effects.items() if not abs(e[0]) > 2 * e[1]}
