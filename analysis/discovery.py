@@ -11,9 +11,10 @@ in the space of the sweep's inputs (Bryant & Lempert 2010; Kwakkel 2017):
   the chosen box is the one of highest coverage whose density reaches ``threshold`` (if none
   does, the densest box still covering half the cases), each restricted parameter with its
   quasi-p-value (the binomial probability of a box at least this dense if the restriction did
-  nothing; small is significant). Restrictions with a quasi-p-value above 0.05 are then dropped
-  (PRIM's ``drop_restriction``), as an analyst would, and the box's coverage and density
-  recomputed: the final box names only the parameters that matter.
+  nothing; small is significant). Restrictions with a quasi-p-value above 0.05 there are then
+  dropped together (PRIM's ``drop_restriction``), as an analyst would, and the box's coverage
+  and density recomputed, unless that lowers the density by more than a quarter (then the peeled
+  box is kept and the report says so); if no restriction is significant, none is dropped.
 - CART (scikit-learn's ``DecisionTreeClassifier``): a depth-limited tree of the same
   classification, each leaf with its run and case counts.
 
@@ -33,6 +34,7 @@ from techbloc.sim.sweeps import load_sweep_result
 
 MIN_COVERAGE = 0.5  # the fallback box keeps at least half the cases
 SIGNIFICANCE = 0.05  # restrictions with a larger quasi-p-value are dropped from the chosen box
+KEEP_DENSITY = 0.75  # ... unless that costs more than a quarter of the box's density
 NOT_METRICS = ("point", "replicate", "seed", "status", "error", "traceback")
 
 
@@ -174,12 +176,16 @@ def discover(sweep_dir: str | Path, metric: str, below: float | None = None,
         note = f"; no box reaches density {threshold:.0%}: the densest covering half the cases"
     box.select(chosen)
     peeled = (float(traj.loc[chosen, "coverage"]), float(traj.loc[chosen, "density"]))
-    dropped = []
-    while len(box.limits) > 1 and box.limits["qp values"].astype(float).max() > SIGNIFICANCE:
-        worst = str(box.limits["qp values"].astype(float).idxmax())
-        box.drop_restriction(worst)  # appends the wider box to PRIM's trajectory and selects it
-        dropped.append(worst)
+    qp = box.limits["qp values"].astype(float)
+    dropped = [str(k) for k in qp.index[qp > SIGNIFICANCE]] if (qp <= SIGNIFICANCE).any() else []
+    for name in dropped:  # each appends the wider box to PRIM's trajectory and selects it
+        box.drop_restriction(name)
     final = box.peeling_trajectory.iloc[-1] if dropped else traj.loc[chosen]
+    if dropped and final["density"] < KEEP_DENSITY * peeled[1]:
+        note += (f"; dropping {', '.join(dropped)} would lower the density to "
+                 f"{final['density']:.0%}, so they are kept")
+        box.select(chosen)
+        dropped, final = [], traj.loc[chosen]
     limits = box.limits.reset_index(names="parameter")
     lims = pd.DataFrame({
         "parameter": limits["parameter"], "low": limits["min"].astype(float),
