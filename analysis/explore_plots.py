@@ -77,10 +77,11 @@ def tipping_figure(t) -> Figure:
         ax.axhline(t.target, color="#555555", linestyle="--", linewidth=0.8,
                    label=f"target {t.target:g}")
     if t.value is not None:
-        ax.axvline(t.value, color=style.CHINA, linewidth=1.2, label=f"tipping point {t.value:.3g}")
+        what = "crossing" if t.target is not None else "steepest step, midpoint"
+        ax.axvline(t.value, color=style.CHINA, linewidth=1.2, label=f"{what} {t.value:.3g}")
         if t.low is not None and t.high is not None:
             ax.axvspan(t.low, t.high, color=style.CHINA, alpha=0.12,
-                       label=f"replicates' crossings, 5-95 %: {t.low:.3g}-{t.high:.3g}")
+                       label=f"replicates' own, 5-95 %: {t.low:.3g}-{t.high:.3g}")
     ax.set_xlabel(t.lever_label)
     ax.set_ylabel(t.metric)
     ax.grid(True, alpha=0.3, linewidth=0.5)

@@ -4,10 +4,12 @@ Both vary a scenario through the override rule of :mod:`sim.overrides` (a lever 
 or its own trajectory *scaled*) and run every variant with the same replicate seeds (common
 random numbers), so differences between variants are the lever's, not the noise's.
 
-- :func:`tipping` finds the lever value at which an outcome crosses a target (or, without a
-  target, where the response is steepest): a coarse grid, then bisection of the bracketing
-  interval on the mean over replicates. Each replicate's own crossing gives the interval. Where
-  the response jumps, the countries whose 2030 policy switches inside the final bracket are named.
+- :func:`tipping` finds the lever value at which an outcome crosses a target (a grid, then
+  bisection of the bracketing interval on the mean over replicates) or, without a target, the
+  grid step where the mean response is steepest. Each replicate's own crossing (or steepest
+  step) gives the interval. The countries whose policy at the horizon switches within the
+  bracketing grid step are named; the step is called a jump when it holds a quarter or more of
+  the whole response.
 - :func:`reversibility` lifts the measures (levers matching a pattern, held from the start of a
   year at the counterfactual's values) in each year of a range and measures, at the horizon, the
   share of the gap between the measures-as-enacted run and the counterfactual that is recovered:
@@ -101,7 +103,7 @@ class Tipping:
                      f"{len(self.runs['replicate'].unique())} replicates, common seeds)"]
             if self.uncrossed:
                 lines.append(f"  {self.uncrossed} replicates never cross in the range searched")
-        if self.bracket is not None:
+        if self.bracket is not None and self.target is not None:
             lines.append(f"  final bracket after bisection: {self.bracket[0]:.4g}-"
                          f"{self.bracket[1]:.4g}")
         if self.grid_bracket is not None:
@@ -198,7 +200,9 @@ def tipping(scenario: str | Path | Scenario, lever: str, metric: str = "n_not_op
         return pd.DataFrame(rows).groupby("value")["metric"].mean().sort_index()
 
     bracket = grid_bracket = None
-    for _ in range(BISECTIONS):
+    # Bisection only towards a target: the steepest point is the grid's (finer steps would chase
+    # the replicates' noise); more --points give a finer answer.
+    for _ in range(BISECTIONS if target is not None else 0):
         m = means()
         x, y = m.index.to_numpy(), m.to_numpy()
         if target is not None:
@@ -221,7 +225,7 @@ def tipping(scenario: str | Path | Scenario, lever: str, metric: str = "n_not_op
         value = _crossing(x, y, target)
     else:
         i = _steepest(x, y)
-        bracket = (float(x[i]), float(x[i + 1]))
+        bracket = grid_bracket = (float(x[i]), float(x[i + 1]))
         value = (bracket[0] + bracket[1]) / 2
     runs = pd.DataFrame(rows).sort_values(["value", "replicate"], ignore_index=True)
     per_rep = []
@@ -252,7 +256,8 @@ def tipping(scenario: str | Path | Scenario, lever: str, metric: str = "n_not_op
         seg = abs(float(pts.loc[pts["value"] == grid_bracket[1], "mean"].iloc[0])
                   - float(pts.loc[pts["value"] == grid_bracket[0], "mean"].iloc[0]))
         jump = span > 0 and seg >= JUMP_SHARE * span
-    label = f"{lever} x (scale of its trajectory)" if scale else f"{lever} (held)"
+    label = (f"{lever}, multiple of its own trajectory" if scale
+             else f"{lever}, held all horizon")
     res = Tipping(scenario=base.name, lever=lever, lever_label=label, metric=metric,
                   target=target, runs=runs, points=pts, value=value,
                   low=None if q_lo is None else float(q_lo),

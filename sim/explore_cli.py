@@ -72,9 +72,10 @@ def add_commands(sub) -> None:
     t = sub.add_parser(
         "tipping", help="the lever value at which a metric crosses a target",
         description="Find the value of a lever (held, or --scale: a multiplier of the "
-                    "scenario's own trajectory) at which an outcome crosses --target, or the "
-                    "steepest point of the response without a target: a grid then a bisection, "
-                    "every point run with the same replicate seeds (common random numbers). "
+                    "scenario's own trajectory) at which an outcome crosses --target (a grid, "
+                    "then bisection), or the grid step where the response is steepest without "
+                    "a target; every value runs with the same replicate seeds (common random "
+                    "numbers). "
                     "Reports the value with an interval across replicates, the countries that "
                     "switch policy at a jump, and writes tipping.csv and tipping.png.")
     t.add_argument("scenario", metavar="NAME|PATH")
