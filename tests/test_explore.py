@@ -17,7 +17,6 @@ from techbloc.sim.overrides import OverrideNote
 
 import techbloc as tb
 
-pytestmark = pytest.mark.filterwarnings("ignore::techbloc.sim.overrides.OverrideNote")
 
 SWEEP = """\
 scenario: sanctions-2019

@@ -16,7 +16,6 @@ from techbloc.sim.overrides import OverrideNote, describe
 from techbloc.sim.scenario import load_scenario, scenario_dir
 from techbloc.sim.world import load_world
 
-pytestmark = pytest.mark.filterwarnings("ignore::techbloc.sim.overrides.OverrideNote")
 LEVERS = [k for k, p in params_mod.FLAT.items() if p.role == "lever"]
 SHIPPED = sorted(p.stem for p in scenario_dir().glob("*.yaml"))
 

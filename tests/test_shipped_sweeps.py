@@ -18,7 +18,6 @@ SWEEPS = scenario_dir() / "sweeps"
 HEADLINE = {"pressure-vs-bri": "share_china_2030", "global-sensitivity": "share_china_2030",
             "discovery": "share_china_eca_2030"}
 REPS = 6
-pytestmark = pytest.mark.filterwarnings("ignore::techbloc.sim.overrides.OverrideNote")
 
 
 def _ends(factor):
