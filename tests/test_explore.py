@@ -17,7 +17,6 @@ from techbloc.sim.overrides import OverrideNote
 
 import techbloc as tb
 
-
 SWEEP = """\
 scenario: sanctions-2019
 design: lhs
