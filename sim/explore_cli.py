@@ -27,6 +27,23 @@ def print_notes() -> None:
     warnings.showwarning = show
 
 
+def _integer(low: int, what: str):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < low:
+            raise argparse.ArgumentTypeError(f"expected a {what}, got {text!r}")
+        return value
+
+    return parse
+
+
+_positive_int = _integer(1, "positive integer")
+_seed = _integer(0, "non-negative integer")
+
+
 def _share(text: str) -> float:
     try:
         return float(text)
@@ -47,8 +64,6 @@ def _years(text: str) -> tuple[int, int]:
 
 def add_commands(sub) -> None:
     """Register discover, tipping and reversibility on the ``techbloc`` subparsers."""
-    from techbloc.sim.cli import _positive_int, _seed
-
     d = sub.add_parser(
         "discover", help="which levers and coefficients lead to an outcome (PRIM, CART)",
         description="Scenario discovery on a finished sweep (any design): classify its runs by "

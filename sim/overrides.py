@@ -25,15 +25,15 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import replace
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TypeVar
 
 from techbloc.sim import params as params_mod
 from techbloc.sim.errors import ScenarioError
 from techbloc.sim.events import Event
 from techbloc.sim.quarters import Quarter
 
-if TYPE_CHECKING:
-    from techbloc.sim.scenario import Scenario
+#: A :class:`sim.scenario.Scenario` (not imported: scenario.py imports this module).
+Scenario = TypeVar("Scenario")
 
 #: Largest multiplier ``scale`` accepts (beyond it every lever clips at its top anyway).
 MAX_SCALE = 100.0
@@ -190,8 +190,37 @@ def describe(notes: tuple[dict, ...] | list[dict]) -> list[str]:
     return out
 
 
-def warn(scenario: Scenario) -> None:
-    """Issue the scenario's override notes as one :class:`OverrideNote` warning (stderr)."""
-    lines = describe(scenario.overrides)
+def warn(scenario, lines: list[str] | None = None) -> None:
+    """Issue the scenario's override notes (or ``lines``) as one :class:`OverrideNote`."""
+    lines = describe(scenario.overrides) if lines is None else lines
     if lines:
         warnings.warn("\n".join(lines), OverrideNote, stacklevel=3)
+
+
+#: The rule as Markdown, at the head of docs/scenarios.md (``techbloc scenarios --markdown``).
+MARKDOWN = [
+    "## Overriding a scenario: set holds, scale multiplies", "",
+    "Every way of changing a scenario from outside its file follows one rule "
+    "(`sim/overrides.py`): `techbloc run/show/compare/sweep --set/--scale`, Python's "
+    "`tb.run/tb.load_scenario/tb.sweep(set=, scale=)`, a sweep file's `parameters` (held) and "
+    "`scale:` axes, the calibration's trial values, and the app's sliders once moved.", "",
+    "- **`--set KEY=VALUE` holds KEY at VALUE for the whole horizon.** VALUE is the start value "
+    "and every event's `set` or `ramp` of KEY is dropped; the event's other keys and actions "
+    "still apply (an event left with nothing to do is dropped). The run says which events lost "
+    "which key, once, on stderr (`techbloc: note: ...`) and in `manifest.json` (`overrides`); "
+    "`techbloc show` prints it as `# override:` comments.",
+    "- **`--set KEY=VALUE@2022Q1` holds from a quarter on.** The scenario's own values apply "
+    "before it; from that quarter the events' actions on KEY are dropped and VALUE is set after "
+    "the quarter's other events (ending a ramp still running). In Python: `set={KEY: "
+    "\"0.8@2022Q1\"}` or `set={KEY: (0.8, \"2022Q1\")}`.",
+    "- **`--scale KEY=F` multiplies the scenario's own trajectory of KEY by F, dates kept**: the "
+    "start value, every `set` value and every ramp's target. Results are clipped to the "
+    "parameter's range, with a note for each clip. F is a number from 0 to 100; switches "
+    "cannot be scaled; a key cannot be both set and scaled.",
+    "- The model table records every lever (`techbloc params`, role lever) each quarter, so any "
+    "run shows the values applied.", "",
+    "Example: sanctions-2019 sets `us.ally_pressure` to 0.4 in 2019Q2 and 0.6 in 2020Q3. "
+    "`--set us.ally_pressure=0` runs at 0 throughout (both events keep their other keys); "
+    "`--scale us.ally_pressure=0.5` runs at 0.2 from 2019Q2 and 0.3 from 2020Q3; "
+    "`--scale us.ally_pressure=2` runs at 0.8, then 1.0 (1.2 clipped, noted).", "",
+]

@@ -660,41 +660,14 @@ def _load(path: Path, chain: tuple[str, ...], errors: list | None, search: tuple
     )
 
 
-#: How overrides change a scenario (docs/scenarios.md; the rule is sim/overrides.py's).
-OVERRIDES_MARKDOWN = [
-    "## Overriding a scenario: set holds, scale multiplies", "",
-    "Every way of changing a scenario from outside its file follows one rule "
-    "(`sim/overrides.py`): `techbloc run/show/compare/sweep --set/--scale`, Python's "
-    "`tb.run/tb.load_scenario/tb.sweep(set=, scale=)`, a sweep file's `parameters` (held) and "
-    "`scale:` axes, the calibration's trial values, and the app's sliders once moved.", "",
-    "- **`--set KEY=VALUE` holds KEY at VALUE for the whole horizon.** VALUE is the start value "
-    "and every event's `set` or `ramp` of KEY is dropped; the event's other keys and actions "
-    "still apply (an event left with nothing to do is dropped). The run says which events lost "
-    "which key, once, on stderr (`techbloc: note: ...`) and in `manifest.json` (`overrides`); "
-    "`techbloc show` prints it as `# override:` comments.",
-    "- **`--set KEY=VALUE@2022Q1` holds from a quarter on.** The scenario's own values apply "
-    "before it; from that quarter the events' actions on KEY are dropped and VALUE is set after "
-    "the quarter's other events (ending a ramp still running). In Python: `set={KEY: "
-    "\"0.8@2022Q1\"}` or `set={KEY: (0.8, \"2022Q1\")}`.",
-    "- **`--scale KEY=F` multiplies the scenario's own trajectory of KEY by F, dates kept**: the "
-    "start value, every `set` value and every ramp's target. Results are clipped to the "
-    "parameter's range, with a note for each clip. F is a number from 0 to 100; switches "
-    "cannot be scaled; a key cannot be both set and scaled.",
-    "- The model table records every lever (`techbloc params`, role lever) each quarter, so any "
-    "run shows the values applied.", "",
-    "Example: sanctions-2019 sets `us.ally_pressure` to 0.4 in 2019Q2 and 0.6 in 2020Q3. "
-    "`--set us.ally_pressure=0` runs at 0 throughout (both events keep their other keys); "
-    "`--scale us.ally_pressure=0.5` runs at 0.2 from 2019Q2 and 0.3 from 2020Q3; "
-    "`--scale us.ally_pressure=2` runs at 0.8, then 1.0 (1.2 clipped, noted).", "",
-]
-
-
 def library_markdown() -> str:
     """The shipped scenario library as Markdown (written to docs/scenarios.md)."""
+    from techbloc.sim.overrides import MARKDOWN
+
     lines = ["# Scenarios", "",
              "Generated from `scenarios/*.yaml` by `techbloc scenarios --markdown`; do not edit by "
              "hand (a test fails when this file is stale). `techbloc show NAME` prints any of them "
-             "fully resolved; `techbloc diff A B` compares two.", "", *OVERRIDES_MARKDOWN]
+             "fully resolved; `techbloc diff A B` compares two.", "", *MARKDOWN]
     for path in sorted(scenario_dir().glob("*.yaml")):
         s = load_scenario(path)
         lines += [f"## {s.name}", "", f"**{s.title}**", ""]

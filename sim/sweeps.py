@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 from techbloc.sim import params as params_mod
 from techbloc.sim.errors import ScenarioError, SweepError, did_you_mean
-from techbloc.sim.overrides import MAX_SCALE, describe
+from techbloc.sim.overrides import MAX_SCALE, describe, warn
 from techbloc.sim.scenario import Scenario, _compose, _Reader, load_scenario
 from techbloc.sim.world import REGION_SLUGS
 
@@ -133,9 +133,8 @@ def load_sweep(path: str | Path, set: Mapping[str, object] | None = None,
                scale: Mapping[str, object] | None = None, **overrides) -> SweepSpec:
     """Read and validate a sweep file.
 
-    ``parameters`` axes hold each parameter at the point's value for the whole horizon (the base
-    scenario's events on it are dropped); ``scale`` axes multiply the base's own trajectory of a
-    parameter (start value and events, dates kept): the rule of :mod:`sim.overrides`.
+    ``parameters`` axes hold a parameter at the point's value all horizon (the base's events on it
+    dropped); ``scale`` axes multiply the base's own trajectory (:mod:`sim.overrides`).
 
     Args:
         path: the YAML file.
@@ -533,12 +532,7 @@ def sweep(spec: SweepSpec | str | Path, workers: int = 1, backend: str = "local"
     # What the overrides do to the base's events: the same at every point (values differ).
     notes = describe(apply_point(spec.base, points[0]).overrides if points
                      else spec.base.overrides)
-    if notes:
-        import warnings
-
-        from techbloc.sim.overrides import OverrideNote
-
-        warnings.warn("\n".join(notes), OverrideNote, stacklevel=2)
+    warn(spec.base, notes)
     manifest = {"techbloc_sweep": 1, "status": "running", "started": _now(), "finished": None,
                 "sweep": spec.to_dict(), "n_points": len(points), "n_runs": len(tasks),
                 "points": points, "workers": workers, "backend": backend,
