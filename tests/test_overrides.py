@@ -13,6 +13,7 @@ from techbloc.sim import params as params_mod
 from techbloc.sim.errors import ScenarioError
 from techbloc.sim.model import TechAllianceModel
 from techbloc.sim.overrides import OverrideNote, describe
+from techbloc.sim.results import model_frame
 from techbloc.sim.scenario import load_scenario, scenario_dir
 from techbloc.sim.world import load_world
 
@@ -21,14 +22,26 @@ SHIPPED = sorted(p.stem for p in scenario_dir().glob("*.yaml"))
 
 
 def trajectory(scenario, keys):
-    """Each key's value in every quarter of one run of the real model (as the quarter ends)."""
+    """Each key's value in every quarter of one run of the real model (as the quarter ends).
+
+    For a lever, the model table's column must say the same in every quarter.
+    """
     m = TechAllianceModel(scenario, seed=3, world=load_world())
     out = {k: [] for k in keys}
     while m.running:
         m.step()
         for k in keys:
             out[k].append(float(m.values[k]))
+    table = model_frame(m, scenario.name, 0)
+    for k in keys:
+        if k in params_mod.LEVER_COLUMNS:
+            np.testing.assert_array_equal(table[params_mod.LEVER_COLUMNS[k]], out[k], err_msg=k)
     return {k: np.array(v) for k, v in out.items()}
+
+
+def test_the_model_table_records_every_lever():
+    cols = set(model_frame(TechAllianceModel(seed=1), "x", 0).columns)
+    assert set(params_mod.LEVER_COLUMNS.values()) <= cols
 
 
 def _probe(key):
