@@ -60,8 +60,9 @@ class TechAllianceModel(mesa.Model):
             through the named streams of :mod:`sim.rng`.
         world: the world to simulate (default: the shipped data).
         **overrides: parameter values by dotted key or ``group__name``, validated like a
-            scenario's; lets tools that pass keyword parameters (Mesa's batch_run, the EMA
-            Workbench) drive the model without YAML.
+            scenario's and held for the whole horizon like ``--set`` (sim/overrides.py); lets
+            tools that pass keyword parameters (Mesa's batch_run, the EMA Workbench, SALib)
+            drive the model without YAML.
 
     Attributes:
         layers: the populations, ``vendors``, ``countries``, ``operators``, ``devices`` and
