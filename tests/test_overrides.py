@@ -176,3 +176,11 @@ def test_each_lever_moves_its_outcome_the_way_theory_says(key, mode, lo, hi, met
     d = outcome(hi) - outcome(lo)
     se = d.std(ddof=1) / np.sqrt(len(d))
     assert np.sign(d.mean()) == sign and abs(d.mean()) > 2 * se, f"{key}: {d}"
+
+
+def test_keyword_parameters_of_the_model_hold_too():
+    """What Mesa's batch_run and exploratory workbenches pass: the same rule as --set."""
+    m = TechAllianceModel(load_scenario("sanctions-2019", horizon="2019Q1:2021Q4"), seed=1,
+                          us__ally_pressure=0.9)
+    m.run_model()
+    assert (model_frame(m, "x", 0)["ally_pressure"] == 0.9).all()
