@@ -20,6 +20,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from techbloc.analysis import style
 from techbloc.analysis.load import groups
+from techbloc.analysis.markets import markets
 from techbloc.sim.observed import europe_iso3
 
 
@@ -298,8 +299,13 @@ def patterns(model: pd.DataFrame, countries: pd.DataFrame, observed: pd.DataFram
 def hindcast(model: pd.DataFrame, countries: pd.DataFrame, observed: pd.DataFrame,
              vendor_shares: pd.DataFrame, europe_observed: pd.DataFrame,
              contracts: pd.DataFrame | None = None,
-             segments: pd.DataFrame | None = None) -> dict:
-    """Every score of a 2019-2024 run against the record, as JSON-ready data."""
+             segments: pd.DataFrame | None = None, china_sites: pd.DataFrame | None = None,
+             launches: pd.DataFrame | None = None, ran: pd.DataFrame | None = None) -> dict:
+    """Every score of a 2019-2024 run against the record, as JSON-ready data.
+
+    The ``markets`` section (:mod:`techbloc.analysis.markets`) holds the build-out, Huawei's
+    revenue paths, launch dates and vendors by country.
+    """
     europe = europe_share(countries, ["2020Q4", "2022Q4", "2024Q4"])
     vendors = vendor_share_error(model, vendor_shares)
     obs_eu = {int(r.year): float(r.share) for r in europe_observed.itertuples()
@@ -313,4 +319,6 @@ def hindcast(model: pd.DataFrame, countries: pd.DataFrame, observed: pd.DataFram
                                                         if f"{y}Q4" in europe]))},
         "patterns": patterns(model, countries, observed, europe, vendors, segments),
         "contracts": contract_counts(model, contracts) if contracts is not None else None,
+        "markets": markets(model, countries, vendor_shares, segments, china_sites, launches,
+                           ran),
     }

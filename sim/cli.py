@@ -510,11 +510,15 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
 
     import pandas as pd
     from techbloc.analysis.hindcast import hindcast, hindcast_figure
+    from techbloc.analysis.markets import format_table, markets_figure
     from techbloc.sim.experiment import run
     from techbloc.sim.observed import (
         OBSERVED,
+        read_china_sites,
         read_contracts,
         read_huawei_segments,
+        read_launch_record,
+        read_ran_vendors,
         read_vendor_shares,
         stances,
     )
@@ -526,13 +530,17 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     observed = stances()
     scores = hindcast(res.model, res.countries, observed, read_vendor_shares(),
                       pd.read_csv(OBSERVED / "europe_china_share.csv"), read_contracts(),
-                      read_huawei_segments())
+                      read_huawei_segments(), read_china_sites(), read_launch_record(),
+                      read_ran_vendors())
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     out = Path(args.out) if args.out else Path("results") / f"hindcast-{stamp}"
     out.mkdir(parents=True, exist_ok=True)
     (out / "hindcast.json").write_text(json.dumps(scores, indent=2, default=float) + "\n")
     fig, _ = hindcast_figure(res.countries, observed, 2024)
     fig.savefig(out / "hindcast.png", dpi=120)
+    fig, _ = markets_figure(res.model, res.countries, read_vendor_shares(),
+                            read_huawei_segments(), read_china_sites())
+    fig.savefig(out / "markets.png", dpi=120)
     for year, s in scores["stances"].items():
         print(f"stances at end-{year} ({s['n_countries']} countries, "
               f"{s['observed_not_open']} not open):")
@@ -554,6 +562,21 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
         print(f"  ratios claimed vs model: {ratios}")
     for p in scores["patterns"]:
         print(f"  {'PASS' if p['pass'] else 'fail'}  {p['pattern']}: {p['measured']}")
+    mk = scores["markets"]
+    print("markets at each year's end, model median [5-95 %] and the record (markets.png):")
+    print(format_table(mk))
+    for name, c in mk["checks"].items():
+        print(f"  {'PASS' if c['pass'] else 'fail'}  {name}: "
+              + ", ".join(f"{k} {v}" for k, v in c.items() if k != "pass"))
+    la = mk["launches"]
+    print(f"5G launch year, mean absolute error ({la['n_countries']} countries): model "
+          f"{la['mae_model']:.2f}, naive income-group rule {la['mae_naive']:.2f}; by region: "
+          + "; ".join(f"{r} {v['model']:.2f} vs {v['naive']:.2f} (n={v['n']})"
+                      for r, v in la["by_region"].items()))
+    vb = mk["vendors_by_country"]
+    print(f"5G RAN vendors by country: Chinese vendor present as recorded in "
+          f"{vb['presence_accuracy']:.0%} of {vb['presence_n']} rows; China-bloc share mean "
+          f"absolute error {vb['share_mae']:.2f} over {vb['share_n']} country shares")
     print(f"hindcast folder: {out}")
     return 0
 
