@@ -297,13 +297,14 @@ TREE: Mapping[str, Mapping[str, Param]] = MappingProxyType({
             "units", "calibrated: China's share of the world's 5G sites at end-2020 and "
             "end-2022 (MIIT 718,000 and 2.31 M, over 60 % of the world's; issue 17)",
             symbol="u_s"),
-        "plan_p": _p(0.4, "per year", 0, 4,
+        "plan_p": _p(0.13, "per year", 0, 4,
             "p_plan: Bass coefficient of innovation of a state-planned roll-out (a quota the "
             "state-owned operators build to, whatever the installed base)",
             "calibrated with u_s to MIIT's end-2020 and end-2022 counts", symbol="p_plan"),
-        "plan_q": _p(0.5, "per year", 0, 3,
+        "plan_q": _p(0.6, "per year", 0, 3,
             "q_plan: Bass coefficient of imitation of a state-planned roll-out",
-            "assumed equal to q", symbol="q_plan"),
+            "calibrated with u_s and p_plan to MIIT's end-2020 and end-2022 counts",
+            symbol="q_plan"),
         "observed_launches": _p(True, _SWITCH, 0, 1,
             "take each country's 5G launch quarter from sim/data/launch_5g.csv where recorded; "
             "off (the hindcast), every launch after the run's start comes from the roll-out "
@@ -322,20 +323,22 @@ TREE: Mapping[str, Mapping[str, Param]] = MappingProxyType({
         "price_income_elasticity": _p(0.5, "elasticity", 0, 2,
             "ε_d: how much more price-sensitive buyers in poorer countries are",
             "assumed", symbol="ε_d"),
-        "w_ecosystem": _p(1.5, "utility per unit ecosystem", 0, 20,
+        "w_ecosystem": _p(0.5, "utility per unit ecosystem", 0, 20,
             "w_E: weight of the app ecosystem E_f (1 with GMS) outside China, where Google's "
-            "services are the norm", "assumed; large: Huawei's share outside China fell by "
-            "about 90 % without GMS (lit. §3g)", symbol="w_E"),
-        "w_ecosystem_china": _p(0.3, "utility per unit ecosystem", 0, 20,
+            "services are the norm", "calibrated to Huawei's 2020-2022 consumer revenue with "
+            "the chip parameters (issue 17); Huawei's share outside China fell by about 90 % "
+            "without GMS and chips (lit. §3g)", symbol="w_E"),
+        "w_ecosystem_china": _p(0.0, "utility per unit ecosystem", 0, 20,
             "w_E^CN: weight of the app ecosystem inside China, where Google's services are "
-            "blocked and buyers never had GMS", "assumed; small by construction", symbol="w_E^CN"),
+            "blocked and buyers never had GMS", "0: Huawei's handsets sold in China never "
+            "carried GMS, so losing it changes nothing there (issue 17)", symbol="w_E^CN"),
         "beta_supply": _p(2.0, "utility per log supply reliability", 0, 20,
             "β_S: weight of chip supply reliability ln ρ_f: handsets a maker cannot build "
             "because its chips are denied", "assumed; calibrated by hand to P5", symbol="β_S"),
         "noise": _p(1.0, "utility (Gumbel scale)", 0.05, 10,
             "μ_d: scale of buyers' idiosyncratic taste; the 2019 brand constants are fitted "
             "at this scale", "assumed", symbol="μ_d"),
-        "chip_stockpile": _p(2.0, "quarters of chip needs", 0, 20,
+        "chip_stockpile": _p(2.5, "quarters of chip needs", 0, 20,
             "S_0: stockpile a listed maker holds when controls first deny it chips, in quarters "
             "of its full chip needs; it covers the denied share until spent",
             "Huawei's chip stockpiles of 2019-2020 and the FDPR's 120-day wind-down (lit. §3g); "
@@ -346,11 +349,12 @@ TREE: Mapping[str, Mapping[str, Param]] = MappingProxyType({
             "but left HiSilicon's chips made abroad; the foreign direct product rule closed that",
             "BIS 2019-05-16 and FDPR 2020-05-15 / 2020-08-17 (lit. §3g); Huawei was the world's "
             "largest smartphone seller in Q2 2020", symbol="θ_d"),
-        "chip_capability0": _p(0.05, "share", 0.001, 1,
+        "chip_capability0": _p(0.06, "share", 0.001, 1,
             "K_0: domestic chip capability of a listed maker when controls start: the share of "
             "its controlled chips it could already replace at home",
-            "assumed (HiSilicon designs, SMIC's 14 nm in 2019; lit. §3g)", symbol="K_0"),
-        "chip_indigenisation": _p(0.2, "per quarter", 0, 1,
+            "calibrated to Huawei's 2020-2022 consumer revenue (HiSilicon designs, SMIC's 14 nm "
+            "in 2019; lit. §3g)", symbol="K_0"),
+        "chip_indigenisation": _p(0.22, "per quarter", 0, 1,
             "δ_d: logistic growth rate of a listed maker's domestic chip capability K while "
             "controls last, K ← K + (δ_d + δ_dc·c)·K·(1 − K); its controlled dependence is "
             "d_f·(1 − K) (HiSilicon on domestic foundries; the Kirin 9000S in 2023)",
