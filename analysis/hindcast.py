@@ -275,15 +275,19 @@ def patterns(model: pd.DataFrame, countries: pd.DataFrame, observed: pd.DataFram
     chn_own = last[last["iso3"].astype(str) == "CHN"]["china_share"].median()
     # P2 (lit. §4b, Omdia): Huawei first in Asia, MEA and Latin America, third in Europe, absent
     # from North America; China's market about 90 % Huawei + ZTE. In China-bloc shares: North
-    # America below 0.05, Europe below each of those regions, China at 0.8 or more.
-    europe_cn = share.get("Europe & Central Asia", 1)
+    # America below 0.05, Europe (Omdia's and Strand's: the EU, GBR, NOR, CHE; not the World
+    # Bank region, which holds Russia and Central Asia) below each of those regions, China at
+    # 0.8 or more.
+    europe_cn = europe.get(str(last["date"].iloc[0]), np.nan) if len(last) else np.nan
+    if np.isnan(europe_cn):
+        europe_cn = europe_share(countries, [str(countries["date"].max())]).popitem()[1]
     p2 = (share.get("North America", 1) < 0.05 and chn_own >= 0.8
           and all(europe_cn < share.get(r, 0) for r in (
               "East Asia & Pacific", "Sub-Saharan Africa", "Middle East & North Africa",
               "Latin America & Caribbean")))
     out.append({"pattern": "P2 regional split", "pass": bool(p2),
                 "measured": ", ".join(f"{k}: {v:.2f}" for k, v in share.items())
-                + f"; China {chn_own:.2f}"})
+                + f"; Europe (EU, GBR, NOR, CHE) {europe_cn:.2f}; China {chn_own:.2f}"})
     e20, e22, e24 = (europe.get(d, np.nan) for d in ("2020Q4", "2022Q4", "2024Q4"))
     p3 = abs(e22 - 0.41) < 0.1 and abs(e24 - 0.32) < 0.1 and e24 < e20
     out.append({"pattern": "P3 slow European decline", "pass": bool(p3),
@@ -301,12 +305,16 @@ def patterns(model: pd.DataFrame, countries: pd.DataFrame, observed: pd.DataFram
     # P6 (lit. §4b, §3h): East Asia and North America first, Europe slower, South Asia and
     # Sub-Saharan Africa last (coverage at 2020Q4 in that order); India from 2022 (its first
     # sites in 2021-2023); Sub-Saharan Africa's coverage still below 0.1 at 2023Q4.
-    at20 = countries[countries["date"] == "2020Q4"].merge(g[["region"]].reset_index(),
-                                                          on="iso3")
-    c20 = at20.groupby("region")["coverage"].mean()
-    at23 = countries[countries["date"] == "2023Q4"].merge(g[["region"]].reset_index(),
-                                                          on="iso3")
-    ssa23 = float(at23[at23["region"] == "Sub-Saharan Africa"]["coverage"].mean())
+    # Coverage is weighted by population, like the penetration figures of the record.
+    def coverage(date: str) -> pd.Series:
+        at = countries[countries["date"] == date].merge(
+            g[["region", "population"]].reset_index(), on="iso3")
+        at = at.assign(w=at["coverage"] * at["population"])
+        by = at.groupby("region")[["w", "population"]].sum()
+        return by["w"] / by["population"]
+
+    c20 = coverage("2020Q4")
+    ssa23 = float(coverage("2023Q4").get("Sub-Saharan Africa", np.nan))
     ind = countries[(countries["iso3"].astype(str) == "IND") & (countries["sites"] > 0)]
     ind_first = (ind.groupby("replicate")["date"].min().astype(str).str[:4].astype(int)
                  .median() if len(ind) else float("nan"))
@@ -315,8 +323,8 @@ def patterns(model: pd.DataFrame, countries: pd.DataFrame, observed: pd.DataFram
           > max(c20.get("Sub-Saharan Africa", 1), c20.get("South Asia", 1))
           and 2021 <= ind_first <= 2023 and ssa23 < 0.1)
     out.append({"pattern": "P6 roll-out order", "pass": bool(p6),
-                "measured": "mean coverage 2020Q4: " + ", ".join(f"{k}: {v:.2f}"
-                                                                 for k, v in c20.items())
+                "measured": "coverage 2020Q4 (population-weighted): "
+                + ", ".join(f"{k}: {v:.2f}" for k, v in c20.items())
                 + f"; India's first sites {ind_first:.0f}; Sub-Saharan Africa 2023Q4 "
                   f"{ssa23:.2f}"})
     cost = float(model[model["date"] == model["date"].max()]["rip_replace_cost_usd"].median())
