@@ -319,6 +319,10 @@ def markets_figure(model: pd.DataFrame, countries: pd.DataFrame, vendor_shares: 
         if p == "china_site_share":
             ax.fill_between([2021.75, 2022.25], *CHINA_SHARE_2022, color="grey", alpha=0.2,
                             linewidth=0, label="target end-2022")
+        if p == "china_bloc_site_share":
+            lo_t, hi_t = SITE_SHARE_TOLERANCE
+            ax.fill_between(years, ov + lo_t, ov + hi_t, color="grey", alpha=0.12, linewidth=0,
+                            label="tolerance (5G sites vs\nall equipment revenue)")
         if p == "consumer_rel_2019":
             ax.fill_between(years[1:], ov[1:] - CONSUMER_TOLERANCE, ov[1:] + CONSUMER_TOLERANCE,
                             color="grey", alpha=0.12, linewidth=0, label="record ±0.15")
