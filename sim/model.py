@@ -292,7 +292,7 @@ class TechAllianceModel(mesa.Model):
         for lever, key in zip(_LEVERS, ("us.export_controls", "us.ally_pressure",
                                         "china.bri_discount"), strict=True):
             rec[lever][t] = p[key]
-        ly.devices.record(t, ly.vendors.rev_share)
+        ly.devices.record(t, ly.vendors.equipment_share)
         ly.enterprises.record(t)
 
     def run_model(self) -> None:

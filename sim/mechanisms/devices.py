@@ -9,8 +9,9 @@ Buyers in country i choose among the makers present in its market m(i) by a mult
 β_d,i = β_d·(gdp_pc_ref / gdp_pc_i)^ε_d; w_E,i is small in China (no GMS there) and large
 elsewhere. A listed maker loses GMS on a share A of its handsets: E_f = 1 − g_f·A_f·(1 − e_p),
 where e_p is the ecosystem quality of its own OS, which grows with the OS's installed base.
-Its chip supply ρ_f = 1 − ū_f·d_f follows export controls above a threshold, with a
-stockpile lag.
+Its chip supply ρ_f falls by the share of its chip needs that controls above a threshold deny,
+once its stockpile is spent; the denied share shrinks as its domestic chip capability grows
+(logistic learning, faster with China's cooperation lever).
 """
 
 from __future__ import annotations
@@ -164,17 +165,6 @@ def fit_constants(observed: np.ndarray, market: np.ndarray, units: np.ndarray,
 
 _FITTED: dict[tuple, np.ndarray] = {}  # fit_constants' inputs -> α (oldest first)
 _FITTED_MAX = 16
-
-
-def chip_denial(denial: np.ndarray, u: float, listed: np.ndarray, threshold: float,
-                lag: float) -> np.ndarray:
-    """ū_f ← ū_f + (u_d·[f listed] − ū_f)/L, u_d = max(0, u − θ_d)/(1 − θ_d).
-
-    Controls reach a listed maker's chips only above θ_d (the foreign direct product rule), and
-    only as its stockpiles run down over about L quarters.
-    """
-    reach = max(0.0, u - threshold) / (1.0 - threshold)
-    return denial + (np.where(listed, reach, 0.0) - denial) / lag
 
 
 def os_quality_drift(quality: np.ndarray, base: np.ndarray, half_base: float,

@@ -79,19 +79,6 @@ def test_installed_base_retires_and_accumulates():
     assert b[0] == pytest.approx(400 * (1 - 1 / 8) + 10)
 
 
-def test_chip_denial_needs_the_threshold_and_arrives_with_a_lag():
-    listed = np.array([True, False])
-    d = np.zeros(2)
-    assert np.all(dv.chip_denial(d, 0.4, listed, threshold=0.4, lag=3) == 0.0)
-    path = []
-    for _ in range(12):
-        d = dv.chip_denial(d, 0.9, listed, threshold=0.4, lag=3)
-        path.append(d[0])
-    target = 0.5 / 0.6
-    assert path[0] == pytest.approx(target / 3) and np.all(np.diff(path) > 0)
-    assert path[-1] == pytest.approx(target, rel=0.01) and d[1] == 0.0
-
-
 def test_country_units_add_up_to_each_market():
     pop = np.array([1e6, 5e6, 2e6, 1e7])
     gdp_pc = np.array([50e3, 5e3, 20e3, 1e3])
