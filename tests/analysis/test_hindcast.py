@@ -53,6 +53,15 @@ def test_hindcast_command_end_to_end(tmp_path):
     assert (out / "hindcast.png").read_bytes()[:4] == b"\x89PNG"
     assert "balanced accuracy" in proc.stdout and "P3 slow European decline" in proc.stdout
     assert scores["contracts"]["rows"] and "5G contracts claimed" in proc.stdout
+    # The markets section (issue 17): its table by year, its picture, its launch and vendor
+    # scores, printed.
+    markets = scores["markets"]
+    assert set(markets["table"]) == {str(y) for y in range(2019, 2025)}
+    assert (out / "markets.png").read_bytes()[:4] == b"\x89PNG"
+    assert markets["launches"]["n_countries"] >= 45 and markets["vendors_by_country"]["n_rows"]
+    for text in ("markets at each year's end", "5G launch year, mean absolute error",
+                 "5G RAN vendors by country", "huawei_consumer"):
+        assert text in proc.stdout, text
 
 
 def test_contract_counts_compare_ratios_between_vendors():
