@@ -218,7 +218,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if not names and not runs:
         raise TechblocError("name at least one scenario, or saved runs with --from",
                             key="compare")
-    scenarios = [load_scenario(n, horizon=args.horizon, search=args.search) for n in names]
+    scenarios = [load_scenario(n, horizon=args.horizon, search=args.search,
+                               set=dict(args.overrides), scale=dict(args.scale)) for n in names]
     baseline = args.baseline or (scenarios[0].name if scenarios else next(iter(runs)))
     base_scen = next((s for s in scenarios if s.name == baseline), None)
     seed = args.seed if args.seed is not None else (

@@ -11,6 +11,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+from techbloc.sim import explore_cli  # light too: its commands import their modules when run
 from techbloc.sim.errors import TechblocError  # light: no numpy, pandas or Mesa
 
 EXIT_USAGE = 2
@@ -45,10 +46,14 @@ def _assignment(text: str) -> tuple[str, object]:
 
 
 def _overrides(parser: argparse.ArgumentParser) -> None:
-    """The --set and --horizon options shared by the commands that resolve a scenario."""
+    """The --set, --scale and --horizon options of the commands that resolve a scenario."""
     parser.add_argument("--set", dest="overrides", type=_assignment, action="append", default=[],
-                        metavar="KEY=VALUE", help="override a parameter, e.g. "
-                        "us.ally_pressure=0.8 (repeatable)")
+                        metavar="KEY=VALUE[@QUARTER]", help="hold a parameter at a value for the "
+                        "whole horizon (the scenario's events on it are dropped, with a note), "
+                        "e.g. us.ally_pressure=0.8; @2022Q1: from that quarter on (repeatable)")
+    parser.add_argument("--scale", type=_assignment, action="append", default=[],
+                        metavar="KEY=FACTOR", help="multiply the scenario's own trajectory of a "
+                        "parameter, dates kept, e.g. us.ally_pressure=1.5 (repeatable)")
     parser.add_argument("--horizon", metavar="START:END",
                         help="another horizon, e.g. 2019Q1:2035Q4 (must start at 2019Q1)")
 
@@ -116,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--replications", "-n", type=_positive_int, metavar="N")
     cmp_.add_argument("--seed", type=_seed, metavar="S",
                       help="common base seed (default: the baseline's)")
-    cmp_.add_argument("--horizon", metavar="START:END")
+    _overrides(cmp_)
     cmp_.add_argument("--from", dest="from_dirs", nargs="+", default=[], metavar="DIR",
                       help="reuse saved run folders instead of running")
     cmp_.add_argument("--out", metavar="DIR", help="output folder (default: results/compare-...)")
@@ -167,6 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="an existing Dask scheduler, e.g. tcp://host:8786 (backend dask)")
     sw.add_argument("--out", metavar="DIR", help="sweep folder (default: results/sweep-...)")
     sw.add_argument("--resume", metavar="DIR", help="continue the sweep in DIR")
+    _overrides(sw)
     sw.add_argument("--max-failures", type=_seed, default=0, metavar="K",
                     help="failed runs tolerated before stopping (default 0)")
 
@@ -179,9 +185,11 @@ def build_parser() -> argparse.ArgumentParser:
                       help="outcome summary to analyse (default share_china_2030)")
 
     hc = sub.add_parser("hindcast", help="score the 2019-2024 record against the model",
-                        description="Run the free-running historical scenario to 2024Q4 and "
-                                    "score stances, vendor shares and patterns P1-P7 against "
-                                    "the observed record; writes hindcast.json and .png.")
+                        description="Run the free-running historical scenario to 2024Q4, with "
+                                    "every 5G launch modelled (rollout.observed_launches off), "
+                                    "and score stances, vendor shares, markets and patterns "
+                                    "P1-P7 against the observed record; writes hindcast.json, "
+                                    "hindcast.png and markets.png.")
     hc.add_argument("--scenario", default="sanctions-2019",
                     help="the free-running historical scenario (default sanctions-2019)")
     hc.add_argument("--replications", "-n", type=_positive_int, default=50, metavar="N")
@@ -217,6 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
                           description="Compare two resolved scenarios.")
     diff.add_argument("a", metavar="A")
     diff.add_argument("b", metavar="B")
+    explore_cli.add_commands(sub)
     return parser
 
 
@@ -228,7 +237,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from techbloc.sim.scenario import load_scenario
 
     scenario = load_scenario(args.scenario, set=dict(args.overrides), horizon=args.horizon,
-                             search=args.search)
+                             search=args.search, scale=dict(args.scale))
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     out = Path(args.out) if args.out else Path("results") / f"{scenario.name}-{stamp}"
     n = args.replications or scenario.replications
@@ -290,7 +299,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     from techbloc.sim.scenario import load_scenario
 
     s = load_scenario(args.scenario, set=dict(args.overrides), horizon=args.horizon,
-                      search=args.search)
+                      search=args.search, scale=dict(args.scale))
     sys.stdout.write(s.to_yaml(annotate=not args.plain))
     return 0
 
@@ -330,7 +339,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     if not args.file:
         raise TechblocError("name the sweep file (with --resume: the same file)", key="FILE")
-    spec = load_sweep(args.file)
+    spec = load_sweep(args.file, set=dict(args.overrides), scale=dict(args.scale),
+                      horizon=args.horizon)
     workers = args.workers or os.cpu_count() or 1
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     out = args.resume or args.out or Path("results") / f"sweep-{Path(args.file).stem}-{stamp}"
@@ -402,29 +412,40 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     import pandas as pd
     from techbloc.analysis.commands import progress_bar
     from techbloc.analysis.hindcast import hindcast, hindcast_figure
+    from techbloc.analysis.markets import format_table, markets_figure
     from techbloc.sim.experiment import run
     from techbloc.sim.observed import (
         OBSERVED,
+        read_china_sites,
         read_contracts,
         read_huawei_segments,
+        read_launch_record,
+        read_ran_vendors,
         read_vendor_shares,
         stances,
     )
 
+    # Hindcast mode: no launch date after the run's start is an input (issue 17); launches come
+    # from the roll-out rule and are scored against the observed record.
     with progress_bar(f"{args.scenario} to 2024Q4", args.replications) as update:
         res = run(args.scenario, replications=args.replications, seed=args.seed,
                   horizon="2019Q1:2024Q4", search=args.search,
+                  set={"rollout.observed_launches": False},
                   progress=lambda done, total: update(done))
     observed = stances()
     scores = hindcast(res.model, res.countries, observed, read_vendor_shares(),
                       pd.read_csv(OBSERVED / "europe_china_share.csv"), read_contracts(),
-                      read_huawei_segments())
+                      read_huawei_segments(), read_china_sites(), read_launch_record(),
+                      read_ran_vendors())
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     out = Path(args.out) if args.out else Path("results") / f"hindcast-{stamp}"
     out.mkdir(parents=True, exist_ok=True)
     (out / "hindcast.json").write_text(json.dumps(scores, indent=2, default=float) + "\n")
     fig, _ = hindcast_figure(res.countries, observed, 2024)
     fig.savefig(out / "hindcast.png", dpi=120)
+    fig, _ = markets_figure(res.model, res.countries, read_vendor_shares(),
+                            read_huawei_segments(), read_china_sites())
+    fig.savefig(out / "markets.png", dpi=120)
     for year, s in scores["stances"].items():
         print(f"stances at end-{year} ({s['n_countries']} countries, "
               f"{s['observed_not_open']} not open):")
@@ -446,6 +467,21 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
         print(f"  ratios claimed vs model: {ratios}")
     for p in scores["patterns"]:
         print(f"  {'PASS' if p['pass'] else 'fail'}  {p['pattern']}: {p['measured']}")
+    mk = scores["markets"]
+    print("markets at each year's end, model median [5-95 %] and the record (markets.png):")
+    print(format_table(mk))
+    for name, c in mk["checks"].items():
+        print(f"  {'PASS' if c['pass'] else 'fail'}  {name}: "
+              + ", ".join(f"{k} {v}" for k, v in c.items() if k != "pass"))
+    la = mk["launches"]
+    print(f"5G launch year, mean absolute error ({la['n_countries']} countries): model "
+          f"{la['mae_model']:.2f}, naive income-group rule {la['mae_naive']:.2f}; by region: "
+          + "; ".join(f"{r} {v['model']:.2f} vs {v['naive']:.2f} (n={v['n']})"
+                      for r, v in la["by_region"].items()))
+    vb = mk["vendors_by_country"]
+    print(f"5G RAN vendors by country: Chinese vendor present as recorded in "
+          f"{vb['presence_accuracy']:.0%} of {vb['presence_n']} rows; China-bloc share mean "
+          f"absolute error {vb['share_mae']:.2f} over {vb['share_n']} country shares")
     print(f"hindcast folder: {out}")
     return 0
 
@@ -504,6 +540,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``techbloc`` console script."""
+    explore_cli.print_notes()  # override notes (sim.overrides) as one stderr line each
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -513,7 +550,7 @@ def main(argv: list[str] | None = None) -> int:
                 "show": cmd_show, "validate": cmd_validate, "diff": cmd_diff,
                 "compare": cmd_compare, "plot": cmd_plot, "report": cmd_report,
                 "sweep": cmd_sweep, "sensitivity": cmd_sensitivity, "hindcast": cmd_hindcast,
-                "calibrate": cmd_calibrate, "app": cmd_app}
+                "calibrate": cmd_calibrate, "app": cmd_app, **explore_cli.COMMANDS}
     try:
         return commands[args.command](args)
     except TechblocError as e:
