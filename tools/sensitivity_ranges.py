@@ -4,9 +4,11 @@ For each coefficient of ``scenarios/sweeps/global-sensitivity.yaml``, one at a t
 the values sanctions-2019 runs with), the 2019-2021 objective of ``techbloc calibrate`` (Brier
 score of the countries' stances plus Europe's 2020 share; 8 replicates) on a grid from 0.1x to
 3x the value, and the interval where it stays within 10 % of the value's own. Only 2019-2021
-data are used. Run: ``python tools/sensitivity_ranges.py`` (about 3 minutes on one core).
+data are used. Run: ``python tools/sensitivity_ranges.py [KEY ...]`` (about 3 minutes on one
+core for all ten; name keys to profile only those, e.g. after a refit of some of them).
 """
 
+import sys
 import warnings
 
 import numpy as np
@@ -19,13 +21,21 @@ from techbloc.sim.sweeps import load_sweep
 TOLERANCE = 1.10
 
 
-def main() -> None:
-    """Print each coefficient's value, objective and the within-10 % interval."""
+def main(keys: list[str]) -> None:
+    """Print each coefficient's value, objective and the within-10 % interval.
+
+    Args:
+        keys: the coefficients to profile (all of the sweep's when empty).
+    """
     warnings.simplefilter("ignore")
     base = load_scenario("sanctions-2019")
     observed = stances()
     spec = load_sweep(scenario_dir() / "sweeps" / "global-sensitivity.yaml")
-    for key in spec.names:
+    unknown = sorted(set(keys) - set(spec.names))
+    if unknown:
+        sys.exit(f"not an axis of global-sensitivity.yaml: {', '.join(unknown)} "
+                 f"(axes: {', '.join(spec.names)})")
+    for key in keys or spec.names:
         f = make_objective(base, observed, [key], replications=8, seed=1)
         v0 = float(base.params[key])
         lo, hi = params_mod.FLAT[key].range
@@ -40,4 +50,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
