@@ -181,6 +181,12 @@ def build_parser() -> argparse.ArgumentParser:
     hc.add_argument("--replications", "-n", type=_positive_int, default=50, metavar="N")
     hc.add_argument("--seed", type=_seed, metavar="S")
     hc.add_argument("--out", metavar="DIR", help="output folder (default: results/hindcast-...)")
+    hc.add_argument("--cv", type=int, default=0, metavar="K",
+                    help="also run K-fold cross-validation over countries, refitting the "
+                         "weights on the other folds' 2019-2021 stances (default 0: skip; "
+                         "5 takes minutes)")
+    hc.add_argument("--cv-trials", type=_positive_int, default=240, metavar="N",
+                    help="calibration trials per fold (default 240)")
 
     cal = sub.add_parser("calibrate", help="fit the unpinned weights to the 2019-2021 record",
                          description="Fit the policy and choice weights no study estimates to "
@@ -519,6 +525,9 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
         stances,
     )
 
+    if args.cv == 1 or args.cv < 0:
+        raise TechblocError(f"--cv must be 0 (skip) or at least 2 folds, not {args.cv}",
+                            key="--cv")
     print(f"running {args.scenario} to 2024Q4 ({args.replications} replicates)",
           file=sys.stderr)
     res = run(args.scenario, replications=args.replications, seed=args.seed,
@@ -527,6 +536,7 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     scores = hindcast(res.model, res.countries, observed, read_vendor_shares(),
                       pd.read_csv(OBSERVED / "europe_china_share.csv"), read_contracts(),
                       read_huawei_segments())
+    scores["validation"] = stance_validation(args, res.countries, observed)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     out = Path(args.out) if args.out else Path("results") / f"hindcast-{stamp}"
     out.mkdir(parents=True, exist_ok=True)
@@ -554,8 +564,30 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
         print(f"  ratios claimed vs model: {ratios}")
     for p in scores["patterns"]:
         print(f"  {'PASS' if p['pass'] else 'fail'}  {p['pattern']}: {p['measured']}")
+    from techbloc.analysis.validation import report_lines
+
+    print("\n".join(report_lines(scores["validation"])))
     print(f"hindcast folder: {out}")
     return 0
+
+
+def stance_validation(args: argparse.Namespace, countries, observed) -> dict:
+    """The validation protocol of docs/ODD.md §1.2: temporal always, spatial with --cv K."""
+    from techbloc.analysis import validation
+
+    initial = validation.initial_stances()
+    out = {"temporal": validation.temporal(countries, observed, initial)}
+    if args.cv:
+        seed = 1 if args.seed is None else args.seed
+        fit = validation.refit_runner(args.scenario, args.cv_trials, 4, seed,
+                                      args.replications)
+
+        def progress(done: int, k: int) -> None:
+            print(f"  cross-validation fold {done}/{k} done", file=sys.stderr)
+
+        out["spatial"] = validation.spatial(fit, observed, initial, k=args.cv, seed=seed,
+                                            progress=progress)
+    return out
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
