@@ -41,6 +41,22 @@ DEFAULT_BOUNDS: Mapping[str, tuple[float, float]] = {
     "country.w_trade_china": (0.0, 4.0),
     "operator.beta_restrict": (0.0, 3.0),
 }
+#: The country-decision weights of issue 16: the cut-points fitted to all three levels (so bans
+#: can emerge), the frontline term, Belt & Road's pull damped by security ties and the spread of
+#: the persistent disposition. Fitted with ``score="rps"``; the operators' β_restrict is left at
+#: its fitted value (the operators' calibration is another issue's).
+COUNTRY_BOUNDS: Mapping[str, tuple[float, float]] = {
+    "country.threshold_restrict": (1.0, 4.5),
+    "country.threshold_ban": (2.0, 8.0),
+    "country.w_security": (0.0, 5.0),
+    "country.w_security_base": (0.0, 3.0),
+    "country.w_intel": (0.0, 5.0),
+    "country.w_peer": (0.0, 3.0),
+    "country.w_trade_china": (0.0, 4.0),
+    "country.w_frontline": (0.0, 5.0),
+    "country.bri_ally_discount": (0.0, 1.0),
+    "country.disposition_sd": (0.0, 3.0),
+}
 EUROPE_2020 = 0.51  # users on Chinese 4G in Europe, 2020 (Strand Consult, lit. §3b)
 
 
@@ -83,6 +99,31 @@ def stance_brier(countries: pd.DataFrame, observed: pd.DataFrame,
     return float(np.mean(scores))
 
 
+def stance_rps(countries: pd.DataFrame, observed: pd.DataFrame, years: Sequence[int]) -> float:
+    """Mean ranked probability score of the three ordered levels over countries and year-ends.
+
+    The replicates' shares open, restricting and banning are the predicted distribution; RPS =
+    ((F_open − O_open)² + (F_open+restrict − O_open+restrict)²) / 2, so a ban predicted for a
+    restricting country costs less than one predicted for an open country.
+    """
+    codes = {"open": 0, "restrict": 1, "ban": 2}
+    scores = []
+    for year in years:
+        at = countries[countries["date"] == f"{year}Q4"]
+        lvl = at["policy"].astype(str).map(codes)
+        iso = at["iso3"].astype(str)
+        f0 = (lvl == 0).groupby(iso).mean()
+        f1 = (lvl <= 1).groupby(iso).mean()
+        obs = observed[observed["year"] == year]
+        rows = pd.DataFrame({"iso3": obs["iso3"].astype(str).to_numpy(),
+                             "y": obs["stance"].astype(str).map(codes).to_numpy()})
+        rows = rows[rows["iso3"].isin(f0.index)]
+        y = rows["y"].to_numpy()
+        scores.append(np.mean(((f0[rows["iso3"]].to_numpy() - (y <= 0)) ** 2
+                               + (f1[rows["iso3"]].to_numpy() - (y <= 1)) ** 2) / 2))
+    return float(np.mean(scores))
+
+
 def europe_share(countries: pd.DataFrame, date: str) -> float:
     """Site-weighted China-bloc share of 5G sites in Europe, all replicates pooled.
 
@@ -97,8 +138,15 @@ def europe_share(countries: pd.DataFrame, date: str) -> float:
 def make_objective(base: Scenario, observed: pd.DataFrame, names: Sequence[str],
                    fit_years: Sequence[int] = (2019, 2020, 2021), replications: int = 4,
                    seed: int = 1, europe_weight: float = 0.5,
-                   ban_weight: float = 0.0) -> Callable[[np.ndarray], float]:
-    """The function of a parameter vector that the optimiser minimises."""
+                   ban_weight: float = 0.0, score: str = "brier"
+                   ) -> Callable[[np.ndarray], float]:
+    """The function of a parameter vector that the optimiser minimises.
+
+    ``score`` is ``"brier"`` (P(not open), plus ``ban_weight`` times the Brier score of P(ban))
+    or ``"rps"`` (the ranked probability score of the three levels, which fits both cut-points).
+    """
+    if score not in ("brier", "rps"):
+        raise ValueError(f"score must be 'brier' or 'rps', not {score!r}")
     end = max(fit_years)
     scenario = base.with_horizon(f"2019Q1:{end}Q4")
     seeds = replicate_seeds(seed, replications)
@@ -109,12 +157,15 @@ def make_objective(base: Scenario, observed: pd.DataFrame, names: Sequence[str],
                                  origin="calibration")
         countries = pd.concat([run_replicate(s, i, sd, world)[1]
                                for i, sd in enumerate(seeds)], ignore_index=True)
-        score = stance_brier(countries, observed, fit_years)
+        if score == "rps":
+            value = stance_rps(countries, observed, fit_years)
+        else:
+            value = stance_brier(countries, observed, fit_years)
         if ban_weight:
-            score += ban_weight * stance_brier(countries, observed, fit_years, "ban")
+            value += ban_weight * stance_brier(countries, observed, fit_years, "ban")
         if europe_weight and end >= 2020:
-            score += europe_weight * abs(europe_share(countries, "2020Q4") - EUROPE_2020)
-        return score
+            value += europe_weight * abs(europe_share(countries, "2020Q4") - EUROPE_2020)
+        return value
 
     return objective
 
@@ -123,7 +174,8 @@ def calibrate(base: str | Scenario, observed: pd.DataFrame,
               bounds: Mapping[str, tuple[float, float]] = DEFAULT_BOUNDS, trials: int = 200,
               replications: int = 4, seed: int = 1, fit_years: Sequence[int] = (2019, 2020, 2021),
               europe_weight: float = 0.5, ban_weight: float = 0.0,
-              progress: Callable[[int, float], None] | None = None) -> Calibration:
+              progress: Callable[[int, float], None] | None = None,
+              score: str = "brier") -> Calibration:
     """Fit ``bounds``' parameters by differential evolution.
 
     Args:
@@ -137,6 +189,7 @@ def calibrate(base: str | Scenario, observed: pd.DataFrame,
         europe_weight: weight of the European-share error (0 to ignore it).
         ban_weight: weight of the Brier score of P(ban) (0 to fit open vs not-open only).
         progress: called as ``progress(trials_done, best_so_far)``.
+        score: ``"brier"`` or ``"rps"`` (see :func:`make_objective`).
     """
     from scipy.optimize import differential_evolution
 
@@ -147,7 +200,7 @@ def calibrate(base: str | Scenario, observed: pd.DataFrame,
         if not (p.range[0] <= lo < hi <= p.range[1]):
             raise ValueError(f"bounds of {k} must lie inside its range {p.range}")
     f = make_objective(base, observed, names, fit_years, replications, seed, europe_weight,
-                       ban_weight)
+                       ban_weight, score)
     history: list[tuple] = []
 
     def tracked(x):

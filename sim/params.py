@@ -189,6 +189,23 @@ TREE: Mapping[str, Mapping[str, Param]] = MappingProxyType({
         "w_bri": _p(2.0, "score per unit (b + c) in BRI countries", 0, 20,
             "w_b: pull of Belt & Road finance and cooperation against exclusion", "assumed",
             symbol="w_b"),
+        "w_frontline": _p(0.0, "score per unit f_i·g", 0, 20,
+            "w_f: weight of frontline exposure (f_i = 1 for states facing a standing military "
+            "threat from Russia or China, sim/data/frontline.csv) times ally pressure: a state "
+            "whose security hangs on the US patron heeds its pressure more (0 switches it off)",
+            "Christie et al. 2023 (security dependence); RAND 2022 (each ally's own risk "
+            "assessment); NATO Warsaw Summit 2016 (eastern flank); calibrated", symbol="w_f"),
+        "bri_ally_discount": _p(0.0, "share of the Belt & Road pull per unit s_i", 0, 1,
+            "κ: how much security ties to the US damp Belt & Road's pull: the BRI term is "
+            "w_b·BRI_i·(b + c)·(1 − κ·s_i) (0 switches the interaction off)",
+            "observed record (a third of the European allies with an MoU excluded by 2024); "
+            "calibrated", symbol="κ"),
+        "disposition_sd": _p(0.0, "score (sd)", 0, 10,
+            "σ_u: standard deviation of the persistent country disposition u_i, drawn once per "
+            "replicate from a normal truncated so that the 2019Q1 score puts the country at its "
+            "2019Q1 stance (0 switches it off)",
+            "random-effects ordered logit (country heterogeneity beyond the covariates; RAND "
+            "2022: each ally's own risk assessment); calibrated", symbol="σ_u"),
         "threshold_restrict": _p(2.8, "score", -10, 10,
             "θ_1: score above which a reviewing country moves from open to restrict",
             "calibrated by hand to P3-P4 (docs/ODD.md §7.5)", symbol="θ_1"),
