@@ -327,30 +327,32 @@ def _rows(block: Mapping) -> list[str]:
     return out
 
 
-def refit_runner(scenario: str, trials: int, replications: int, seed: int,
+def refit_runner(scenario, trials: int, replications: int, seed: int,
                  score_replications: int, horizon_end: int = 2024,
-                 bounds: Mapping[str, tuple[float, float]] | None = None
-                 ) -> Callable[[pd.DataFrame], pd.DataFrame]:
+                 bounds: Mapping[str, tuple[float, float]] | None = None,
+                 score: str = "rps") -> Callable[[pd.DataFrame], pd.DataFrame]:
     """A ``fit`` for :func:`spatial`: calibrate on the given record, run the fitted weights.
 
     Args:
-        scenario: the free-running historical scenario.
+        scenario: the free-running historical scenario (a name or a Scenario).
         trials: calibration trials per fold.
         replications: replicates per calibration trial.
         seed: seed of the calibration and of the scoring run.
         score_replications: replicates of the scoring run.
         horizon_end: last year of the scoring run.
-        bounds: the fitted parameters and their bounds (default: the calibration's).
+        bounds: the fitted parameters and their bounds (default: the country weights of
+            ``sim.calibration.COUNTRY_BOUNDS``, as ``techbloc calibrate --countries`` fits them).
+        score: the calibration's stance score, ``"rps"`` or ``"brier"``.
     """
-    from techbloc.sim.calibration import DEFAULT_BOUNDS, calibrate
+    from techbloc.sim.calibration import COUNTRY_BOUNDS, calibrate
     from techbloc.sim.experiment import run
     from techbloc.sim.scenario import load_scenario
 
     base = load_scenario(scenario)
 
     def fit(record: pd.DataFrame) -> pd.DataFrame:
-        cal = calibrate(base, record, bounds=bounds or DEFAULT_BOUNDS, trials=trials,
-                        replications=replications, seed=seed)
+        cal = calibrate(base, record, bounds=bounds or COUNTRY_BOUNDS, trials=trials,
+                        replications=replications, seed=seed, score=score)
         res = run(base.with_params(cal.values), replications=score_replications, seed=seed,
                   horizon=f"2019Q1:{horizon_end}Q4")
         return res.countries

@@ -187,6 +187,10 @@ def build_parser() -> argparse.ArgumentParser:
                          "5 takes minutes)")
     hc.add_argument("--cv-trials", type=_positive_int, default=240, metavar="N",
                     help="calibration trials per fold (default 240)")
+    hc.add_argument("--cv-fit", choices=("countries", "legacy"), default="countries",
+                    help="what each fold refits: the country weights by ranked probability "
+                         "score (countries, as calibrate --countries) or the earlier eight "
+                         "weights by Brier score (legacy, as calibrate without --countries)")
 
     cal = sub.add_parser("calibrate", help="fit the unpinned weights to the 2019-2021 record",
                          description="Fit the policy and choice weights no study estimates to "
@@ -199,6 +203,10 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--seed", type=_seed, default=1, metavar="S")
     cal.add_argument("--ban-weight", type=float, default=0.0, metavar="W",
                      help="weight of the Brier score of P(ban) in the objective (default 0)")
+    cal.add_argument("--countries", action="store_true",
+                     help="fit the country-decision weights of docs/ODD.md §7.5 (cut-points, "
+                          "frontline, Belt & Road damping, disposition) by ranked probability "
+                          "score instead of the eight weights by Brier score")
     cal.add_argument("--out", metavar="FILE", default="scenarios/calibrated.yaml",
                      help="the scenario file to write (default scenarios/calibrated.yaml)")
 
@@ -579,8 +587,13 @@ def stance_validation(args: argparse.Namespace, countries, observed) -> dict:
     out = {"temporal": validation.temporal(countries, observed, initial)}
     if args.cv:
         seed = 1 if args.seed is None else args.seed
+        from techbloc.sim.calibration import COUNTRY_BOUNDS, DEFAULT_BOUNDS
+
+        legacy = args.cv_fit == "legacy"
         fit = validation.refit_runner(args.scenario, args.cv_trials, 4, seed,
-                                      args.replications)
+                                      args.replications,
+                                      bounds=DEFAULT_BOUNDS if legacy else COUNTRY_BOUNDS,
+                                      score="brier" if legacy else "rps")
 
         def progress(done: int, k: int) -> None:
             print(f"  cross-validation fold {done}/{k} done", file=sys.stderr)
@@ -601,9 +614,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     observed = stances()
     print(f"calibrating on 2019-2021 ({args.trials} trials x {args.replications} replicates)",
           file=sys.stderr)
-    result = calibrate(args.scenario, observed, trials=args.trials,
-                       replications=args.replications, seed=args.seed,
-                       ban_weight=args.ban_weight)
+    from techbloc.sim.calibration import COUNTRY_BOUNDS, DEFAULT_BOUNDS
+
+    result = calibrate(args.scenario, observed,
+                       bounds=COUNTRY_BOUNDS if args.countries else DEFAULT_BOUNDS,
+                       trials=args.trials, replications=args.replications, seed=args.seed,
+                       ban_weight=args.ban_weight, score="rps" if args.countries else "brier")
     base = load_scenario(args.scenario, search=args.search)
     rows, stats = [], {}
     # "uncalibrated": the fitted weights at their defaults in sim/params.py (the scenario itself

@@ -213,9 +213,12 @@ TREE: Mapping[str, Mapping[str, Param]] = MappingProxyType({
             "θ_2: score above which a reviewing country moves to ban",
             "calibrated by hand to P3-P4 (docs/ODD.md §7.5)",
             symbol="θ_2"),
-        "hysteresis": _p(2.0, "score", 0, 10,
-            "h: to lift a restriction the score must fall below θ_1 minus h (bans: h_ban)",
-            "Krolikowski & Hall 2023 (reversals are rare and costly)", symbol="h"),
+        "hysteresis": _p(6.0, "score", 0, 10,
+            "h: to lift a restriction the score must fall below θ_1 minus h (bans: h_ban); as "
+            "large as h_ban since issue 16: no exclusion was lifted in the 2019-2021 fit years "
+            "(nor later)",
+            "Krolikowski & Hall 2023 (reversals are rare and costly); observed record 2019-2021 "
+            "(sim/data/observed/stances.csv: no exclusion lifted)", symbol="h"),
         "hysteresis_ban": _p(6.0, "score", 0, 20,
             "h_ban: to lift a ban the score must fall below the ban threshold minus h_ban (a ban "
             "is a law or binding decision; no Huawei 5G ban was repealed in 2018-2024)",
