@@ -78,6 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="run folder (default: results/<scenario>-<UTC timestamp>)")
     _overrides(run)
     run.add_argument("--no-plots", action="store_true", help="write tables only")
+    run.add_argument("--uncertainty", choices=UNCERTAINTY,
+                     help="what varies between replicates: noise (the random numbers, "
+                          "weights at the calibrated point), parameters (each replicate's "
+                          "calibrated weights drawn from the posterior ensemble, one seed) or "
+                          "both (default: the scenario's uncertainty.* settings)")
 
     params = sub.add_parser("params", help="print the parameter tree",
                             description="Print every parameter with default, unit, range and "
@@ -207,6 +212,13 @@ def build_parser() -> argparse.ArgumentParser:
                      help="fit the country-decision weights of docs/ODD.md §7.5 (cut-points, "
                           "frontline, Belt & Road damping, disposition) by ranked probability "
                           "score instead of the eight weights by Brier score")
+    cal.add_argument("--posterior", type=int, default=0, metavar="POP",
+                     help="with --countries, also fit a posterior ensemble by ABC-SMC with POP "
+                          "particles per generation (needs pyabc: pip install "
+                          "'techbloc[calibrate]') and write it beside the scenario as "
+                          "<name>_posterior.parquet, with a picture of its marginals")
+    cal.add_argument("--generations", type=_positive_int, default=4, metavar="G",
+                     help="ABC-SMC generations of --posterior (default 4)")
     cal.add_argument("--out", metavar="FILE", default="scenarios/calibrated.yaml",
                      help="the scenario file to write (default scenarios/calibrated.yaml)")
 
@@ -227,6 +239,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: ``--uncertainty`` modes as settings (docs/ODD.md §1.2, sim/posterior.py).
+UNCERTAINTY = {
+    "noise": {"uncertainty.parameters": False, "uncertainty.noise": True},
+    "parameters": {"uncertainty.parameters": True, "uncertainty.noise": False},
+    "both": {"uncertainty.parameters": True, "uncertainty.noise": True},
+}
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Run a scenario and write its run folder."""
     from rich.console import Console
@@ -236,7 +256,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from techbloc.sim.scenario import load_scenario
 
     console = Console(stderr=True)
-    scenario = load_scenario(args.scenario, set=dict(args.overrides), horizon=args.horizon,
+    overrides = dict(args.overrides)
+    if args.uncertainty:
+        overrides.update(UNCERTAINTY[args.uncertainty])
+    scenario = load_scenario(args.scenario, set=overrides, horizon=args.horizon,
                              search=args.search)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     out = Path(args.out) if args.out else Path("results") / f"{scenario.name}-{stamp}"
@@ -611,6 +634,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from techbloc.sim.observed import stances
     from techbloc.sim.scenario import load_scenario
 
+    if args.posterior and not args.countries:
+        raise TechblocError("--posterior fits the country weights: add --countries",
+                            key="--posterior")
+    if args.posterior < 0 or args.posterior == 1:
+        raise TechblocError(f"--posterior needs at least 2 particles, not {args.posterior}",
+                            key="--posterior")
     observed = stances()
     print(f"calibrating on 2019-2021 ({args.trials} trials x {args.replications} replicates)",
           file=sys.stderr)
@@ -651,7 +680,35 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     print("\n".join(rows))
     print(f"wrote {out} (objective {result.objective:.4f}); extend it with 'extends: "
           f"{out.stem}' to use the fitted weights")
+    if args.posterior:
+        write_posterior(args, observed, out)
     return 0
+
+
+def write_posterior(args: argparse.Namespace, observed, out: Path) -> None:
+    """Fit the ABC-SMC ensemble, write it beside ``out`` and report its marginals."""
+    from techbloc.analysis.posterior import marginals_figure, summary_lines
+    from techbloc.sim.calibration import COUNTRY_BOUNDS
+    from techbloc.sim.posterior import fit_posterior
+
+    try:
+        import pyabc  # noqa: F401
+    except ImportError:
+        raise TechblocError("the posterior ensemble needs pyabc, which is not installed",
+                            key="--posterior",
+                            hint="install it with: pip install 'techbloc[calibrate]'") from None
+    print(f"posterior: ABC-SMC, {args.posterior} particles x {args.generations} generations",
+          file=sys.stderr)
+    draws = fit_posterior(args.scenario, observed, COUNTRY_BOUNDS, population=args.posterior,
+                          generations=args.generations, seed=args.seed,
+                          progress=lambda line: print("  " + line, file=sys.stderr))
+    path = out.with_name(f"{out.stem}_posterior.parquet")
+    draws.to_parquet(path, index=False)
+    fig = marginals_figure(draws, COUNTRY_BOUNDS)
+    png = out.with_name(f"{out.stem}_posterior.png")
+    fig.savefig(png, dpi=110)
+    print("\n".join(summary_lines(draws)))
+    print(f"wrote {path} ({len(draws)} draws) and {png}")
 
 
 def cmd_app(args: argparse.Namespace) -> int:

@@ -411,6 +411,17 @@ TREE: Mapping[str, Mapping[str, Param]] = MappingProxyType({
             "μ_e: scale of a firm's idiosyncratic logistic shock in the bloc choice", "assumed",
             symbol="μ_e"),
     }),
+    "uncertainty": MappingProxyType({
+        "parameters": _p(False, _SWITCH, 0, 1,
+            "draw each replicate's calibrated weights from the posterior ensemble "
+            "(scenarios/calibrated_posterior.parquet; techbloc run --uncertainty parameters or "
+            "both); only values that came from the calibrated scenario are replaced",
+            "setting", "setting"),
+        "noise": _p(True, _SWITCH, 0, 1,
+            "give each replicate its own random numbers; false runs every replicate on the "
+            "scenario's seed, so they differ by their parameter draws only (--uncertainty "
+            "parameters)", "setting", "setting"),
+    }),
     "mechanisms": MappingProxyType({
         name: _p(True, _SWITCH, 0, 1, f"switch for the {name.replace('_', ' ')} mechanism",
                  "setting", "setting")

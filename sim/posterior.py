@@ -1,0 +1,161 @@
+"""Parameter uncertainty: a posterior ensemble of the country weights (ODD §1.2, issue 16).
+
+``fit_posterior`` runs approximate Bayesian computation by sequential Monte Carlo (pyabc's
+ABC-SMC) over the country weights of :data:`sim.calibration.COUNTRY_BOUNDS`, with uniform priors
+on their bounds and the calibration's discrepancy (ranked probability score of the 2019-2021
+stances plus half the error of Europe's 2020 China-bloc share) as the distance. Each evaluation
+runs fresh replicates, so the model is stochastic as ABC expects; the sampler is single-core and
+seeded, so the ensemble is deterministic for a seed. The accepted population of the last
+generation, resampled by its importance weights, is written as a small parquet of draws beside
+``scenarios/calibrated.yaml``.
+
+Runs use it through two settings (``techbloc run --uncertainty``): ``uncertainty.parameters``
+gives each replicate its own draw (chosen by the replicate's seed from the ``posterior``
+stream), replacing only the values that came from the calibrated scenario (a value set by the
+user's scenario, a sweep or ``--set`` is kept); ``uncertainty.noise`` false runs every
+replicate on the scenario's own seed, so the replicates differ by their parameters only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from techbloc.sim import rng
+from techbloc.sim.errors import DataError
+
+#: The shipped ensemble, beside the calibrated scenario.
+POSTERIOR = Path(__file__).resolve().parent.parent / "scenarios" / "calibrated_posterior.parquet"
+#: The origins (``Scenario.origins``) of values the posterior may replace.
+CALIBRATED_ORIGINS = ("file calibrated.yaml", "parent calibrated")
+
+
+def fit_posterior(base, observed: pd.DataFrame, bounds: Mapping[str, tuple[float, float]],
+                  population: int = 60, generations: int = 4, replications: int = 2,
+                  seed: int = 1, draws: int = 200, db: str | Path | None = None,
+                  fit_years: Sequence[int] = (2019, 2020, 2021),
+                  progress: Callable[[str], None] | None = None) -> pd.DataFrame:
+    """ABC-SMC posterior of ``bounds``' parameters given the stances of ``fit_years``.
+
+    Args:
+        base: the free-running historical scenario (name or Scenario).
+        observed: stances (``iso3, year, stance``); only ``fit_years`` are scored.
+        bounds: parameter -> (low, high): uniform priors.
+        population: particles per generation.
+        generations: SMC generations (the tolerance is the median distance of the last).
+        replications: replicates per evaluation.
+        seed: seed of the sampler and of the evaluations' replicate seeds.
+        draws: rows of the returned ensemble (resampled by importance weight).
+        db: the sqlite file pyabc writes its history to (default: a temporary file).
+        fit_years: year-ends scored.
+        progress: called with a line of text after each generation.
+
+    Returns:
+        One row per draw: ``draw``, then one column per parameter (dotted keys), then the
+        final tolerance ``epsilon`` and the number of ``evaluations`` (the same on every row).
+    """
+    import tempfile
+
+    import pyabc
+    from techbloc.sim.calibration import make_objective
+    from techbloc.sim.scenario import load_scenario
+
+    base = load_scenario(base)
+    names = list(bounds)
+    safe = {n: n.replace(".", "__") for n in names}
+    prior = pyabc.Distribution(**{safe[n]: pyabc.RV("uniform", lo, hi - lo)
+                                  for n, (lo, hi) in bounds.items()})
+    counter = iter(range(10**9))
+    record = observed[observed["year"].isin(list(fit_years))]
+
+    def model(par):
+        # Fresh replicate seeds per evaluation, numbered in the (sequential) order of calls.
+        f = make_objective(base, record, names, fit_years, replications,
+                           seed * 1_000_003 + next(counter), score="rps")
+        return {"d": f(np.array([par[safe[n]] for n in names], float))}
+
+    def distance(x, x0):
+        return x["d"]
+
+    np.random.seed(seed)  # pyabc's samplers draw from NumPy's global generator  # noqa: NPY002
+    abc = pyabc.ABCSMC(model, prior, distance, population_size=population,
+                       sampler=pyabc.sampler.SingleCoreSampler(),
+                       eps=pyabc.epsilon.QuantileEpsilon(alpha=0.5))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(db) if db else Path(tmp) / "abc.db"
+        abc.new(f"sqlite:///{path}", {"d": 0.0})
+        history = abc.run(max_nr_populations=generations)
+        df, w = history.get_distribution(m=0, t=history.max_t)
+        pops = history.get_all_populations()
+        eps = float(pops["epsilon"].iloc[-1])
+        evaluations = int(history.total_nr_simulations)
+        if progress:
+            for r in pops.itertuples():
+                progress(f"generation {r.t}: epsilon {r.epsilon:.4f}, {r.samples} evaluations")
+    pick = np.random.default_rng(seed).choice(len(df), size=draws, p=np.asarray(w) / np.sum(w))
+    out = pd.DataFrame({n: df[safe[n]].to_numpy()[pick] for n in names})
+    out.insert(0, "draw", np.arange(draws))
+    out["epsilon"] = eps
+    out["evaluations"] = evaluations
+    return out
+
+
+def read_draws(path: str | Path | None = None) -> pd.DataFrame:
+    """The shipped (or given) posterior ensemble, checked.
+
+    Raises:
+        DataError: the file is missing, unreadable, or holds a column that is not a parameter,
+            or a value outside its parameter's range.
+    """
+    from techbloc.sim import params as params_mod
+
+    path = Path(path) if path else POSTERIOR
+    if not path.exists():
+        raise DataError("no posterior ensemble", file=str(path),
+                        hint="write one with: techbloc calibrate --countries --posterior")
+    try:
+        df = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises several types for a damaged file
+        raise DataError(f"cannot read the posterior ensemble: {exc}", file=str(path)) from None
+    keys = [c for c in df.columns if c not in ("draw", "epsilon", "evaluations")]
+    if not keys or len(df) == 0:
+        raise DataError("the posterior ensemble has no parameters or no draws", file=str(path))
+    for k in keys:
+        p = params_mod.FLAT.get(k)
+        if p is None:
+            raise DataError(f"column {k!r} is not a model parameter", file=str(path), key=k)
+        v = df[k].to_numpy(float)
+        if not np.all((v >= p.range[0]) & (v <= p.range[1])):
+            raise DataError(f"values of {k} outside its range {p.range}", file=str(path), key=k)
+    return df
+
+
+def for_replicate(scenario, seed: int, draws: pd.DataFrame | None = None):
+    """The scenario and seed one replicate runs with, under the uncertainty settings.
+
+    Args:
+        scenario: the replicate's scenario.
+        seed: the replicate's seed.
+        draws: the ensemble (default: the shipped one, read when parameters are drawn).
+
+    Returns:
+        (scenario, seed): with ``uncertainty.parameters`` on, the calibrated values replaced by
+        the draw the replicate's ``posterior`` stream picks; with ``uncertainty.noise`` off, the
+        scenario's own seed (the same for every replicate) instead of the replicate's.
+    """
+    from techbloc.sim.params import resolve
+
+    values = resolve(scenario.params)
+    if values["uncertainty.parameters"]:
+        draws = read_draws() if draws is None else draws
+        row = int(rng.stream(seed, "posterior").integers(len(draws)))
+        keys = [c for c in draws.columns if c not in ("draw", "epsilon", "evaluations")
+                and scenario.origins.get(c, "") in CALIBRATED_ORIGINS]
+        if keys:
+            scenario = scenario.with_params({k: float(draws[k].iloc[row]) for k in keys},
+                                            origin="posterior draw")
+    if not values["uncertainty.noise"]:
+        seed = rng.replicate_seeds(int(scenario.seed), 1)[0]
+    return scenario, seed
