@@ -220,8 +220,17 @@ def calibrate(base: str | Scenario, observed: pd.DataFrame,
                        trials_df)
 
 
-def scenario_yaml(cal: Calibration, base: str, stats: Mapping[str, object]) -> str:
-    """The fitted values as a scenario file that other scenarios can extend."""
+def scenario_yaml(cal: Calibration, base: str, stats: Mapping[str, object],
+                  keep: Mapping[str, float] | None = None) -> str:
+    """The fitted values as a scenario file that other scenarios can extend.
+
+    Args:
+        cal: the calibration.
+        base: the scenario it ran.
+        stats: lines for the header comment.
+        keep: values of an earlier calibrated file that this fit did not refit (kept, so that
+            fitting the country weights does not drop the operators' fitted weights).
+    """
     import yaml
 
     lines = [f"# Written by techbloc calibrate; objective {cal.objective:.4f}.",
@@ -234,6 +243,7 @@ def scenario_yaml(cal: Calibration, base: str, stats: Mapping[str, object]) -> s
                                 f"the ends of 2019-2021 and Europe's 2020 China-bloc share, "
                                 f"running {base} (levers as enacted, no country forced). "
                                 "Extend it to use the fitted weights.",
-                 "params": {k: round(v, 4) for k, v in cal.values.items()},
+                 "params": {**dict(keep or {}),
+                            **{k: round(v, 4) for k, v in cal.values.items()}},
              }, sort_keys=False, width=100)]
     return "\n".join(lines)

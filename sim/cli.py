@@ -675,7 +675,13 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                     stats[f"{label} {year} Brier"] = round(m["brier"], 4)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(scenario_yaml(result, args.scenario, stats) + "\n")
+    keep = {}
+    if out.exists():  # keep the earlier file's values that this fit does not refit
+        import yaml
+
+        earlier = (yaml.safe_load(out.read_text()) or {}).get("params") or {}
+        keep = {k: v for k, v in earlier.items() if k not in result.values}
+    out.write_text(scenario_yaml(result, args.scenario, stats, keep) + "\n")
     print("fitted:", ", ".join(f"{k}={v:.3f}" for k, v in result.values.items()))
     print("\n".join(rows))
     print(f"wrote {out} (objective {result.objective:.4f}); extend it with 'extends: "
