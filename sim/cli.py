@@ -694,8 +694,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 def write_posterior(args: argparse.Namespace, observed, out: Path) -> None:
     """Fit the ABC-SMC ensemble, write it beside ``out`` and report its marginals."""
     from techbloc.analysis.posterior import marginals_figure, summary_lines
-    from techbloc.sim.calibration import COUNTRY_BOUNDS
-    from techbloc.sim.posterior import fit_posterior
+    from techbloc.sim.calibration import COUNTRY_BOUNDS, fit_posterior
 
     try:
         import pyabc  # noqa: F401

@@ -1,13 +1,13 @@
 """Parameter uncertainty: a posterior ensemble of the country weights (ODD §1.2, issue 16).
 
-``fit_posterior`` runs approximate Bayesian computation by sequential Monte Carlo (pyabc's
-ABC-SMC) over the country weights of :data:`sim.calibration.COUNTRY_BOUNDS`, with uniform priors
-on their bounds and the calibration's discrepancy (ranked probability score of the 2019-2021
-stances plus half the error of Europe's 2020 China-bloc share) as the distance. Each evaluation
-runs fresh replicates, so the model is stochastic as ABC expects; the sampler is single-core and
-seeded, so the ensemble is deterministic for a seed. The accepted population of the last
-generation, resampled by its importance weights, is written as a small parquet of draws beside
-``scenarios/calibrated.yaml``.
+:func:`sim.calibration.fit_posterior` runs approximate Bayesian computation by sequential
+Monte Carlo (pyabc's ABC-SMC) over the country weights of
+:data:`sim.calibration.COUNTRY_BOUNDS`, with uniform priors on their bounds and the
+calibration's discrepancy (ranked probability score of the 2019-2021 stances plus half the error
+of Europe's 2020 China-bloc share) as the distance. Each evaluation runs fresh replicates, so
+the model is stochastic as ABC expects; the sampler is single-core and seeded, so the ensemble
+is deterministic for a seed. The last generation, resampled by its importance weights, is
+written as a small parquet of draws beside ``scenarios/calibrated.yaml``.
 
 Runs use it through two settings (``techbloc run --uncertainty``): ``uncertainty.parameters``
 gives each replicate its own draw (chosen by the replicate's seed from the ``posterior``
@@ -18,7 +18,6 @@ replicate on the scenario's own seed, so the replicates differ by their paramete
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -30,76 +29,6 @@ from techbloc.sim.errors import DataError
 POSTERIOR = Path(__file__).resolve().parent.parent / "scenarios" / "calibrated_posterior.parquet"
 #: The origins (``Scenario.origins``) of values the posterior may replace.
 CALIBRATED_ORIGINS = ("file calibrated.yaml", "parent calibrated")
-
-
-def fit_posterior(base, observed: pd.DataFrame, bounds: Mapping[str, tuple[float, float]],
-                  population: int = 60, generations: int = 4, replications: int = 2,
-                  seed: int = 1, draws: int = 200, db: str | Path | None = None,
-                  fit_years: Sequence[int] = (2019, 2020, 2021),
-                  progress: Callable[[str], None] | None = None) -> pd.DataFrame:
-    """ABC-SMC posterior of ``bounds``' parameters given the stances of ``fit_years``.
-
-    Args:
-        base: the free-running historical scenario (name or Scenario).
-        observed: stances (``iso3, year, stance``); only ``fit_years`` are scored.
-        bounds: parameter -> (low, high): uniform priors.
-        population: particles per generation.
-        generations: SMC generations (the tolerance is the median distance of the last).
-        replications: replicates per evaluation.
-        seed: seed of the sampler and of the evaluations' replicate seeds.
-        draws: rows of the returned ensemble (resampled by importance weight).
-        db: the sqlite file pyabc writes its history to (default: a temporary file).
-        fit_years: year-ends scored.
-        progress: called with a line of text after each generation.
-
-    Returns:
-        One row per draw: ``draw``, then one column per parameter (dotted keys), then the
-        final tolerance ``epsilon`` and the number of ``evaluations`` (the same on every row).
-    """
-    import tempfile
-
-    import pyabc
-    from techbloc.sim.calibration import make_objective
-    from techbloc.sim.scenario import load_scenario
-
-    base = load_scenario(base)
-    names = list(bounds)
-    safe = {n: n.replace(".", "__") for n in names}
-    prior = pyabc.Distribution(**{safe[n]: pyabc.RV("uniform", lo, hi - lo)
-                                  for n, (lo, hi) in bounds.items()})
-    counter = iter(range(10**9))
-    record = observed[observed["year"].isin(list(fit_years))]
-
-    def model(par):
-        # Fresh replicate seeds per evaluation, numbered in the (sequential) order of calls.
-        f = make_objective(base, record, names, fit_years, replications,
-                           seed * 1_000_003 + next(counter), score="rps")
-        return {"d": f(np.array([par[safe[n]] for n in names], float))}
-
-    def distance(x, x0):
-        return x["d"]
-
-    np.random.seed(seed)  # pyabc's samplers draw from NumPy's global generator  # noqa: NPY002
-    abc = pyabc.ABCSMC(model, prior, distance, population_size=population,
-                       sampler=pyabc.sampler.SingleCoreSampler(),
-                       eps=pyabc.epsilon.QuantileEpsilon(alpha=0.5))
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(db) if db else Path(tmp) / "abc.db"
-        abc.new(f"sqlite:///{path}", {"d": 0.0})
-        history = abc.run(max_nr_populations=generations)
-        df, w = history.get_distribution(m=0, t=history.max_t)
-        pops = history.get_all_populations()
-        eps = float(pops["epsilon"].iloc[-1])
-        evaluations = int(history.total_nr_simulations)
-        if progress:
-            for r in pops.itertuples():
-                progress(f"generation {r.t}: epsilon {r.epsilon:.4f}, {r.samples} evaluations")
-    pick = np.random.default_rng(seed).choice(len(df), size=draws, p=np.asarray(w) / np.sum(w))
-    out = pd.DataFrame({n: df[safe[n]].to_numpy()[pick] for n in names})
-    out.insert(0, "draw", np.arange(draws))
-    out["epsilon"] = eps
-    out["evaluations"] = evaluations
-    return out
 
 
 def read_draws(path: str | Path | None = None) -> pd.DataFrame:
