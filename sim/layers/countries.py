@@ -153,7 +153,8 @@ class CountryLayer:
                 p["country.score_noise"], shock)
             review = (review_u < p["country.review_prob"]) & ~self.locked
             old = self.policy
-            hysteresis = (p["country.hysteresis"], p["country.hysteresis_ban"])
+            hysteresis = policy.hysteresis_pair(thresholds, p["country.hysteresis"],
+                                                p["country.hysteresis_ban"])
             self.policy = policy.update_policy(old, score, thresholds, hysteresis, review)
             self.on_policy_change(old, self.policy, sites)
         if sh.on("alignment"):

@@ -210,6 +210,19 @@ def ordered_probabilities(s: np.ndarray, thresholds: tuple[float, float],
     return np.stack([1.0 - above1, above1 - above2, above2], axis=1)
 
 
+def hysteresis_pair(thresholds: tuple[float, float], h: float,
+                    h_ban: float) -> tuple[float, float]:
+    """(h_1, h_2) for :func:`update_policy`: a ban is never easier to lift than a restriction.
+
+    A ban is kept while S > θ_2 − h_2 with h_2 = max(h_ban, θ_2 − θ_1 + h), so its floor is at
+    most the restriction's, θ_1 − h: a lifted ban would otherwise fall to a restriction the
+    country keeps while its ban lapses, and with a high θ_2 a ban could lapse at scores where a
+    restriction holds. No ban or restriction was lifted in the record (2019-2021, and later).
+    """
+    t1, t2 = thresholds
+    return float(h), float(max(h_ban, t2 - t1 + h))
+
+
 def update_policy(
     policy: np.ndarray,
     s: np.ndarray,

@@ -96,3 +96,16 @@ def test_frontline_file_is_read_and_checked(tmp_path):
     with pytest.raises(DataError, match="Russia or China"):
         read_frontline(bad, w.countries["iso3"])
     assert not read_frontline(tmp_path / "absent.csv", w.countries["iso3"]).any()
+
+
+def test_a_ban_is_never_easier_to_lift_than_a_restriction():
+    # θ = (3, 8), h = 6, h_ban = 6: the ban's floor 8 − 6 = 2 would sit above the restriction's
+    # floor 3 − 6 = −3; the pair raises h_2 to 11 so both floors are −3.
+    h1, h2 = policy.hysteresis_pair((3.0, 8.0), 6.0, 6.0)
+    assert (h1, h2) == (6.0, 11.0)
+    banned = np.array([policy.BAN] * 3)
+    s = np.array([1.0, -2.9, -3.1])
+    new = policy.update_policy(banned, s, (3.0, 8.0), (h1, h2), np.ones(3, bool))
+    assert new.tolist() == [policy.BAN, policy.BAN, policy.OPEN]
+    # A larger h_ban is kept as it is.
+    assert policy.hysteresis_pair((3.0, 4.0), 2.0, 6.0) == (2.0, 6.0)
