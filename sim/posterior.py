@@ -18,6 +18,7 @@ replicate on the scenario's own seed, so the replicates differ by their paramete
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -61,6 +62,12 @@ def read_draws(path: str | Path | None = None) -> pd.DataFrame:
     return df
 
 
+@functools.lru_cache(maxsize=1)
+def _shipped() -> pd.DataFrame:
+    """The shipped ensemble, read once per process."""
+    return read_draws()
+
+
 def for_replicate(scenario, seed: int, draws: pd.DataFrame | None = None):
     """The scenario and seed one replicate runs with, under the uncertainty settings.
 
@@ -78,7 +85,7 @@ def for_replicate(scenario, seed: int, draws: pd.DataFrame | None = None):
 
     values = resolve(scenario.params)
     if values["uncertainty.parameters"]:
-        draws = read_draws() if draws is None else draws
+        draws = _shipped() if draws is None else draws
         row = int(rng.stream(seed, "posterior").integers(len(draws)))
         keys = [c for c in draws.columns if c not in ("draw", "epsilon", "evaluations")
                 and scenario.origins.get(c, "") in CALIBRATED_ORIGINS]
