@@ -29,7 +29,7 @@ from bench_memory import peak_rss_mib, positive_int
 def scaled_model(n_firms: int, seed: int = 0):
     """The baseline model with its operators multiplied to ``n_firms`` (see module docstring)."""
     from techbloc.sim.model import TechAllianceModel
-    from techbloc.sim.world import Operators
+    from techbloc.sim.operator_draws import Operators
 
     class ScaledOperatorsModel(TechAllianceModel):
         def _make_operators(self) -> Operators:

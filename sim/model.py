@@ -29,9 +29,10 @@ from techbloc.sim.layers.enterprises import EnterpriseLayer
 from techbloc.sim.layers.operators import OperatorLayer
 from techbloc.sim.layers.shared import Shared, Values
 from techbloc.sim.layers.vendors import VendorLayer
+from techbloc.sim.operator_draws import Operators, make_operators
 from techbloc.sim.quarters import Quarter
 from techbloc.sim.scenario import Scenario, default_scenario, load_scenario
-from techbloc.sim.world import Operators, World, load_world, make_operators
+from techbloc.sim.world import World, load_world
 
 __all__ = ["MODEL_METRICS", "TechAllianceModel", "Values"]
 

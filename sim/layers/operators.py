@@ -18,8 +18,8 @@ from techbloc.sim.layers.countries import CountryLayer
 from techbloc.sim.layers.shared import Shared
 from techbloc.sim.layers.vendors import VendorLayer
 from techbloc.sim.mechanisms import network, rollout, sanctions
+from techbloc.sim.operator_draws import Operators
 from techbloc.sim.quarters import Quarter
-from techbloc.sim.world import Operators
 
 WORLD_EPOCH = Quarter(2019, 1)  # the quarter the embedded world data describe
 #: Country-table columns of the network (per country and quarter).
