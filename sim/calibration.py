@@ -285,18 +285,26 @@ def fit_posterior(base, observed: pd.DataFrame, bounds: Mapping[str, tuple[float
     counter = iter(range(10**9))
     record = observed[observed["year"].isin(list(fit_years))]
 
+    order = [safe[k] for k in ("country.threshold_restrict", "country.threshold_ban")
+             if k in safe]
+
     def model(par):
         # Fresh replicate seeds per evaluation, numbered in the (sequential) order of calls.
         f = make_objective(base, record, names, fit_years, replications,
                            seed * 1_000_003 + next(counter), score="rps")
+        if len(order) == 2 and par[order[0]] >= par[order[1]]:
+            return {"d": np.inf}  # the ordered logit needs θ_1 < θ_2: outside the prior
         return {"d": f(np.array([par[safe[n]] for n in names], float))}
 
     def distance(x, x0):
         return x["d"]
 
     np.random.seed(seed)  # pyabc's samplers draw from NumPy's global generator  # noqa: NPY002
+    # A local (nearest-neighbour) proposal keeps the importance weights from collapsing onto a
+    # few particles in ten dimensions, as the global multivariate normal did.
     abc = pyabc.ABCSMC(model, prior, distance, population_size=population,
                        sampler=pyabc.sampler.SingleCoreSampler(),
+                       transitions=pyabc.transition.LocalTransition(k_fraction=0.25),
                        eps=pyabc.epsilon.QuantileEpsilon(alpha=0.5))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(db) if db else Path(tmp) / "abc.db"
