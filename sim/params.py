@@ -412,7 +412,7 @@ TREE: Mapping[str, Mapping[str, Param]] = MappingProxyType({
             symbol="μ_e"),
     }),
     "uncertainty": MappingProxyType({
-        "parameters": _p(False, _SWITCH, 0, 1,
+        "parameters": _p(True, _SWITCH, 0, 1,
             "draw each replicate's calibrated weights from the posterior ensemble "
             "(scenarios/calibrated_posterior.parquet; techbloc run --uncertainty parameters or "
             "both); only values that came from the calibrated scenario are replaced",

@@ -55,10 +55,14 @@ def test_noise_off_gives_every_replicate_the_scenario_seed(tmp_path):
         {"uncertainty.parameters": True, "uncertainty.noise": False})
     seeds = {for_replicate(scen, s, draws)[1] for s in replicate_seeds(3, 5)}
     assert len(seeds) == 1
-    plain = load_scenario("sanctions-2019")  # defaults: noise only, no draws
+    plain = load_scenario("sanctions-2019").with_params({"uncertainty.parameters": False})
     s = replicate_seeds(3, 1)[0]
-    out, seed = for_replicate(plain, s, draws)
+    out, seed = for_replicate(plain, s, draws)  # --uncertainty noise: no draws
     assert seed == s and out.params == plain.params
+    # The default is both: calibrated values replaced, the replicate's own seed kept.
+    default = load_scenario("sanctions-2019")
+    out, seed = for_replicate(default, s, draws)
+    assert seed == s and out.params["country.w_peer"] in (0.5, 1.0, 1.5)
 
 
 def test_shipped_ensemble_is_valid_when_present():
