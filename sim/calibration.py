@@ -145,6 +145,10 @@ def make_objective(base: Scenario, observed: pd.DataFrame, names: Sequence[str],
 
     ``score`` is ``"brier"`` (P(not open), plus ``ban_weight`` times the Brier score of P(ban))
     or ``"rps"`` (the ranked probability score of the three levels, which fits both cut-points).
+
+    Each trial's values are held for the whole horizon, by the rule every entry point uses
+    (:func:`sim.overrides.apply`): a fitted key that the base's events also change would lose
+    those events' actions on it, so the fit never tests a value the events then overwrite.
     """
     if score not in ("brier", "rps"):
         raise ValueError(f"score must be 'brier' or 'rps', not {score!r}")
