@@ -42,9 +42,6 @@ def replicate_tables(scenario: Scenario, replicate: int, seed: int,
 
     With ``devices`` false the devices frame is not built (sweeps do not keep it).
     """
-    from techbloc.sim.posterior import for_replicate
-
-    scenario, seed = for_replicate(scenario, seed)
     model = TechAllianceModel(scenario, seed=seed, world=world)
     model.run_model()
     frames = (model_frame(model, scenario.name, replicate),

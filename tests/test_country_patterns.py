@@ -33,9 +33,6 @@ def test_p4_cascade_five_eyes_and_japan_first(history):
         assert p[iso] >= 0.5, iso
 
 
-@pytest.mark.xfail(strict=True, reason="known misfit (ODD §1.2): the fit on 2019-2021 gives "
-                   "about 14 EU states not open by 2023 (frontline LVA, BGR, POL and the "
-                   "Fourteen Eyes), above the 10 ± 3 of the record")
 def test_p4_about_ten_eu_states_restrict_by_2023(history):
     # P4: "By 2023, 10 EU states had restrictions" (the Commission's June 2023 count; the
     # record names 12, sim/data/observed/SOURCES.md): expected number of EU states not open at
