@@ -1,7 +1,7 @@
 """Analysis of techbloc result tables: pandas in, pandas or (fig, ax) out; never builds a model.
 
 The names below are imported on first use (PEP 562), so importing a module of this package
-(e.g. :mod:`techbloc.analysis.commands` for a run with ``--no-plots``) does not load matplotlib.
+(e.g. :mod:`techbloc.sim.commands` for a run with ``--no-plots``) does not load matplotlib.
 
 Example:
     >>> from techbloc.sim import run

@@ -14,7 +14,7 @@ and the ratio of the end-to-end time to start-up + imports + model time (the tar
 
 ``--other PYTHON`` measures a second install (e.g. a venv of main) the same way, each
 measurement alternating between the two, so a before/after comparison on a shared machine sees
-the same load. With this install's ``analysis.commands``, a fresh process is also timed step by
+the same load. With this install's ``sim.commands``, a fresh process is also timed step by
 step (imports, world data, model and writing, plot imports, pictures).
 """
 
@@ -58,7 +58,7 @@ t.append(time.perf_counter())
 from techbloc.sim.experiment import run
 res = run("baseline", out=sys.argv[1] + "/run")
 t.append(time.perf_counter())
-from techbloc.analysis.commands import run_pictures
+from techbloc.sim.commands import run_pictures
 import techbloc.analysis.curves, techbloc.analysis.maps
 t.append(time.perf_counter())
 from pathlib import Path
@@ -106,8 +106,8 @@ def phases(python: str) -> dict[str, float]:
 
 
 def _has_run_pictures(python: str) -> bool:
-    """Whether that install has ``analysis.commands.run_pictures`` (not before issue 18)."""
-    code = "import importlib.util as u; print(u.find_spec('techbloc.analysis.commands'))"
+    """Whether that install has ``sim.commands.run_pictures`` (not before issue 18)."""
+    code = "import importlib.util as u; print(u.find_spec('techbloc.sim.commands'))"
     out = subprocess.run([python, "-c", code], capture_output=True, text=True).stdout
     return "None" not in out
 

@@ -83,6 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="run folder (default: results/<scenario>-<UTC timestamp>)")
     _overrides(run)
     run.add_argument("--no-plots", action="store_true", help="write tables only")
+    run.add_argument("--uncertainty", choices=UNCERTAINTY,
+                     help="what varies between replicates: noise (the random numbers, "
+                          "weights at the calibrated point), parameters (each replicate's "
+                          "calibrated weights drawn from the posterior ensemble, one seed) or "
+                          "both (default: the scenario's uncertainty.* settings)")
 
     params = sub.add_parser("params", help="print the parameter tree",
                             description="Print every parameter with its default, the "
@@ -195,6 +200,16 @@ def build_parser() -> argparse.ArgumentParser:
     hc.add_argument("--replications", "-n", type=_positive_int, default=50, metavar="N")
     hc.add_argument("--seed", type=_seed, metavar="S")
     hc.add_argument("--out", metavar="DIR", help="output folder (default: results/hindcast-...)")
+    hc.add_argument("--cv", type=int, default=0, metavar="K",
+                    help="also run K-fold cross-validation over countries, refitting the "
+                         "weights on the other folds' 2019-2021 stances (default 0: skip; "
+                         "5 takes minutes)")
+    hc.add_argument("--cv-trials", type=_positive_int, default=240, metavar="N",
+                    help="calibration trials per fold (default 240)")
+    hc.add_argument("--cv-fit", choices=("countries", "legacy"), default="countries",
+                    help="what each fold refits: the country weights by ranked probability "
+                         "score (countries, as calibrate --countries) or the earlier eight "
+                         "weights by Brier score (legacy, as calibrate without --countries)")
 
     cal = sub.add_parser("calibrate", help="fit the unpinned weights to the 2019-2021 record",
                          description="Fit the policy and choice weights no study estimates to "
@@ -207,6 +222,17 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--seed", type=_seed, default=1, metavar="S")
     cal.add_argument("--ban-weight", type=float, default=0.0, metavar="W",
                      help="weight of the Brier score of P(ban) in the objective (default 0)")
+    cal.add_argument("--countries", action="store_true",
+                     help="fit the country-decision weights of docs/ODD.md §7.5 (cut-points, "
+                          "frontline, Belt & Road damping, disposition) by ranked probability "
+                          "score instead of the eight weights by Brier score")
+    cal.add_argument("--posterior", type=int, default=0, metavar="POP",
+                     help="with --countries, also fit a posterior ensemble by ABC-SMC with POP "
+                          "particles per generation (needs pyabc: pip install "
+                          "'techbloc[calibrate]') and write it beside the scenario as "
+                          "<name>_posterior.parquet, with a picture of its marginals")
+    cal.add_argument("--generations", type=_positive_int, default=4, metavar="G",
+                     help="ABC-SMC generations of --posterior (default 4)")
     cal.add_argument("--out", metavar="DIR", help="a new folder for calibrated.yaml and "
                      "trials.csv (default results/calibrate-<UTC timestamp>); nothing else "
                      "changes: adopting the fit is a separate step the command prints")
@@ -229,14 +255,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: ``--uncertainty`` modes as settings (docs/ODD.md §1.2, sim/posterior.py).
+UNCERTAINTY = {
+    "noise": {"uncertainty.parameters": False, "uncertainty.noise": True},
+    "parameters": {"uncertainty.parameters": True, "uncertainty.noise": False},
+    "both": {"uncertainty.parameters": True, "uncertainty.noise": True},
+}
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Run a scenario and write its run folder."""
-    from techbloc.analysis.commands import COMPILING, kernels_compiled, progress_bar, run_pictures
+    from techbloc.sim.commands import COMPILING, kernels_compiled, progress_bar, run_pictures
     from techbloc.sim.experiment import run
     from techbloc.sim.results import write_manifest
     from techbloc.sim.scenario import load_scenario
 
-    scenario = load_scenario(args.scenario, set=dict(args.overrides), horizon=args.horizon,
+    overrides = dict(args.overrides)
+    if args.uncertainty:
+        overrides.update(UNCERTAINTY[args.uncertainty])
+    scenario = load_scenario(args.scenario, set=overrides, horizon=args.horizon,
                              search=args.search, scale=dict(args.scale))
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     out = Path(args.out) if args.out else Path("results") / f"{scenario.name}-{stamp}"
@@ -262,7 +299,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                     return 130
             raise
     if not args.no_plots:
-        from techbloc.analysis.commands import status
+        from techbloc.sim.commands import status
 
         with status("drawing adoption.png and map.png"):
             run_pictures(res, out, scenario.title or scenario.name, str(scenario.horizon[1]))
@@ -378,14 +415,14 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def _analysis(name: str):
-    """A command whose body lives in :mod:`techbloc.analysis.commands` (imported when run)."""
+    """A command whose body lives in :mod:`techbloc.sim.commands` (imported when run)."""
 
     def command(args: argparse.Namespace) -> int:
-        from techbloc.analysis import commands
+        from techbloc.sim import commands
 
         return getattr(commands, name)(args)
 
-    command.__doc__ = f"See techbloc.analysis.commands.{name}."
+    command.__doc__ = f"See techbloc.sim.commands.{name}."
     return command
 
 
@@ -396,8 +433,8 @@ cmd_params, cmd_compare, cmd_plot, cmd_sensitivity, cmd_calibrate = (
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the HTML report of a run."""
-    from techbloc.analysis.commands import status
     from techbloc.analysis.report import write_report
+    from techbloc.sim.commands import status
 
     with status(f"writing the report of {args.run_dir}"):
         path = write_report(args.run_dir, args.output, args.date)
@@ -410,9 +447,9 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     import json
 
     import pandas as pd
-    from techbloc.analysis.commands import progress_bar
     from techbloc.analysis.hindcast import hindcast, hindcast_figure
     from techbloc.analysis.markets import format_table, markets_figure
+    from techbloc.sim.commands import progress_bar
     from techbloc.sim.experiment import run
     from techbloc.sim.observed import (
         OBSERVED,
@@ -425,6 +462,9 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
         stances,
     )
 
+    if args.cv == 1 or args.cv < 0:
+        raise TechblocError(f"--cv must be 0 (skip) or at least 2 folds, not {args.cv}",
+                            key="--cv")
     # Hindcast mode: no launch date after the run's start is an input (issue 17); launches come
     # from the roll-out rule and are scored against the observed record.
     with progress_bar(f"{args.scenario} to 2024Q4", args.replications) as update:
@@ -437,6 +477,7 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
                       pd.read_csv(OBSERVED / "europe_china_share.csv"), read_contracts(),
                       read_huawei_segments(), read_china_sites(), read_launch_record(),
                       read_ran_vendors())
+    scores["validation"] = stance_validation(args, res.countries, observed)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     out = Path(args.out) if args.out else Path("results") / f"hindcast-{stamp}"
     out.mkdir(parents=True, exist_ok=True)
@@ -482,14 +523,41 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     print(f"5G RAN vendors by country: Chinese vendor present as recorded in "
           f"{vb['presence_accuracy']:.0%} of {vb['presence_n']} rows; China-bloc share mean "
           f"absolute error {vb['share_mae']:.2f} over {vb['share_n']} country shares")
+    from techbloc.analysis.validation import report_lines
+
+    print("\n".join(report_lines(scores["validation"])))
     print(f"hindcast folder: {out}")
     return 0
 
 
+def stance_validation(args: argparse.Namespace, countries, observed) -> dict:
+    """The validation protocol of docs/ODD.md §1.2: temporal always, spatial with --cv K."""
+    from techbloc.analysis import validation
+
+    initial = validation.initial_stances()
+    out = {"temporal": validation.temporal(countries, observed, initial)}
+    if args.cv:
+        seed = 1 if args.seed is None else args.seed
+        from techbloc.sim.calibration import COUNTRY_BOUNDS, DEFAULT_BOUNDS
+
+        legacy = args.cv_fit == "legacy"
+        fit = validation.refit_runner(args.scenario, args.cv_trials, 4, seed,
+                                      args.replications,
+                                      bounds=DEFAULT_BOUNDS if legacy else COUNTRY_BOUNDS,
+                                      score="brier" if legacy else "rps")
+
+        def progress(done: int, k: int) -> None:
+            print(f"  cross-validation fold {done}/{k} done", file=sys.stderr)
+
+        out["spatial"] = validation.spatial(fit, observed, initial, k=args.cv, seed=seed,
+                                            progress=progress)
+    return out
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     """Serve the browser app until interrupted."""
-    from techbloc.analysis.commands import install_hint
     from techbloc.app.server import configure, serve
+    from techbloc.sim.commands import install_hint
 
     configure()  # Solara reads its settings when first imported
     print("techbloc app: starting (loading Solara takes a few seconds)", file=sys.stderr,

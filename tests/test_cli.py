@@ -145,7 +145,7 @@ def test_calibrate_out_is_a_folder_and_never_the_shipped_file(tmp_path):
 
 
 def test_missing_extra_hint_works_from_a_clone():
-    from techbloc.analysis.commands import install_hint
+    from techbloc.sim.commands import install_hint
 
     assert install_hint("dask") == ("from the folder of your techbloc clone: .venv/bin/pip "
                                     "install -e '.[dask]' (techbloc is not on a package index)")

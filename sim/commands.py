@@ -2,8 +2,9 @@
 
 The commands are ``plot``, ``compare``, ``sensitivity``, ``calibrate`` and ``params``.
 :mod:`techbloc.sim.cli` parses the arguments and calls these; they live here so the parser stays
-short and so the analysis layer owns what it draws. Every command that may take more than a
-second shows a progress bar or a spinner on stderr (never on stdout, which stays parseable).
+short (the pictures themselves come from :mod:`techbloc.analysis`). Every command that may take
+more than a second shows a progress bar or a spinner on stderr (never on stdout, which stays
+parseable).
 """
 
 from __future__ import annotations
@@ -323,16 +324,23 @@ def cmd_params(args: argparse.Namespace) -> int:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """Calibrate into a new folder, score in and out of sample.
 
-    Adopting the fit is a separate,
-    explicit step (docs/ODD.md, 'Calibration').
+    Adopting the fit is a separate, explicit step (docs/ODD.md, 'Calibration'). With
+    ``--countries`` the country-decision weights are fitted by ranked probability score, and with
+    ``--posterior N`` an ABC-SMC ensemble of them is fitted too (:func:`write_posterior`).
     """
     from techbloc.analysis.hindcast import stance_skill
-    from techbloc.sim.calibration import calibrate, scenario_yaml
+    from techbloc.sim.calibration import COUNTRY_BOUNDS, DEFAULT_BOUNDS, calibrate, scenario_yaml
     from techbloc.sim.experiment import run
     from techbloc.sim.observed import stances
     from techbloc.sim.params import defaults
     from techbloc.sim.scenario import load_scenario
 
+    if args.posterior and not args.countries:
+        raise TechblocError("--posterior fits the country weights: add --countries",
+                            key="--posterior")
+    if args.posterior < 0 or args.posterior == 1:
+        raise TechblocError(f"--posterior needs at least 2 particles, not {args.posterior}",
+                            key="--posterior")
     out = Path(args.out) if args.out else Path("results") / f"calibrate-{_stamp()}"
     if out.suffix in (".yaml", ".yml"):
         raise TechblocError("--out names a folder (calibrated.yaml is written into it); "
@@ -349,8 +357,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             update(min(done, args.trials), description=f"calibrating: best objective "
                    f"{best:.4f}")
 
-        result = calibrate(base, observed, trials=args.trials, replications=args.replications,
-                           seed=args.seed, ban_weight=args.ban_weight, progress=on_trial)
+        result = calibrate(base, observed,
+                           bounds=COUNTRY_BOUNDS if args.countries else DEFAULT_BOUNDS,
+                           trials=args.trials, replications=args.replications, seed=args.seed,
+                           ban_weight=args.ban_weight,
+                           score="rps" if args.countries else "brier", progress=on_trial)
     rows, stats = [], {}
     # "uncalibrated": the fitted weights at their defaults in sim/params.py (the scenario itself
     # may already extend an earlier calibration).
@@ -375,12 +386,58 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                     if rule == "model":
                         stats[f"{label} {year} Brier"] = round(m["brier"], 4)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "calibrated.yaml").write_text(scenario_yaml(result, args.scenario, stats) + "\n")
+    # The shipped calibration's values that this fit does not refit are kept, so the written
+    # file can replace the shipped one whole.
+    shipped = load_scenario("calibrated").params
+    keep = {k: shipped[k] for k in _calibrated_keys() if k not in result.values}
+    (out / "calibrated.yaml").write_text(scenario_yaml(result, args.scenario, stats, keep) + "\n")
     result.trials.to_csv(out / "trials.csv", index=False)
     print("fitted:", ", ".join(f"{k}={v:.3f}" for k, v in result.values.items()))
     print("\n".join(rows))
+    if args.posterior:
+        write_posterior(args, observed, out / "calibrated.yaml")
+    extra = (f" (and {out / 'calibrated_posterior.parquet'} beside it)" if args.posterior
+             else "")
     print(f"calibration folder: {out} (calibrated.yaml, trials.csv; objective "
           f"{result.objective:.4f}). Nothing else changed. To adopt the fit for every shipped "
           f"scenario (they extend baseline, which extends calibrated), copy it over the "
-          f"shipped file in your clone: cp {out / 'calibrated.yaml'} scenarios/calibrated.yaml")
+          f"shipped file in your clone: cp {out / 'calibrated.yaml'} scenarios/calibrated.yaml"
+          f"{extra}")
     return 0
+
+
+def _calibrated_keys() -> list[str]:
+    """The dotted parameter keys that the shipped scenarios/calibrated.yaml sets."""
+    import yaml
+    from techbloc.sim.scenario import scenario_dir
+
+    def flat(tree: dict, prefix: str = "") -> list[str]:
+        return [key for k, v in tree.items()
+                for key in (flat(v, f"{prefix}{k}.") if isinstance(v, dict) else [prefix + k])]
+
+    doc = yaml.safe_load((scenario_dir() / "calibrated.yaml").read_text()) or {}
+    return flat(doc.get("params") or {})
+
+
+def write_posterior(args: argparse.Namespace, observed, out: Path) -> None:
+    """Fit the ABC-SMC ensemble, write it beside ``out`` and report its marginals."""
+    from techbloc.analysis.posterior import marginals_figure, summary_lines
+    from techbloc.sim.calibration import COUNTRY_BOUNDS, fit_posterior
+
+    try:
+        import pyabc  # noqa: F401
+    except ImportError:
+        raise TechblocError("the posterior ensemble needs pyabc, which is not installed",
+                            key="--posterior", hint=install_hint("calibrate")) from None
+    print(f"posterior: ABC-SMC, {args.posterior} particles x {args.generations} generations",
+          file=sys.stderr)
+    draws = fit_posterior(args.scenario, observed, COUNTRY_BOUNDS, population=args.posterior,
+                          generations=args.generations, seed=args.seed,
+                          progress=lambda line: print("  " + line, file=sys.stderr))
+    path = out.with_name(f"{out.stem}_posterior.parquet")
+    draws.to_parquet(path, index=False)
+    fig = marginals_figure(draws, COUNTRY_BOUNDS)
+    png = out.with_name(f"{out.stem}_posterior.png")
+    fig.savefig(png, dpi=110)
+    print("\n".join(summary_lines(draws)))
+    print(f"wrote {path} ({len(draws)} draws) and {png}")
