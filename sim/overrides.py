@@ -28,7 +28,7 @@ from types import MappingProxyType
 from typing import TypeVar
 
 from techbloc.sim import params as params_mod
-from techbloc.sim.errors import ScenarioError
+from techbloc.sim.errors import ScenarioError, did_you_mean
 from techbloc.sim.events import Event
 from techbloc.sim.quarters import Quarter
 
@@ -224,3 +224,29 @@ MARKDOWN = [
     "`--scale us.ally_pressure=0.5` runs at 0.2 from 2019Q2 and 0.3 from 2020Q3; "
     "`--scale us.ally_pressure=2` runs at 0.8, then 1.0 (1.2 clipped, noted).", "",
 ]
+
+
+def held_in_sweep(doc: Mapping, fail) -> dict[str, object]:
+    """A sweep file's ``set:`` mapping (values held in the base at every point), checked.
+
+    Args:
+        doc: the sweep file's top-level mapping.
+        fail: ``fail(message, key, hint)`` makes the error naming the file, line and key.
+
+    Raises:
+        SweepError: (from ``fail``) not a mapping, an unknown parameter, or a parameter that is
+            also one of the sweep's axes.
+    """
+    held = doc.get("set", {})
+    if not isinstance(held, Mapping) or ("set" in doc and not held):
+        raise fail("expected a mapping of parameters to hold at every point", "set", None)
+    for key in held:
+        axis = [s for s in ("parameters", "scale") if isinstance(doc.get(s), Mapping)
+                and key in doc[s]]
+        if key not in params_mod.FLAT:
+            raise fail(f"unknown parameter '{key}'", f"set.{key}",
+                       did_you_mean(key, params_mod.FLAT))
+        if axis:
+            raise fail(f"'{key}' is held by set: and varied under {axis[0]}: too", f"set.{key}",
+                       None)
+    return dict(held)
