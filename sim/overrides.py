@@ -234,8 +234,8 @@ def held_in_sweep(doc: Mapping, fail) -> dict[str, object]:
         fail: ``fail(message, key, hint)`` makes the error naming the file, line and key.
 
     Raises:
-        SweepError: (from ``fail``) not a mapping, an unknown parameter, or a parameter that is
-            also one of the sweep's axes.
+        SweepError: (from ``fail``) not a mapping, an unknown parameter, a value outside the
+            parameter's type or range, or a parameter that is also one of the sweep's axes.
     """
     held = doc.get("set", {})
     if not isinstance(held, Mapping) or ("set" in doc and not held):
@@ -249,4 +249,10 @@ def held_in_sweep(doc: Mapping, fail) -> dict[str, object]:
         if axis:
             raise fail(f"'{key}' is held by set: and varied under {axis[0]}: too", f"set.{key}",
                        None)
+        value = held[key]
+        if not (isinstance(value, str) and "@" in value):  # a dated hold is checked on loading
+            try:
+                params_mod.FLAT[key].check(f"set.{key}", value)
+            except ScenarioError as e:
+                raise fail(e.message, f"set.{key}", None) from None
     return dict(held)

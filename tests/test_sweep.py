@@ -50,6 +50,7 @@ horizon: "2019Q1:2022Q4"
                                              "did you mean 'operator.noise'"]),
     (GRID + "set:\n  us.ally_pressure: 0.5\n", ["s.yaml:10:", "held by set: and varied"]),
     (GRID + "set: [operator.noise]\n", ["s.yaml:9:", "expected a mapping"]),
+    (GRID + "set:\n  operator.noise: 99\n", ["s.yaml:10:", "set.operator.noise", "outside"]),
 ])
 def test_bad_sweep_files_name_file_line_and_key(tmp_path, text, fragments):
     with pytest.raises(SweepError) as e:
