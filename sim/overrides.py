@@ -203,7 +203,8 @@ MARKDOWN = [
     "Every way of changing a scenario from outside its file follows one rule "
     "(`sim/overrides.py`): `techbloc run/show/compare/sweep --set/--scale`, Python's "
     "`tb.run/tb.load_scenario/tb.sweep(set=, scale=)`, a sweep file's `parameters` (held) and "
-    "`scale:` axes, the calibration's trial values, and the app's sliders once moved.", "",
+    "`scale:` axes and its `set:` values (held at every point), the calibration's trial values, "
+    "and the app's sliders once moved.", "",
     "- **`--set KEY=VALUE` holds KEY at VALUE for the whole horizon.** VALUE is the start value "
     "and every event's `set` or `ramp` of KEY is dropped; the event's other keys and actions "
     "still apply (an event left with nothing to do is dropped). The run says which events lost "
