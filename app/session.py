@@ -150,8 +150,13 @@ def scenario_yaml(base: str | None, levers: Mapping[str, float], seed: int, repl
     return yaml.safe_dump(out, sort_keys=False, width=100, allow_unicode=True)
 
 
-def _workdir() -> Path:
-    return Path(tempfile.mkdtemp(prefix="techbloc-app-"))
+#: The largest scenario file the app accepts (the shipped ones are under 10 kB).
+MAX_UPLOAD_BYTES = 1 << 20
+
+
+def _workdir() -> tempfile.TemporaryDirectory:
+    """A temporary folder for one load, removed when the ``with`` block ends."""
+    return tempfile.TemporaryDirectory(prefix="techbloc-app-")
 
 
 def file_name(name: str) -> str:
@@ -168,13 +173,14 @@ def load_text(text: str, name: str = "scenario.yaml") -> Scenario:
         ScenarioError: naming ``name``, the line and the key, as the CLI does.
     """
     fname = file_name(name)
-    path = _workdir() / fname
-    path.write_text(text, encoding="utf-8")
-    try:
-        return load_scenario(path)
-    except ScenarioError as e:
-        raise ScenarioError(e.message, file=fname, line=e.line, column=e.column, key=e.key,
-                            hint=e.hint) from None
+    with _workdir() as work:
+        path = Path(work) / fname
+        path.write_text(text, encoding="utf-8")
+        try:
+            return load_scenario(path)
+        except ScenarioError as e:
+            raise ScenarioError(e.message, file=fname, line=e.line, column=e.column, key=e.key,
+                                hint=e.hint) from None
 
 
 @dataclass
@@ -188,12 +194,19 @@ class Upload:
     scenario: Scenario | None = None
 
 
-def check_upload(name: str, data: bytes | str) -> Upload:
+def check_upload(name: str, data: bytes | str, size: int | None = None) -> Upload:
     """Validate an uploaded file with the CLI's validator (``techbloc validate``).
 
     Every error is kept, each as the CLI prints it: ``file.yaml:LINE:COLUMN: key: message``.
+    A file over :data:`MAX_UPLOAD_BYTES` (``size`` as the browser reports it, or the data's own
+    length) is refused with a message. An uploaded file may extend only a named scenario of the
+    library, and its messages name it as uploaded, never a server path.
     """
     fname = file_name(name)
+    n = max(size or 0, len(data) if isinstance(data, bytes) else len(data.encode("utf-8")))
+    if n > MAX_UPLOAD_BYTES:
+        return Upload(fname, "", [f"{fname}: file too large ({n / 2**20:.1f} MiB); a scenario "
+                                  f"file may have at most {MAX_UPLOAD_BYTES // 2**10} KiB"])
     if isinstance(data, bytes):
         try:
             text = data.decode("utf-8")
@@ -201,13 +214,15 @@ def check_upload(name: str, data: bytes | str) -> Upload:
             return Upload(fname, "", [f"{fname}: cannot read scenario (not UTF-8: {e})"])
     else:
         text = data
-    path = _workdir() / fname
-    path.write_text(text, encoding="utf-8")
-    # Messages name the file as uploaded, not the temporary folder it was checked in.
-    errors = [str(e).replace(str(path), fname) for e in validate(path)]
-    if errors:
-        return Upload(fname, text, errors)
-    scenario = load_scenario(path)
+    with _workdir() as work:
+        path = Path(work) / fname
+        path.write_text(text, encoding="utf-8")
+        # Messages name the file as uploaded, not the temporary folder it was checked in.
+        errors = [str(e).replace(str(path), fname).replace(str(work), "")
+                  for e in validate(path)]
+        if errors:
+            return Upload(fname, text, errors)
+        scenario = load_scenario(path)
     doc = yaml.safe_load(text)
     return Upload(fname, text, [], doc, scenario)
 

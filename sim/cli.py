@@ -36,12 +36,15 @@ _seed = _int_at_least(0, "non-negative integer")
 
 
 def _assignment(text: str) -> tuple[str, object]:
-    import yaml
+    from techbloc.sim.scenario import parse_value
 
     key, sep, value = text.partition("=")
     if not sep or not key.strip():
         raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
-    return key.strip(), yaml.safe_load(value)
+    try:
+        return key.strip(), parse_value(value, key.strip())
+    except TechblocError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def _overrides(parser: argparse.ArgumentParser) -> None:
@@ -78,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="run folder (default: results/<scenario>-<UTC timestamp>)")
     _overrides(run)
     run.add_argument("--no-plots", action="store_true", help="write tables only")
+    run.add_argument("--overwrite", action="store_true",
+                     help="replace the run already in --out (refused otherwise)")
 
     params = sub.add_parser("params", help="print the parameter tree",
                             description="Print every parameter with default, unit, range and "
@@ -163,6 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--resume", metavar="DIR", help="continue the sweep in DIR")
     sw.add_argument("--max-failures", type=_seed, default=0, metavar="K",
                     help="failed runs tolerated before stopping (default 0)")
+    sw.add_argument("--max-runs", type=_positive_int, default=None, metavar="N",
+                    help="refuse designs of more runs than N (default 1000000)")
 
     sens = sub.add_parser("sensitivity", help="Sobol or Morris indices of a finished sweep",
                           description="Sobol first-order and total indices (Sobol designs) or "
@@ -218,31 +225,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
     from techbloc.sim.experiment import run
-    from techbloc.sim.results import write_manifest
+    from techbloc.sim.folders import safe_component
     from techbloc.sim.scenario import load_scenario
 
     console = Console(stderr=True)
     scenario = load_scenario(args.scenario, set=dict(args.overrides), horizon=args.horizon,
                              search=args.search)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    out = Path(args.out) if args.out else Path("results") / f"{scenario.name}-{stamp}"
+    name = safe_component(scenario.name, "run")  # one path component, whatever the file says
+    out = Path(args.out) if args.out else Path("results") / f"{name}-{stamp}"
     n = args.replications or scenario.replications
     with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, transient=True) as bar:
         task = bar.add_task(f"{scenario.name}", total=n)
-        try:
-            res = run(scenario, replications=n, seed=args.seed, out=out,
-                      progress=lambda done, total: bar.update(task, completed=done))
-        except BaseException as e:
-            manifest = out / "manifest.json"
-            if manifest.exists():  # leave no folder that looks complete
-                import json
-
-                m = json.loads(manifest.read_text())
-                m["status"] = "failed" if not isinstance(e, KeyboardInterrupt) else "interrupted"
-                m["error"] = f"{type(e).__name__}: {e}"
-                write_manifest(out, m)
-            raise
+        res = run(scenario, replications=n, seed=args.seed, out=out, overwrite=args.overwrite,
+                  progress=lambda done, total: bar.update(task, completed=done))
     if not args.no_plots:
         from techbloc.analysis.curves import adoption_figure
         from techbloc.analysis.maps import world_map
@@ -331,7 +328,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     runs = {}
     for d in args.from_dirs:
         res = load_results(d)
-        runs[res.manifest["scenario"]["name"]] = res
+        runs[str(res.manifest["scenario"].get("name", Path(d).name))] = res
     names = list(args.scenarios)
     if not names and not runs:
         raise TechblocError("name at least one scenario, or saved runs with --from",
@@ -339,17 +336,19 @@ def cmd_compare(args: argparse.Namespace) -> int:
     scenarios = [load_scenario(n, horizon=args.horizon, search=args.search) for n in names]
     baseline = args.baseline or (scenarios[0].name if scenarios else next(iter(runs)))
     base_scen = next((s for s in scenarios if s.name == baseline), None)
+    compared = [*runs, *(s.name for s in scenarios)]  # checked before anything runs
+    if baseline not in compared:
+        raise TechblocError(f"baseline {baseline!r} is not among the compared runs: "
+                            + ", ".join(compared), key="--baseline",
+                            hint="name it among the scenarios, or pick one of those")
+    if len(set(compared)) < 2:
+        raise TechblocError("need at least two different scenarios to compare", key="compare")
     seed = args.seed if args.seed is not None else (
-        base_scen.seed if base_scen else runs[baseline].manifest["base_seed"])
+        base_scen.seed if base_scen else runs[baseline].manifest.get("base_seed"))
     for s in scenarios:
         n = args.replications or (base_scen or s).replications
         print(f"running {s.name} ({n} replicates, seed {seed})", file=sys.stderr)
         runs[s.name] = run(s, replications=n, seed=seed)
-    if baseline not in runs:
-        raise TechblocError(f"baseline {baseline!r} is not among the compared runs: "
-                            + ", ".join(runs), key="--baseline")
-    if len(runs) < 2:
-        raise TechblocError("need at least two scenarios to compare", key="compare")
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     out = Path(args.out) if args.out else Path("results") / f"compare-{stamp}"
     out.mkdir(parents=True, exist_ok=True)
@@ -412,7 +411,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         try:
             res = sweep(spec, workers=workers, backend=args.backend, scheduler=args.scheduler,
                         out=args.out, resume=args.resume, max_failures=args.max_failures,
-                        progress=progress)
+                        progress=progress, **({"max_runs": args.max_runs} if args.max_runs
+                                              else {}))
         except KeyboardInterrupt:
             print("techbloc: interrupted; finished runs are kept: resume with --resume",
                   file=sys.stderr)
@@ -442,28 +442,30 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
 def cmd_plot(args: argparse.Namespace) -> int:
     """Draw a picture of a saved run or sweep."""
-    from techbloc.analysis import adoption_curves, country_table, load, policy_curves, world_map
+    from techbloc.analysis import adoption_curves, country_table, policy_curves, world_map
+    from techbloc.analysis.load import load_run
+    from techbloc.sim.folders import output_file
 
     if args.kind == "heatmap":
         from techbloc.analysis.sensitivity import heatmap
-        from techbloc.sim.sweeps import load_sweep_result
+        from techbloc.sim.folders import read_sweep
 
-        res = load_sweep_result(args.run_dir)
+        res = read_sweep(args.run_dir)  # a run folder is refused, saying what it supports
         if not (args.x and args.y):
             raise TechblocError("a heatmap needs --x and --y (parameters of the grid)",
                                 key="--x/--y")
         fig, _ = heatmap(res, args.x, args.y, args.metric or "share_china_2030")
-        out = Path(args.output) if args.output else Path(args.run_dir) / "heatmap.png"
+        out = output_file(args.output, Path(args.run_dir) / "heatmap.png")
         fig.savefig(out, dpi=120)
         print(f"wrote {out}")
         return 0
-    res = load(args.run_dir)
+    res = load_run(args.run_dir)  # a sweep folder is refused, saying what it supports
     date = args.date or str(res.model["date"].iloc[-1])
     title = res.manifest.get("scenario", {}).get("title", "")
     if args.kind == "countries":
         table = country_table(res.countries, date)
         if args.output:
-            table.to_csv(args.output, index=False)
+            table.to_csv(output_file(args.output, Path()), index=False)
             print(f"wrote {args.output}")
         else:
             print(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
@@ -489,7 +491,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
         fig, _ = policy_curves(res.countries, by=args.by, title=title)
     else:
         fig, _ = world_map(res.countries, date, args.value, title=title)
-    out = Path(args.output) if args.output else Path(args.run_dir) / f"{args.kind}.png"
+    out = output_file(args.output, Path(args.run_dir) / f"{args.kind}.png")
     fig.savefig(out, dpi=120)
     print(f"wrote {out}")
     return 0
@@ -498,8 +500,10 @@ def cmd_plot(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the HTML report of a run."""
     from techbloc.analysis.report import write_report
+    from techbloc.sim.folders import output_file
 
-    path = write_report(args.run_dir, args.output, args.date)
+    out = output_file(args.output, Path(args.run_dir) / "report.html")
+    path = write_report(args.run_dir, out, args.date)
     print(f"wrote {path}")
     return 0
 
@@ -671,6 +675,11 @@ def main(argv: list[str] | None = None) -> int:
         return commands[args.command](args)
     except TechblocError as e:
         print(f"techbloc: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as e:  # permission, missing folder, disk full, not a directory: one line
+        from techbloc.sim.errors import describe_os_error
+
+        print(f"techbloc: error: {describe_os_error(e)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("techbloc: interrupted", file=sys.stderr)

@@ -18,6 +18,7 @@ the installed package.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import resources
@@ -192,7 +193,7 @@ def parse_horizon(value: str | Sequence) -> tuple[Quarter, Quarter]:
                             key="horizon")
     try:
         start, end = (Quarter.parse(p) for p in parts)
-    except ValueError as e:
+    except (ValueError, TypeError, AttributeError) as e:
         raise ScenarioError(str(e), key="horizon") from None
     problem = _horizon_problem(start, end)
     if problem:
@@ -211,10 +212,22 @@ def _horizon_problem(start: Quarter, end: Quarter) -> str | None:
 
 
 # --------------------------------------------------------------------------- reading YAML
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader that also reads ``1e308`` (no dot; YAML 1.2) as a number."""
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float", re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"))
+MERGE_TAG = "tag:yaml.org,2002:merge"
+DEFAULT_TAGS = {yaml.MappingNode: "tag:yaml.org,2002:map",
+                yaml.SequenceNode: "tag:yaml.org,2002:seq"}
+
+
 def _compose(text: str, file: str):
     loader = None
     try:
-        loader = yaml.SafeLoader(text)  # the reader checks characters already here
+        loader = _Loader(text)  # the reader checks characters already here
         return loader.get_single_node()
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark
@@ -241,7 +254,7 @@ class _Reader:
         self.file, self.errors = file, errors
         self.where: dict[str, tuple[int, int]] = {}
         self.nodes = 0
-        self._scalar = yaml.SafeLoader("")
+        self._scalar = _Loader("")
 
     def fail(self, message: str, key: str, hint: str | None = None) -> None:
         line, column = self.where.get(key, (None, None))
@@ -257,13 +270,24 @@ class _Reader:
             raise ScenarioError(f"document expands past {MAX_NODES} nodes (aliases?); refused",
                                 file=self.file)
         self.where.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if self._tagged(node):
+            self.fail(f"YAML tags ({node.tag.replace('tag:yaml.org,2002:', '!!')}) are not "
+                      "supported; write the value without a tag", path)
+            return None
         if isinstance(node, yaml.MappingNode):
             out = {}
             for k, v in node.value:
-                key = self._scalar.construct_object(k) if isinstance(k, yaml.ScalarNode) else k
-                key = str(key)
+                sub_where = (k.start_mark.line + 1, k.start_mark.column + 1)
+                if not isinstance(k, yaml.ScalarNode) or self._tagged(k) or k.tag == MERGE_TAG:
+                    self.where[f"{path}.<key>" if path else "<key>"] = sub_where
+                    what = ("merge keys ('<<') are not supported; write the keys out"
+                            if k.tag == MERGE_TAG else "a key must be plain text, without a tag"
+                            " and not a list or mapping")
+                    self.fail(what, f"{path}.<key>" if path else "<key>")
+                    continue
+                key = k.value  # the key as written (true stays 'true', 1 stays '1')
                 sub = f"{path}.{key}" if path else key
-                self.where[sub] = (k.start_mark.line + 1, k.start_mark.column + 1)
+                self.where[sub] = sub_where
                 if key in out:
                     self.fail("duplicate key", sub)
                 out[key] = self.convert(v, sub)
@@ -272,13 +296,21 @@ class _Reader:
             return [self.convert(v, f"{path}[{i}]") for i, v in enumerate(node.value)]
         try:
             return self._scalar.construct_object(node, deep=True)
-        except yaml.constructor.ConstructorError as e:
-            self.fail(f"cannot read this value ({e.problem})", path)
-            return None
         except (ValueError, TypeError, OverflowError):
             # A scalar that looks like a timestamp but is no date (2019-13-01): keep the text,
             # and let the key's own check say what was expected.
             return node.value
+        except Exception as e:  # noqa: BLE001 - any other construction failure is bad input
+            self.fail(f"cannot read this value ({getattr(e, 'problem', None) or e})", path)
+            return None
+
+    def _tagged(self, node) -> bool:
+        """True if the node carries an explicit tag (``!!bool``, ``!custom``)."""
+        if isinstance(node, yaml.ScalarNode):
+            plain = node.style is None
+            return node.tag != self._scalar.resolve(yaml.ScalarNode, node.value,
+                                                    (plain, not plain))
+        return node.tag != DEFAULT_TAGS[type(node)]
 
 
 def _flatten(reader: _Reader, tree: object, prefix: str, root: str | None = None
@@ -499,6 +531,68 @@ def find(name_or_path: str | Path, search: Iterable[str | Path] = ()) -> Path:
     raise ScenarioError(f"unknown scenario '{text}'", hint=f"{hint} ({known})" if hint else known)
 
 
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+
+
+def _parent_file(base: str, path: Path, search: Iterable[str | Path]) -> Path:
+    """The file of a parent named by ``extends``: a sibling or a scenario on the search path.
+
+    Only a name is accepted, never a path, so a scenario cannot read files elsewhere on disk
+    (an uploaded scenario in the app may extend only a scenario of the library).
+    """
+    if not _NAME.fullmatch(base):
+        raise ScenarioError("expected the name of a scenario (letters, digits, '.', '-', '_'), "
+                            "not a path; a scenario extends only scenarios on the search path")
+    sibling = path.parent / (base if base.endswith((".yaml", ".yml")) else f"{base}.yaml")
+    if sibling.is_file():
+        return sibling
+    names = available(search)
+    stem = base.removesuffix(".yaml").removesuffix(".yml")
+    if stem in names:
+        return names[stem]
+    hint = did_you_mean(stem, names)
+    raise ScenarioError(f"unknown scenario '{stem}'",
+                        hint=hint if hint and hint.startswith("did you") else
+                        f"known scenarios: {', '.join(names)}")
+
+
+def _check_arguments(name_or_path, overrides, horizon, search) -> None:
+    """Clear errors for arguments of the wrong type given from Python."""
+    if not isinstance(name_or_path, str | os.PathLike | Scenario):
+        raise ScenarioError("expected a scenario name, a path to a YAML file or a Scenario, "
+                            f"found {type(name_or_path).__name__} {name_or_path!r}")
+    if overrides is not None:
+        if not isinstance(overrides, Mapping):
+            raise ScenarioError("expected a mapping of dotted parameter keys to values, like "
+                                f"{{'us.ally_pressure': 0.8}}, found {type(overrides).__name__}",
+                                key="set")
+        for k in overrides:
+            if not isinstance(k, str):
+                raise ScenarioError(f"parameter keys are dotted names (text), found {k!r}",
+                                    key="set")
+    if horizon is not None and not (isinstance(horizon, str) or (
+            isinstance(horizon, Sequence) and len(horizon) == 2)):
+        raise ScenarioError(f"expected 'START:END' like '2019Q1:2035Q4' or a pair of quarters, "
+                            f"found {horizon!r}", key="horizon")
+    if isinstance(search, str | os.PathLike) or not isinstance(search, Iterable):
+        raise ScenarioError(f"expected a list of folders, found {search!r}", key="search")
+
+
+def parse_value(text: str, key: str = "value"):
+    """A value written on the command line (``--set KEY=VALUE``), read as a scenario file would.
+
+    Raises:
+        ScenarioError: not valid YAML, a tag, or several documents.
+    """
+    try:
+        node = _compose(text, "--set")
+        if node is None:
+            raise ScenarioError("expected a value after '='")
+        return _Reader("--set").convert(node)
+    except ScenarioError as e:
+        raise ScenarioError(e.message, key=key, hint=e.hint) from None
+
+
 def load_scenario(name_or_path: str | Path | Scenario, *, set: Mapping[str, object] | None = None,
                   horizon: str | Sequence | None = None,
                   search: Iterable[str | Path] = ()) -> Scenario:
@@ -521,6 +615,7 @@ def load_scenario(name_or_path: str | Path | Scenario, *, set: Mapping[str, obje
         >>> s.params["us.ally_pressure"], str(s.events[0].at)
         (0.8, '2019Q2')
     """
+    _check_arguments(name_or_path, set, horizon, search)
     if isinstance(name_or_path, Scenario):
         scenario = name_or_path
     else:
@@ -569,9 +664,8 @@ def _load(path: Path, chain: tuple[str, ...], errors: list | None, search: tuple
         if not isinstance(base, str):
             reader.fail(f"expected a scenario name, found {base!r}", "extends")
         else:
-            sibling = path.parent / (base if base.endswith((".yaml", ".yml")) else f"{base}.yaml")
             try:
-                ref = sibling if sibling.is_file() else find(base, search)
+                ref = _parent_file(base, path, search)
                 parent = _load(ref, (*chain, resolved), errors, search)
             except ScenarioError as e:
                 if e.file is not None and e.file != file:

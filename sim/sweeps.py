@@ -18,11 +18,13 @@ failed ones and ends with the same ``summary.parquet`` as an uninterrupted sweep
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import itertools
 import json
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Callable, Iterable, Mapping
@@ -33,6 +35,14 @@ import numpy as np
 import pandas as pd
 from techbloc.sim import params as params_mod
 from techbloc.sim.errors import ScenarioError, SweepError, did_you_mean
+from techbloc.sim.folders import (
+    SweepResult,
+    locked,
+    process_alive,
+    read_manifest,
+    read_sweep,
+    write_atomic,
+)
 from techbloc.sim.scenario import Scenario, _compose, _Reader, load_scenario
 from techbloc.sim.world import REGION_SLUGS
 
@@ -41,6 +51,7 @@ TOP_KEYS = ("scenario", "design", "parameters", "samples", "levels", "replicatio
             "common_random_numbers", "metrics", "horizon", "threshold", "title", "description")
 SUMMARY_DATES = {"2025": "2025Q4", "2030": "2030Q4"}
 MAX_POOL_RESTARTS = 5  # worker deaths survived before a sweep gives up
+MAX_RUNS = 10**6  # runs (points x replicates) a sweep may have unless max_runs is raised
 FAULT_ENV = "TECHBLOC_FAULT"  # "point:replicate,..." runs that raise: fault injection for tests
 
 
@@ -240,6 +251,18 @@ def load_sweep(path: str | Path, **overrides) -> SweepSpec:
                      title=str(doc.get("title", "")))
 
 
+def design_size(spec: SweepSpec) -> int:
+    """Number of runs (design points x replicates), computed without building the design."""
+    d = len(spec.factors)
+    if spec.design == "grid":
+        points = 1
+        for f in spec.factors:
+            points *= len(f.values)
+    else:
+        points = spec.samples * {"lhs": 1, "sobol": d + 2, "morris": d + 1}[spec.design]
+    return points * spec.replications
+
+
 def design_points(spec: SweepSpec) -> list[dict[str, float]]:
     """The design's points (see :class:`SweepSpec`); sampled designs use ``spec.seed``."""
     if spec.design == "grid":
@@ -407,34 +430,20 @@ def read_finished(runs_dir: Path) -> dict[tuple[int, int], dict]:
 
 
 # --------------------------------------------------------------------------- the sweep
-@dataclass
-class SweepResult:
-    """A finished sweep: its folder and one summary row per run."""
-
-    path: Path
-    summary: pd.DataFrame
-    manifest: dict
-
-    def runs(self) -> pd.DataFrame:
-        """All runs' model tables, concatenated (reads runs/; can be large)."""
-        files = sorted((self.path / "runs").glob("p*-r*.parquet"))
-        return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
-
-
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def _write_json(path: Path, doc: dict) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(doc, indent=2, default=str) + "\n")
-    os.replace(tmp, path)
+    text = json.dumps(doc, indent=2, default=str) + "\n"
+    write_atomic(path, lambda tmp: tmp.write_text(text))
 
 
 def sweep(spec: SweepSpec | str | Path, workers: int = 1, backend: str = "local",
           scheduler: str | None = None, out: str | Path | None = None,
           resume: str | Path | None = None, max_failures: int = 0,
-          progress: Callable[[int, int, int], None] | None = None) -> SweepResult:
+          progress: Callable[[int, int, int], None] | None = None,
+          max_runs: int = MAX_RUNS) -> SweepResult:
     """Run a sweep (or resume one) and write its folder.
 
     Args:
@@ -446,15 +455,23 @@ def sweep(spec: SweepSpec | str | Path, workers: int = 1, backend: str = "local"
         resume: an interrupted sweep's folder: finished runs are kept, the rest run.
         max_failures: failed runs tolerated before the sweep stops with a SweepError.
         progress: called as ``progress(done, total, failed)``.
+        max_runs: refuse a design of more runs than this (points x replicates).
 
     Returns:
         The SweepResult (``.summary``, ``.path``).
 
     Raises:
-        SweepError: bad arguments, a resume of another sweep file, or too many failures.
+        SweepError: bad arguments, a design above ``max_runs``, a resume of another sweep file,
+            or too many failures.
+        DataError: the folder is damaged or written by another process.
     """
     if not isinstance(spec, SweepSpec):
         spec = load_sweep(spec)
+    n_runs = design_size(spec)
+    if n_runs > max_runs:
+        raise SweepError(f"the design has {n_runs:.3g} runs (points x replicates), more than "
+                         f"the limit {max_runs:.3g}", file=spec.source, key="samples",
+                         hint="use fewer values or samples, or raise the limit with --max-runs")
     if backend not in ("local", "dask"):
         raise SweepError(f"unknown backend {backend!r}; expected local or dask", key="backend")
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
@@ -463,10 +480,10 @@ def sweep(spec: SweepSpec | str | Path, workers: int = 1, backend: str = "local"
     if resume is not None:
         path = Path(resume)
         manifest_file = path / "manifest.json"
-        if not manifest_file.exists():
-            raise SweepError("not a sweep folder (no manifest.json)", file=str(path))
-        old = json.loads(manifest_file.read_text())
-        if old.get("sweep", {}).get("digest") != spec.digest:
+        old = read_manifest(path)
+        if "techbloc_sweep" not in old or not isinstance(old.get("sweep"), dict):
+            raise SweepError("not a sweep folder (a run folder?)", file=str(manifest_file))
+        if old["sweep"].get("digest") != spec.digest:
             raise SweepError("the sweep file changed since this sweep started (hash differs); "
                              "resume needs the same file", file=str(manifest_file),
                              key="digest")
@@ -475,8 +492,13 @@ def sweep(spec: SweepSpec | str | Path, workers: int = 1, backend: str = "local"
         name = Path(spec.source).stem if spec.source else "sweep"
         path = Path(out) if out else Path("results") / f"sweep-{name}-{stamp}"
         if (path / "manifest.json").exists():
-            raise SweepError("folder already holds a sweep; use --resume to continue it",
-                             file=str(path))
+            raise SweepError("folder already holds a sweep or a run; use --resume to continue "
+                             "a sweep, or choose another --out", file=str(path))
+    with locked(path):
+        return _sweep(spec, path, workers, backend, scheduler, max_failures, progress)
+
+
+def _sweep(spec, path, workers, backend, scheduler, max_failures, progress) -> SweepResult:
     runs_dir = path / "runs"
     runs_dir.mkdir(parents=True, exist_ok=True)
     for stale in runs_dir.glob(".*.tmp"):  # partial writes of runs in flight at a crash
@@ -525,9 +547,7 @@ def sweep(spec: SweepSpec | str | Path, workers: int = 1, backend: str = "local"
         raise
     summary = pd.DataFrame([summaries[k] for k in sorted(summaries)])
     summary = summary.drop(columns=[c for c in ("status",) if c in summary.columns])
-    tmp = path / ".summary.parquet.tmp"
-    summary.to_parquet(tmp, index=False)
-    os.replace(tmp, path / "summary.parquet")
+    write_atomic(path / "summary.parquet", lambda tmp: summary.to_parquet(tmp, index=False))
     manifest.update(status="complete" if not failures else "complete with failures",
                     failures=failures, finished=_now(), n_complete=len(summaries), **stats)
     _write_json(path / "manifest.json", manifest)
@@ -562,7 +582,9 @@ def _execute(todo: list[Task], spec: SweepSpec, runs_dir: Path, workers: int, ba
     queue = iter(todo)
     inflight: dict = {}  # future -> task
     restarts = 0
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_warm)
+    watch = (os.getpid(),)  # workers exit when this process dies (see _warm)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_warm,
+                               initargs=watch)
     try:
         for t in itertools.islice(queue, workers * 4):  # bounded in flight: flat memory
             inflight[pool.submit(execute, t, *args)] = t
@@ -591,17 +613,44 @@ def _execute(todo: list[Task], spec: SweepSpec, runs_dir: Path, workers: int, ba
                 lost = broken + list(inflight.values())
                 pool.shutdown(wait=False, cancel_futures=True)
                 pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
-                                           initializer=_warm)
+                                           initializer=_warm, initargs=watch)
                 inflight = {pool.submit(execute, t, *args): t for t in lost}
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _warm() -> None:
-    """Worker initializer: load the world once per worker process."""
+def _warm(parent: int | None = None) -> None:
+    """Worker initializer: load the world once per worker, and exit when ``parent`` dies.
+
+    A worker of a killed sweep (``kill -9`` of the parent alone) would otherwise wait forever for
+    work, keeping its memory and the resource tracker alive. A daemon thread checks the parent
+    every second; when it is gone, the worker also ends the fork server it was forked from (a
+    child of the dead parent, serving no one) and exits.
+    """
     from techbloc.sim.world import load_world
 
+    if parent is not None:
+        import threading
+        import time
+
+        def watch() -> None:
+            while process_alive(parent):
+                time.sleep(1.0)
+            server = os.getppid()
+            if server not in (parent, 1) and _is_fork_server(server):
+                with contextlib.suppress(OSError):
+                    os.kill(server, signal.SIGTERM)
+            os._exit(1)
+
+        threading.Thread(target=watch, name="techbloc-parent-watch", daemon=True).start()
     load_world()
+
+
+def _is_fork_server(pid: int) -> bool:
+    try:
+        return b"multiprocessing.forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
 
 
 def _execute_dask(todo, args, workers, scheduler):
@@ -635,22 +684,12 @@ def _execute_dask(todo, args, workers, scheduler):
 
 
 def load_sweep_result(path: str | Path) -> SweepResult:
-    """Read a finished sweep folder.
+    """Read a finished sweep folder, validated (:func:`techbloc.sim.folders.read_sweep`).
 
     Raises:
-        SweepError: not a sweep folder or not finished.
+        DataError: not a sweep folder, not finished, or damaged.
     """
-    path = Path(path)
-    f = path / "manifest.json"
-    if not f.exists():
-        raise SweepError("not a sweep folder (no manifest.json)", file=str(path))
-    manifest = json.loads(f.read_text())
-    if "techbloc_sweep" not in manifest:
-        raise SweepError("not a sweep folder (a run folder?)", file=str(f))
-    if not (path / "summary.parquet").exists():
-        raise SweepError(f"sweep not finished (status: {manifest.get('status')}); "
-                         f"resume it with --resume {path}", file=str(f), key="status")
-    return SweepResult(path, pd.read_parquet(path / "summary.parquet"), manifest)
+    return read_sweep(path)
 
 
 __all__ = ["SweepResult", "SweepSpec", "load_sweep", "load_sweep_result", "sweep"]
