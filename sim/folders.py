@@ -187,7 +187,7 @@ def read_manifest(path: str | Path) -> dict:
         raise DataError("not a folder; expected a run or sweep folder", file=str(path))
     f = path / "manifest.json"
     if not f.is_file():
-        raise DataError("not a run or sweep folder (no manifest.json)", file=str(path),
+        raise DataError("not a run folder or sweep folder (no manifest.json)", file=str(path),
                         hint="give a folder written by 'techbloc run' or 'techbloc sweep'")
     try:
         doc = json.loads(f.read_text(encoding="utf-8"))
