@@ -52,6 +52,7 @@ TOP_KEYS = ("scenario", "design", "parameters", "samples", "levels", "replicatio
 SUMMARY_DATES = {"2025": "2025Q4", "2030": "2030Q4"}
 MAX_POOL_RESTARTS = 5  # worker deaths survived before a sweep gives up
 MAX_RUNS = 10**6  # runs (points x replicates) a sweep may have unless max_runs is raised
+START_ENV = "TECHBLOC_START_METHOD"  # force fork, spawn or forkserver for local workers
 FAULT_ENV = "TECHBLOC_FAULT"  # "point:replicate,..." runs that raise: fault injection for tests
 
 
@@ -572,7 +573,13 @@ def _execute(todo: list[Task], spec: SweepSpec, runs_dir: Path, workers: int, ba
 
     # forkserver, not fork: forking a parent that runs threads (Dask, a notebook's) can
     # deadlock; the server imports techbloc once and each worker forks from it.
-    if "forkserver" in multiprocessing.get_all_start_methods():
+    method = os.environ.get(START_ENV)
+    if method:
+        if method not in multiprocessing.get_all_start_methods():
+            raise SweepError(f"unknown start method {method!r}; this system has "
+                             + ", ".join(multiprocessing.get_all_start_methods()), key=START_ENV)
+        ctx = multiprocessing.get_context(method)
+    elif "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["techbloc.sim.sweeps", "techbloc.sim.experiment"])
     else:
