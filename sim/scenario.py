@@ -3,12 +3,14 @@
 A scenario names a future: parameter values, dated events, a seed, a number of replications and a
 horizon. YAML is read with PyYAML's safe loader (no tag ever constructs an object or runs code),
 line and column numbers are kept, and a document that expands past :data:`MAX_NODES` nodes through
-aliases is refused. Every error names the file, line, column and key path, the value found, what
-was expected and the nearest valid key.
+aliases is refused. Explicit tags (``!!bool``), merge keys (``<<``) and keys that are not plain
+text are refused; ``1e308`` reads as a number (YAML 1.2). Every error names the file, line, column
+and key path, the value found, what was expected and the nearest valid key.
 
-``extends`` resolves a chain of parents of any depth: a child overrides its parent key by key
-(``params`` value by value) and appends its events to the parent's. Overrides from Python or the
-command line (``set=``, ``horizon=``) apply last.
+``extends`` names a parent (a file beside the child, or a scenario on the search path; never a
+path, so a scenario reads no other file on disk) and resolves a chain of parents of any depth: a
+child overrides its parent key by key (``params`` value by value) and appends its events to the
+parent's. Overrides from Python or the command line (``set=``, ``horizon=``) apply last.
 
 Scenarios are found by name in, in order: directories passed as ``search``, the directories in
 ``$TECHBLOC_SCENARIOS`` (``os.pathsep``-separated), ``./scenarios`` and the scenarios shipped in

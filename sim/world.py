@@ -192,15 +192,8 @@ def ties_from(members: dict[str, np.ndarray], region: pd.Series) -> tuple[np.nda
 
 
 def _fail(file: Path, row: int | None, column: str, message: str) -> DataError:
-    # Row numbers are the 1-based line in the CSV file (header is line 1); the column number is
-    # the field's position in the header.
-    try:
-        header = file.open(encoding="utf-8").readline().strip().split(",")
-    except (OSError, UnicodeDecodeError):
-        header = []
-    col = header.index(column) + 1 if column in header else None
-    return DataError(message, file=str(file), line=None if row is None else row + 2, column=col,
-                     key=column)
+    # Row numbers are the 1-based line in the CSV file (header is line 1).
+    return DataError(message, file=str(file), line=None if row is None else row + 2, key=column)
 
 
 def _read_csv(path: Path, columns: Iterable[str], **kwargs) -> pd.DataFrame:
@@ -256,8 +249,8 @@ def read_countries(path: Path) -> pd.DataFrame:
             lo, hi = -180, 180
         if col == "lat":
             lo, hi = -90, 90
-        bad = np.flatnonzero(~np.isnan(values) & ((values < lo) | (values > hi)
-                                                  | ~np.isfinite(values)))
+        bad = np.flatnonzero(~np.isnan(values) & ~(np.isfinite(values) & (values >= lo)
+                                                   & (values <= hi)))
         if kind == "flag":
             bad = np.union1d(bad, np.flatnonzero(~np.isin(values, (0, 1))))
         if bad.size:

@@ -608,7 +608,7 @@ def test_non_finite_and_out_of_range_data_name_file_line_column(tmp_path, col, v
         csv.writer(fh).writerows(rows)
     with pytest.raises(DataError, match=fragment) as e:
         world.load_world(d)
-    assert str(e.value).startswith(f"{d / 'countries.csv'}:4:{j + 1}: {col}: "), str(e.value)
+    assert str(e.value).startswith(f"{d / 'countries.csv'}:4: {col}: "), str(e.value)
 
 
 # --------------------------------------------------------------------------- Python API
