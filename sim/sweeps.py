@@ -471,7 +471,8 @@ def sweep(spec: SweepSpec | str | Path, workers: int = 1, backend: str = "local"
     n_runs = design_size(spec)
     if n_runs > max_runs:
         raise SweepError(f"the design has {n_runs:.3g} runs (points x replicates), more than "
-                         f"the limit {max_runs:.3g}", file=spec.source, key="samples",
+                         f"the limit {max_runs:.3g}", file=spec.source,
+                         key="parameters" if spec.design == "grid" else "samples",
                          hint="use fewer values or samples, or raise the limit with --max-runs")
     if backend not in ("local", "dask"):
         raise SweepError(f"unknown backend {backend!r}; expected local or dask", key="backend")
