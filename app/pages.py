@@ -9,6 +9,9 @@ Three routes share one browser session's state:
 - ``/compare``: two scenarios run with the same seeds, their curves, paired difference and maps.
 - ``/mesa``: Mesa's own SolaraViz over one replicate (:mod:`app.mesa_view`).
 
+This module is the Explore page and the helpers the other views share; :mod:`app.routes`
+assembles the routes (it imports this module, never the reverse).
+
 Figures are drawn by :mod:`analysis`; the run is :class:`app.session.Ensemble`.
 """
 
@@ -625,55 +628,3 @@ def ExplorePage():
             with solara.Column(style="flex: 2 1 420px; min-width: 0"):
                 MapCard()
         Inspector()
-
-
-CSS = """
-.op-table th { background: #eceff1; text-align: left; }
-.op-table td, .op-table th { padding: 3px 8px; }
-.op-table td, .op-table th { border-bottom: 1px solid #e0e0e0; }
-.lever .v-input__slot { margin-bottom: 0; }
-.lever .v-messages { min-height: 0; }
-"""
-
-
-@solara.component
-def ComparePage():
-    """Two scenarios, the same seeds: their curves overlaid, the paired difference, two maps."""
-    from techbloc.app.compare_view import CompareView
-
-    solara.Title(TITLE + ": compare")
-    CompareView()
-
-
-@solara.component
-def MesaPage():
-    """Mesa's SolaraViz over one replicate (see :mod:`app.mesa_view`)."""
-    from techbloc.app.mesa_view import MesaView
-
-    MesaView()
-
-
-@solara.component
-def Layout(children=None):
-    """The app bar (title, one button per route) around the page of the route."""
-    route, all_routes = solara.use_route()
-    solara.Style(CSS)
-    with solara.AppLayout(children=children or [], navigation=False, color="#263238") as main:
-        with solara.AppBar():
-            for r in all_routes:
-                here = r is route
-                with solara.Link(solara.resolve_path(r)):
-                    solara.Button(r.label, text=True, dark=True, classes=[
-                        "nav-" + (r.path.strip("/") or "explore"),
-                        "nav-current" if here else "nav-other"],
-                        style="font-weight: bold; border-bottom: 2px solid white"
-                        if here else "opacity: 0.85")
-    return main
-
-
-routes = [
-    # The first route's layout frames every route.
-    solara.Route(path="/", component=ExplorePage, label="Explore", layout=Layout),
-    solara.Route(path="compare", component=ComparePage, label="Compare"),
-    solara.Route(path="mesa", component=MesaPage, label="Mesa view (one replicate)"),
-]

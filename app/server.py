@@ -11,7 +11,7 @@ import os
 
 #: Solara settings for a local, offline server.
 SOLARA_ENV = {
-    "SOLARA_APP": "techbloc.app.pages",
+    "SOLARA_APP": "techbloc.app.routes",
     "SOLARA_MODE": "production",
     "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
 

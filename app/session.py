@@ -312,13 +312,14 @@ def operator_table(model: TechAllianceModel, iso3: str) -> pd.DataFrame:
         award) for each vendor; shares are 0 where nothing is built or awarded.
     """
     country = model.country(iso3)
+    market_share = model.layers.operators.ops.market_share
     rows = []
     for op in model.operators:
         if op.country is not country:
             continue
         sites = op.sites
         total = sum(sites.values())
-        row = {"operator": op.name, "market_share": float(model.ops.market_share[op.index]),
+        row = {"operator": op.name, "market_share": float(market_share[op.index]),
                "sites": total}
         contract = op.contract
         for v in model.world.vendors.ids:

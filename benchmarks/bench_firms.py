@@ -39,7 +39,7 @@ def firm_layer_seconds(n_firms: int, steps: int = 20, seed: int = 0) -> float:
 
     The population is built first (not timed); each timed quarter draws its three full-size
     random arrays, computes the country pulls and hazards, steps every firm and counts adopters
-    per country, as :meth:`sim.model.TechAllianceModel._step_enterprises` does.
+    per country, as :meth:`sim.layers.enterprises.EnterpriseLayer.step` does.
     """
     x_us, x_cn, n_c = _world_inputs()
     per_country = max(1, round(n_firms / n_c))
@@ -88,7 +88,8 @@ def peak_rss_full_run(firms_per_country: int = 4975) -> dict:
         f"m = TechAllianceModel('sanctions-2019', seed=1, "
         f"**{{'enterprise.firms_per_country': {firms_per_country}.0}})\n"
         "m.run_model()\n"
-        "print(json.dumps({'firms': m.firms.n, 'seconds': time.perf_counter() - t0,\n"
+        "print(json.dumps({'firms': m.layers.enterprises.firms.n,\n"
+        "  'seconds': time.perf_counter() - t0,\n"
         "  'peak_rss_mib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

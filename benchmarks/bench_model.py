@@ -7,7 +7,7 @@ Prints medians (and quartiles) of:
   construction (agents, operators) and the 48 steps;
 - the replicate's tables (arrays -> tidy DataFrames);
 - with --phases, the time per replicate in each phase of the step (vendors, countries,
-  operators, devices, enterprises, the two records);
+  operators, devices, enterprises, and the record);
 - with --cli, the wall time of ``techbloc --help`` and ``techbloc run baseline`` (default
   replications, with and without plots), end to end, imports included (a fresh process each
   time).
@@ -107,41 +107,43 @@ def bench_replicate(repeats: int) -> None:
     print(f"tables (model + countries frames):     {_stats(t['frames'])}")
 
 
-#: The phases of one quarter (TechAllianceModel methods), in the order the step runs them.
-PHASES = ("_step_vendors", "_step_countries", "_step_operators", "_step_devices",
-          "_step_enterprises", "_record", "_record_firms")
+#: The phases of one quarter, in the order the step runs them: each layer's ``step``, then
+#: ``record`` (TechAllianceModel._record: every layer's records).
+PHASES = ("vendors", "countries", "operators", "devices", "enterprises", "record")
 
 
 def phase_times(repeats: int, scenario: str = "baseline") -> dict[str, list[float]]:
-    """Seconds per replicate spent in each phase of the step (a timer around each method).
+    """Seconds per replicate spent in each phase of the step (a timer around each call).
 
-    The timers add well under a microsecond a call; ``build`` is the construction.
+    The layers' ``step`` methods and the model's ``_record`` are wrapped, on the instances of
+    each replicate; the timers add well under a microsecond a call; ``build`` is the
+    construction.
     """
     spec, world = load_scenario(scenario), load_world()
     spent = dict.fromkeys(PHASES, 0.0)
 
-    class Timed(TechAllianceModel):
-        pass
-
-    def timer(name: str):
-        method = getattr(TechAllianceModel, name)
-
-        def timed(self) -> None:
+    def timed(name: str, method):
+        def call(*args) -> None:
             t0 = time.perf_counter()
-            method(self)
+            method(*args)
             spent[name] += time.perf_counter() - t0
-        return timed
+        return call
 
-    for name in PHASES:
-        setattr(Timed, name, timer(name))
-    Timed(spec, seed=0, world=world).run_model()  # warm-up
+    def instrument(m: TechAllianceModel) -> TechAllianceModel:
+        for name in PHASES[:-1]:
+            layer = getattr(m.layers, name)
+            layer.step = timed(name, layer.step)
+        m._record = timed("record", m._record)
+        return m
+
+    instrument(TechAllianceModel(spec, seed=0, world=world)).run_model()  # warm-up
     out: dict[str, list[float]] = {"build": [], **{k: [] for k in PHASES}}
     for i in range(repeats):
         spent.update(dict.fromkeys(PHASES, 0.0))
         t0 = time.perf_counter()
-        m = Timed(spec, seed=i, world=world)
+        m = TechAllianceModel(spec, seed=i, world=world)
         out["build"].append(time.perf_counter() - t0)
-        m.run_model()
+        instrument(m).run_model()
         for k in PHASES:
             out[k].append(spent[k])
     return out

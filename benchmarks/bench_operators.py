@@ -6,7 +6,7 @@ The default world (201 countries, 5 vendors, baseline scenario) with its operato
 firms: each of the replicate's operators is copied ``N / 469`` times with its market share split
 between the copies, so every country keeps its mix of operators. The model runs unchanged: every
 quarter the firms tender, choose vendors by nested logit (``kernels.award_rows``), refresh, remove
-and roll out sites (``kernels.roll_out``), as ``_step_operators`` does for the default world;
+and roll out sites (``kernels.roll_out``), as ``OperatorLayer.step`` does for the default world;
 countries, vendors and records run too. The model is first run to ``--warmup`` quarters (most
 countries have launched 5G by 2023), then ``--steps`` quarters are timed; agent-steps per second =
 N × steps / seconds. Each size runs in a fresh process, which also reports its peak resident memory
@@ -29,7 +29,7 @@ from bench_memory import peak_rss_mib, positive_int
 def scaled_model(n_firms: int, seed: int = 0):
     """The baseline model with its operators multiplied to ``n_firms`` (see module docstring)."""
     from techbloc.sim.model import TechAllianceModel
-    from techbloc.sim.world import Operators
+    from techbloc.sim.operator_draws import Operators
 
     class ScaledOperatorsModel(TechAllianceModel):
         def _make_operators(self) -> Operators:

@@ -2,18 +2,15 @@
 
 Decisions within a quarter are simultaneous and made by array mechanisms (:mod:`sim.mechanisms`)
 over all agents of a type at once; an agent object is the handle a user or a test holds to read
-one agent's state (``model.country("GBR").policy``). Reading never copies the model's arrays.
+one agent's state (``model.country("GBR").policy``). Reading never copies the layers' arrays.
+``model`` is a :class:`sim.model.TechAllianceModel` (annotated as Mesa's ``Model``: the model
+imports this module, so this module does not import it back).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import mesa
 from techbloc.sim.world import POLICIES
-
-if TYPE_CHECKING:
-    from techbloc.sim.model import TechAllianceModel
 
 
 class Country(mesa.Agent):
@@ -25,19 +22,19 @@ class Country(mesa.Agent):
         iso3: ISO 3166 alpha-3 code.
     """
 
-    def __init__(self, model: TechAllianceModel, index: int, iso3: str) -> None:
+    def __init__(self, model: mesa.Model, index: int, iso3: str) -> None:
         super().__init__(model)
         self.index, self.iso3 = index, iso3
 
     @property
     def policy(self) -> str:
         """Current policy: ``open``, ``restrict`` or ``ban``."""
-        return POLICIES[int(self.model.policy[self.index])]
+        return POLICIES[int(self.model.layers.countries.policy[self.index])]
 
     @property
     def alignment(self) -> float:
         """Alignment a_i in [−1, 1] (−1 China, +1 US)."""
-        return float(self.model.alignment[self.index])
+        return float(self.model.layers.countries.alignment[self.index])
 
     @property
     def china_share(self) -> float:
@@ -58,20 +55,20 @@ class Operator(mesa.Agent):
         country: the operator's country agent.
     """
 
-    def __init__(self, model: TechAllianceModel, index: int, name: str, country: Country) -> None:
+    def __init__(self, model: mesa.Model, index: int, name: str, country: Country) -> None:
         super().__init__(model)
         self.index, self.name, self.country = index, name, country
 
     @property
     def sites(self) -> dict[str, float]:
         """Installed 5G sites by vendor id."""
-        row = self.model.sites[self.index]
+        row = self.model.layers.operators.sites[self.index]
         return dict(zip(self.model.world.vendors.ids, row.tolist(), strict=True))
 
     @property
     def contract(self) -> dict[str, float]:
         """Current contract shares by vendor id (empty before 5G launch)."""
-        row = self.model.award[self.index]
+        row = self.model.layers.operators.award[self.index]
         ids = self.model.world.vendors.ids
         return {v: float(s) for v, s in zip(ids, row, strict=True) if s > 0}
 
@@ -88,19 +85,19 @@ class Vendor(mesa.Agent):
         vendor_id: ``huawei``, ``zte``, ...
     """
 
-    def __init__(self, model: TechAllianceModel, index: int, vendor_id: str) -> None:
+    def __init__(self, model: mesa.Model, index: int, vendor_id: str) -> None:
         super().__init__(model)
         self.index, self.vendor_id = index, vendor_id
 
     @property
     def quality(self) -> float:
         """Current quality q_v."""
-        return float(self.model.quality[self.index])
+        return float(self.model.layers.vendors.quality[self.index])
 
     @property
     def dependence(self) -> float:
         """Current US-input dependence d_v."""
-        return float(self.model.dependence[self.index])
+        return float(self.model.layers.vendors.dependence[self.index])
 
     def __repr__(self) -> str:
         return f"Vendor({self.vendor_id})"
@@ -109,8 +106,9 @@ class Vendor(mesa.Agent):
 class DeviceMaker(mesa.Agent):
     """A handset maker (Huawei's consumer arm, Honor, Xiaomi, Apple, Samsung, ...).
 
-    Its state lives in the model's device arrays (docs/ODD.md §2.6); the decisions that matter
-    here are the buyers', made by the logit of :mod:`sim.mechanisms.devices`.
+    Its state lives in the device layer's arrays (docs/ODD.md §2.6, :mod:`sim.layers.devices`);
+    the decisions that matter here are the buyers', made by the logit of
+    :mod:`sim.mechanisms.devices`.
 
     Args:
         model: the model.
@@ -118,26 +116,26 @@ class DeviceMaker(mesa.Agent):
         device_id: ``huawei``, ``honor``, ...
     """
 
-    def __init__(self, model: TechAllianceModel, index: int, device_id: str) -> None:
+    def __init__(self, model: mesa.Model, index: int, device_id: str) -> None:
         super().__init__(model)
         self.index, self.device_id = index, device_id
 
     @property
     def listed(self) -> bool:
         """True while the maker is under US controls (listed itself, or owned by a listed one)."""
-        return bool(self.model.dev_listed[self.index])
+        return bool(self.model.layers.devices.listed[self.index])
 
     @property
     def unit_share(self) -> float:
         """Share of the world's handsets sold last quarter."""
-        units = self.model.dev_units
+        units = self.model.layers.devices.units
         total = units.sum()
         return float(units[:, self.index].sum() / total) if total > 0 else 0.0
 
     @property
     def supply(self) -> float:
         """Chip supply reliability ρ_f."""
-        return float(self.model.dev_rho[self.index])
+        return float(self.model.layers.devices.rho[self.index])
 
     def __repr__(self) -> str:
         return f"DeviceMaker({self.device_id})"

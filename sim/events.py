@@ -21,12 +21,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from techbloc.sim.quarters import Quarter
-
-if TYPE_CHECKING:
-    from techbloc.sim.model import TechAllianceModel
 
 VENDOR_FIELDS = ("price", "quality", "us_input_dependence")
 
@@ -141,7 +138,36 @@ class Ramp:
         return self.start + (self.target - self.start) * k / self.over
 
 
-def apply(model: TechAllianceModel, event: Event) -> None:
+class EventTarget(Protocol):
+    """What an event may change: the narrow interface the model offers (it never imports us).
+
+    Attributes:
+        values: the current parameter values (a dict; setting a key changes a parameter).
+        ramps: running ramps by parameter key.
+        t: quarters completed (the quarter the event applies in).
+    """
+
+    values: dict
+    ramps: dict[str, Ramp]
+
+    @property
+    def t(self) -> int:
+        """Quarters completed."""
+
+    def set_membership(self, iso3: str, organisation: str, member: bool) -> None:
+        """``iso3`` joins (member) or leaves ``organisation`` from now on."""
+
+    def force_policies(self, forced: tuple[CountryPolicy, ...]) -> None:
+        """Countries take the given policies (removal under a new ban), locked if asked."""
+
+    def release_policies(self, iso3s: tuple[str, ...] | None) -> None:
+        """Forced countries (all if None) review their policy again."""
+
+    def set_vendor(self, vendor_id: str, name: str, value: float) -> None:
+        """A vendor's attribute of :data:`VENDOR_FIELDS` takes ``value``."""
+
+
+def apply(model: EventTarget, event: Event) -> None:
     """Apply one event to the model at the start of the current quarter."""
     for key, value in event.set.items():
         model.values[key] = value
@@ -149,40 +175,19 @@ def apply(model: TechAllianceModel, event: Event) -> None:
     for key, target in event.ramp.items():
         model.ramps[key] = Ramp(key, float(model.values[key]), float(target), model.t, event.over)
     if event.country_policy:
-        force_policies(model, event.country_policy)
+        model.force_policies(event.country_policy)
     for m in event.membership:
         model.set_membership(m.iso3, m.organisation, m.member)
     for change in event.vendor:
-        k = model.world.vendors.ids.index(change.vendor)
         for name, value in change.values.items():
-            {"price": model.price, "quality": model.quality,
-             "us_input_dependence": model.dependence}[name][k] = value
+            model.set_vendor(change.vendor, name, value)
     if event.release:
-        release = (model.forced if event.release == (RELEASE_ALL,)
-                   else model.forced & model.index_mask(event.release))
-        model.locked &= ~release
-        model.forced &= ~release
+        model.release_policies(None if event.release == (RELEASE_ALL,) else event.release)
 
 
-def apply_ramps(model: TechAllianceModel) -> None:
+def apply_ramps(model: EventTarget) -> None:
     """Move every running ramp to its value for the current quarter; drop finished ones."""
     for key, ramp in list(model.ramps.items()):
         model.values[key] = ramp.value(model.t)
         if model.t - ramp.t0 + 1 >= ramp.over:
             del model.ramps[key]
-
-
-def force_policies(model: TechAllianceModel, forced: tuple[CountryPolicy, ...]) -> None:
-    """Set countries' policies (with removal under a new ban) and lock them if asked."""
-    from techbloc.sim.world import POLICIES
-
-    old = model.policy.copy()
-    for c in forced:
-        i = model.country(c.iso3).index
-        model.policy[i] = POLICIES.index(c.policy)
-        if c.removal_years is not None:
-            model.removal_years[i] = c.removal_years
-        if c.lock:
-            model.locked[i] = True
-            model.forced[i] = True
-    model.on_policy_change(old, model.policy)

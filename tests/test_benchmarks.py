@@ -45,8 +45,9 @@ def test_scaled_operators_keep_each_countrys_market(bench):
     _, ops = bench
     base = ops.scaled_model(469 * 3 + 5, seed=1)
     assert base.n_operators == 469 * 3 + 5
-    share = np.bincount(base.op_country, base.target, minlength=base.n_countries)
-    assert np.allclose(share, base.target_country), "site targets must add up per country"
+    ops_layer = base.layers.operators
+    share = np.bincount(ops_layer.country, ops_layer.target, minlength=base.n_countries)
+    assert np.allclose(share, ops_layer.target_country), "site targets must add up per country"
     for _ in range(6):
         base.step()
     assert np.isfinite(base.rec_model["share_china"][:6]).all()

@@ -1,5 +1,6 @@
 """One import package: ``techbloc`` alone on a user's path, whatever files sit beside them."""
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -25,8 +26,12 @@ def test_import_works_from_a_folder_holding_sim_analysis_and_app_modules(tmp_pat
 
 
 def test_the_wheel_installs_techbloc_alone_with_its_data(tmp_path):
+    # Built from a copy: setuptools builds in the source tree (build/, *.egg-info).
+    src = tmp_path / "src"
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(
+        ".git", ".venv*", "build", "results", "*.egg-info", "__pycache__", ".*cache"))
     proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
-                           "-w", str(tmp_path), str(ROOT)],
+                           "-w", str(tmp_path), str(src)],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     (wheel,) = tmp_path.glob("techbloc-*.whl")

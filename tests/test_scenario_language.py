@@ -57,23 +57,25 @@ def test_country_policy_forces_locks_and_release_frees(tmp_path):
     bra = m.country("BRA").index
     pol = m.rec_country["policy"][:, bra]
     assert pol[1] == 0 and np.all(pol[2:8] == 2), f"BRA policy by step {pol}"
-    assert not m.locked[bra], "release did not free BRA"
-    assert m.removal_years[bra] == 2
+    assert not m.layers.countries.locked[bra], "release did not free BRA"
+    assert m.layers.countries.removal_years[bra] == 2
 
 
 def test_membership_event_changes_bri_prices(tmp_path):
     text = "name: x\nevents:\n  - {at: 2019Q2, membership: {iso3: ITA, leave: bri}}\n"
     m = model_of(tmp_path, text, end="2019Q4")
-    ita = m.country("ITA").index
-    assert m.prices[ita, 0] == pytest.approx(m.price[0]), "Italy kept its BRI discount"
+    ita, prices = m.country("ITA").index, m.layers.countries.prices
+    price = m.layers.vendors.price
+    assert prices[ita, 0] == pytest.approx(price[0]), "Italy kept its BRI discount"
     pak = m.country("PAK").index
-    assert m.prices[pak, 0] < m.price[0]
+    assert prices[pak, 0] < price[0]
 
 
 def test_vendor_event_changes_price(tmp_path):
     m = model_of(tmp_path, "name: x\nevents:\n  - {at: 2019Q2, vendor: {id: nokia, price: 0.7}}\n",
                  end="2019Q2")
-    assert m.price[3] == 0.7 and m.world.vendors.price[3] == 0.98, "world data must not change"
+    assert m.layers.vendors.price[3] == 0.7
+    assert m.world.vendors.price[3] == 0.98, "world data must not change"
 
 
 def test_extends_precedence(tmp_path):

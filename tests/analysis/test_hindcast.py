@@ -82,7 +82,8 @@ def test_the_model_counts_operators_under_contract():
     for vid in ("huawei", "ericsson"):
         counts = m.rec_model[f"contracts_{vid}"]
         assert counts[-1] > counts[0] >= 0 and counts.max() <= m.n_operators
-    assert m.rec_model["contracts_huawei"][-1] == np.count_nonzero(m.award[:, 0] > 0)
+    award = m.layers.operators.award
+    assert m.rec_model["contracts_huawei"][-1] == np.count_nonzero(award[:, 0] > 0)
 
 
 def _device_model(consumer21, carrier21, units21, china_end, outside_end):

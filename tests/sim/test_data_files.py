@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from techbloc.sim.errors import DataError
-from techbloc.sim.world import DATA, load_world, make_operators
+from techbloc.sim.operator_draws import make_operators
+from techbloc.sim.world import DATA, load_world
 
 EU27 = ("AUT BEL BGR HRV CYP CZE DNK EST FIN FRA DEU GRC HUN IRL ITA LVA LTU LUX MLT NLD POL PRT "
         "ROU SVK SVN ESP SWE").split()

@@ -65,11 +65,11 @@ def test_android_cutoff_alone_hurts_more_outside_china():
 
 
 def test_honor_leaves_huawei_only_under_controls(sanctions):
-    assert not sanctions.dev_owned.any(), "Honor should have left Huawei by 2020Q4"
+    assert not sanctions.layers.devices.owned.any(), "Honor should have left Huawei by 2020Q4"
     assert not sanctions.device_makers[1].listed
     base = TechAllianceModel(short("baseline", "2021Q4"), seed=3)
     base.run_model()
-    assert base.dev_owned[1], "without controls Huawei keeps Honor"
+    assert base.layers.devices.owned[1], "without controls Huawei keeps Honor"
 
 
 def test_p5_devices_fall_far_more_than_networks():
@@ -117,8 +117,9 @@ def test_many_firms_are_deterministic():
     c = run(s, replications=1, seed=13)
     assert not a.countries["enterprise_china_share"].equals(c.countries["enterprise_china_share"])
     m = TechAllianceModel(s, seed=12)
-    assert m.firms.n == 2000 * m.n_countries
-    assert m.firms.nbytes + m.firm_state.nbytes == 13 * m.firms.n
+    ent = m.layers.enterprises
+    assert ent.firms.n == 2000 * m.n_countries
+    assert ent.firms.nbytes + ent.state.nbytes == 13 * ent.firms.n
 
 
 def test_enterprises_draw_from_their_own_stream():

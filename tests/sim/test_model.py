@@ -65,10 +65,10 @@ def test_agents_are_registered_with_mesa_and_read_the_arrays():
     assert m.t == 4 and not m.running
     gbr = m.country("GBR")
     assert gbr.policy in ("open", "restrict", "ban")
-    assert gbr.policy == ("open", "restrict", "ban")[m.policy[gbr.index]]
+    assert gbr.policy == ("open", "restrict", "ban")[m.layers.countries.policy[gbr.index]]
     assert m.country("USA").policy == "ban" and m.country("CHN").policy == "open"
     op = m.operators[0]
-    assert sum(op.sites.values()) == pytest.approx(m.sites[0].sum())
+    assert sum(op.sites.values()) == pytest.approx(m.layers.operators.sites[0].sum())
 
 
 def test_agents_made_late_are_the_agents_made_early():
@@ -84,7 +84,8 @@ def test_agents_made_late_are_the_agents_made_early():
     assert [t.__name__ for t in late.agent_types] == [
         "Country", "Operator", "Vendor", "DeviceMaker"]
     assert len(late.agents_by_type[type(late.operators[0])]) == late.n_operators
-    assert np.array_equal(early._rec, late._rec)
+    for name, row in early.rec_model.items():
+        assert np.array_equal(row, late.rec_model[name]), name
     assert late.country("DEU").policy == early.country("DEU").policy
 
 
@@ -146,12 +147,15 @@ def test_a_change_of_parameter_or_price_takes_effect_the_next_quarter():
 
     a, b, c = model(), model(), model()
     b.values["china.bri_discount"] = 0.5  # a direct change, as an event would make
-    c.price[0] = 0.5  # Huawei's price, changed in place as a vendor event does
+    c.layers.vendors.price[0] = 0.5  # Huawei's price, changed in place as a vendor event does
     for m in (a, b, c):
         m.step()
     members = a.world.memberships(2019)["bri"]
     china = a.world.vendors.china
-    assert np.array_equal(b.prices, bri.effective_prices(b.price, china, members, 0.5))
-    assert np.array_equal(c.prices, bri.effective_prices(c.price, china, members,
-                                                         c.values["china.bri_discount"]))
-    assert not np.array_equal(a.prices, b.prices) and not np.array_equal(a.prices, c.prices)
+    prices = {m: m.layers.countries.prices for m in (a, b, c)}
+    assert np.array_equal(prices[b], bri.effective_prices(b.layers.vendors.price, china,
+                                                          members, 0.5))
+    assert np.array_equal(prices[c], bri.effective_prices(c.layers.vendors.price, china, members,
+                                                          c.values["china.bri_discount"]))
+    assert not np.array_equal(prices[a], prices[b])
+    assert not np.array_equal(prices[a], prices[c])

@@ -78,7 +78,7 @@ def test_decision_terms_sum_to_the_score_and_explain_the_policy():
     with pytest.raises(TechblocError, match="step the model first"):
         m.decision_terms("GBR")
     m.run_model()
-    x, p = m.policy_inputs, m.values
+    x, p = m.layers.countries.policy_inputs, m.values
     parts = terms(x, p)
     assert tuple(parts) == TERMS
     assert np.allclose(sum(parts.values()), score(x, p))
@@ -108,7 +108,7 @@ def test_fourteen_eyes_membership_comes_from_the_data_and_events_can_change_it()
                                            "NLD", "NOR", "DEU", "BEL", "ITA", "ESP", "SWE"])
     m = TechAllianceModel(seed=1)
     m.set_membership("POL", "intel_sharing", True)
-    assert m._members(2020)["intel_sharing"][m._index["POL"]]
+    assert m.shared.members(2020)["intel_sharing"][m.shared.index["POL"]]
 
 
 def test_a_ban_is_stickier_than_a_restriction_with_its_own_hysteresis():

@@ -1,0 +1,205 @@
+"""The country layer: governments' Huawei policy and their alignment (ODD §7.5, §7.6).
+
+Each quarter a country may review its policy: the score S_i = E_i − C_i + ε_i of
+:mod:`sim.mechanisms.policy` (computed for all countries in one kernel pass) against the
+thresholds, with hysteresis; then alignment drifts toward its target. A new ban schedules the
+removal of China-bloc sites through the operator layer's narrow interface (:class:`SiteBook`).
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Protocol
+
+import numpy as np
+from techbloc.sim import kernels
+from techbloc.sim.errors import TechblocError, did_you_mean
+from techbloc.sim.layers.shared import Shared
+from techbloc.sim.mechanisms import network, policy
+from techbloc.sim.world import POLICIES
+
+#: Country-level outputs of the policy layer (columns of the country table).
+COUNTRY_RECORDS = ("policy", "alignment")
+
+
+class SiteBook(Protocol):
+    """What the country layer needs of the operators: their networks and removal."""
+
+    def installed_china_share(self) -> np.ndarray:
+        """China-bloc share of each country's 4G + 5G installed base."""
+
+    def schedule_removal(self, banned_now: np.ndarray | None, years: np.ndarray,
+                         lifted: np.ndarray) -> None:
+        """Start removal where a ban is new (over ``years`` per country), stop where lifted."""
+
+
+class CountryLayer:
+    """Governments: policy (open, restrict, ban), locks, removal horizon, alignment a_i.
+
+    Args:
+        shared: the model's shared state.
+        op_country: country index of each operator (to map policies onto operators).
+    """
+
+    PARAMS = ("mechanisms.policy", "mechanisms.peer_effects", "mechanisms.alignment",
+              "mechanisms.removal", "country.review_prob", "country.threshold_restrict",
+              "country.threshold_ban", "country.hysteresis", "country.hysteresis_ban",
+              "country.w_alignment", "country.w_peer", "country.w_risk",
+              "country.w_installed", "country.score_noise", "country.alignment_speed",
+              "country.removal_years", "us.rip_replace_subsidy",
+              # read by policy.static_terms, policy.terms and policy.target_alignment
+              "country.w_security", "country.w_security_base", "country.w_intel",
+              "country.w_power", "country.w_us_exposure", "country.w_price",
+              "country.w_trade_china", "country.w_retaliation", "country.w_bri",
+              "country.alignment_gain", "us.ally_pressure", "us.secondary_sanctions",
+              "china.bri_discount", "china.cooperation", "china.retaliation")
+
+    def __init__(self, shared: Shared, op_country: np.ndarray) -> None:
+        self.shared = shared
+        w, n_c = shared.world, shared.n_countries
+        self.op_country = op_country
+        self.policy = w.policy0.copy()
+        self.locked = w.locked.copy()
+        self.forced = np.zeros(n_c, dtype=bool)  # locked by a country_policy event
+        self.removal_years = np.full(n_c, np.nan)  # per-country override of removal_years
+        s, _ = shared.ties(shared.start.year)
+        bri_now = shared.members(shared.start.year)["bri"].astype(float)
+        self.alignment = self._align(policy.target_alignment(
+            s, shared.x_us, shared.x_cn, bri_now, shared.values))
+        self.policy_inputs: policy.PolicyInputs | None = None
+        self.policy_shock = np.zeros(n_c)
+        self.installed = np.zeros(n_c)  # China-bloc share of the installed base, this quarter
+        self.prices = None  # effective prices by country and vendor, this quarter
+        self._pol_key, self._pol = None, None
+        self._rec_policy = shared.records.per_country("policy", dtype=np.int8)
+        self._rec_alignment = shared.records.per_country("alignment")
+
+    def _align(self, alignment: np.ndarray) -> np.ndarray:
+        """Pin the hubs (USA, CHN) to the poles of their blocs."""
+        return np.where(self.shared.hub, self.shared.hub_alignment, alignment)
+
+    def policy_context(self) -> SimpleNamespace:
+        """What follows from the countries' policies alone, recomputed when a policy changes.
+
+        Per operator: whether its country bans or restricts China-bloc vendors; per country:
+        the share of peers that restrict or ban (computed on first use).
+        """
+        key = (self.policy.tobytes(), self.shared.ctx_version)
+        if key != self._pol_key:
+            oc = self.op_country
+            self._pol = SimpleNamespace(
+                banned=(self.policy == policy.BAN)[oc],
+                restricted=(self.policy == policy.RESTRICT)[oc].astype(float),
+                peer=None)
+            self._pol_key = key
+        return self._pol
+
+    def step(self, rho_china: float, sites: SiteBook, price: np.ndarray) -> None:
+        """Review policies and drift alignment (ODD §7.5-7.6).
+
+        Args:
+            rho_china: supply reliability of the China bloc (the vendor layer's).
+            sites: the operator layer (installed base, removal).
+            price: the vendors' list prices now.
+        """
+        sh, p = self.shared, self.shared.values
+        n_c = sh.n_countries
+        ctx = sh.context(price)
+        s = ctx.security
+        draws = sh.streams["policy"]
+        review_u = draws.random(n_c)
+        shock = draws.logistic(0.0, 1.0, n_c)
+        self.prices = ctx.prices
+        self.installed = sites.installed_china_share()
+        if sh.on("policy"):
+            if sh.on("peer_effects"):
+                pol = self.policy_context()
+                if pol.peer is None:
+                    excluding = (self.policy >= policy.RESTRICT).astype(float)
+                    pol.peer = network.peer_exposure(ctx.weights, excluding)
+                peer = pol.peer
+            else:
+                peer = np.zeros(s.shape)
+            x = policy.PolicyInputs(
+                security=s, intel=ctx.intel, power=sh.power, alignment=self.alignment,
+                peer=peer, unreliability=1.0 - rho_china,
+                us_exports=sh.x_us, installed=self.installed,
+                price_gap=ctx.price_gap, china_exports=sh.x_cn, bri=ctx.bri)
+            self.policy_inputs, self.policy_shock = x, shock  # kept for decision_terms()
+            if ctx.score_terms is None:  # once per context (year, parameters, prices)
+                ctx.score_terms = policy.static_terms(x, p)
+            # policy.score(x, p, ctx.score_terms) + noise·shock, in one pass (same numbers)
+            score = kernels.policy_scores(
+                *ctx.score_terms, self.alignment, p["country.w_alignment"], peer,
+                p["country.w_peer"], p["country.w_risk"] * x.unreliability, self.installed,
+                p["country.w_installed"], 1.0 - p["us.rip_replace_subsidy"],
+                p["country.score_noise"], shock)
+            review = (review_u < p["country.review_prob"]) & ~self.locked
+            thresholds = (p["country.threshold_restrict"], p["country.threshold_ban"])
+            old = self.policy
+            hysteresis = (p["country.hysteresis"], p["country.hysteresis_ban"])
+            self.policy = policy.update_policy(old, score, thresholds, hysteresis, review)
+            self.on_policy_change(old, self.policy, sites)
+        if sh.on("alignment"):
+            self.alignment = self._align(policy.drift_alignment(
+                self.alignment, ctx.target_alignment, p["country.alignment_speed"]))
+
+    def on_policy_change(self, old: np.ndarray, new: np.ndarray, sites: SiteBook) -> None:
+        """Schedule removal under a new ban; stop it when a ban is lifted."""
+        if old.shape == new.shape and old.tobytes() == new.tobytes():  # nothing changed
+            return
+        banned_now = (new == policy.BAN) & (old != policy.BAN)
+        lifted = (old == policy.BAN) & (new != policy.BAN)
+        years = np.where(np.isnan(self.removal_years),
+                         self.shared.values["country.removal_years"], self.removal_years)
+        start = banned_now.any() and self.shared.on("removal")
+        sites.schedule_removal(banned_now if start else None, years, lifted)
+
+    def force(self, forced, sites: SiteBook) -> None:
+        """Set countries' policies (an event's ``country_policy``), locking them if asked.
+
+        Args:
+            forced: :class:`sim.events.CountryPolicy` items.
+            sites: the operator layer (removal under a new ban).
+        """
+        old = self.policy.copy()
+        for c in forced:
+            i = self.shared.index[c.iso3]
+            self.policy[i] = POLICIES.index(c.policy)
+            if c.removal_years is not None:
+                self.removal_years[i] = c.removal_years
+            if c.lock:
+                self.locked[i] = True
+                self.forced[i] = True
+        self.on_policy_change(old, self.policy, sites)
+
+    def release(self, iso3s: tuple[str, ...] | None) -> None:
+        """Free forced countries (all of them if ``iso3s`` is None) to review their policy."""
+        release = (self.forced if iso3s is None
+                   else self.forced & self.shared.index_mask(iso3s))
+        self.locked &= ~release
+        self.forced &= ~release
+
+    def decision_terms(self, iso3: str) -> dict[str, float | str]:
+        """Why a country holds its policy (see TechAllianceModel.decision_terms)."""
+        index = self.shared.index
+        if iso3 not in index:
+            raise TechblocError(f"unknown country {iso3!r}", hint=did_you_mean(iso3, list(index)))
+        if self.policy_inputs is None:
+            raise TechblocError("no policy score yet: step the model first (with "
+                                "mechanisms.policy on)")
+        i, p = index[iso3], self.shared.values
+        out: dict[str, float | str] = {k: float(v[i])
+                                       for k, v in policy.terms(self.policy_inputs, p).items()}
+        out["score"] = float(sum(out.values()))
+        out["noise"] = float(p["country.score_noise"] * self.policy_shock[i])
+        for key in ("threshold_restrict", "threshold_ban", "hysteresis", "hysteresis_ban"):
+            out[key] = float(p[f"country.{key}"])
+        out["locked"] = bool(self.locked[i])
+        out["policy"] = POLICIES[int(self.policy[i])]
+        return out
+
+    def record(self, t: int) -> None:
+        """Write quarter ``t``: policy and alignment by country."""
+        self._rec_policy[t] = self.policy
+        self._rec_alignment[t] = self.alignment
