@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from techbloc.sim.errors import DataError
-from techbloc.sim.folders import SweepResult, read_folder, read_run
+from techbloc.sim.folders import SweepResult
+from techbloc.sim.results import load_folder, load_results
 from techbloc.sim.world import load_world
 
 GROUPINGS = ("region", "income_group", "alliance", "bri_group", "eu", "nato", "five_eyes",
@@ -60,13 +61,13 @@ def load(path: str | Path):
 
     For a sweep, ``.summary`` is one tidy row per run: ``point, replicate, seed``, the inputs
     (``in:<parameter>``) and the outcome summaries. Both are read and checked by
-    :func:`techbloc.sim.folders.read_folder` (analysis reads tables, never the sweep runner).
+    :func:`techbloc.sim.results.load_folder` (analysis reads tables, never the sweep runner).
 
     Raises:
         DataError: not a run or sweep folder, an unfinished run or sweep, or a damaged folder
             (naming the file, what is wrong and what to do).
     """
-    res = read_folder(path)
+    res = load_folder(path)
     if isinstance(res, SweepResult):
         return res
     res.countries = with_groups(res.countries)
@@ -79,6 +80,6 @@ def load_run(path: str | Path):
     Raises:
         DataError: as :func:`load`, or a sweep folder.
     """
-    res = read_run(path)
+    res = load_results(path)
     res.countries = with_groups(res.countries)
     return res

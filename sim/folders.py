@@ -5,10 +5,12 @@ Writing: :func:`claim_run_folder` gives one process a folder (an exclusive lock 
 run unless ``overwrite``; files are written under unique temporary names (:func:`temp_name`) and
 renamed into place; the manifest, written last, records each table's row count and SHA-256.
 
-Reading: :func:`read_folder` is the one reader of run and sweep folders. It checks the manifest
-(JSON object, kind, status, fields), each table (readable Parquet, expected columns, the digest
-and seeds the manifest names) and raises :class:`~techbloc.sim.errors.DataError` naming the file,
-what is wrong and what to do. Analysis reads folders through it, never through the sweep runner.
+Reading: :func:`read_run` and :func:`read_sweep` (through
+:func:`techbloc.sim.results.load_folder`) are the one reader of run and sweep folders. They check
+the manifest (JSON object, kind, status, fields), each table (readable Parquet, expected columns,
+the digest and seeds the manifest names) and raise :class:`~techbloc.sim.errors.DataError` naming
+the file, what is wrong and what to do. Analysis reads folders through them, never through the
+sweep runner.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 from techbloc.sim.errors import DataError
+from techbloc.sim.procs import process_alive
 
 LOCK = ".techbloc.lock"
 KEYS = ("scenario", "replicate", "seed", "step", "date")
@@ -71,19 +74,6 @@ def digest(file: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
-
-
-def process_alive(pid: int) -> bool:
-    """True if process ``pid`` exists and is not a zombie (dead, waiting to be reaped)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    with contextlib.suppress(OSError, IndexError):  # Linux: the state after "(name)" in stat
-        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
-    return True
 
 
 def _make_dir(path: Path) -> None:
@@ -234,15 +224,16 @@ def read_table(file: Path, what: str, sha256: str | None = None) -> pd.DataFrame
     return df
 
 
-def read_run(path: str | Path):
-    """A complete run folder as :class:`~techbloc.sim.results.Results`, validated.
+def read_run(path: str | Path) -> tuple[dict, dict[str, pd.DataFrame | None]]:
+    """A complete run folder's manifest and tables (model, countries, devices), validated.
+
+    :func:`techbloc.sim.results.load_results` wraps them as Results. ``devices`` is None for a
+    folder written before device makers existed.
 
     Raises:
         DataError: see :func:`read_manifest` and :func:`read_table`; also a run that did not
             complete, or tables whose seeds or scenario differ from the manifest's.
     """
-    from techbloc.sim.results import Results, empty_devices
-
     path = Path(path)
     manifest = read_manifest(path)
     mf = path / "manifest.json"
@@ -264,7 +255,7 @@ def read_run(path: str | Path):
         f = path / f"{name}.parquet"
         meta = tables_meta.get(name) if isinstance(tables_meta.get(name), dict) else {}
         if name == "devices" and not f.exists() and not meta:
-            tables[name] = empty_devices()  # run folders from before device makers
+            tables[name] = None  # run folders from before device makers
             continue
         df = read_table(f, name, meta.get("sha256"))
         if "rows" in meta and len(df) != meta["rows"]:
@@ -278,7 +269,7 @@ def read_run(path: str | Path):
             raise DataError(f"{name} table is of another scenario than the manifest's "
                             f"({scenario['name']!r})", file=str(f), hint=RERUN)
         tables[name] = df
-    return Results(tables["model"], tables["countries"], manifest, path, tables["devices"])
+    return manifest, tables
 
 
 @dataclass
@@ -333,11 +324,3 @@ def read_sweep(path: str | Path) -> SweepResult:
         raise DataError("manifest lists another number of points than n_points", file=str(mf),
                         key="points", hint=RERUN)
     return SweepResult(path, summary, manifest)
-
-
-def read_folder(path: str | Path):
-    """A run folder as Results or a sweep folder as SweepResult, validated (see module doc)."""
-    if not isinstance(path, str | os.PathLike):
-        raise DataError(f"expected a folder path, found {type(path).__name__} {path!r}")
-    manifest = read_manifest(path)
-    return read_sweep(path) if "techbloc_sweep" in manifest else read_run(path)

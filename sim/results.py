@@ -10,6 +10,7 @@ validated reading are in :mod:`techbloc.sim.folders`.
 from __future__ import annotations
 
 import json
+import os
 import platform
 import subprocess
 from dataclasses import dataclass, field
@@ -18,7 +19,15 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from techbloc.sim.folders import claim_run_folder, digest, write_atomic
+from techbloc.sim.errors import DataError
+from techbloc.sim.folders import (
+    claim_run_folder,
+    digest,
+    read_manifest,
+    read_run,
+    read_sweep,
+    write_atomic,
+)
 from techbloc.sim.world import MARKETS, POLICIES
 
 KEYS = ("scenario", "replicate", "seed", "step", "date")
@@ -202,9 +211,22 @@ def load_results(path: str | Path) -> Results:
         DataError: the folder, a table or the manifest is missing or damaged, the tables do not
             match the manifest, or the run did not complete (see :mod:`techbloc.sim.folders`).
     """
-    from techbloc.sim.folders import read_run
+    manifest, t = read_run(path)
+    devices = t["devices"] if t["devices"] is not None else empty_devices()
+    return Results(t["model"], t["countries"], manifest, Path(path), devices)
 
-    return read_run(path)
+
+def load_folder(path: str | Path):
+    """A run folder as Results or a sweep folder as SweepResult, validated: the one reader.
+
+    Raises:
+        DataError: not a path, not a run or sweep folder, unfinished, or damaged (naming the file,
+            what is wrong and what to do).
+    """
+    if not isinstance(path, str | os.PathLike):
+        raise DataError(f"expected a folder path, found {type(path).__name__} {path!r}")
+    manifest = read_manifest(path)
+    return read_sweep(path) if "techbloc_sweep" in manifest else load_results(path)
 
 
 def environment() -> dict:

@@ -18,13 +18,11 @@ failed ones and ends with the same ``summary.parquet`` as an uninterrupted sweep
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import itertools
 import json
 import os
-import signal
 import sys
 import traceback
 from collections.abc import Callable, Iterable, Mapping
@@ -38,11 +36,11 @@ from techbloc.sim.errors import ScenarioError, SweepError, did_you_mean
 from techbloc.sim.folders import (
     SweepResult,
     locked,
-    process_alive,
     read_manifest,
     read_sweep,
     write_atomic,
 )
+from techbloc.sim.procs import exit_with_parent
 from techbloc.sim.scenario import Scenario, _compose, _Reader, load_scenario
 from techbloc.sim.world import REGION_SLUGS
 
@@ -631,34 +629,13 @@ def _warm(parent: int | None = None) -> None:
     """Worker initializer: load the world once per worker, and exit when ``parent`` dies.
 
     A worker of a killed sweep (``kill -9`` of the parent alone) would otherwise wait forever for
-    work, keeping its memory and the resource tracker alive. A daemon thread checks the parent
-    every second; when it is gone, the worker also ends the fork server it was forked from (a
-    child of the dead parent, serving no one) and exits.
+    work, keeping its memory and the resource tracker alive (:func:`sim.procs.exit_with_parent`).
     """
     from techbloc.sim.world import load_world
 
     if parent is not None:
-        import threading
-        import time
-
-        def watch() -> None:
-            while process_alive(parent):
-                time.sleep(1.0)
-            server = os.getppid()
-            if server not in (parent, 1) and _is_fork_server(server):
-                with contextlib.suppress(OSError):
-                    os.kill(server, signal.SIGTERM)
-            os._exit(1)
-
-        threading.Thread(target=watch, name="techbloc-parent-watch", daemon=True).start()
+        exit_with_parent(parent)
     load_world()
-
-
-def _is_fork_server(pid: int) -> bool:
-    try:
-        return b"multiprocessing.forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return False
 
 
 def _execute_dask(todo, args, workers, scheduler):

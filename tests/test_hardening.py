@@ -18,13 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from techbloc.sim.cli import main
 from techbloc.sim.errors import DataError, ScenarioError, SweepError, TechblocError
-from techbloc.sim.folders import (
-    claim_run_folder,
-    locked,
-    read_folder,
-    safe_component,
-    temp_name,
-)
+from techbloc.sim.folders import claim_run_folder, locked, safe_component, temp_name
+from techbloc.sim.results import load_folder as read_folder
 from techbloc.sim.scenario import load_scenario, validate
 
 CLI = [sys.executable, "-m", "techbloc"]
