@@ -71,6 +71,7 @@ base_name = solara.reactive(_start_scenario())
 upload = solara.reactive(None)          # the last S.Upload, valid or not
 use_upload = solara.reactive(False)     # run the uploaded scenario instead of a named one
 lever_values = solara.reactive({})      # dotted key -> slider value
+held_levers = solara.reactive(())       # levers whose slider was moved: held all horizon
 replications = solara.reactive(5)
 seed = solara.reactive(0)
 end = solara.reactive("2030Q4")
@@ -97,6 +98,7 @@ def reset_settings(scenario) -> None:
     """Levers, seed, replications and horizon from a (new) base scenario; drop the run."""
     playing.set(False)
     lever_values.set({k: float(scenario.params[k]) for k in S.LEVERS})
+    held_levers.set(())
     seed.set(int(scenario.seed))
     replications.set(int(min(scenario.replications, S.MAX_APP_REPLICATIONS)))
     end.set(str(scenario.horizon[1]))
@@ -111,7 +113,8 @@ def settings_yaml() -> str:
     uploaded = up.doc if use_upload.value and up is not None and up.doc is not None else None
     levers = lever_values.value or {k: float(base_scenario().params[k]) for k in S.LEVERS}
     return S.scenario_yaml(None if uploaded is not None else base_name.value, levers,
-                           seed.value, replications.value, end.value, uploaded=uploaded)
+                           seed.value, replications.value, end.value, uploaded=uploaded,
+                           held=held_levers.value)
 
 
 def exported_name() -> str:
@@ -287,7 +290,7 @@ def _escape(text: str) -> str:
 
 @solara.component
 def LeverSlider(lever: S.Lever, value: float, on_value: Callable[[float], None],
-                changes: list[str]):
+                changes: list[str], held: bool = False):
     """One lever: name, symbol, value and unit above a slider marked with its range."""
     cls = "lever-" + lever.key.replace(".", "-")
     with solara.Column(gap="0px", classes=["lever", cls], style="margin-bottom: 6px"):
@@ -301,22 +304,26 @@ def LeverSlider(lever: S.Lever, value: float, on_value: Callable[[float], None],
                            on_value=on_value, thumb_label=True)
         if changes:
             solara.HTML(tag="div", unsafe_innerHTML=_escape(
-                "scenario events then set it: " + "; ".join(changes)),
+                ("held all run, overriding the scenario's events: " if held else
+                 "scenario events then set it (move the slider to hold it): ")
+                + "; ".join(changes)),
                 style="font-size: 11px; color: #8a6d3b; margin-top: -4px")
 
 
 @solara.component
 def LeverCard():
-    """The seven levers as sliders (start values; the scenario's events still apply)."""
+    """The seven levers as sliders: untouched, the scenario's trajectory; moved, held."""
     scenario = base_scenario()
     changes = S.lever_events(scenario)
     values = lever_values.value or {k: float(scenario.params[k]) for k in S.LEVERS}
-    with solara.Card("Levers (values at 2019Q1)", classes=["lever-card"]):
+    with solara.Card("Levers (a moved slider holds its value)", classes=["lever-card"]):
         for lever in S.levers():
             def set_value(v, key=lever.key):
                 lever_values.set({**values, key: float(v)})
+                held_levers.set(tuple(sorted({*held_levers.value, key})))
 
-            LeverSlider(lever, values[lever.key], set_value, changes[lever.key])
+            LeverSlider(lever, values[lever.key], set_value, changes[lever.key],
+                        lever.key in held_levers.value)
 
 
 @solara.component

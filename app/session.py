@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import tempfile
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +40,7 @@ LEVER_LABELS = {
     "china.retaliation": "China's retaliation", "operator.noise": "Market noise",
 }
 MAX_APP_REPLICATIONS = 50  # bands need a few; the page stays live up to about this many
+HOLD_NAME = "app: levers held at their slider values"  # the events hold_events writes
 _NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
@@ -80,11 +81,14 @@ def _step(lo: float, hi: float) -> float:
 def lever_events(scenario: Scenario) -> dict[str, list[str]]:
     """Per lever, the scenario's events that change it later (``"2019Q2: 0.4"``).
 
-    A slider sets a lever's value at the start; these events still apply on their dates, which
-    the page says beside the slider.
+    An untouched slider leaves the scenario's trajectory (these events apply on their dates); a
+    moved slider holds its lever for the whole horizon, as ``techbloc run --set`` does, and the
+    page says which of these events it overrides.
     """
     out: dict[str, list[str]] = {k: [] for k in LEVERS}
     for ev in scenario.events:
+        if ev.name == HOLD_NAME:  # the app's own holds (a re-loaded export) are not the scenario's
+            continue
         for key, value in ev.set.items():
             if key in out:
                 out[key].append(f"{ev.at}: {value:g}")
@@ -110,14 +114,35 @@ def flatten(tree: object, prefix: str = "") -> dict[str, object]:
     return out
 
 
+def hold_events(scenario: Scenario, held: Mapping[str, float], end: str) -> list[dict]:
+    """Events that hold levers against a scenario's own events, for a file that ``extends`` it.
+
+    A file cannot drop its parent's events, so for each quarter in which the parent sets or
+    ramps a held lever this adds a set back to the held value in the same quarter (a child's
+    events apply after its parent's, and a set ends a running ramp): every quarter's value is the
+    one ``--set`` gives (the rule of :mod:`sim.overrides`).
+    """
+    last = Quarter.parse(end)
+    by_quarter: dict[Quarter, dict[str, float]] = {}
+    for ev in scenario.events:
+        for key in held:
+            if (key in ev.set or key in ev.ramp) and ev.at <= last:
+                by_quarter.setdefault(ev.at, {})[key] = float(held[key])
+    return [{"at": str(q), "name": HOLD_NAME, "set": values}
+            for q, values in sorted(by_quarter.items())]
+
+
 def scenario_yaml(base: str | None, levers: Mapping[str, float], seed: int, replications: int,
-                  end: str, uploaded: Mapping | None = None, title: str = "") -> str:
+                  end: str, uploaded: Mapping | None = None, title: str = "",
+                  held: Iterable[str] | None = None) -> str:
     """The app's settings as a scenario file that ``techbloc run`` runs to the same tables.
 
     Args:
         base: the named scenario the settings extend (``extends: base``); None for an upload.
-        levers: slider values by dotted key; they become ``params`` (values at the start: the
-            base's own events still change them on their dates).
+        levers: slider values by dotted key; they become ``params`` (values at the start).
+        held: the levers whose sliders were moved: they hold their value for the whole horizon
+            (events added by :func:`hold_events`); the others follow the base's own events.
+            Default: the levers whose value differs from the base's start value.
         seed: base seed of the replicates.
         replications: number of replicates.
         end: last quarter of the horizon (``2030Q4``).
@@ -145,6 +170,13 @@ def scenario_yaml(base: str | None, levers: Mapping[str, float], seed: int, repl
     for key in ("seed", "replications", "horizon"):
         doc.pop(key, None)
     params = {**own, **{k: float(v) for k, v in levers.items()}}
+    resolved = (load_scenario(base) if uploaded is None
+                else load_text(yaml.safe_dump(dict(uploaded)), f"{stem}-resolve.yaml"))
+    if held is None:
+        held = [k for k, v in levers.items() if float(v) != float(resolved.params[k])]
+    holds = hold_events(resolved, {k: levers[k] for k in held}, end)
+    if holds:
+        doc["events"] = [*(doc.get("events") or []), *holds]
     out = {**head, "seed": int(seed), "replications": int(replications),
            "horizon": {"start": str(WORLD_START), "end": str(end)}, "params": params, **doc}
     return yaml.safe_dump(out, sort_keys=False, width=100, allow_unicode=True)

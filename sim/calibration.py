@@ -98,7 +98,12 @@ def make_objective(base: Scenario, observed: pd.DataFrame, names: Sequence[str],
                    fit_years: Sequence[int] = (2019, 2020, 2021), replications: int = 4,
                    seed: int = 1, europe_weight: float = 0.5,
                    ban_weight: float = 0.0) -> Callable[[np.ndarray], float]:
-    """The function of a parameter vector that the optimiser minimises."""
+    """The function of a parameter vector that the optimiser minimises.
+
+    Each trial's values are held for the whole horizon, by the rule every entry point uses
+    (:func:`sim.overrides.apply`): a fitted key that the base's events also change would lose
+    those events' actions on it, so the fit never tests a value the events then overwrite.
+    """
     end = max(fit_years)
     scenario = base.with_horizon(f"2019Q1:{end}Q4")
     seeds = replicate_seeds(seed, replications)

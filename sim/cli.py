@@ -11,7 +11,8 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from techbloc.sim.errors import TechblocError, did_you_mean  # light: no numpy, pandas or Mesa
+from techbloc.sim import explore_cli  # light too: its commands import their modules when run
+from techbloc.sim.errors import TechblocError, describe_os_error, did_you_mean  # light: no numpy, pandas or Mesa
 
 EXIT_USAGE = 2
 
@@ -48,10 +49,14 @@ def _assignment(text: str) -> tuple[str, object]:
 
 
 def _overrides(parser: argparse.ArgumentParser) -> None:
-    """The --set and --horizon options shared by the commands that resolve a scenario."""
+    """The --set, --scale and --horizon options of the commands that resolve a scenario."""
     parser.add_argument("--set", dest="overrides", type=_assignment, action="append", default=[],
-                        metavar="KEY=VALUE", help="override a parameter, e.g. "
-                        "us.ally_pressure=0.8 (repeatable)")
+                        metavar="KEY=VALUE[@QUARTER]", help="hold a parameter at a value for the "
+                        "whole horizon (the scenario's events on it are dropped, with a note), "
+                        "e.g. us.ally_pressure=0.8; @2022Q1: from that quarter on (repeatable)")
+    parser.add_argument("--scale", type=_assignment, action="append", default=[],
+                        metavar="KEY=FACTOR", help="multiply the scenario's own trajectory of a "
+                        "parameter, dates kept, e.g. us.ally_pressure=1.5 (repeatable)")
     parser.add_argument("--horizon", metavar="START:END",
                         help="another horizon, e.g. 2019Q1:2035Q4 (must start at 2019Q1)")
 
@@ -118,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--replications", "-n", type=_positive_int, metavar="N")
     cmp_.add_argument("--seed", type=_seed, metavar="S",
                       help="common base seed (default: the baseline's)")
-    cmp_.add_argument("--horizon", metavar="START:END")
+    _overrides(cmp_)
     cmp_.add_argument("--from", dest="from_dirs", nargs="+", default=[], metavar="DIR",
                       help="reuse saved run folders instead of running")
     cmp_.add_argument("--out", metavar="DIR", help="output folder (default: results/compare-...)")
@@ -166,9 +171,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="an existing Dask scheduler, e.g. tcp://host:8786 (backend dask)")
     sw.add_argument("--out", metavar="DIR", help="sweep folder (default: results/sweep-...)")
     sw.add_argument("--resume", metavar="DIR", help="continue the sweep in DIR")
+    _overrides(sw)
     sw.add_argument("--max-failures", type=_seed, default=0, metavar="K",
                     help="failed runs tolerated before stopping (default 0)")
-    sw.add_argument("--max-runs", type=_positive_int, default=None, metavar="N",
+    sw.add_argument("--max-runs", type=_positive_int, default=10**6, metavar="N",
                     help="refuse designs of more runs than N (default 1000000)")
 
     sens = sub.add_parser("sensitivity", help="Sobol or Morris indices of a finished sweep",
@@ -217,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
                           description="Compare two resolved scenarios.")
     diff.add_argument("a", metavar="A")
     diff.add_argument("b", metavar="B")
+    explore_cli.add_commands(sub)
     return parser
 
 
@@ -230,7 +237,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     console = Console(stderr=True)
     scenario = load_scenario(args.scenario, set=dict(args.overrides), horizon=args.horizon,
-                             search=args.search)
+                             search=args.search, scale=dict(args.scale))
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     name = safe_component(scenario.name, "run")  # one path component, whatever the file says
     out = Path(args.out) if args.out else Path("results") / f"{name}-{stamp}"
@@ -295,7 +302,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     from techbloc.sim.scenario import load_scenario
 
     s = load_scenario(args.scenario, set=dict(args.overrides), horizon=args.horizon,
-                      search=args.search)
+                      search=args.search, scale=dict(args.scale))
     sys.stdout.write(s.to_yaml(annotate=not args.plain))
     return 0
 
@@ -333,7 +340,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if not names and not runs:
         raise TechblocError("name at least one scenario, or saved runs with --from",
                             key="compare")
-    scenarios = [load_scenario(n, horizon=args.horizon, search=args.search) for n in names]
+    scenarios = [load_scenario(n, horizon=args.horizon, search=args.search,
+                               set=dict(args.overrides), scale=dict(args.scale)) for n in names]
     baseline = args.baseline or (scenarios[0].name if scenarios else next(iter(runs)))
     base_scen = next((s for s in scenarios if s.name == baseline), None)
     compared = [*runs, *(s.name for s in scenarios)]  # checked before anything runs
@@ -390,7 +398,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     if not args.file:
         raise TechblocError("name the sweep file (with --resume: the same file)", key="FILE")
-    spec = load_sweep(args.file)
+    spec = load_sweep(args.file, set=dict(args.overrides), scale=dict(args.scale),
+                      horizon=args.horizon)
     workers = args.workers or os.cpu_count() or 1
     columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[failed]} failed  {task.fields[rate]}"),
@@ -411,8 +420,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         try:
             res = sweep(spec, workers=workers, backend=args.backend, scheduler=args.scheduler,
                         out=args.out, resume=args.resume, max_failures=args.max_failures,
-                        progress=progress, **({"max_runs": args.max_runs} if args.max_runs
-                                              else {}))
+                        progress=progress, max_runs=args.max_runs)
         except KeyboardInterrupt:
             print("techbloc: interrupted; finished runs are kept: resume with --resume",
                   file=sys.stderr)
@@ -661,6 +669,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``techbloc`` console script."""
+    explore_cli.print_notes()  # override notes (sim.overrides) as one stderr line each
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -670,15 +679,13 @@ def main(argv: list[str] | None = None) -> int:
                 "show": cmd_show, "validate": cmd_validate, "diff": cmd_diff,
                 "compare": cmd_compare, "plot": cmd_plot, "report": cmd_report,
                 "sweep": cmd_sweep, "sensitivity": cmd_sensitivity, "hindcast": cmd_hindcast,
-                "calibrate": cmd_calibrate, "app": cmd_app}
+                "calibrate": cmd_calibrate, "app": cmd_app, **explore_cli.COMMANDS}
     try:
         return commands[args.command](args)
     except TechblocError as e:
         print(f"techbloc: error: {e}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as e:  # permission, missing folder, disk full, not a directory: one line
-        from techbloc.sim.errors import describe_os_error
-
         print(f"techbloc: error: {describe_os_error(e)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pandas as pd
-from techbloc.sim import rng
+from techbloc.sim import overrides, rng
 from techbloc.sim.errors import ScenarioError, TechblocError
 from techbloc.sim.folders import claim_run_folder
 from techbloc.sim.model import TechAllianceModel
@@ -61,6 +61,7 @@ def run(
     seed: int | None = None,
     set: Mapping[str, object] | None = None,
     horizon: str | None = None,
+    scale: Mapping[str, object] | None = None,
     search: tuple = (),
     out: str | Path | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -73,8 +74,12 @@ def run(
         scenario: a shipped scenario name, a path to a YAML file, or a Scenario.
         replications: number of replicates (default: the scenario's).
         seed: base seed (default: the scenario's).
-        set: parameter overrides with dotted keys (``{"us.ally_pressure": 0.8}``).
+        set: parameter values with dotted keys (``{"us.ally_pressure": 0.8}``), held for the
+            whole horizon: the scenario's events on those keys are dropped, with a note
+            (``"0.8@2022Q1"``: held from that quarter on). See :mod:`sim.overrides`.
         horizon: another horizon, ``"2019Q1:2035Q4"``.
+        scale: multipliers of the scenario's own trajectories (``{"us.ally_pressure": 1.5}``),
+            clipped to each parameter's range.
         search: extra directories to look for scenario names in.
         out: if given, a run folder to write; its manifest says ``running`` until the run ends.
             The folder is claimed for this run alone; one holding a run is refused.
@@ -91,7 +96,8 @@ def run(
         >>> sorted(res.model["replicate"].unique().tolist())
         [0, 1]
     """
-    scenario = load_scenario(scenario, set=set, horizon=horizon, search=search)
+    scenario = load_scenario(scenario, set=set, horizon=horizon, search=search, scale=scale)
+    overrides.warn(scenario)
     n = scenario.replications if replications is None else replications
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_REPLICATIONS:
         raise ScenarioError(f"replications must be an integer from 1 to {MAX_REPLICATIONS}, "
@@ -105,6 +111,7 @@ def run(
     manifest = {
         "techbloc_run": 1, "status": "running", "started": _now(), "finished": None,
         "scenario": scenario.to_dict(), "base_seed": base_seed, "replications": n,
+        "overrides": overrides.describe(scenario.overrides),
         "units": {"model": MODEL_UNITS, "countries": COUNTRY_UNITS, "devices": DEVICE_UNITS},
         "replicates": [{"replicate": i, "seed": s, "status": "pending"}
                        for i, s in enumerate(seeds)],

@@ -30,6 +30,7 @@ from techbloc.sim.layers.operators import OperatorLayer
 from techbloc.sim.layers.shared import Shared, Values
 from techbloc.sim.layers.vendors import VendorLayer
 from techbloc.sim.operator_draws import Operators, make_operators
+from techbloc.sim.params import LEVER_COLUMNS
 from techbloc.sim.quarters import Quarter
 from techbloc.sim.scenario import Scenario, default_scenario, load_scenario
 from techbloc.sim.world import World, load_world
@@ -38,12 +39,16 @@ __all__ = ["MODEL_METRICS", "TechAllianceModel", "Values"]
 
 #: Model-level outputs recorded each step besides the per-vendor, device and enterprise ones
 #: (DESIGN §5.6); the first columns of the model table.
+#: Every lever the scenario language can change, recorded each quarter as applied: column -> key
+#: (sim.params.LEVER_COLUMNS; android_cutoff is recorded with the device outputs).
+_LEVERS = {col: key for key, col in sorted(
+    LEVER_COLUMNS.items(), key=lambda kv: kv[1] not in ("export_controls", "ally_pressure",
+                                                         "bri_discount"))
+    if col != "android_cutoff"}
 MODEL_METRICS = (
     "sites_total", "share_china", "n_open", "n_restrict", "n_ban", "coverage",
-    "rip_replace_cost_usd", "polarization", "world_split",
-    "export_controls", "ally_pressure", "bri_discount",
+    "rip_replace_cost_usd", "polarization", "world_split", *_LEVERS,
 )
-_LEVERS = ("export_controls", "ally_pressure", "bri_discount")  # recorded as set, by quarter
 
 
 class TechAllianceModel(mesa.Model):
@@ -56,8 +61,9 @@ class TechAllianceModel(mesa.Model):
             through the named streams of :mod:`sim.rng`.
         world: the world to simulate (default: the shipped data).
         **overrides: parameter values by dotted key or ``group__name``, validated like a
-            scenario's; lets tools that pass keyword parameters (Mesa's batch_run, the EMA
-            Workbench) drive the model without YAML.
+            scenario's and held for the whole horizon like ``--set`` (sim/overrides.py); lets
+            tools that pass keyword parameters (Mesa's batch_run, the EMA Workbench, SALib)
+            drive the model without YAML.
 
     Attributes:
         layers: the populations, ``vendors``, ``countries``, ``operators``, ``devices`` and
@@ -290,9 +296,8 @@ class TechAllianceModel(mesa.Model):
         rec["n_open"][t], rec["n_restrict"][t], rec["n_ban"][t] = n_open, n_restrict, n_ban
         share = ly.operators.record(t, ly.countries.installed, rec)
         ly.vendors.record(t, share, ly.operators.contracts)
-        for lever, key in zip(_LEVERS, ("us.export_controls", "us.ally_pressure",
-                                        "china.bri_discount"), strict=True):
-            rec[lever][t] = p[key]
+        for column, key in _LEVERS.items():
+            rec[column][t] = p[key]
         ly.devices.record(t, ly.vendors.rev_share)
         ly.enterprises.record(t)
 

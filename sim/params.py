@@ -407,6 +407,18 @@ FLAT: Mapping[str, Param] = MappingProxyType(
 )
 
 
+def _lever_columns() -> dict[str, str]:
+    names = [k.partition(".")[2] for k in FLAT]
+    return {k: (k.partition(".")[2] if names.count(k.partition(".")[2]) == 1
+                else k.replace(".", "_"))
+            for k, p in FLAT.items() if p.role == "lever"}
+
+
+#: Every lever (role ``lever``) -> its column in the model table, which records the value applied
+#: each quarter: the parameter's name, or ``group_name`` where names repeat (``operator_noise``).
+LEVER_COLUMNS: Mapping[str, str] = MappingProxyType(_lever_columns())
+
+
 def defaults() -> dict[str, float | bool]:
     """All parameters at their defaults, as a flat ``{"group.name": value}`` dict."""
     return {k: p.default for k, p in FLAT.items()}

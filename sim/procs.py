@@ -1,4 +1,4 @@
-"""Processes: is one alive, and ending a worker whose parent died.
+"""Processes: the start method of worker pools, is one alive, ending a worker whose parent died.
 
 A sweep's worker processes wait for work from their parent. If the parent is killed alone
 (``kill -9 PID``), nothing tells them: :func:`exit_with_parent` starts a thread that checks the
@@ -13,6 +13,33 @@ import signal
 import threading
 import time
 from pathlib import Path
+
+START_ENV = "TECHBLOC_START_METHOD"  # force fork, spawn or forkserver for local workers
+
+
+def pool_context(preload: list[str]):
+    """The multiprocessing context of a local worker pool.
+
+    forkserver where the system has it, not fork: forking a parent that runs threads (Dask, a
+    notebook's) can deadlock; the server imports ``preload`` once and each worker forks from it.
+    ``$TECHBLOC_START_METHOD`` forces another method (the tests run every one).
+
+    Raises:
+        SweepError: an unknown start method in the environment.
+    """
+    import multiprocessing
+
+    from techbloc.sim.errors import SweepError
+
+    methods = multiprocessing.get_all_start_methods()
+    method = os.environ.get(START_ENV) or ("forkserver" if "forkserver" in methods else "spawn")
+    if method not in methods:
+        raise SweepError(f"unknown start method {method!r}; this system has "
+                         + ", ".join(methods), key=START_ENV)
+    ctx = multiprocessing.get_context(method)
+    if method == "forkserver":
+        ctx.set_forkserver_preload(preload)
+    return ctx
 
 
 def process_alive(pid: int) -> bool:

@@ -44,6 +44,8 @@ MODEL_UNITS = {
                     "network in service (5G where built, else the 4G base)",
     "world_split": "share of world GDP in majority China-bloc networks",
     "export_controls": "lever u", "ally_pressure": "lever g", "bri_discount": "lever b",
+    "secondary_sanctions": "lever σ", "rip_replace_subsidy": "lever: share of removal cost",
+    "cooperation": "lever c", "retaliation": "lever r", "operator_noise": "lever μ (utility)",
     "share_": "share of 5G sites", "quality_": "quality index", "dependence_": "share of inputs",
     "revenue_share_": "share of the quarter's equipment revenue",
     "contracts_": "operators holding a 5G contract with the vendor",

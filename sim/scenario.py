@@ -10,7 +10,9 @@ and key path, the value found, what was expected and the nearest valid key.
 ``extends`` names a parent (a file beside the child, or a scenario on the search path; never a
 path, so a scenario reads no other file on disk) and resolves a chain of parents of any depth: a
 child overrides its parent key by key (``params`` value by value) and appends its events to the
-parent's. Overrides from Python or the command line (``set=``, ``horizon=``) apply last.
+parent's. Overrides from Python or the command line (``set=``, ``scale=``, ``horizon=``) apply
+last, by the rule of :mod:`sim.overrides`: a set value holds for the whole horizon (the events'
+actions on that key are dropped, with a note), a scale multiplies the scenario's own trajectory.
 
 Scenarios are found by name in, in order: directories passed as ``search``, the directories in
 ``$TECHBLOC_SCENARIOS`` (``os.pathsep``-separated), ``./scenarios`` and the scenarios shipped in
@@ -105,6 +107,7 @@ class Scenario(FrozenMappings):
         source: the file it came from, if any.
         extends: the parent's name, if any.
         origins: where each parameter's value came from (default, parent, file, command line).
+        overrides: notes of what overrides did to the events (:mod:`sim.overrides`).
     """
 
     name: str
@@ -120,18 +123,24 @@ class Scenario(FrozenMappings):
     extends: str | None = None
     origins: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}),
                                        compare=False, repr=False)
+    overrides: tuple = field(default=(), compare=False, repr=False)
 
     def with_params(self, overrides: Mapping[str, object], origin: str = COMMAND_LINE
                     ) -> Scenario:
-        """A copy with parameter overrides (dotted keys), validated like a scenario file's."""
-        if not overrides:
-            return self
-        values, origins = dict(self.params), dict(self.origins)
-        for key, value in overrides.items():
-            param = params_mod.check_key(key, path=f"set {key}")
-            values[key] = param.check(f"set {key}", value)
-            origins[key] = origin
-        return replace(self, params=MappingProxyType(values), origins=MappingProxyType(origins))
+        """A copy with parameters held at the given values (dotted keys) for the whole horizon.
+
+        The events' actions on those keys are dropped (noted in :attr:`overrides`); a value
+        ``"0.8@2022Q1"`` holds from that quarter on. The rule is :func:`sim.overrides.apply`'s.
+        """
+        return self.with_overrides(set=overrides, origin=origin)
+
+    def with_overrides(self, set: Mapping[str, object] | None = None,
+                       scale: Mapping[str, object] | None = None,
+                       origin: str = COMMAND_LINE) -> Scenario:
+        """A copy with ``set`` values held and ``scale`` factors applied (sim.overrides)."""
+        from techbloc.sim import overrides as overrides_mod
+
+        return overrides_mod.apply(self, set=set, scale=scale, origin=origin)
 
     def with_horizon(self, horizon: str | Sequence | None) -> Scenario:
         """A copy with another horizon (``"2019Q1:2035Q4"``); events after its end are dropped."""
@@ -150,6 +159,7 @@ class Scenario(FrozenMappings):
             "params": dict(self.params),
             "events": [e.to_dict() for e in self.events],
             "source": self.source, "extends": self.extends,
+            **({"overrides": list(self.overrides)} if self.overrides else {}),
         }
 
     def to_yaml(self, annotate: bool = True) -> str:
@@ -160,7 +170,11 @@ class Scenario(FrozenMappings):
         """
         head = {"name": self.name, "title": self.title, "description": self.description,
                 "seed": self.seed, "replications": self.replications}
-        lines = [yaml.safe_dump(head, sort_keys=False, width=100, allow_unicode=True).rstrip(),
+        from techbloc.sim.overrides import describe
+
+        notes = [f"# override: {line}" for line in describe(self.overrides)] if annotate else []
+        lines = [*notes,
+                 yaml.safe_dump(head, sort_keys=False, width=100, allow_unicode=True).rstrip(),
                  f"horizon: {{start: {self.horizon[0]}, end: {self.horizon[1]}}}", "params:"]
         for group, members in params_mod.TREE.items():
             lines.append(f"  {group}:")
@@ -482,14 +496,18 @@ def _check_arguments(name_or_path, overrides, horizon, search) -> None:
 
 def load_scenario(name_or_path: str | Path | Scenario, *, set: Mapping[str, object] | None = None,
                   horizon: str | Sequence | None = None,
-                  search: Iterable[str | Path] = ()) -> Scenario:
+                  search: Iterable[str | Path] = (),
+                  scale: Mapping[str, object] | None = None) -> Scenario:
     """Load, resolve (``extends``) and validate a scenario.
 
     Args:
         name_or_path: a scenario name (``baseline``), a path to a YAML file, or a Scenario.
-        set: parameter overrides with dotted keys, applied last and validated the same way.
+        set: parameter values with dotted keys, held for the whole horizon (the scenario's
+            events on those keys are dropped, with a note); ``"0.8@2022Q1"`` holds from then on.
         horizon: another horizon, ``"2019Q1:2035Q4"`` or ``(start, end)``.
         search: extra directories to look for scenario names in (searched first).
+        scale: multipliers by dotted key: the scenario's own trajectory of each parameter
+            (start value and every event's value), clipped to its range.
 
     Returns:
         A frozen Scenario.
@@ -499,15 +517,15 @@ def load_scenario(name_or_path: str | Path | Scenario, *, set: Mapping[str, obje
 
     Example:
         >>> s = load_scenario("sanctions-2019", set={"us.ally_pressure": 0.8})
-        >>> s.params["us.ally_pressure"], str(s.events[0].at)
-        (0.8, '2019Q2')
+        >>> s.params["us.ally_pressure"], [e.set.get("us.ally_pressure") for e in s.events][:1]
+        (0.8, [None])
     """
     _check_arguments(name_or_path, set, horizon, search)
     if isinstance(name_or_path, Scenario):
         scenario = name_or_path
     else:
         scenario = _load(find(name_or_path, search), (), None, tuple(search))
-    return scenario.with_horizon(horizon).with_params(set or {})
+    return scenario.with_horizon(horizon).with_overrides(set=set, scale=scale)
 
 
 def validate(path: str | Path, search: Iterable[str | Path] = ()) -> list[ScenarioError]:
@@ -625,10 +643,12 @@ def _load(path: Path, chain: tuple[str, ...], errors: list | None, search: tuple
 
 def library_markdown() -> str:
     """The shipped scenario library as Markdown (written to docs/scenarios.md)."""
+    from techbloc.sim.overrides import MARKDOWN
+
     lines = ["# Scenarios", "",
              "Generated from `scenarios/*.yaml` by `techbloc scenarios --markdown`; do not edit by "
              "hand (a test fails when this file is stale). `techbloc show NAME` prints any of them "
-             "fully resolved; `techbloc diff A B` compares two.", ""]
+             "fully resolved; `techbloc diff A B` compares two.", "", *MARKDOWN]
     for path in sorted(scenario_dir().glob("*.yaml")):
         s = load_scenario(path)
         lines += [f"## {s.name}", "", f"**{s.title}**", ""]

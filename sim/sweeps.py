@@ -22,35 +22,32 @@ import datetime as dt
 import hashlib
 import itertools
 import json
+import math
 import os
 import sys
 import traceback
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from techbloc.sim import params as params_mod
 from techbloc.sim.errors import ScenarioError, SweepError, did_you_mean
-from techbloc.sim.folders import (
-    SweepResult,
-    locked,
-    read_manifest,
-    read_sweep,
-    write_atomic,
-)
-from techbloc.sim.procs import exit_with_parent
+from techbloc.sim.folders import SweepResult, locked, read_manifest, read_sweep, write_atomic
+from techbloc.sim.overrides import MAX_SCALE, describe, warn
+from techbloc.sim.procs import exit_with_parent, pool_context
 from techbloc.sim.scenario import Scenario, _compose, _Reader, load_scenario
 from techbloc.sim.world import REGION_SLUGS
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
-TOP_KEYS = ("scenario", "design", "parameters", "samples", "levels", "replications", "seed",
-            "common_random_numbers", "metrics", "horizon", "threshold", "title", "description")
+TOP_KEYS = ("scenario", "design", "parameters", "scale", "samples", "levels", "replications",
+            "seed", "common_random_numbers", "metrics", "horizon", "threshold", "title",
+            "description")
 SUMMARY_DATES = {"2025": "2025Q4", "2030": "2030Q4"}
 MAX_POOL_RESTARTS = 5  # worker deaths survived before a sweep gives up
 MAX_RUNS = 10**6  # runs (points x replicates) a sweep may have unless max_runs is raised
-START_ENV = "TECHBLOC_START_METHOD"  # force fork, spawn or forkserver for local workers
+SCALE_PREFIX = "scale:"  # a scale axis's name: "scale:us.ally_pressure"
 FAULT_ENV = "TECHBLOC_FAULT"  # "point:replicate,..." runs that raise: fault injection for tests
 
 
@@ -63,6 +60,11 @@ class Factor:
     values: tuple = ()
     low: float | None = None
     high: float | None = None
+
+    @property
+    def scale(self) -> bool:
+        """True for a ``scale:`` axis: a multiplier of the base's trajectory of the parameter."""
+        return self.key.startswith(SCALE_PREFIX)
 
     @property
     def categorical(self) -> bool:
@@ -131,11 +133,17 @@ class SweepSpec:
                 "scenario": self.base.to_dict(), "source": self.source, "digest": self.digest}
 
 
-def load_sweep(path: str | Path, **overrides) -> SweepSpec:
+def load_sweep(path: str | Path, set: Mapping[str, object] | None = None,
+               scale: Mapping[str, object] | None = None, **overrides) -> SweepSpec:
     """Read and validate a sweep file.
+
+    ``parameters`` axes hold a parameter at the point's value all horizon (the base's events on it
+    dropped); ``scale`` axes multiply the base's own trajectory (:mod:`sim.overrides`).
 
     Args:
         path: the YAML file.
+        set: values held in the base scenario at every point (like ``techbloc run --set``).
+        scale: multipliers of the base scenario's trajectories at every point.
         **overrides: replace top-level values after validation (``samples=8``,
             ``replications=1``, ``horizon="2019Q1:2024Q4"``), for quick trials and tests.
 
@@ -157,6 +165,7 @@ def load_sweep(path: str | Path, **overrides) -> SweepSpec:
     if not isinstance(doc, dict):
         raise SweepError("expected a mapping with scenario, design, parameters", file=file)
     doc.update({k: v for k, v in overrides.items() if v is not None})
+    fixed = {"set": dict(set or {}), "scale": dict(scale or {})}
 
     def fail(message, key, hint=None):
         line, column = reader.where.get(key, (None, None))
@@ -174,20 +183,29 @@ def load_sweep(path: str | Path, **overrides) -> SweepSpec:
                    did_you_mean(str(design), DESIGNS))
     try:
         base = load_scenario(doc["scenario"], horizon=doc.get("horizon"),
-                             search=[path.parent, path.parent.parent])
+                             search=[path.parent, path.parent.parent], **fixed)
     except ScenarioError as e:
         raise fail(f"base scenario: {e}", "scenario") from None
     if not isinstance(doc["parameters"], dict) or not doc["parameters"]:
         raise fail("expected a mapping of parameters to vary", "parameters")
+    if "scale" in doc and (not isinstance(doc["scale"], dict) or not doc["scale"]):
+        raise fail("expected a mapping of parameters to multipliers", "scale")
+    axes = [("parameters", k, v) for k, v in doc["parameters"].items()]
+    axes += [("scale", k, v) for k, v in (doc.get("scale") or {}).items()]
     factors = []
-    for key, spec in doc["parameters"].items():
-        where = f"parameters.{key}"
+    for section, key, spec in axes:
+        where = f"{section}.{key}"
         if key not in params_mod.FLAT:
             group, _, name = key.partition(".")
             options = params_mod.TREE.get(group, {})
             hint = did_you_mean(name, options) if options else did_you_mean(key, params_mod.FLAT)
             raise fail(f"unknown parameter '{key}'", where, hint)
         p = params_mod.FLAT[key]
+        if section == "scale":
+            if p.kind is bool:
+                raise fail("a switch cannot be scaled; vary it under parameters", where)
+            p = params_mod.Param(1.0, "multiplier", (0.0, MAX_SCALE), "", "")
+            key = SCALE_PREFIX + key
         if design == "grid" or (isinstance(spec, dict) and "values" in spec):
             values = spec["values"] if isinstance(spec, dict) else spec
             if not isinstance(values, list) or not values:
@@ -198,7 +216,7 @@ def load_sweep(path: str | Path, **overrides) -> SweepSpec:
                 raise fail(e.message, where) from None
             factors.append(Factor(key, checked))
             continue
-        if not isinstance(spec, dict) or set(spec) != {"low", "high"}:
+        if not isinstance(spec, dict) or {*spec} != {"low", "high"}:
             raise fail("expected {low: ..., high: ...} or {values: [...]} for a sampled design",
                        where)
         if p.kind is bool:
@@ -246,19 +264,16 @@ def load_sweep(path: str | Path, **overrides) -> SweepSpec:
                      metrics=tuple(metrics),
                      threshold=float(threshold), source=file,
                      digest=hashlib.sha256(raw + json.dumps(
-                         {k: str(v) for k, v in sorted(overrides.items())}).encode()).hexdigest(),
+                         {k: str(v) for k, v in sorted({**overrides, **fixed}.items())}
+                         ).encode()).hexdigest(),
                      title=str(doc.get("title", "")))
 
 
 def design_size(spec: SweepSpec) -> int:
     """Number of runs (design points x replicates), computed without building the design."""
     d = len(spec.factors)
-    if spec.design == "grid":
-        points = 1
-        for f in spec.factors:
-            points *= len(f.values)
-    else:
-        points = spec.samples * {"lhs": 1, "sobol": d + 2, "morris": d + 1}[spec.design]
+    points = (math.prod(len(f.values) for f in spec.factors) if spec.design == "grid"
+              else spec.samples * {"lhs": 1, "sobol": d + 2, "morris": d + 1}[spec.design])
     return points * spec.replications
 
 
@@ -311,7 +326,7 @@ def metric_names(end_year: int) -> list[str]:
     dates = [k for k in SUMMARY_DATES if int(k) <= end_year] + ["end"]
     names = []
     for d in dates:
-        names += [f"share_china_{d}", f"n_ban_{d}", f"n_restrict_{d}"]
+        names += [f"share_china_{d}", f"n_ban_{d}", f"n_restrict_{d}", f"n_not_open_{d}"]
         names += [f"share_china_{slug}_{d}" for slug in REGION_SLUGS.values()]
     names += ["first_year_below_threshold", "polarization_end", "world_split_end",
               "rip_replace_cost_usd_end", "quality_huawei_end"]
@@ -339,6 +354,7 @@ def summarise(model: pd.DataFrame, countries: pd.DataFrame, region: Mapping[str,
         i = row[date]
         for col in ("share_china", "n_ban", "n_restrict"):
             out[f"{col}_{label}"] = float(model[col].iat[i])
+        out[f"n_not_open_{label}"] = out[f"n_ban_{label}"] + out[f"n_restrict_{label}"]
         at = (c_date == date) & (reg >= 0)
         cn = np.bincount(reg[at], share[at] * sites[at], minlength=len(slugs))
         total = np.bincount(reg[at], sites[at], minlength=len(slugs))
@@ -359,6 +375,13 @@ def summarise(model: pd.DataFrame, countries: pd.DataFrame, region: Mapping[str,
 
 
 # --------------------------------------------------------------------------- one run
+def apply_point(base: Scenario, values: Mapping[str, object]) -> Scenario:
+    """The base scenario at a design point: parameters held, ``scale:`` axes multiplied."""
+    held = {k: v for k, v in values.items() if not k.startswith(SCALE_PREFIX)}
+    scaled = {k[len(SCALE_PREFIX):]: v for k, v in values.items() if k.startswith(SCALE_PREFIX)}
+    return base.with_overrides(set=held, scale=scaled, origin="sweep")
+
+
 @dataclass(frozen=True)
 class Task:
     """One run: a design point's parameters and one replicate seed."""
@@ -392,7 +415,7 @@ def execute(task: Task, base: Scenario, runs_dir: str, metrics: tuple[str, ...],
         if f"{task.point}:{task.replicate}" in os.environ.get(FAULT_ENV, "").split(","):
             raise RuntimeError(f"injected fault in run {task.point}:{task.replicate}")
         world = load_world()  # cached: once per worker process
-        scenario = base.with_params(dict(task.values), origin="sweep")
+        scenario = apply_point(base, task.values)
         model, countries = run_replicate(scenario, task.replicate, task.seed, world)
         region = dict(zip(world.countries["iso3"], world.countries["region"], strict=True))
         summary = summarise(model, countries, region, threshold)
@@ -442,6 +465,8 @@ def sweep(spec: SweepSpec | str | Path, workers: int = 1, backend: str = "local"
           scheduler: str | None = None, out: str | Path | None = None,
           resume: str | Path | None = None, max_failures: int = 0,
           progress: Callable[[int, int, int], None] | None = None,
+          set: Mapping[str, object] | None = None,
+          scale: Mapping[str, object] | None = None,
           max_runs: int = MAX_RUNS) -> SweepResult:
     """Run a sweep (or resume one) and write its folder.
 
@@ -454,6 +479,8 @@ def sweep(spec: SweepSpec | str | Path, workers: int = 1, backend: str = "local"
         resume: an interrupted sweep's folder: finished runs are kept, the rest run.
         max_failures: failed runs tolerated before the sweep stops with a SweepError.
         progress: called as ``progress(done, total, failed)``.
+        set: values held in the base scenario at every point (see :mod:`sim.overrides`).
+        scale: multipliers of the base scenario's trajectories at every point.
         max_runs: refuse a design of more runs than this (points x replicates).
 
     Returns:
@@ -465,7 +492,9 @@ def sweep(spec: SweepSpec | str | Path, workers: int = 1, backend: str = "local"
         DataError: the folder is damaged or written by another process.
     """
     if not isinstance(spec, SweepSpec):
-        spec = load_sweep(spec)
+        spec = load_sweep(spec, set=set, scale=scale)
+    elif set or scale:
+        spec = replace(spec, base=spec.base.with_overrides(set=set, scale=scale))
     n_runs = design_size(spec)
     if n_runs > max_runs:
         raise SweepError(f"the design has {n_runs:.3g} runs (points x replicates), more than "
@@ -512,9 +541,14 @@ def _sweep(spec, path, workers, backend, scheduler, max_failures, progress) -> S
                                              spec.common_random_numbers))]
     finished = read_finished(runs_dir)
     todo = [t for t in tasks if (t.point, t.replicate) not in finished]
+    # What the overrides do to the base's events: the same at every point (values differ).
+    notes = describe(apply_point(spec.base, points[0]).overrides if points
+                     else spec.base.overrides)
+    warn(spec.base, notes)
     manifest = {"techbloc_sweep": 1, "status": "running", "started": _now(), "finished": None,
                 "sweep": spec.to_dict(), "n_points": len(points), "n_runs": len(tasks),
                 "points": points, "workers": workers, "backend": backend,
+                "overrides": notes,
                 "failures": [], **environment()}
     _write_json(path / "manifest.json", manifest)
 
@@ -567,22 +601,9 @@ def _execute(todo: list[Task], spec: SweepSpec, runs_dir: Path, workers: int, ba
         for t in todo:
             yield execute(t, *args)
         return
-    import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
-    # forkserver, not fork: forking a parent that runs threads (Dask, a notebook's) can
-    # deadlock; the server imports techbloc once and each worker forks from it.
-    method = os.environ.get(START_ENV)
-    if method:
-        if method not in multiprocessing.get_all_start_methods():
-            raise SweepError(f"unknown start method {method!r}; this system has "
-                             + ", ".join(multiprocessing.get_all_start_methods()), key=START_ENV)
-        ctx = multiprocessing.get_context(method)
-    elif "forkserver" in multiprocessing.get_all_start_methods():
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["techbloc.sim.sweeps", "techbloc.sim.experiment"])
-    else:
-        ctx = multiprocessing.get_context("spawn")
+    ctx = pool_context(["techbloc.sim.sweeps", "techbloc.sim.experiment"])
     from concurrent.futures.process import BrokenProcessPool
 
     queue = iter(todo)
@@ -626,11 +647,7 @@ def _execute(todo: list[Task], spec: SweepSpec, runs_dir: Path, workers: int, ba
 
 
 def _warm(parent: int | None = None) -> None:
-    """Worker initializer: load the world once per worker, and exit when ``parent`` dies.
-
-    A worker of a killed sweep (``kill -9`` of the parent alone) would otherwise wait forever for
-    work, keeping its memory and the resource tracker alive (:func:`sim.procs.exit_with_parent`).
-    """
+    """Worker initializer: load the world once; exit when ``parent`` dies (see sim.procs)."""
     from techbloc.sim.world import load_world
 
     if parent is not None:

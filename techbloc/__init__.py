@@ -29,6 +29,8 @@ _EXPORTS = {
     "SweepResult": "techbloc.sim.folders", "load_sweep": "techbloc.sim.sweeps",
     "sweep": "techbloc.sim.sweeps",
     "load": "techbloc.analysis.load",
+    "discover": "techbloc.analysis.discovery",
+    "tipping": "techbloc.sim.explore", "reversibility": "techbloc.sim.explore",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -80,8 +80,28 @@ def test_uploaded_content_is_kept_under_the_app_settings():
     assert s.name == "mine-app" and s.title == "Mine" and s.extends == "baseline"
     assert s.params["country.review_prob"] == 0.5  # the upload's own parameter is kept
     assert s.params["us.ally_pressure"] == LEVERS["us.ally_pressure"]  # the slider wins
-    assert [e.name for e in s.events] == ["ramp"]
+    # The moved Belt & Road slider holds over the upload's own ramp (set back in its quarter).
+    assert [e.name for e in s.events] == ["ramp", "app: levers held at their slider values"]
     assert S.lever_events(s)["china.bri_discount"] == ["2021Q1: ramp to 0.2 over 4 q"]
+
+
+def test_a_moved_slider_holds_its_lever_like_set_and_an_untouched_one_follows_the_events():
+    from techbloc.sim.scenario import load_scenario
+
+    from tests.test_overrides import trajectory
+
+    keys = ["us.ally_pressure", "us.export_controls"]
+    text = S.scenario_yaml("sanctions-2019", {"us.ally_pressure": 0.0, "us.export_controls": 0.0},
+                           seed=1, replications=1, end="2022Q4", held=["us.ally_pressure"])
+    app = trajectory(S.load_text(text, "held.yaml"), keys)
+    cli = trajectory(load_scenario("sanctions-2019", set={"us.ally_pressure": 0.0},
+                                   horizon="2019Q1:2022Q4"), keys)
+    assert np.all(app["us.ally_pressure"] == 0.0)
+    np.testing.assert_array_equal(app["us.export_controls"], cli["us.export_controls"])
+    assert app["us.export_controls"][-1] == 0.9  # untouched: the events as enacted
+    # Without a list of moved sliders, those differing from the base's start value hold.
+    text = S.scenario_yaml("sanctions-2019", {"us.ally_pressure": 0.3}, 1, 1, "2022Q4")
+    assert np.all(trajectory(S.load_text(text, "d.yaml"), keys)["us.ally_pressure"] == 0.3)
 
 
 def test_lever_events_name_the_dates_a_scenario_changes_a_lever():
