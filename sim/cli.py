@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from techbloc.sim import explore_cli  # light too: its commands import their modules when run
-from techbloc.sim.errors import TechblocError, describe_os_error, did_you_mean  # light: no numpy, pandas or Mesa
+from techbloc.sim.errors import TechblocError, describe_os_error, did_you_mean  # light
 
 EXIT_USAGE = 2
 
