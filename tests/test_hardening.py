@@ -666,3 +666,25 @@ def test_locked_is_reentrant_in_one_process(tmp_path):
         assert (p / ".techbloc.lock").read_text() == str(os.getpid())
     assert not (tmp_path / "f" / ".techbloc.lock").exists()
 
+
+
+def test_no_analysis_module_imports_the_sweep_runner():
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "analysis"
+    for f in sorted(root.glob("*.py")):
+        for node in ast.walk(ast.parse(f.read_text())):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                     [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            assert not any(n.endswith("sim.sweeps") for n in names), f"{f.name} imports sweeps"
+
+
+def test_discover_on_a_damaged_sweep_folder_is_one_line(sweep_dir, tmp_path, capsys):
+    d = copy_of(sweep_dir, tmp_path)
+    (d / "summary.parquet").write_bytes(b"PAR1zzPAR1")
+    code, err = run_main(capsys, "discover", d, "--metric", "share_china_end", "--below", "0.5")
+    one_line_error(code, err, "cannot read the summary table")
+    (d / "manifest.json").write_text("[")
+    code, err = run_main(capsys, "discover", d, "--metric", "share_china_end", "--below", "0.5")
+    one_line_error(code, err, "not valid JSON")
