@@ -186,9 +186,11 @@ def build_parser() -> argparse.ArgumentParser:
                       help="outcome summary to analyse (default share_china_2030)")
 
     hc = sub.add_parser("hindcast", help="score the 2019-2024 record against the model",
-                        description="Run the free-running historical scenario to 2024Q4 and "
-                                    "score stances, vendor shares and patterns P1-P7 against "
-                                    "the observed record; writes hindcast.json and .png.")
+                        description="Run the free-running historical scenario to 2024Q4, with "
+                                    "every 5G launch modelled (rollout.observed_launches off), "
+                                    "and score stances, vendor shares, markets and patterns "
+                                    "P1-P7 against the observed record; writes hindcast.json, "
+                                    "hindcast.png and markets.png.")
     hc.add_argument("--scenario", default="sanctions-2019",
                     help="the free-running historical scenario (default sanctions-2019)")
     hc.add_argument("--replications", "-n", type=_positive_int, default=50, metavar="N")
@@ -522,29 +524,40 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
 
     import pandas as pd
     from techbloc.analysis.hindcast import hindcast, hindcast_figure
+    from techbloc.analysis.markets import format_table, markets_figure
     from techbloc.sim.experiment import run
     from techbloc.sim.observed import (
         OBSERVED,
+        read_china_sites,
         read_contracts,
         read_huawei_segments,
+        read_launch_record,
+        read_ran_vendors,
         read_vendor_shares,
         stances,
     )
 
     print(f"running {args.scenario} to 2024Q4 ({args.replications} replicates)",
           file=sys.stderr)
+    # Hindcast mode: no launch date after the run's start is an input (issue 17); launches come
+    # from the roll-out rule and are scored against the observed record.
     res = run(args.scenario, replications=args.replications, seed=args.seed,
-              horizon="2019Q1:2024Q4", search=args.search)
+              horizon="2019Q1:2024Q4", search=args.search,
+              set={"rollout.observed_launches": False})
     observed = stances()
     scores = hindcast(res.model, res.countries, observed, read_vendor_shares(),
                       pd.read_csv(OBSERVED / "europe_china_share.csv"), read_contracts(),
-                      read_huawei_segments())
+                      read_huawei_segments(), read_china_sites(), read_launch_record(),
+                      read_ran_vendors())
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     out = Path(args.out) if args.out else Path("results") / f"hindcast-{stamp}"
     out.mkdir(parents=True, exist_ok=True)
     (out / "hindcast.json").write_text(json.dumps(scores, indent=2, default=float) + "\n")
     fig, _ = hindcast_figure(res.countries, observed, 2024)
     fig.savefig(out / "hindcast.png", dpi=120)
+    fig, _ = markets_figure(res.model, res.countries, read_vendor_shares(),
+                            read_huawei_segments(), read_china_sites())
+    fig.savefig(out / "markets.png", dpi=120)
     for year, s in scores["stances"].items():
         print(f"stances at end-{year} ({s['n_countries']} countries, "
               f"{s['observed_not_open']} not open):")
@@ -566,6 +579,21 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
         print(f"  ratios claimed vs model: {ratios}")
     for p in scores["patterns"]:
         print(f"  {'PASS' if p['pass'] else 'fail'}  {p['pattern']}: {p['measured']}")
+    mk = scores["markets"]
+    print("markets at each year's end, model median [5-95 %] and the record (markets.png):")
+    print(format_table(mk))
+    for name, c in mk["checks"].items():
+        print(f"  {'PASS' if c['pass'] else 'fail'}  {name}: "
+              + ", ".join(f"{k} {v}" for k, v in c.items() if k != "pass"))
+    la = mk["launches"]
+    print(f"5G launch year, mean absolute error ({la['n_countries']} countries): model "
+          f"{la['mae_model']:.2f}, naive income-group rule {la['mae_naive']:.2f}; by region: "
+          + "; ".join(f"{r} {v['model']:.2f} vs {v['naive']:.2f} (n={v['n']})"
+                      for r, v in la["by_region"].items()))
+    vb = mk["vendors_by_country"]
+    print(f"5G RAN vendors by country: Chinese vendor present as recorded in "
+          f"{vb['presence_accuracy']:.0%} of {vb['presence_n']} rows; China-bloc share mean "
+          f"absolute error {vb['share_mae']:.2f} over {vb['share_n']} country shares")
     print(f"hindcast folder: {out}")
     return 0
 

@@ -322,8 +322,18 @@ def enterprise_step(state, country, pull, hazard, us_term, cn_term, incumbent, n
         adopted[i] = west_n[i] + china[i]
 
 
-@njit(cache=True)
 def roll_out(sites, award, award_total, frac, removal_rate, remove, china, removal_drag, target,
+             p, q, active, prices, op_country, by_country, contracts):
+    """:func:`_roll_out` with ``p`` and ``q`` given per operator or as one number for all."""
+    n_o = sites.shape[0]
+    p = np.broadcast_to(np.asarray(p, dtype=np.float64), (n_o,))
+    q = np.broadcast_to(np.asarray(q, dtype=np.float64), (n_o,))
+    return _roll_out(sites, award, award_total, frac, removal_rate, remove, china, removal_drag,
+                     target, p, q, active, prices, op_country, by_country, contracts)
+
+
+@njit(cache=True)
+def _roll_out(sites, award, award_total, frac, removal_rate, remove, china, removal_drag, target,
              p, q, active, prices, op_country, by_country, contracts):
     """One quarter of each operator's sites: refresh, removal under a ban, Bass roll-out.
 
@@ -336,7 +346,8 @@ def roll_out(sites, award, award_total, frac, removal_rate, remove, china, remov
       award; an operator with a removal rate and China-bloc sites left builds new sites
       ``removal_drag`` slower;
     - roll-out (:func:`~sim.mechanisms.rollout.bass_increment`): (p + q·N/m)/4, capped at 1,
-      times (m − N)⁺ and (1 − drag) new sites for a launched operator, split by the award.
+      times (m − N)⁺ and (1 − drag) new sites for a launched operator, split by the award;
+      p and q are the operator's own (state-planned roll-outs run at their own speed).
 
     Sites bought (refreshed, rebuilt and new) are paid at the operator's prices.
 
@@ -350,8 +361,8 @@ def roll_out(sites, award, award_total, frac, removal_rate, remove, china, remov
         china: China-bloc mask, (V,).
         removal_drag: share of roll-out speed lost while removing.
         target: site target m, (O,).
-        p: annual Bass coefficient of innovation.
-        q: annual Bass coefficient of imitation.
+        p: annual Bass coefficient of innovation per operator, (O,).
+        q: annual Bass coefficient of imitation per operator, (O,).
         active: True after launch, (O,).
         prices: effective price by country and vendor, (C, V).
         op_country: country of each operator, (O,).
@@ -413,7 +424,7 @@ def roll_out(sites, award, award_total, frac, removal_rate, remove, china, remov
         if active[o]:  # roll-out
             m = target[o]
             share = built / m if m > 0 else 0.0
-            speed = min(1.0, (p + q * share) / 4.0)
+            speed = min(1.0, (p[o] + q[o] * share) / 4.0)
             new = speed * max(m - built, 0.0) * (1.0 - drag)
         c = op_country[o]
         for v in range(n_v):

@@ -298,7 +298,7 @@ class TechAllianceModel(mesa.Model):
         ly.vendors.record(t, share, ly.operators.contracts)
         for column, key in _LEVERS.items():
             rec[column][t] = p[key]
-        ly.devices.record(t, ly.vendors.rev_share)
+        ly.devices.record(t, ly.vendors.equipment_share)
         ly.enterprises.record(t)
 
     def run_model(self) -> None:

@@ -135,13 +135,127 @@ def read_huawei_segments(path: Path | None = None) -> pd.DataFrame:
     path = Path(path) if path else OBSERVED / "huawei_segments.csv"
     cols = ["year", "consumer_cny_bn", "carrier_cny_bn", "smartphones_m", "confidence", "source"]
     df = _read_csv(path, cols, dtype={"source": str, "confidence": str})
+    # Consumer revenue is in every row; the carrier segment (merged into "ICT infrastructure"
+    # from 2023) and smartphone units may be empty where not reported apart.
     for c in cols[1:4]:
         values = pd.to_numeric(df[c], errors="coerce")
-        bad = np.flatnonzero(~(values > 0))
+        missing = df[c].isna() if c != "consumer_cny_bn" else np.zeros(len(df), bool)
+        bad = np.flatnonzero(~(values > 0) & ~missing)
         if bad.size:
             raise _fail(path, int(bad[0]), c, f"expected a positive number, found "
                         f"{df[c].iloc[int(bad[0])]!r}")
+        df[c] = values
     dup = np.flatnonzero(df["year"].duplicated())
     if dup.size:
         raise _fail(path, int(dup[0]), "year", f"year {df['year'].iloc[int(dup[0])]} given twice")
     return df[cols]
+
+
+def _check_grades(path: Path, df: pd.DataFrame) -> None:
+    known = set(load_world().countries["iso3"])
+    for row, r in enumerate(df.itertuples(index=False)):
+        if r.iso3 not in known:
+            raise _fail(path, row, "iso3", f"unknown country {r.iso3!r} (not in countries.csv)")
+        if r.confidence not in CONFIDENCE:
+            raise _fail(path, row, "confidence", f"expected H, M or L, found {r.confidence!r}")
+
+
+def read_launch_record(path: Path | None = None) -> pd.DataFrame:
+    """Observed commercial 5G launch quarters (``launches_5g.csv``), validated.
+
+    Returns:
+        Columns ``iso3, launch`` (``2022Q4``, or empty when no launch by end-2024), ``year``
+        (float, NaN if none), ``first_operator, confidence, source``; one row per country.
+
+    Raises:
+        DataError: unknown country, bad quarter or grade, or a country given twice.
+    """
+    from techbloc.sim.quarters import Quarter
+
+    path = Path(path) if path else OBSERVED / "launches_5g.csv"
+    df = _read_csv(path, ("iso3", "launch", "first_operator", "confidence", "source"),
+                   dtype=str, keep_default_na=False)
+    _check_grades(path, df)
+    years = []
+    for row, r in enumerate(df.itertuples(index=False)):
+        if not r.launch:
+            years.append(np.nan)
+            continue
+        try:
+            q = Quarter.parse(r.launch)
+        except ValueError:
+            raise _fail(path, row, "launch", f"expected a quarter like 2022Q4 or empty, found "
+                        f"{r.launch!r}") from None
+        years.append(q.year + (q.q - 1) / 4)
+    dup = np.flatnonzero(df["iso3"].duplicated())
+    if dup.size:
+        raise _fail(path, int(dup[0]), "iso3", f"{df['iso3'].iloc[int(dup[0])]} given twice")
+    df["year"] = years
+    return df
+
+
+def read_ran_vendors(path: Path | None = None) -> pd.DataFrame:
+    """5G RAN suppliers by country and operator (``ran_vendors.csv``), validated.
+
+    A row with an empty ``operator`` describes a whole country; ``china_share`` (the China-bloc
+    share of its RAN, a fraction) may be empty where only the suppliers are known.
+
+    Returns:
+        Columns ``iso3, operator, year, vendors`` (a list of vendor ids), ``china_share``
+        (float, NaN if unknown), ``china`` (True if a China-bloc vendor is among the
+        suppliers), ``confidence, source``.
+
+    Raises:
+        DataError: unknown country or vendor, a share outside [0, 1], a bad year or grade.
+    """
+    path = Path(path) if path else OBSERVED / "ran_vendors.csv"
+    df = _read_csv(path, ("iso3", "operator", "year", "vendors", "china_share", "confidence",
+                          "source"), dtype=str, keep_default_na=False)
+    _check_grades(path, df)
+    world = load_world()
+    ids, china = list(world.vendors.ids), world.vendors.china
+    lists, shares, has_cn = [], [], []
+    for row, r in enumerate(df.itertuples(index=False)):
+        if not r.year.isdigit() or not 2018 <= int(r.year) <= 2024:
+            raise _fail(path, row, "year", f"expected a year 2018-2024, found {r.year!r}")
+        vs = [v.strip() for v in r.vendors.split(";") if v.strip()]
+        for v in vs:
+            if v not in ids:
+                raise _fail(path, row, "vendors", f"unknown vendor {v!r}; expected ids of "
+                            "vendors.yaml separated by ';': " + ", ".join(ids))
+        if not vs:
+            raise _fail(path, row, "vendors", "expected at least one vendor")
+        share = float("nan")
+        if r.china_share:
+            try:
+                share = float(r.china_share)
+            except ValueError:
+                share = -1.0
+            if not 0 <= share <= 1:
+                raise _fail(path, row, "china_share", f"expected a fraction in [0, 1] or empty, "
+                            f"found {r.china_share!r}")
+        lists.append(vs)
+        shares.append(share)
+        has_cn.append(any(china[ids.index(v)] for v in vs))
+    df["year"] = df["year"].astype(int)
+    df["vendors"], df["china_share"], df["china"] = lists, shares, has_cn
+    return df
+
+
+def read_china_sites(path: Path | None = None) -> pd.DataFrame:
+    """China's 5G base stations at each year's end (MIIT) and its stated share of the world's.
+
+    Returns:
+        Columns ``year, sites, world_share`` (NaN where none is stated),
+        ``world_share_measure, confidence, source``.
+    """
+    path = Path(path) if path else OBSERVED / "china_5g_sites.csv"
+    df = _read_csv(path, ("year", "sites", "world_share", "world_share_measure", "confidence",
+                          "source"))
+    for c in ("sites", "world_share"):
+        values = pd.to_numeric(df[c], errors="coerce")
+        bad = np.flatnonzero(~(values > 0) & df[c].notna())
+        if bad.size or (c == "sites" and df[c].isna().any()):
+            i = int(bad[0]) if bad.size else int(np.flatnonzero(df[c].isna())[0])
+            raise _fail(path, i, c, f"expected a positive number, found {df[c].iloc[i]!r}")
+    return df

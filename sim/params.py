@@ -146,6 +146,12 @@ TREE: Mapping[str, Mapping[str, Param]] = MappingProxyType({
         "revenue_memory": _p(0.8, "weight on last quarter", 0, 0.99,
             "Smoothing of the revenue share used for increasing returns (exponential average)",
             "assumed", "setting"),
+        "other_equipment_share": _p(0.75, "share of equipment revenue", 0, 0.99,
+            "ω: share of a vendor's telecom equipment revenue outside 5G RAN (4G RAN, core, "
+            "transport, routers), held at the 2019 shares; a vendor's equipment revenue share "
+            "is (1 − ω)·its 5G RAN share + ω·its 2019 share",
+            "estimate: RAN about 40 % of Dell'Oro's total telecom equipment and 5G about half "
+            "of RAN in 2020-2022 (lit. §3a), so 5G RAN about a quarter", symbol="ω"),
     }),
     "country": MappingProxyType({
         "review_prob": _p(0.25, "probability per quarter", 0, 1,
@@ -285,6 +291,30 @@ TREE: Mapping[str, Mapping[str, Param]] = MappingProxyType({
         "removal_drag": _p(0.3, "share of roll-out speed", 0, 1,
             "slow-down of new 5G roll-out while China-bloc equipment is being removed",
             "UK 2-3 year delay, GSMA 18 months (lit. §3d)"),
+        "site_unit": _p(7.0, "real base stations per modelled site", 1, 50,
+            "u_s: how many real 5G base stations one modelled site stands for; converts a state "
+            "plan's base-station target (sim/data/rollout_plans.csv) into the model's site "
+            "units", "calibrated: China's share of the world's 5G sites at end-2020 and "
+            "end-2022 (MIIT 718,000 and 2.31 M, over 60 % of the world's; issue 17)",
+            symbol="u_s"),
+        "plan_p": _p(0.13, "per year", 0, 4,
+            "p_plan: Bass coefficient of innovation of a state-planned roll-out (a quota the "
+            "state-owned operators build to, whatever the installed base)",
+            "calibrated with u_s to MIIT's end-2020 and end-2022 counts", symbol="p_plan"),
+        "plan_q": _p(0.6, "per year", 0, 3,
+            "q_plan: Bass coefficient of imitation of a state-planned roll-out",
+            "calibrated with u_s and p_plan to MIIT's end-2020 and end-2022 counts",
+            symbol="q_plan"),
+        "observed_launches": _p(True, _SWITCH, 0, 1,
+            "take each country's 5G launch quarter from sim/data/launch_5g.csv where recorded; "
+            "off (the hindcast), every launch after the run's start comes from the roll-out "
+            "mechanism (income, Belt and Road finance and vendor offers)", "setting", "setting"),
+        "bri_launch_boost": _p(0.5, "share of GDP per capita", 0, 5,
+            "b_L: concessional finance and cheaper China-bloc vendor offers raise the purchasing "
+            "power a Belt and Road member open to China-bloc vendors brings to its 5G launch: "
+            "delay = lag·ln(gdp_pc_ref / (gdp_pc·(1 + b_L)))",
+            "calibrated to the launch dates of sim/data/launch_5g.csv (the rows added in "
+            "observed/launches_5g.csv held out; issue 17)", symbol="b_L"),
     }),
     "devices": MappingProxyType({
         "beta_price": _p(1.0, "utility per log USD at the reference income", 0, 10,
@@ -293,36 +323,45 @@ TREE: Mapping[str, Mapping[str, Param]] = MappingProxyType({
         "price_income_elasticity": _p(0.5, "elasticity", 0, 2,
             "ε_d: how much more price-sensitive buyers in poorer countries are",
             "assumed", symbol="ε_d"),
-        "w_ecosystem": _p(1.5, "utility per unit ecosystem", 0, 20,
+        "w_ecosystem": _p(0.5, "utility per unit ecosystem", 0, 20,
             "w_E: weight of the app ecosystem E_f (1 with GMS) outside China, where Google's "
-            "services are the norm", "assumed; large: Huawei's share outside China fell by "
-            "about 90 % without GMS (lit. §3g)", symbol="w_E"),
-        "w_ecosystem_china": _p(0.3, "utility per unit ecosystem", 0, 20,
+            "services are the norm", "calibrated to Huawei's 2020-2022 consumer revenue with "
+            "the chip parameters (issue 17); Huawei's share outside China fell by about 90 % "
+            "without GMS and chips (lit. §3g)", symbol="w_E"),
+        "w_ecosystem_china": _p(0.0, "utility per unit ecosystem", 0, 20,
             "w_E^CN: weight of the app ecosystem inside China, where Google's services are "
-            "blocked and buyers never had GMS", "assumed; small by construction", symbol="w_E^CN"),
+            "blocked and buyers never had GMS", "0: Huawei's handsets sold in China never "
+            "carried GMS, so losing it changes nothing there (issue 17)", symbol="w_E^CN"),
         "beta_supply": _p(2.0, "utility per log supply reliability", 0, 20,
             "β_S: weight of chip supply reliability ln ρ_f: handsets a maker cannot build "
             "because its chips are denied", "assumed; calibrated by hand to P5", symbol="β_S"),
         "noise": _p(1.0, "utility (Gumbel scale)", 0.05, 10,
             "μ_d: scale of buyers' idiosyncratic taste; the 2019 brand constants are fitted "
             "at this scale", "assumed", symbol="μ_d"),
-        "chip_stockpile": _p(3.0, "quarters", 1, 20,
-            "L: quarters over which export controls reach a listed maker's chip supply "
-            "(stockpiles; foundries' wind-down): ū ← ū + (u − ū)/L",
-            "Huawei stockpiled chips from 2019; FDPR 120-day wind-down (lit. §3g)", symbol="L"),
+        "chip_stockpile": _p(2.5, "quarters of chip needs", 0, 20,
+            "S_0: stockpile a listed maker holds when controls first deny it chips, in quarters "
+            "of its full chip needs; it covers the denied share until spent",
+            "Huawei's chip stockpiles of 2019-2020 and the FDPR's 120-day wind-down (lit. §3g); "
+            "calibrated to the 2020-2022 consumer revenue", symbol="S_0"),
         "chip_threshold": _p(0.4, "level of u", 0, 0.99,
             "θ_d: export controls below this level miss handset chips; above it the share "
             "(u − θ_d)/(1 − θ_d) is denied. The entity listing (u = 0.4) cut US-origin parts "
             "but left HiSilicon's chips made abroad; the foreign direct product rule closed that",
             "BIS 2019-05-16 and FDPR 2020-05-15 / 2020-08-17 (lit. §3g); Huawei was the world's "
             "largest smartphone seller in Q2 2020", symbol="θ_d"),
-        "chip_indigenisation": _p(0.025, "share of dependence per quarter", 0, 0.2,
-            "δ_d: quarterly rate at which a listed maker replaces US-jurisdiction chips while "
-            "u > 0 (HiSilicon on domestic foundries; Kirin 9000S in 2023)",
-            "assumed; about 3 years from the FDPR to a domestic 7 nm phone chip", symbol="δ_d"),
-        "chip_indigenisation_cooperation": _p(0.02, "share of dependence per quarter", 0, 0.2,
-            "δ_dc: extra chip indigenisation per unit of China's cooperation lever c",
-            "assumed", symbol="δ_dc"),
+        "chip_capability0": _p(0.06, "share", 0.001, 1,
+            "K_0: domestic chip capability of a listed maker when controls start: the share of "
+            "its controlled chips it could already replace at home",
+            "calibrated to Huawei's 2020-2022 consumer revenue (HiSilicon designs, SMIC's 14 nm "
+            "in 2019; lit. §3g)", symbol="K_0"),
+        "chip_indigenisation": _p(0.22, "per quarter", 0, 1,
+            "δ_d: logistic growth rate of a listed maker's domestic chip capability K while "
+            "controls last, K ← K + (δ_d + δ_dc·c)·K·(1 − K); its controlled dependence is "
+            "d_f·(1 − K) (HiSilicon on domestic foundries; the Kirin 9000S in 2023)",
+            "calibrated to Huawei's 2020-2022 consumer revenue; 2023-2024 held out", symbol="δ_d"),
+        "chip_indigenisation_cooperation": _p(0.1, "per quarter per unit c", 0, 1,
+            "δ_dc: extra growth rate of domestic chip capability per unit of China's "
+            "cooperation lever c", "assumed", symbol="δ_dc"),
         "os_half_base": _p(300e6, "handsets in use", 1e6, 5e9,
             "B_½: installed base of an own operating system at which its app ecosystem reaches "
             "half the value of GMS (app-ecosystem increasing returns)", "assumed",

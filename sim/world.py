@@ -97,6 +97,9 @@ class World:
         operators: the real operator overrides table.
         launch: observed first 5G launch as quarters after 2019Q1 (−1 where not recorded).
         devices: the handset makers and markets (None for a world built without them).
+        plan_density: 5G base stations per 1000 people of a state-planned roll-out
+            (``rollout_plans.csv``), NaN where a country has no plan (None: no file).
+        plan_launch: the plan's launch as quarters after 2019Q1, −1 where no plan.
     """
 
     countries: pd.DataFrame
@@ -106,6 +109,8 @@ class World:
     operators: pd.DataFrame
     launch: np.ndarray
     devices: Devices | None = None
+    plan_density: np.ndarray | None = None
+    plan_launch: np.ndarray | None = None
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -419,7 +424,53 @@ def _load_world(data_dir: str) -> World:
     operators = read_operators(root / "operators.csv", countries["iso3"])
     launch = read_launches(root / "launch_5g.csv", countries["iso3"])
     devices = read_devices(root / "devices.csv", root / "handset_markets.csv", vendors.ids)
-    return World(countries, vendors, policy0, locked, operators, launch, devices)
+    density, plan_launch = read_plans(root / "rollout_plans.csv", countries["iso3"])
+    return World(countries, vendors, policy0, locked, operators, launch, devices, density,
+                 plan_launch)
+
+
+def read_plans(path: Path, iso3: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """State-planned 5G roll-outs (``rollout_plans.csv``).
+
+    Returns:
+        (sites per 1000 people, NaN where no plan; the plan's launch as quarters after 2019Q1,
+        −1 where no plan).
+
+    Raises:
+        DataError: an unknown or repeated country, a density that is not a positive number or
+            a launch that is not a quarter from 2019Q1.
+    """
+    from techbloc.sim.quarters import Quarter
+
+    out = np.full(len(iso3), np.nan)
+    launch = np.full(len(iso3), -1, dtype=np.int64)
+    if not path.exists():
+        return out, launch
+    df = _read_csv(path, ("iso3", "sites_per_1000", "launch", "target_year", "confidence",
+                          "source"), dtype=str, keep_default_na=False)
+    index = {code: i for i, code in enumerate(iso3)}
+    for row, r in enumerate(df.itertuples(index=False)):
+        if r.iso3 not in index:
+            raise _fail(path, row, "iso3", f"unknown country {r.iso3!r} (not in countries.csv)")
+        try:
+            density = float(r.sites_per_1000)
+        except ValueError:
+            density = float("nan")
+        if not density > 0:
+            raise _fail(path, row, "sites_per_1000", f"expected a positive number, found "
+                        f"{r.sites_per_1000!r}")
+        if not np.isnan(out[index[r.iso3]]):
+            raise _fail(path, row, "iso3", f"{r.iso3} given twice")
+        try:
+            q = Quarter.parse(r.launch)
+        except ValueError:
+            q = None
+        if q is None or q < Quarter(2019, 1):
+            raise _fail(path, row, "launch", f"expected a quarter from 2019Q1 like 2019Q4, "
+                        f"found {r.launch!r}")
+        out[index[r.iso3]] = density
+        launch[index[r.iso3]] = q - Quarter(2019, 1)
+    return out, launch
 
 
 def read_launches(path: Path, iso3: pd.Series) -> np.ndarray:

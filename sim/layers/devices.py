@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import numpy as np
 from techbloc.sim import kernels
 from techbloc.sim.layers.shared import Shared
-from techbloc.sim.mechanisms import devices, sanctions
+from techbloc.sim.mechanisms import devices
 
 #: Device-maker outputs of the model table (ODD §4.11); ``device_share_<f>`` per maker too.
 DEVICE_METRICS = (
@@ -35,8 +35,9 @@ class DeviceLayer:
               "china.cooperation", "devices.income_elasticity", "devices.beta_price",
               "devices.price_income_elasticity", "devices.w_ecosystem",
               "devices.w_ecosystem_china", "devices.beta_supply", "devices.noise",
-              "devices.chip_threshold", "devices.chip_stockpile", "devices.chip_indigenisation",
-              "devices.chip_indigenisation_cooperation", "devices.device_life",
+              "devices.chip_threshold", "devices.chip_stockpile", "devices.chip_capability0",
+              "devices.chip_indigenisation", "devices.chip_indigenisation_cooperation",
+              "devices.device_life",
               "devices.os_half_base", "devices.os_speed", "devices.os_cooperation",
               "rollout.gdp_pc_ref", "vendors.revenue_memory")
 
@@ -75,8 +76,11 @@ class DeviceLayer:
         self.log_price = np.log(d.asp)
         self.owned = d.parent >= 0  # still owned by its parent
         self.listed = self._listed()
-        self.denial = np.zeros(n_f)  # ū_f, export controls reaching chip supply
-        self.dep = d.chip_dependence.copy()
+        self.denial = np.zeros(n_f)  # share of chip needs denied and not covered by stock
+        self.dep0 = d.chip_dependence.copy()  # d_f: controlled share of chip needs, 2019
+        self.dep = self.dep0.copy()  # d_f·(1 − K_f)
+        self.capability = np.zeros(n_f)  # K_f, domestic chip capability (0 until controls)
+        self.stock = np.full(n_f, p["devices.chip_stockpile"])  # S_f, quarters of chip needs
         self.rho = np.ones(n_f)
         self.os_quality = np.zeros(len(d.platforms))
         self.os_base = np.zeros(len(d.platforms))
@@ -172,12 +176,22 @@ class DeviceLayer:
         if (u > 0 or cutoff > 0) and self.owned.any():
             self.owned &= ~(sh.t >= d.independent_from)
         self.listed = self._listed()
-        self.denial = devices.chip_denial(self.denial, u, self.listed,
-                                          p["devices.chip_threshold"], p["devices.chip_stockpile"])
-        self.rho = 1.0 - self.denial * self.dep
-        self.dep = sanctions.indigenise(
-            self.dep, self.listed, u, p["devices.chip_indigenisation"],
-            p["devices.chip_indigenisation_cooperation"], coop)
+        # Chips (ODD §7.8): domestic capability grows logistically under controls (faster with
+        # China's cooperation lever); a stockpile covers the denied share until it is spent.
+        growing = self.listed & (u > 0)
+        if growing.any():
+            self.capability = np.where(growing & (self.capability == 0),
+                                       p["devices.chip_capability0"], self.capability)
+            self.capability = devices.chip_capability(
+                self.capability, growing, p["devices.chip_indigenisation"]
+                + p["devices.chip_indigenisation_cooperation"] * coop)
+            self.dep = self.dep0 * (1.0 - self.capability)
+        threshold = p["devices.chip_threshold"]
+        reach = max(0.0, u - threshold) / (1.0 - threshold)
+        if reach > 0 or self.denial.any():
+            self.stock, self.denial = devices.chip_stock(self.stock,
+                                                         reach * self.listed * self.dep)
+            self.rho = 1.0 - self.denial
         self.cut = cutoff * self.listed
         has_os = self._has_os
         os_q = np.where(has_os, self.os_quality[self._platform], 0.0)
@@ -201,7 +215,8 @@ class DeviceLayer:
 
         Args:
             t: the quarter.
-            rev_share: the network vendors' smoothed revenue shares (carrier revenue).
+            rev_share: the network vendors' smoothed shares of all equipment revenue (carrier
+                revenue relative to 2019).
         """
         rm, d = self._rec, self.data
         rm["android_cutoff"][t] = self.shared.values["us.android_cutoff"]

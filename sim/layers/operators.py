@@ -40,7 +40,9 @@ class OperatorLayer:
     PARAMS = ("mechanisms.rollout", "mechanisms.removal", "mechanisms.peer_effects",
               "rollout.launch_lag", "rollout.gdp_pc_ref", "rollout.sites_per_1000",
               "rollout.density_elasticity", "rollout.removal_drag", "rollout.bass_p",
-              "rollout.bass_q", "operator.contract_years", "operator.equipment_life",
+              "rollout.bass_q", "rollout.site_unit", "rollout.plan_p", "rollout.plan_q",
+              "rollout.observed_launches", "rollout.bri_launch_boost",
+              "operator.contract_years", "operator.equipment_life",
               "operator.noise", "operator.nest", "operator.dual_sourcing",
               *(f"operator.beta_{k}" for k in _BETAS), "us.secondary_sanctions",
               "vendors.kappa", "country.removal_cost_per_site")
@@ -52,19 +54,36 @@ class OperatorLayer:
         self.n, self.china = n_o, china
         self.china_cols = china.nonzero()[0].tolist()
         # Roll-out schedule: launch quarter per country (jittered ±2 quarters) and site targets.
+        # Belt and Road finance and China-bloc offers reach members open to those vendors at
+        # the start (ODD §7.7); a state plan fixes its country's launch; observed launches are
+        # inputs unless rollout.observed_launches is off (the hindcast).
         jitter = shared.streams["rollout"].integers(-2, 3, size=n_c)
+        bri = shared.members(shared.start.year)["bri"] & (w.policy0 == 0)
         delay = rollout.launch_delay_years(shared.gdp_pc, p["rollout.launch_lag"],
-                                           p["rollout.gdp_pc_ref"])
+                                           p["rollout.gdp_pc_ref"],
+                                           p["rollout.bri_launch_boost"] * bri)
         modelled = np.maximum(0, np.round(4 * delay).astype(int) + jitter)
-        self.launch_step = (np.where(w.launch >= 0, w.launch, modelled)
-                            - (shared.start - WORLD_EPOCH))
-        self.target_country = rollout.site_targets(
+        plan_launch = w.plan_launch if w.plan_launch is not None else np.full(n_c, -1)
+        observed = w.launch if p["rollout.observed_launches"] else np.full(n_c, -1)
+        launch = np.where(observed >= 0, observed, np.where(plan_launch >= 0, plan_launch,
+                                                            modelled))
+        self.launch_step = launch - (shared.start - WORLD_EPOCH)
+        target_c = rollout.site_targets(
             shared.population, shared.gdp_pc, p["rollout.sites_per_1000"],
             p["rollout.density_elasticity"], p["rollout.gdp_pc_ref"])
         oc = ops.country
         self.country = oc
+        # The 4G grid has the size of the income-based 5G target (a plan builds beyond it).
+        self.sites4 = target_c[oc] * ops.market_share
+        # State-led build-out (ODD §7.7): the plan's target in model sites, at its own speed.
+        density = w.plan_density if w.plan_density is not None else np.full(n_c, np.nan)
+        planned = ~np.isnan(density)
+        plan = rollout.plan_targets(shared.population, np.where(planned, density, 0.0),
+                                    p["rollout.site_unit"])
+        self.target_country = np.where(planned, np.maximum(plan, target_c), target_c)
         self.target = self.target_country[oc] * ops.market_share
-        self.sites4 = self.target.copy()  # 4G grid of the same size as the 5G target
+        self.bass_p = np.where(planned[oc], p["rollout.plan_p"], p["rollout.bass_p"])
+        self.bass_q = np.where(planned[oc], p["rollout.plan_q"], p["rollout.bass_q"])
         self.mix4g, self.us_exposure = ops.mix4g, ops.us_exposure
         self.sites = np.zeros((n_o, n_v))
         self.award = np.zeros((n_o, n_v))
@@ -222,8 +241,7 @@ class OperatorLayer:
                 self.sites, self.award, self.award_total,
                 1.0 / (4.0 * p["operator.equipment_life"]), self.removal_rate,
                 sh.on("removal"), v.china, p["rollout.removal_drag"], self.target,
-                p["rollout.bass_p"], p["rollout.bass_q"], active, ctx.prices, oc, by_v,
-                self.contracts)
+                self.bass_p, self.bass_q, active, ctx.prices, oc, by_v, self.contracts)
             self._set_sites_by_country(by_v)
             if removed:
                 self.cum_cost += removed * p["country.removal_cost_per_site"]

@@ -27,7 +27,7 @@ class VendorLayer:
               "mechanisms.increasing_returns", "mechanisms.devices", "us.export_controls",
               "vendors.indigenisation", "vendors.indigenisation_cooperation",
               "china.cooperation", "vendors.increasing_returns", "vendors.revenue_memory",
-              "devices.w_revenue")
+              "vendors.other_equipment_share", "devices.w_revenue")
 
     def __init__(self, shared: Shared) -> None:
         self.shared = shared
@@ -39,6 +39,8 @@ class VendorLayer:
         self.dependence = v.dependence.copy()
         self.rev_share = v.equipment_share_2019 / v.equipment_share_2019.sum()
         self.rev_share0 = self.rev_share.copy()  # 2019, the reference of carrier revenue
+        # Share of all telecom equipment revenue: 5G RAN (1 − ω) plus the rest at 2019 (ω).
+        self.equipment_share = self.rev_share0.copy()
         self.revenue = np.zeros(n_v)  # this quarter's equipment revenue, USD
         self.nests = v.china.astype(int)  # nest 0 = west, 1 = china
         self.rho = np.ones(n_v)
@@ -81,13 +83,19 @@ class VendorLayer:
     def book(self, revenue: np.ndarray) -> None:
         """The operators' purchases of the quarter, USD by vendor: smoothed revenue share."""
         self.revenue = revenue
-        self.rev_share = vendors.revenue_share(revenue, self.rev_share,
-                                               self.shared.values["vendors.revenue_memory"])
+        p = self.shared.values
+        self.rev_share = vendors.revenue_share(revenue, self.rev_share, p["vendors.revenue_memory"])
+        self.equipment_share = vendors.equipment_share(self.rev_share, self.rev_share0,
+                                                       p["vendors.other_equipment_share"])
 
     def record(self, t: int, share: np.ndarray, contracts: np.ndarray) -> None:
         """Write quarter ``t``: site share and contracts (from the operators) and own state."""
         rev_total = self.revenue.sum()
-        rev_share = self.revenue / rev_total if rev_total > 0 else np.zeros(len(self.ids))
+        # This quarter's share of all equipment revenue (ODD §7.2): its 5G RAN purchases
+        # (the smoothed share in a quarter without any) and the rest of the market at 2019.
+        rev_share = vendors.equipment_share(
+            self.revenue / rev_total if rev_total > 0 else self.rev_share, self.rev_share0,
+            self.shared.values["vendors.other_equipment_share"])
         for block, values in zip(self._rec, (share, self.quality, self.dependence, rev_share,
                                              contracts), strict=True):
             block[:, t] = values

@@ -9,8 +9,9 @@ Buyers in country i choose among the makers present in its market m(i) by a mult
 β_d,i = β_d·(gdp_pc_ref / gdp_pc_i)^ε_d; w_E,i is small in China (no GMS there) and large
 elsewhere. A listed maker loses GMS on a share A of its handsets: E_f = 1 − g_f·A_f·(1 − e_p),
 where e_p is the ecosystem quality of its own OS, which grows with the OS's installed base.
-Its chip supply ρ_f = 1 − ū_f·d_f follows export controls above a threshold, with a
-stockpile lag.
+Its chip supply ρ_f falls by the share of its chip needs that controls above a threshold deny,
+once its stockpile is spent; the denied share shrinks as its domestic chip capability grows
+(logistic learning, faster with China's cooperation lever).
 """
 
 from __future__ import annotations
@@ -166,17 +167,6 @@ _FITTED: dict[tuple, np.ndarray] = {}  # fit_constants' inputs -> α (oldest fir
 _FITTED_MAX = 16
 
 
-def chip_denial(denial: np.ndarray, u: float, listed: np.ndarray, threshold: float,
-                lag: float) -> np.ndarray:
-    """ū_f ← ū_f + (u_d·[f listed] − ū_f)/L, u_d = max(0, u − θ_d)/(1 − θ_d).
-
-    Controls reach a listed maker's chips only above θ_d (the foreign direct product rule), and
-    only as its stockpiles run down over about L quarters.
-    """
-    reach = max(0.0, u - threshold) / (1.0 - threshold)
-    return denial + (np.where(listed, reach, 0.0) - denial) / lag
-
-
 def os_quality_drift(quality: np.ndarray, base: np.ndarray, half_base: float,
                      speed: float) -> np.ndarray:
     """e_p ← e_p + ν·(B_p/(B_p + B_½) − e_p): ecosystems follow their installed base.
@@ -196,3 +186,30 @@ def os_quality_drift(quality: np.ndarray, base: np.ndarray, half_base: float,
 def installed_base(base: np.ndarray, new_units: np.ndarray, life_years: float) -> np.ndarray:
     """B ← B·(1 − 1/(4·life)) + new: handsets in use, retiring at the end of their life."""
     return base * (1.0 - 1.0 / (4.0 * life_years)) + new_units
+
+
+def chip_stock(stock: np.ndarray, shortfall: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One quarter of a stockpile covering the chips that controls deny.
+
+    Args:
+        stock: S_f, the stockpile in quarters of the maker's full chip needs.
+        shortfall: share of this quarter's chip needs that controls deny, in [0, 1].
+
+    Returns:
+        (the stock left, the shortfall the stock could not cover); a maker is short of chips
+        only once its stock is spent.
+    """
+    covered = np.minimum(stock, shortfall)
+    return stock - covered, shortfall - covered
+
+
+def chip_capability(capability: np.ndarray, growing: np.ndarray, rate: float) -> np.ndarray:
+    """K_f ← K_f + r·K_f·(1 − K_f) where ``growing``: domestic chips replace controlled ones.
+
+    Logistic learning: a listed maker's domestic chip capability (design tools, foundry
+    processes) grows slowly from a small base, then fast once it carries volume, then
+    saturates; ``rate`` r is the base rate plus China's cooperation lever's part.
+    """
+    r = min(1.0, max(0.0, rate))
+    grown = capability + r * capability * (1.0 - capability)
+    return np.where(growing, np.minimum(grown, 1.0), capability)

@@ -14,9 +14,26 @@ import numpy as np
 from techbloc.sim.arrays import row_sum
 
 
-def launch_delay_years(gdp_pc: np.ndarray, lag: float, gdp_pc_ref: float) -> np.ndarray:
-    """Years after 2019Q1 at which a country launches 5G: lag·ln(gdp_pc_ref / gdp_pc), ≥ 0."""
-    return np.maximum(0.0, lag * np.log(gdp_pc_ref / np.maximum(gdp_pc, 1.0)))
+def launch_delay_years(gdp_pc: np.ndarray, lag: float, gdp_pc_ref: float,
+                       boost: np.ndarray | float = 0.0) -> np.ndarray:
+    """Years after 2019Q1 at which a country launches 5G: lag·ln(gdp_pc_ref / y), ≥ 0.
+
+    y = gdp_pc·(1 + boost): the purchasing power a launch needs, raised by ``boost`` where
+    concessional finance and cheaper vendor offers reach the country (Belt and Road members
+    open to China-bloc vendors).
+    """
+    y = np.maximum(gdp_pc, 1.0) * (1.0 + np.asarray(boost, dtype=float))
+    return np.maximum(0.0, lag * np.log(gdp_pc_ref / y))
+
+
+def plan_targets(population: np.ndarray, sites_per_1000: np.ndarray,
+                 site_unit: float) -> np.ndarray:
+    """5G site targets of state-planned roll-outs, in the model's site units (NaN if no plan).
+
+    population/1000 · the plan's base stations per 1000 people / the number of real base
+    stations one modelled site stands for.
+    """
+    return population / 1000.0 * sites_per_1000 / site_unit
 
 
 def site_targets(population: np.ndarray, gdp_pc: np.ndarray, per_1000: float,

@@ -17,6 +17,15 @@ def revenue_share(revenue: np.ndarray, previous: np.ndarray, memory: float) -> n
     return memory * previous + (1.0 - memory) * revenue / total
 
 
+def equipment_share(ran5g: np.ndarray, share2019: np.ndarray, other: float) -> np.ndarray:
+    """A vendor's share of all telecom equipment revenue: (1 − ω)·5G RAN share + ω·2019 share.
+
+    The market outside 5G RAN (4G, core, transport, routers; a share ω of the revenue) is not
+    simulated and stays at the 2019 shares (ODD §7.2).
+    """
+    return (1.0 - other) * ran5g + other * share2019
+
+
 def quality_drift(quality: np.ndarray, share: np.ndarray, eta: float) -> np.ndarray:
     """One quarter of increasing returns: q_v ← max(0, q_v + η·(share_v − 1/|V|))."""
     return np.maximum(0.0, quality + eta * (share - 1.0 / share.size))

