@@ -1,5 +1,8 @@
 """Analysis of techbloc result tables: pandas in, pandas or (fig, ax) out; never builds a model.
 
+The names below are imported on first use (PEP 562), so importing a module of this package
+(e.g. :mod:`techbloc.sim.commands` for a run with ``--no-plots``) does not load matplotlib.
+
 Example:
     >>> from techbloc.sim import run
     >>> import techbloc.analysis as analysis
@@ -8,20 +11,33 @@ Example:
     >>> fig, ax = analysis.world_map(res.countries, "2030Q4", value="policy")
 """
 
-from techbloc.analysis.bands import bands
-from techbloc.analysis.compare import compare, compare_figure
-from techbloc.analysis.curves import (
-    adoption_curves,
-    adoption_figure,
-    group_shares,
-    policy_curves,
-)
-from techbloc.analysis.load import groups, load, with_groups
-from techbloc.analysis.maps import world_map
-from techbloc.analysis.tables import country_table
+from __future__ import annotations
 
-__all__ = [
-    "adoption_curves", "adoption_figure", "bands", "compare", "compare_figure",
-    "country_table", "group_shares", "groups", "load", "policy_curves",
-    "with_groups", "world_map",
-]
+import importlib
+
+# Functions named like their module are imported at once: a submodule, once imported, would
+# otherwise shadow its function as an attribute of the package. These three load no matplotlib.
+from techbloc.analysis.bands import bands  # noqa: F401
+from techbloc.analysis.compare import compare  # noqa: F401
+from techbloc.analysis.load import load  # noqa: F401
+
+_EXPORTS = {
+    "compare_figure": "compare", "adoption_curves": "curves", "adoption_figure": "curves",
+    "group_shares": "curves",
+    "policy_curves": "curves", "groups": "load", "with_groups": "load",
+    "world_map": "maps", "policy_maps": "maps", "country_table": "tables",
+}
+
+__all__ = sorted([*_EXPORTS, "bands", "compare", "load"])
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(f"techbloc.analysis.{_EXPORTS[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'techbloc.analysis' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

@@ -12,7 +12,6 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 from techbloc.sim.results import Results
 
 METRICS = ("share_china", "n_ban", "n_restrict", "world_split", "polarization",
@@ -27,6 +26,8 @@ def default_dates(model: pd.DataFrame) -> list[str]:
 
 
 def _interval(x: np.ndarray, level: float) -> tuple[float, float]:
+    from scipy import stats
+
     if len(x) < 2:
         return float("nan"), float("nan")
     half = stats.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x))
@@ -34,6 +35,8 @@ def _interval(x: np.ndarray, level: float) -> tuple[float, float]:
 
 
 def _welch(a: np.ndarray, b: np.ndarray, level: float) -> tuple[float, float]:
+    from scipy import stats
+
     if len(a) < 2 or len(b) < 2:
         return float("nan"), float("nan")
     va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
@@ -102,32 +105,81 @@ def compare(runs: Mapping[str, Results | pd.DataFrame], baseline: str,
 
 def compare_figure(runs: Mapping[str, Results], metric: str = "share_china",
                    baseline: str | None = None, title: str = ""):
-    """The scenarios' curves of ``metric`` overlaid: median and 5-95 % band each.
+    """Levels above, paired differences to the baseline below (what the comparison is about).
+
+    The top panel shows each scenario's median with its 5-95 % band drawn as an outline (so no
+    band hides another); the bottom one each scenario's paired difference to the baseline,
+    replicate by replicate on the same seeds, with its 5-95 % band and the zero line.
+
+    Args:
+        runs: scenario name -> Results, run with the same seeds.
+        metric: a model-table column.
+        baseline: the scenario the others are compared with (default: the first).
+        title: figure title.
 
     Returns:
-        (fig, ax).
+        (fig, (ax_levels, ax_differences)).
     """
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
     from techbloc.analysis import style
-    from techbloc.analysis.curves import _band, _finish, built_model
+    from techbloc.analysis.bands import bands
+    from techbloc.analysis.curves import _finish, built_model
 
-    fig = Figure(figsize=(8, 4), layout="constrained")
-    ax = fig.subplots()
-    for i, (name, res) in enumerate(runs.items()):
+    baseline = baseline or next(iter(runs))
+    fig = Figure(figsize=(8.5, 6.2), layout="constrained")
+    ax, ax_d = fig.subplots(2, 1, sharex=True, height_ratios=(1.2, 1))
+    what = style.model_label(metric)
+    colours = {}
+    others = [n for n in runs if n != baseline]
+    for i, name in enumerate([baseline, *others]):
         colour = "black" if name == baseline else style.SCENARIO_COLOURS[
-            i % len(style.SCENARIO_COLOURS)]
-        label = f"{name} (baseline)" if name == baseline else name
-        _band(ax, built_model(res.model), metric, colour, label)
-    _finish(ax, "China-bloc share of 5G sites" if metric == "share_china" else metric)
+            (i - 1) % len(style.SCENARIO_COLOURS)]
+        colours[name] = colour
+        b = bands(built_model(runs[name].model), metric, by="date")
+        x = style.quarter_to_year(b["date"])
+        label = f"baseline: {name}" if name == baseline else name
+        ax.plot(x, b["median"], color=colour, linewidth=1.8, label=label)
+        for edge in ("lo", "hi"):
+            ax.plot(x, b[edge], color=colour, linewidth=0.6, linestyle="--", alpha=0.8)
+    bounded = "share" in metric or metric in ("world_split", "polarization")
+    _finish(ax, f"{what}\n(median; dashed: 5-95 %)", ylim=(0, 1) if bounded else None,
+            half=metric == "share_china")
+    ax.set_xlabel("")
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
-    n = next(iter(runs.values())).model["replicate"].nunique()
-    what = "China-bloc share of 5G sites" if metric == "share_china" else metric
-    fig.suptitle(title or f"{what}: median and 5-95 % band over {n} replicates each",
-                 fontsize=11)
-    return fig, ax
+    diffs = paired_differences(runs, baseline, metric)
+    if metric.startswith("share_"):  # shares of sites are noise until 1 % of them are built
+        built = set(built_model(runs[baseline].model)["date"])
+        diffs = diffs[diffs["date"].isin(built)]
+    for name in others:
+        sub = bands(diffs[diffs["scenario"] == name], "diff", by="date")
+        x = style.quarter_to_year(sub["date"])
+        ax_d.fill_between(x, sub["lo"], sub["hi"], color=colours[name], alpha=0.12,
+                          linewidth=0)
+        for edge in ("lo", "hi"):  # outlined, so one band never hides another
+            ax_d.plot(x, sub[edge], color=colours[name], linewidth=0.6, linestyle="--")
+        ax_d.plot(x, sub["median"], color=colours[name], linewidth=1.8,
+                  label=f"{name} − {baseline}")
+    ax_d.axhline(0, color="black", linewidth=0.8)
+    if bounded:
+        from matplotlib.ticker import FuncFormatter
+
+        ax_d.yaxis.set_major_formatter(FuncFormatter(
+            lambda v, _: f"{100 * v:+.0f} pp" if abs(v) > 1e-9 else "0"))
+    ax_d.set_ylabel("paired difference\n(percentage points)" if bounded
+                    else "paired difference", fontsize=8)
+    ax_d.set_xlabel("year", fontsize=8)
+    style.date_axis(ax_d)
+    ax_d.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+    n = runs[baseline].model["replicate"].nunique()
+    ax.set_title(f"{what}: each scenario", fontsize=10)
+    ax_d.set_title(f"difference to {baseline}, replicate by replicate on the same seeds: "
+                   "median and 5-95 % band", fontsize=10)
+    fig.suptitle(title or f"{what}: {len(runs)} scenarios, {n} replicates each (common random "
+                 "numbers)", fontsize=11)
+    return fig, (ax, ax_d)
 
 
 def paired_differences(runs: Mapping[str, Results], baseline: str,

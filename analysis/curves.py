@@ -84,20 +84,37 @@ def group_shares(countries: pd.DataFrame, by: str | None = "region", weight: str
 
 
 
-def _band(ax, df: pd.DataFrame, metric: str, colour: str, label: str | None) -> None:
+def _band(ax, df: pd.DataFrame, metric: str, colour: str, label: str | None,
+          linestyle: str = "-", fill: bool = True) -> str | None:
+    """Median line and 5-95 % band of ``metric`` by date; returns the first date drawn."""
     b = bands(df, metric, by="date")
     if b.empty:  # nothing built yet (a run in progress): an empty panel
-        return
+        return None
     x = style.quarter_to_year(b["date"])
-    ax.fill_between(x, b["lo"], b["hi"], color=colour, alpha=style.BAND_ALPHA, linewidth=0)
-    ax.plot(x, b["median"], color=colour, linewidth=1.8, label=label)
+    if fill:
+        ax.fill_between(x, b["lo"], b["hi"], color=colour, alpha=style.BAND_ALPHA, linewidth=0)
+    ax.plot(x, b["median"], color=colour, linewidth=1.8, label=label, linestyle=linestyle)
+    return str(b["date"].iloc[0])
 
 
-def _panels(n: int, cols: int = 4):
+def _mark_entry(ax, first: str | None, start: float) -> None:
+    """A dashed line and 'from 2020Q3' where a panel's curve begins after the axis does."""
+    if first is None:
+        return
+    x0 = float(style.quarter_to_year([first])[0])
+    if x0 - start < 0.5:  # the curve starts with the axis: nothing to explain
+        return
+    ax.axvline(x0, color="#777777", linewidth=0.7, linestyle="--")
+    ax.annotate(f"from {first}", (x0, 0.97), xycoords=("data", "axes fraction"),
+                xytext=(3, 0), textcoords="offset points", fontsize=7, color="#555555",
+                va="top")
+
+
+def _panels(n: int, cols: int = 4, layout: str | None = "constrained"):
     cols = min(cols, n)
     rows = int(np.ceil(n / cols))
     fig = Figure(figsize=(cols * style.FIGSIZE_PANEL[0], rows * style.FIGSIZE_PANEL[1] + 0.6),
-                 layout="constrained")
+                 layout=layout)
     axes = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False).ravel()
     for ax in axes[n:]:
         ax.set_visible(False)
@@ -136,17 +153,20 @@ def adoption_curves(df: pd.DataFrame, metric: str = "china_share", by: str | Non
     if col is None:
         fig, ax = _single(ax)
         _band(ax, shares, "china_share", style.CHINA, "China bloc (Huawei, ZTE)")
-        _finish(ax, Y_LABEL[weight])
+        _finish(ax, Y_LABEL[weight], half=True)
         ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
         fig.suptitle(title or "World", fontsize=11)
         return fig, ax
     groups = sorted(shares[col].unique())
     fig, axes = _panels(len(groups))
+    start = float(style.quarter_to_year([df["date"].iloc[0]])[0])
     for a, g in zip(axes, groups, strict=False):
-        _band(a, shares[shares[col] == g], "china_share", style.CHINA,
-              "China bloc (Huawei, ZTE)" if a is axes[0] else None)
+        first = _band(a, shares[shares[col] == g], "china_share", style.CHINA,
+                      "China bloc (Huawei, ZTE)" if a is axes[0] else None)
         a.set_title(str(g), fontsize=9)
-        _finish(a, Y_LABEL[weight] if a in axes[:: min(4, len(groups))] else None)
+        _finish(a, Y_LABEL[weight] if a in axes[:: min(4, len(groups))] else None, half=True)
+        _mark_entry(a, first, start)
+    _bottom_labels(axes, len(groups))
     fig.legend(loc="outside lower center", fontsize=8, frameon=False)
     n = df["replicate"].nunique()
     fig.suptitle((title + " — " if title else "")
@@ -161,9 +181,19 @@ def _single(ax):
     return ax.figure, ax
 
 
-def _finish(ax, ylabel: str | None, ylim=(0, 1)) -> None:
+def _finish(ax, ylabel: str | None, ylim=(0, 1), half: bool = False) -> None:
+    """Axis labels and date ticks; shares in per cent.
+
+    A share axis (``ylim=(0, 1)``) is in per cent, with a little room
+    below 0 so a curve lying at 0 is not hidden by the axis line; ``half`` draws the 50 % line
+    (a majority of sites: meaningful for a bloc's share, not for one vendor's).
+    """
     if ylim:
-        ax.set_ylim(*ylim)
+        pad = 0.02 * (ylim[1] - ylim[0])
+        ax.set_ylim(ylim[0] - pad, ylim[1] + pad)
+        if tuple(ylim) == (0, 1):
+            style.percent_axis(ax)
+    if half:
         ax.axhline(0.5, color="grey", linewidth=0.6, linestyle=":")
     if ylabel:
         ax.set_ylabel(ylabel, fontsize=8)
@@ -189,78 +219,149 @@ def _unit(metric: str) -> str | None:
 
 
 def _model_curves(model: pd.DataFrame, metric: str, per_vendor: bool, ax, title: str):
-    fig, ax = _single(ax)
     # Shares of 5G sites are noise until enough is built; device, enterprise and revenue
     # columns are meaningful from the first quarter.
     if per_vendor or metric.startswith(("share_", "revenue_share_")) or metric in (
             "polarization", "world_split"):
         model = built_model(model)
+    n = model["replicate"].nunique()
     if per_vendor:
-        vendors = [c.removeprefix("share_") for c in model.columns
-                   if c.startswith("share_") and c != "share_china"]
-        if not vendors:
-            raise KeyError("by='vendor' needs the model table (columns share_<vendor>)")
-        for v in vendors:
-            _band(ax, model, f"share_{v}", style.VENDOR_COLOURS.get(v, "grey"),
-                  style.VENDOR_NAMES.get(v, v))
-        _finish(ax, "share of 5G sites")
-        title = title or "World 5G sites by vendor"
-    else:
-        if metric not in model.columns:
-            raise KeyError(f"column {metric!r} not in the table")
-        unit = (_unit(metric) or "").split(":")[0]  # the unit, not its explanation
-        if metric.endswith("_usd"):  # billions read better than 1e10 on the axis
-            model = model.assign(**{metric: model[metric] / 1e9})
-            unit = unit.replace("USD", "USD bn", 1)
-        _band(ax, model, metric, style.CHINA if "china" in metric else style.WEST, metric)
-        bounded = "share" in metric or metric in ("coverage", "polarization", "world_split")
-        label = "\n".join(textwrap.wrap(f"{metric} ({unit})" if unit else metric, 40))
-        _finish(ax, label, ylim=(0, 1) if bounded else None)
-        if not bounded:
-            ax.set_ylim(0, None)
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
-    fig.suptitle(title or "World", fontsize=11)
+        return _vendor_panels(model, title, n)
+    fig, ax = _single(ax)
+    if metric not in model.columns:
+        raise KeyError(f"column {metric!r} not in the table")
+    unit = (_unit(metric) or "").split(":")[0]  # the unit, not its explanation
+    if metric.endswith("_usd"):  # billions read better than 1e10 on the axis
+        model = model.assign(**{metric: model[metric] / 1e9})
+        unit = unit.replace("USD", "USD bn", 1)
+    name = style.model_label(metric)
+    _band(ax, model, metric, style.CHINA if "china" in metric else style.WEST, name)
+    bounded = "share" in metric or metric in ("coverage", "polarization", "world_split",
+                                              "enterprise_adoption")
+    label = "\n".join(textwrap.wrap(f"{name} ({unit})" if unit else name, 40))
+    _finish(ax, label, ylim=(0, 1) if bounded else None, half=metric == "share_china")
+    if not bounded:
+        ax.set_ylim(0, None)
+    fig.suptitle(f"{title or 'World'}\n{name}: median and 5-95 % band over {n} replicates",
+                 fontsize=10)
     return fig, ax
 
 
-def policy_curves(countries: pd.DataFrame, by: str | None = None, ax=None, title: str = ""):
-    """Countries open / restrict / ban over time, stacked (mean count across replicates).
+def _vendor_panels(model: pd.DataFrame, title: str, n: int):
+    """One panel per vendor (its median and band), the other vendors' medians in light grey."""
+    vendors = [c.removeprefix("share_") for c in model.columns
+               if c.startswith("share_") and c != "share_china"]
+    if not vendors:
+        raise KeyError("by='vendor' needs the model table (columns share_<vendor>)")
+    fig, axes = _panels(len(vendors), cols=len(vendors))
+    fig.set_size_inches(2.5 * len(vendors), 2.9)
+    med = model.groupby("date", observed=True)[[f"share_{v}" for v in vendors]].median()
+    x = style.quarter_to_year(med.index)
+    top = float(model[[f"share_{v}" for v in vendors]].quantile(0.95).max())
+    for a, v in zip(axes, vendors, strict=True):
+        for other in vendors:
+            if other != v:
+                a.plot(x, med[f"share_{other}"], color="#bbbbbb", linewidth=0.8)
+        _band(a, model, f"share_{v}", style.VENDOR_COLOURS.get(v, "grey"), None)
+        a.set_title(style.VENDOR_NAMES.get(v, v), fontsize=10,
+                    color=style.VENDOR_COLOURS.get(v, "black"), fontweight="bold")
+        _finish(a, "share of world 5G sites" if a is axes[0] else None, ylim=None)
+        a.set_ylim(0, min(1.0, 1.1 * top))
+        style.percent_axis(a)
+    fig.suptitle((title or "World 5G sites by vendor")
+                 + f" — median and 5-95 % band over {n} replicates (grey: the other vendors)",
+                 fontsize=10)
+    return fig, axes
 
-    Means are stacked (not medians) so the three layers add up to the number of countries.
+
+#: How countries are weighed in the policy chart: the default, population, reads as "the share
+#: of the world's people whose networks fall under each policy" (what an analyst of a
+#: technology split means by coverage); gdp weighs the markets; count counts governments.
+POLICY_WEIGHTS = ("population", "gdp", "count")
+_POLICY_WEIGHT_COLUMN = {"population": "population", "gdp": "gdp_usd"}
+_POLICY_YLABEL = {"population": "share of population", "gdp": "share of GDP",
+                  "count": "countries (mean over replicates)"}
+
+
+def policy_shares(countries: pd.DataFrame, by: str | None = None,
+                  weight: str = "population") -> pd.DataFrame:
+    """Per date (and group): the weight under each policy, averaged over replicates.
+
+    Args:
+        countries: the countries table of a run.
+        by: ``None`` or a grouping column.
+        weight: ``population`` or ``gdp`` (shares of the group's total, 2019 values), or
+            ``count`` (countries).
+
+    Returns:
+        Columns ``date, [group,] open, restrict, ban``: means over replicates, so the three add
+        up to 1 (a weight) or to the number of countries (``count``).
+    """
+    if weight not in POLICY_WEIGHTS:
+        raise ValueError(f"weight must be one of {', '.join(POLICY_WEIGHTS)}, got {weight!r}")
+    col = _column(by)
+    if col == "vendor":
+        raise ValueError("policy curves group by countries, not vendors")
+    wcol = _POLICY_WEIGHT_COLUMN.get(weight)
+    need = [c for c in ([col] if col else []) + ([wcol] if wcol else [])
+            if c not in countries.columns]
+    df = with_groups(countries) if need else countries
+    keys = ["date"] + ([col] if col else [])
+    n_rep = df["replicate"].nunique()
+    w = df[wcol].astype(float) if wcol else pd.Series(1.0, index=df.index)
+    sums = df.assign(w=w).groupby([*keys, "policy"], observed=True)["w"].sum() / n_rep
+    out = sums.unstack("policy", fill_value=0.0).reindex(columns=list(POLICY_ORDER),
+                                                          fill_value=0.0)
+    if wcol:
+        out = out.div(out.sum(axis=1), axis=0)
+    out.columns = out.columns.astype(str)
+    return out.reset_index()
+
+
+def policy_curves(countries: pd.DataFrame, by: str | None = None, ax=None, title: str = "",
+                  weight: str = "population"):
+    """Huawei policy over time, stacked: shares of population (default), of GDP, or countries.
+
+    Means over replicates are stacked (not medians) so the layers add up to the whole.
 
     Args:
         countries: the countries table of a run.
         by: ``None`` or a grouping (one panel per group).
         ax: axes for the single-panel case.
         title: figure title.
+        weight: ``population`` (default: how many people live under each policy; Tuvalu no
+            longer weighs as much as the United States), ``gdp`` or ``count``.
 
     Returns:
         (fig, ax) or (fig, axes).
     """
     col = _column(by)
-    df = countries if col is None or col in countries.columns else with_groups(countries)
-    keys = ["date"] + ([col] if col else [])
-    n_rep = df["replicate"].nunique()
-    counts = (df.groupby([*keys, "policy"], observed=True).size() / n_rep).unstack(
-        "policy", fill_value=0.0).reindex(columns=list(POLICY_ORDER), fill_value=0.0)
-    counts = counts.reset_index()
+    counts = policy_shares(countries, by, weight)
+    n_rep = countries["replicate"].nunique()
+    n_countries = countries["iso3"].nunique()
+    share = weight != "count"
 
     def draw(a, sub, legend):
         x = style.quarter_to_year(sub["date"])
         a.stackplot(x, *(sub[p] for p in POLICY_ORDER),
                     colors=[style.POLICY_COLOURS[p] for p in POLICY_ORDER],
                     labels=list(POLICY_ORDER) if legend else (), linewidth=0)
-        a.set_ylim(0, float(sub[list(POLICY_ORDER)].sum(axis=1).max()))
+        a.set_ylim(0, 1 if share else float(sub[list(POLICY_ORDER)].sum(axis=1).max()))
+        if share:
+            style.percent_axis(a)
         a.set_xlabel("year", fontsize=8)
         style.date_axis(a)
 
+    what = {"population": "population-weighted", "gdp": "GDP-weighted (2019)",
+            "count": "countries counted"}[weight]
+    note = f"{n_countries} countries, mean over {n_rep} replicates, {what}"
     if col is None:
         fig, ax = _single(ax)
         draw(ax, counts, True)
-        ax.set_ylabel("countries (mean over replicates)", fontsize=8)
+        ax.set_ylabel(_POLICY_YLABEL[weight].replace(" (", "\n("), fontsize=8)
         ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False,
-                  reverse=True)
-        fig.suptitle(title or "Huawei policy of the world's governments", fontsize=11)
+                  reverse=True, title="Huawei policy", title_fontsize=8)
+        fig.suptitle(f"{title or 'Huawei policy of the world'}\n{note}", fontsize=10)
         return fig, ax
     groups = sorted(counts[col].unique())
     fig, axes = _panels(len(groups))
@@ -268,18 +369,20 @@ def policy_curves(countries: pd.DataFrame, by: str | None = None, ax=None, title
         draw(a, counts[counts[col] == g], a is axes[0])
         a.set_title(str(g), fontsize=9)
     for a in axes[:: min(4, len(groups))]:
-        a.set_ylabel("countries", fontsize=8)
-    for a in axes:
-        a.autoscale(axis="y")
+        a.set_ylabel(_POLICY_YLABEL[weight].split(" (")[0], fontsize=8)
+    if not share:
+        for a in axes:
+            a.autoscale(axis="y")
+    _bottom_labels(axes, len(groups))
     fig.legend(loc="outside lower center", ncols=3, fontsize=8, frameon=False, reverse=True)
-    fig.suptitle(title or "Huawei policy by group (mean over replicates)", fontsize=11)
+    fig.suptitle(f"{title or 'Huawei policy by group'}\n{note}", fontsize=10)
     return fig, axes
 
 
 def adoption_figure(model: pd.DataFrame, countries: pd.DataFrame, title: str = "",
                     horizon: tuple[str, str] | None = None,
                     regions: Sequence[str] | None = None, figsize: tuple[float, float] | None
-                    = None):
+                    = None, cols: int = 4):
     """The run figure: world China-bloc share of 5G sites, then one panel per region.
 
     Args:
@@ -290,7 +393,8 @@ def adoption_figure(model: pd.DataFrame, countries: pd.DataFrame, title: str = "
             progress passes its whole horizon so the curves grow across a fixed frame.
         regions: the regional panels (default: every region with 5G sites in the table); a run
             in progress passes them all so panels do not appear one by one.
-        figsize: (width, height) in inches (default: 3.4 x 2.6 per panel, four a row).
+        figsize: (width, height) in inches (default: 3.4 x 2.6 per panel, ``cols`` a row).
+        cols: panels per row (a report page takes two, so its text stays legible).
 
     Returns:
         (fig, axes).
@@ -299,25 +403,62 @@ def adoption_figure(model: pd.DataFrame, countries: pd.DataFrame, title: str = "
     world = built_model(model)
     regions = sorted(regional["region"].unique()) if regions is None else list(regions)
     n = 1 + len(regions)
-    fig, axes = _panels(n)
+    fig, axes = _panels(n, cols, layout=None)
     if figsize is not None:
         fig.set_size_inches(*figsize)
-    _band(axes[0], world, "share_china", style.CHINA, "China bloc (Huawei, ZTE)")
-    axes[0].set_title("World", fontsize=10, fontweight="bold")
-    for ax, region in zip(axes[1:], regions, strict=False):
-        _band(ax, regional[regional["region"] == region], "china_share", style.CHINA, None)
-        ax.set_title(region, fontsize=9)
+    _fixed_margins(fig)
     first_last = horizon if horizon is not None else model["date"].iloc[[0, -1]]
     start, end = (float(x) for x in style.quarter_to_year(list(first_last)))
+    firsts = [_band(axes[0], world, "share_china", style.CHINA, "China bloc (Huawei, ZTE)")]
+    axes[0].set_title("World", fontsize=10, fontweight="bold")
+    for ax, region in zip(axes[1:], regions, strict=False):
+        firsts.append(_band(ax, regional[regional["region"] == region], "china_share",
+                            style.CHINA, None))
+        ax.set_title(region, fontsize=9)
+    per_row = min(cols, n)
     for i, ax in enumerate(axes[:n]):
-        _finish(ax, "China-bloc share\nof 5G sites" if i % 4 == 0 else None)
+        _finish(ax, "China-bloc share\nof 5G sites" if i % per_row == 0 else None, half=True)
         ax.set_xlim(start - 0.125, end + 0.125)
+        _mark_entry(ax, firsts[i] if i < len(firsts) else None, start)
+    _bottom_labels(axes, n, cols)
     if axes[0].get_legend_handles_labels()[0]:
-        fig.legend(loc="outside lower center", fontsize=8, frameon=False)
+        handles, labels = axes[0].get_legend_handles_labels()
+        from matplotlib.lines import Line2D
+
+        handles.append(Line2D([], [], color="#777777", linewidth=0.7, linestyle="--"))
+        labels.append(f"a curve starts once {MIN_BUILT:.0%} of the final 5G sites are built")
+        fig.legend(handles, labels, loc="lower center", fontsize=8, frameon=False, ncols=2)
     n_reps = model["replicate"].nunique()
     fig.suptitle(f"{title}  —  median and 5-95 % band over {n_reps} replicates".strip(" —"),
-                 fontsize=11)
+                 fontsize=11, y=1 - 0.1 / fig.get_size_inches()[1], va="top")
     return fig, axes
+
+
+def _bottom_labels(axes, n: int, cols: int = 4) -> None:
+    """The year axis on the lowest panel of each column only (ticks and label).
+
+    A panel with no panel below it (the last row, or above an empty slot) shows its year
+    ticks; the others lose the repeated 'year' label.
+    """
+    per_row = min(cols, n)
+    for i, ax in enumerate(axes[:n]):
+        if i + per_row < n:
+            ax.set_xlabel("")
+        else:
+            ax.xaxis.set_tick_params(labelbottom=True)
+            ax.set_xlabel("year", fontsize=8)
+
+
+def _fixed_margins(fig) -> None:
+    """Margins in inches instead of the constrained layout engine.
+
+    The run figure is drawn on every ``techbloc run`` and every redraw of the app; its panels
+    have the same labels each time, so fixed margins look the same and save the engine's cost
+    (about a third of the figure's drawing time).
+    """
+    w, h = fig.get_size_inches()
+    fig.subplots_adjust(left=0.85 / w, right=1 - 0.15 / w, bottom=0.85 / h, top=1 - 0.7 / h,
+                        wspace=0.08, hspace=0.3)
 
 
 def enterprise_shares(countries: pd.DataFrame, by: str | None = "region") -> pd.DataFrame:
@@ -366,6 +507,7 @@ def enterprise_curves(countries: pd.DataFrame, by: str | None = None, ax=None, t
         _band(a, shares[shares[col] == g], "enterprise_china_share", style.CHINA, None)
         a.set_title(str(g), fontsize=9)
         _finish(a, label if a in axes[:: min(4, len(groups))] else None)
+    _bottom_labels(axes, len(groups))
     fig.suptitle(title or "Enterprises: China-bloc share of adopters", fontsize=11)
     return fig, axes
 
@@ -387,20 +529,26 @@ def device_curves(devices: pd.DataFrame, by: str | None = None, ax=None, title: 
     if devices.empty:
         raise KeyError("the run has no device table (an old run folder?)")
     firms = list(dict.fromkeys(devices["firm"].astype(str)))
+    n = devices["replicate"].nunique()
 
     def draw(a, sub, legend):
         for f in firms:
             _band(a, sub[sub["firm"] == f], "unit_share", style.DEVICE_COLOURS.get(f, "grey"),
-                  f if legend else None)
+                  style.DEVICE_NAMES.get(f, f) if legend else None,
+                  linestyle="--" if f in style.DEVICE_DASHED else "-")
         _finish(a, None, ylim=None)
         a.set_ylim(0, None)
+        style.percent_axis(a)
 
+    note = (f"median and 5-95 % band over {n} replicates; solid: Chinese makers, "
+            "dashed: the others")
     if by is None:
         fig, ax = _single(ax)
+        fig.set_size_inches(7.5, 3.8)
         draw(ax, devices[devices["region"].astype(str) == "World"], True)
-        ax.set_ylabel("share of handsets sold", fontsize=8)
+        ax.set_ylabel("share of handsets sold\nthis quarter", fontsize=8)
         ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
-        fig.suptitle(title or "Handsets by maker: world", fontsize=11)
+        fig.suptitle(f"{title or 'Handsets by maker: world'}\n{note}", fontsize=10)
         return fig, ax
     regions = [r for r in devices["region"].cat.categories if r != "World"] \
         if hasattr(devices["region"], "cat") else sorted(set(devices["region"]) - {"World"})
@@ -409,10 +557,13 @@ def device_curves(devices: pd.DataFrame, by: str | None = None, ax=None, title: 
         draw(a, devices[devices["region"].astype(str) == r], i == 0)
         a.set_title(r, fontsize=9)
     top = float(devices["unit_share"].max())
-    for a in axes[: len(regions)]:
+    for i, a in enumerate(axes[: len(regions)]):
         a.set_ylim(0, min(1.0, 1.05 * top))
+        if i % 4 == 0:
+            a.set_ylabel("share of handsets\nsold this quarter", fontsize=8)
+    _bottom_labels(axes, len(regions))
     fig.legend(loc="outside lower center", ncols=5, fontsize=7, frameon=False)
-    fig.suptitle(title or "Handsets by maker and market", fontsize=11)
+    fig.suptitle(f"{title or 'Handsets by maker and market'}\n{note}", fontsize=10)
     return fig, axes
 
 
@@ -447,6 +598,7 @@ def country_figure(countries: pd.DataFrame, iso3: str, horizon: tuple[str, str] 
                    colors=[style.POLICY_COLOURS[p] for p in POLICY_ORDER],
                    labels=list(POLICY_ORDER), linewidth=0)
     ax_p.set_ylim(0, 1)
+    style.percent_axis(ax_p)
     ax_p.set_ylabel("share of\nreplicates", fontsize=8)
     ax_p.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False,
                 reverse=True, title="policy", title_fontsize=8)

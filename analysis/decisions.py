@@ -21,7 +21,9 @@ from techbloc.sim.mechanisms.policy import TERMS
 TERM_LABELS = {
     "security_pressure": "security ties × ally pressure", "security_base": "security ties",
     "intel_sharing": "intelligence sharing × pressure",
-    "power": "national power", "alignment": "alignment with the US", "peers": "peers excluding",
+    "power": "national power", "frontline": "frontline state × pressure",
+    "disposition": "own disposition (persistent)", "alignment": "alignment with the US",
+    "peers": "peers excluding",
     "supply_risk": "China-bloc supply risk", "us_exposure": "exports to US × sanctions",
     "installed_base": "installed China-bloc 4G", "price_gap": "price gap",
     "china_trade": "trade with China", "retaliation": "retaliation threat",

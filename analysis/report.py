@@ -9,7 +9,7 @@ from pathlib import Path
 
 from techbloc.analysis.curves import adoption_figure, policy_curves
 from techbloc.analysis.load import load_run
-from techbloc.analysis.maps import world_map
+from techbloc.analysis.maps import policy_maps, world_map
 from techbloc.analysis.tables import country_table
 
 CSS = """
@@ -21,6 +21,25 @@ table{border-collapse:collapse;font-size:.85em}
 td,th{padding:.2em .6em;border-bottom:1px solid #eee;text-align:left} th{background:#f4f4f4}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 img{max-width:100%} .meta{color:#555;font-size:.9em} details{margin:.5em 0}
+#countries th{cursor:pointer} #countries th:hover{background:#e4e4e4}
+"""
+#: Sorting (click a header; again to reverse) and filtering of the country table, inline so the
+#: report needs no network.
+SCRIPT = """
+function sortBy(th, numeric) {
+  const table = th.closest('table'), body = table.tBodies[0];
+  const i = Array.from(th.parentNode.children).indexOf(th);
+  const dir = th.dataset.dir === 'asc' ? -1 : 1; th.dataset.dir = dir > 0 ? 'asc' : 'desc';
+  const key = r => { const t = r.children[i].textContent;
+    return numeric ? (t === '\u2013' ? -1 : parseFloat(t)) : t.toLowerCase(); };
+  Array.from(body.rows).sort((a, b) => (key(a) > key(b) ? 1 : key(a) < key(b) ? -1 : 0) * dir)
+    .forEach(r => body.appendChild(r));
+}
+function filterRows(text) {
+  const q = text.toLowerCase();
+  for (const r of document.getElementById('countries').tBodies[0].rows)
+    r.style.display = r.textContent.toLowerCase().includes(q) ? '' : 'none';
+}
 """
 
 
@@ -34,13 +53,16 @@ def _figure(fig, alt: str) -> str:
     return f'<figure><img alt="{html.escape(alt)}" src="{_png(fig)}"></figure>'
 
 
-def _table(rows: list[list], header: list[str], numeric: set[int] = frozenset()) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+def _table(rows: list[list], header: list[str], numeric: set[int] = frozenset(),
+           table_id: str = "") -> str:
+    head = "".join((f'<th onclick="sortBy(this, {int(i in numeric)})">' if table_id else "<th>")
+                   + f"{html.escape(h)}</th>" for i, h in enumerate(header))
     body = "".join(
         "<tr>" + "".join(f'<td class="num">{html.escape(str(v))}</td>' if i in numeric
                          else f"<td>{html.escape(str(v))}</td>" for i, v in enumerate(r))
         + "</tr>" for r in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    ident = f' id="{table_id}"' if table_id else ""
+    return f"<table{ident}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def build_report(run_dir: str | Path, date: str | None = None) -> str:
@@ -63,12 +85,16 @@ def build_report(run_dir: str | Path, date: str | None = None) -> str:
              "<h2>Summary</h2><ul>" + "".join(f"<li>{html.escape(s)}</li>"
                                               for s in res.summary()) + "</ul>",
              "<h2>China-bloc share of 5G sites</h2>",
-             _figure(adoption_figure(res.model, res.countries, title=title)[0],
+             # Two panels a row: the page is about 1,100 px wide, so text stays at its size.
+             _figure(adoption_figure(res.model, res.countries, title=title, cols=2)[0],
                      "adoption curves, world and regions"),
              "<h2>Huawei policy over time</h2>",
-             _figure(policy_curves(res.countries)[0], "countries by policy over time"),
+             _figure(policy_curves(res.countries)[0], "policy over time, population-weighted"),
+             _figure(policy_curves(res.countries, weight="count")[0],
+                     "countries by policy over time"),
              f"<h2>Map at {html.escape(date)}</h2>",
-             _figure(world_map(res.countries, date, "policy")[0], f"policy map {date}"),
+             _figure(policy_maps(res.countries, date)[0],
+                     f"most frequent policy and P(not open) {date}"),
              _figure(world_map(res.countries, date, "china_share")[0], f"share map {date}")]
     table = country_table(res.countries, date)
     rows = [[r.iso3, r.name, r.region,
@@ -77,9 +103,12 @@ def build_report(run_dir: str | Path, date: str | None = None) -> str:
             for r in table.itertuples()]
     parts += [f"<h2>Countries at {html.escape(date)}</h2>",
               "<p>Median China-bloc share of 5G sites (– before 5G) and the share of replicates "
-              "in each policy.</p>",
+              "in each policy. Click a column's header to sort by it; type to filter.</p>",
+              '<input id="filter" type="search" placeholder="filter countries, e.g. Europe" '
+              'oninput="filterRows(this.value)" style="margin:.4em 0;padding:.3em;width:20em">',
               _table(rows, ["iso3", "country", "region", "China-bloc share", "P(open)",
-                            "P(restrict)", "P(ban)"], numeric={3, 4, 5, 6})]
+                            "P(restrict)", "P(ban)"], numeric={3, 4, 5, 6},
+                     table_id="countries")]
     params = sc.get("params", {})
     events = sc.get("events", [])
     parts += ["<h2>Resolved parameters</h2>",
@@ -101,7 +130,7 @@ def build_report(run_dir: str | Path, date: str | None = None) -> str:
                      ["", ""])]
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
             f"<title>{html.escape(title)} — techbloc report</title><style>{CSS}</style></head>"
-            "<body>" + "\n".join(parts) + "</body></html>\n")
+            "<body>" + "\n".join(parts) + f"<script>{SCRIPT}</script></body></html>\n")
 
 
 def write_report(run_dir: str | Path, out: str | Path | None = None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 import numpy as np
@@ -69,24 +70,31 @@ def sensitivity(res: SweepResult, metric: str = "share_china_2030") -> pd.DataFr
                      f"{design!r}", key="design")
 
 
-def sensitivity_figure(table: pd.DataFrame, design: str, metric: str):
-    """Horizontal bars sorted by total effect (Sobol ST and S1, or Morris mu*), with CIs."""
-    fig = Figure(figsize=(7, 0.35 * len(table) + 1.6), layout="constrained")
+def sensitivity_figure(table: pd.DataFrame, design: str, metric: str, n_runs: int | None = None):
+    """Horizontal bars sorted by total effect (Sobol ST and S1, or Morris mu*), with CIs.
+
+    Parameters are named with their unit (``sim.params``), the outcome in words, and the title
+    gives the number of runs behind the indices when ``n_runs`` is known.
+    """
+    fig = Figure(figsize=(7.5, 0.4 * len(table) + 1.8), layout="constrained")
     ax = fig.subplots()
     y = np.arange(len(table))[::-1]
+    what = style.summary_label(metric)
     if design == "sobol":
         ax.barh(y + 0.2, table["ST"], 0.4, xerr=table["ST_conf"], color=style.WEST,
                 label="total effect ST")
         ax.barh(y - 0.2, table["S1"], 0.4, xerr=table["S1_conf"], color=style.CHINA,
                 label="first order S1")
-        ax.set_xlabel("Sobol index (share of output variance), 95 % CI")
+        ax.set_xlabel("Sobol index (share of the outcome's variance), 95 % CI", fontsize=9)
     else:
         ax.barh(y, table["mu_star"], 0.6, xerr=table["mu_star_conf"], color=style.WEST,
-                label="mu* (mean |elementary effect|)")
-        ax.set_xlabel(f"Morris mu* ({metric} per unit range)")
-    ax.set_yticks(y, table["parameter"], fontsize=8)
+                label="mu* (mean |elementary effect|), 95 % CI")
+        ax.set_xlabel("Morris mu*: mean absolute change of the outcome over a step of the "
+                      "parameter's range", fontsize=9)
+    ax.set_yticks(y, [style.param_label(k) for k in table["parameter"]], fontsize=8)
     ax.legend(fontsize=8, loc="lower right", frameon=False)
-    ax.set_title(f"Sensitivity of {metric}", fontsize=11)
+    runs = f" ({n_runs} runs)" if n_runs else ""
+    ax.set_title(f"Sensitivity of {what}{runs}", fontsize=11)
     ax.grid(True, axis="x", alpha=0.3)
     return fig, ax
 
@@ -94,8 +102,14 @@ def sensitivity_figure(table: pd.DataFrame, design: str, metric: str):
 def heatmap(res: SweepResult, x: str, y: str, metric: str = "share_china_2030"):
     """Median of ``metric`` across replicates over a grid of two parameters.
 
-    Shares get the 0.5 contour: where the outcome crosses 50 %.
+    The colour scale spans the medians found (a sweep whose outcomes lie in 45-54 % gets its
+    full range of colour); each cell is labelled with its median; shares diverge around 50 %
+    when the grid straddles it, else use a sequential scale. Axes name the parameters with
+    their units. No contour is drawn: between replicate noise and a coarse grid an
+    interpolated 50 % line is mostly noise; the cell labels show where the outcome crosses it.
     """
+    from matplotlib.colors import Normalize, TwoSlopeNorm
+
     spec = res.manifest["sweep"]
     if spec["design"] != "grid":
         raise SweepError("heatmaps need a grid design", key="design")
@@ -107,20 +121,40 @@ def heatmap(res: SweepResult, x: str, y: str, metric: str = "share_china_2030"):
                              key="--x/--y")
     if metric not in s.columns:
         raise SweepError(f"metric {metric!r} not in the summary", key="--metric")
-    table = s.groupby([f"in:{y}", f"in:{x}"])[metric].median().unstack()
-    fig = Figure(figsize=(6.5, 5), layout="constrained")
+    g = s.groupby([f"in:{y}", f"in:{x}"])[metric]
+    table = g.median().unstack()
+    n_reps = int(g.size().min())
+    values = table.to_numpy(float)
+    fig = Figure(figsize=(7, 5.4), layout="constrained")
     ax = fig.subplots()
     xs, ys = table.columns.to_numpy(float), table.index.to_numpy(float)
-    share = "share" in metric
-    im = ax.pcolormesh(xs, ys, table.to_numpy(), shading="nearest",
-                       cmap="RdBu_r" if share else "viridis",
-                       vmin=0 if share else None, vmax=1 if share else None)
+    share = "share" in metric or metric.startswith("world_split")
+    lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
+    if hi == lo:
+        lo, hi = lo - 0.01, hi + 0.01
+    if share and lo < 0.5 < hi:
+        norm, cmap = TwoSlopeNorm(0.5, lo, hi), "RdBu_r"
+    else:
+        norm, cmap = Normalize(lo, hi), ("Reds" if share and lo >= 0.5 else
+                                         "Blues_r" if share else "viridis")
+    im = ax.pcolormesh(xs, ys, values, shading="nearest", cmap=cmap, norm=norm)
+    fmt = (lambda v: f"{v:.1%}") if share else (lambda v: f"{v:.3g}")
+    for (i, j), v in np.ndenumerate(values):
+        if np.isnan(v):
+            continue
+        r, gr, b, _ = im.cmap(norm(v))
+        dark = 0.299 * r + 0.587 * gr + 0.114 * b < 0.5
+        ax.text(xs[j], ys[i], fmt(v), ha="center", va="center", fontsize=8,
+                color="white" if dark else "black")
     cb = fig.colorbar(im, ax=ax)
-    cb.set_label(f"{metric} (median over replicates)", fontsize=8)
-    if share and len(xs) > 1 and len(ys) > 1:
-        cs = ax.contour(xs, ys, table.to_numpy(), levels=[0.5], colors="black", linewidths=1.2)
-        ax.clabel(cs, fmt={0.5: "50 %"}, fontsize=8)
-    ax.set_xlabel(x)
-    ax.set_ylabel(y)
-    ax.set_title(f"{metric} over {x} x {y}", fontsize=10)
+    what = style.summary_label(metric)
+    if share:
+        cb.ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
+    cb.set_label(f"{what}\n(median of {n_reps} replicates per cell)", fontsize=8)
+    ax.set_xticks(xs, [f"{v:g}" for v in xs])
+    ax.set_yticks(ys, [f"{v:g}" for v in ys])
+    ax.set_xlabel(style.param_label(x))
+    ax.set_ylabel(style.param_label(y))
+    ax.set_title(f"{what}\nover {len(xs)} x {len(ys)} grid points; colours span "
+                 f"{fmt(lo)}-{fmt(hi)}", fontsize=10)
     return fig, ax

@@ -17,17 +17,111 @@ VENDOR_COLOURS = {
 }
 VENDOR_NAMES = {"huawei": "Huawei", "zte": "ZTE", "ericsson": "Ericsson", "nokia": "Nokia",
                 "samsung": "Samsung"}
-#: Device makers: China-bloc makers in reds and oranges, the others in blues and greys.
-DEVICE_COLOURS = {"huawei": "#c0392b", "honor": "#e67e22", "xiaomi": "#f39c12",
-                  "oppo": "#27ae60", "vivo": "#8e44ad", "transsion": "#a0522d",
-                  "other_china": "#e6a0a0", "apple": "#555555", "samsung": "#2c6fbb",
-                  "other": "#9db4d0"}
+#: Device makers: ten hues a reader tells apart (Tableau 10); China-bloc makers are drawn solid,
+#: the others dashed (:data:`DEVICE_DASHED`), so the bloc reads from the line style, the maker
+#: from the colour.
+DEVICE_COLOURS = {"huawei": "#d62728", "honor": "#ff7f0e", "xiaomi": "#bcbd22",
+                  "oppo": "#2ca02c", "vivo": "#9467bd", "transsion": "#8c564b",
+                  "other_china": "#e377c2", "apple": "#7f7f7f", "samsung": "#1f77b4",
+                  "other": "#17becf"}
+DEVICE_DASHED = frozenset({"apple", "samsung", "other"})
+DEVICE_NAMES = {"huawei": "Huawei", "honor": "Honor", "xiaomi": "Xiaomi", "oppo": "Oppo",
+                "vivo": "Vivo", "transsion": "Transsion", "other_china": "other Chinese",
+                "apple": "Apple", "samsung": "Samsung", "other": "others"}
 POLICY_COLOURS = {"open": "#7fb77e", "restrict": "#f0b849", "ban": "#b03a2e"}
 #: Scenario colours in comparisons (the baseline is black); colour-blind-safe (Okabe-Ito).
 SCENARIO_COLOURS = ("#d55e00", "#0072b2", "#009e73", "#cc79a7", "#e69f00", "#56b4e9",
                     "#f0e442", "#999999")
 BAND_ALPHA = 0.25
 FIGSIZE_PANEL = (3.4, 2.6)
+
+#: Readable names of model-table columns (the unit comes from ``sim.results.MODEL_UNITS``).
+MODEL_LABELS = {
+    "share_china": "China-bloc share of 5G sites", "sites_total": "5G sites",
+    "n_open": "countries open", "n_restrict": "countries restricting",
+    "n_ban": "countries banning", "coverage": "5G coverage",
+    "rip_replace_cost_usd": "rip-and-replace cost", "polarization": "polarisation",
+    "world_split": "world GDP on China-bloc networks",
+    "huawei_consumer_revenue_usd": "Huawei consumer revenue",
+    "huawei_carrier_revenue_usd": "Huawei carrier revenue",
+    "huawei_device_units": "Huawei handsets sold",
+    "huawei_share_china": "Huawei handset share in China",
+    "huawei_share_outside_china": "Huawei handset share outside China",
+    "own_os_share": "handsets on a maker's own OS", "own_os_quality": "own-OS ecosystem quality",
+    "enterprise_adoption": "firms using 5G-era services",
+    "enterprise_china_share": "China-bloc share of adopting firms",
+    "export_controls": "US export controls", "ally_pressure": "US ally pressure",
+    "bri_discount": "Belt & Road discount", "android_cutoff": "Android cut-off",
+}
+#: Prefixed model columns: prefix -> readable name with ``{}`` for the vendor, maker or region.
+MODEL_PREFIX_LABELS = {
+    "share_": "{} share of 5G sites", "quality_": "{} quality", "dependence_": "{} US dependence",
+    "revenue_share_": "{} share of equipment revenue", "contracts_": "operators contracting {}",
+    "device_share_": "{} share of handsets", "enterprise_china_": "{}: firms on China-bloc",
+    "enterprise_west_": "{}: firms on west-bloc",
+}
+#: Short names of the parameters analysts sweep (others: their dotted key).
+PARAM_NAMES = {
+    "us.export_controls": "US export controls", "us.ally_pressure": "US ally pressure",
+    "us.secondary_sanctions": "US secondary sanctions",
+    "us.rip_replace_subsidy": "rip-and-replace subsidy", "us.android_cutoff": "Android cut-off",
+    "china.bri_discount": "Belt & Road discount", "china.cooperation": "China's cooperation",
+    "china.retaliation": "China's retaliation", "operator.noise": "market noise",
+}
+
+
+def model_label(column: str) -> str:
+    """A readable name for a model-table column.
+
+    For example ``huawei_consumer_revenue_usd`` -> ``Huawei
+    consumer revenue``); unknown columns get their underscores turned into spaces.
+    """
+    if column in MODEL_LABELS:
+        return MODEL_LABELS[column]
+    for prefix in sorted(MODEL_PREFIX_LABELS, key=len, reverse=True):
+        if column.startswith(prefix):
+            rest = column.removeprefix(prefix)
+            name = VENDOR_NAMES.get(rest) or DEVICE_NAMES.get(rest) or rest.replace("_", " ")
+            return MODEL_PREFIX_LABELS[prefix].format(name)
+    return column.replace("_", " ")
+
+
+def summary_label(metric: str) -> str:
+    """A sweep's outcome summary as a label.
+
+    For example ``share_china_2030`` -> ``China-bloc share of 5G
+    sites, 2030``; ``world_split_end`` -> ``world GDP on China-bloc networks, horizon end``.
+    """
+    for column in sorted(MODEL_LABELS, key=len, reverse=True):
+        if metric.startswith(column + "_"):
+            rest = metric.removeprefix(column + "_").replace("_", " ")
+            rest = rest.replace("end", "horizon end") if rest.endswith("end") else rest
+            return f"{MODEL_LABELS[column]}, {rest}"
+    return metric.replace("_", " ")
+
+
+def param_label(key: str) -> str:
+    """A parameter as an axis label: name, ODD symbol and unit, from ``sim.params``.
+
+    For example ``US ally pressure g (index
+    0-1)``), from ``sim.params``; an unknown key is returned as it is.
+    """
+    from techbloc.sim.params import FLAT
+
+    p = FLAT.get(key)
+    if p is None:
+        return key
+    name = PARAM_NAMES.get(key, key)
+    symbol = f" {p.symbol}" if p.symbol else ""
+    return f"{name}{symbol} ({p.unit})"
+
+
+def percent_axis(ax, axis: str = "y") -> None:
+    """Tick labels of a 0-1 share axis as percentages (the summaries print percentages)."""
+    from matplotlib.ticker import PercentFormatter
+
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(PercentFormatter(1.0,
+                                                                                 decimals=0))
 
 
 def quarter_to_year(dates) -> np.ndarray:
@@ -42,5 +136,5 @@ def date_axis(ax, start: float | None = None, end: float | None = None) -> None:
     """Year ticks on the x axis, light grid."""
     if start is not None and end is not None:
         ax.set_xlim(start, end)
-    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True, steps=[1, 2, 5, 10]))
     ax.grid(True, alpha=0.3, linewidth=0.5)

@@ -29,7 +29,7 @@ def _load(choice: str):
 
 def run_pair(a: str, b: str, n: int, seed: int, end: str) -> dict:
     """Run A and B with the same replicate seeds; the runs, figures and table as PNG/HTML."""
-    from techbloc.analysis.compare import compare, compare_figure, difference_figure
+    from techbloc.analysis.compare import compare, compare_figure
     from techbloc.analysis.maps import world_map
     from techbloc.sim.experiment import run
 
@@ -39,16 +39,16 @@ def run_pair(a: str, b: str, n: int, seed: int, end: str) -> dict:
                             key="compare")
     horizon = f"2019Q1:{end}"
     runs = {s.name: run(s, replications=n, seed=seed, horizon=horizon) for s in (sa, sb)}
+    # Levels above, the paired difference A - B below (one figure, one shared time axis).
     overlay, _ = compare_figure(runs, baseline=sb.name)
-    diff, _ = difference_figure(runs, baseline=sb.name)
     maps = []
     for s in (sa, sb):
         fig, _ = world_map(runs[s.name].countries, end, "policy", title=s.name)
         maps.append(pages.png(fig))
     table = compare(runs, baseline=sb.name)
     table = table[table["metric"].isin(["share_china", "n_restrict", "n_ban", "world_split"])]
-    return {"a": sa.name, "b": sb.name, "overlay": pages.png(overlay), "diff": pages.png(diff),
-            "maps": maps, "table": table}
+    return {"a": sa.name, "b": sb.name, "overlay": pages.png(overlay), "maps": maps,
+            "table": table}
 
 
 def table_html(table) -> str:
@@ -111,11 +111,9 @@ def CompareView():
             return
         solara.HTML(tag="h3", unsafe_innerHTML=pages._escape(f"A = {r['a']}, B = {r['b']}"),
                     classes=["compare-title"])
-        with solara.Row(style="flex-wrap: wrap", gap="8px"):
-            with solara.Column(style="flex: 1 1 560px"):
-                pages.Image(r["overlay"], "curves of A and B", classes=["compare-overlay"])
-            with solara.Column(style="flex: 1 1 560px"):
-                pages.Image(r["diff"], "paired difference A - B", classes=["compare-diff"])
+        with solara.Column(style="max-width: 1000px"):
+            pages.Image(r["overlay"], "curves of A and B, and their paired difference A - B",
+                        classes=["compare-overlay", "compare-diff"])
         with solara.Row(style="flex-wrap: wrap", gap="8px"):
             for i, data in enumerate(r["maps"]):
                 with solara.Column(style="flex: 1 1 520px"):

@@ -48,15 +48,28 @@ def model_params() -> dict:
     return out
 
 
+def _empty_note(ax) -> None:
+    """Say what to do on a chart with no data yet (before the first step), not empty axes."""
+    if not any(len(line.get_xdata()) for line in ax.get_lines()):
+        ax.text(0.5, 0.5, "Press Step (or Play) to simulate the first quarter", ha="center",
+                va="center", transform=ax.transAxes, fontsize=10, color="#555555")
+        ax.set_xlim(0, 1)
+
+
 def _share_axes(ax) -> None:
+    from techbloc.analysis import style
+
     ax.set_ylim(0, 1)
+    style.percent_axis(ax)
     ax.set_ylabel("China-bloc share of 5G sites")
-    ax.set_xlabel("quarter since 2019Q1")
+    ax.set_xlabel("quarters since 2019Q1")
+    _empty_note(ax)
 
 
 def _count_axes(ax) -> None:
     ax.set_ylabel("countries")
-    ax.set_xlabel("quarter since 2019Q1")
+    ax.set_xlabel("quarters since 2019Q1")
+    _empty_note(ax)
 
 
 def MapComponent(model: TechAllianceModel):

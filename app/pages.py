@@ -33,6 +33,7 @@ DEFAULT_SCENARIO = "sanctions-2019"
 TITLE = "techbloc: tech-alliance scenario explorer"
 FIGURE_DPI = 90
 MAP_SIZE = (7.0, 3.9)  # inches: the map image the inspector's clicks are read from
+TICK_MS = 200  # how often a playing page asks whether the run has advanced
 
 
 @functools.lru_cache(maxsize=1)
@@ -112,9 +113,10 @@ def settings_yaml() -> str:
     up = upload.value
     uploaded = up.doc if use_upload.value and up is not None and up.doc is not None else None
     levers = lever_values.value or {k: float(base_scenario().params[k]) for k in S.LEVERS}
+    title = "" if uploaded is not None else S.app_title(base_scenario(), levers)
     return S.scenario_yaml(None if uploaded is not None else base_name.value, levers,
                            seed.value, replications.value, end.value, uploaded=uploaded,
-                           held=held_levers.value)
+                           title=title, held=held_levers.value)
 
 
 def exported_name() -> str:
@@ -164,12 +166,12 @@ def Image(data: bytes, alt: str, classes: list[str] | None = None):
 
 
 # ----------------------------------------------------------------------------- figures
-def current_figure(ens, kind: str):
+def current_figure(ens, kind: str, frames=None):
     """The selected figure of a run: adoption curves, policy counts or vendor shares."""
     from matplotlib.ticker import MaxNLocator
     from techbloc.analysis.curves import adoption_curves, adoption_figure, policy_curves
 
-    model, countries = ens.frames()
+    model, countries = frames if frames is not None else ens.frames()
     horizon = (str(ens.scenario.horizon[0]), str(ens.scenario.horizon[1]))
     title = ens.scenario.title or ens.scenario.name
     if kind == "policies":
@@ -188,10 +190,12 @@ def current_figure(ens, kind: str):
 
 
 def _fix_xlim(ax, horizon: tuple[str, str]) -> None:
+    import numpy as np
     from techbloc.analysis import style
 
     start, end_ = (float(v) for v in style.quarter_to_year(list(horizon)))
-    ax.set_xlim(start - 0.125, end_ + 0.125)
+    for a in np.atleast_1d(ax):  # one axes, or the vendors' panels
+        a.set_xlim(start - 0.125, end_ + 0.125)
 
 
 @functools.lru_cache(maxsize=1)
@@ -205,12 +209,12 @@ def _short(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1].rstrip() + "…"
 
 
-def map_figure(ens, value: str):
+def map_figure(ens, value: str, frames=None):
     """The world map at the run's current quarter."""
     from matplotlib.figure import Figure
     from techbloc.analysis.maps import world_map
 
-    _, countries = ens.frames()
+    _, countries = frames if frames is not None else ens.frames()
     fig = Figure(figsize=MAP_SIZE, layout="constrained")
     ax = fig.subplots()
     # The tables' own last quarter: a background run may have stepped since they were taken.
@@ -240,6 +244,11 @@ def UploadBox(event_upload: Callable[[dict], None] | None = None,
 
     A file over ``max_bytes`` is not sent: only its name and size, so the page says why.
     """
+
+
+@solara.component_vue("ticker.vue")
+def Ticker(interval: int, event_tick: Callable[[dict], None] | None = None):
+    """Calls ``event_tick`` every ``interval`` ms while mounted (the redraw clock of a run)."""
 
 
 @solara.component_vue("map_image.vue")
@@ -335,50 +344,74 @@ def RunCard():
     ends = S.quarters(end=S.MAX_END)[4:]
 
     def start():
-        if ensure_run() is not None:
+        e = ensure_run()
+        if e is not None:
+            e.paused = False
             playing.set(True)
 
     def pause():
+        e = ensemble.value
+        if e is not None:
+            e.pause()  # the quarter in progress lands before the page reads the status
+            tick.set(e.t)
         playing.set(False)
 
     def step():
         playing.set(False)
         e = ensure_run()
         if e is not None and e.running:
-            e.step()
+            e.paused = False
+            e.run_quarter()
             tick.set(e.t)
 
     def reset():
         playing.set(False)
+        old = ensemble.value
+        if old is not None:
+            old.pause()
         new_run()
 
     def loop():
+        # The run's thread only steps: every change the page shows is made on the page's own
+        # thread (on_tick, asked by the Ticker), so no redraw is lost.
         e = ensemble.value
         if not playing.value or e is None:
             return
-        k, every = 0, max(1, int(redraw_every.value))
-        while playing.value and e.running and ensemble.value is e:
+        while e.running and not e.paused and ensemble.value is e:
             try:
-                e.step()
-            except Exception as exc:  # shown on the page; the server keeps running
-                run_error.set(f"{type(exc).__name__}: {exc}")
+                if not e.run_quarter():
+                    break
+            except Exception as exc:  # shown on the page by on_tick; the server keeps running
+                e.error = f"{type(exc).__name__}: {exc}"
                 break
-            k += 1
-            if k >= every or not e.running:
-                tick.set(e.t)  # renders the views from this thread, holding the page's lock
-                k = 0
-                # Hand the lock to the page's queued events (a Pause click) before the next
-                # quarter: a lock just released is otherwise often taken back at once.
-                time.sleep(0.05)
-            else:
-                time.sleep(0)
-        if not e.running:
+            time.sleep(0)  # let the page's thread take the interpreter between quarters
+
+    def on_tick(_data=None):
+        e = ensemble.value
+        if e is None or not playing.value:
+            return
+        if e.error:
+            run_error.set(e.error)
+            playing.set(False)
+            return
+        now = time.perf_counter()
+        # Read once: the run goes on while the views are drawn. The run stops playing only
+        # once its last quarter has been drawn (a run that ends during a redraw is drawn again
+        # on the next tick).
+        t, finished = e.t, not e.running
+        if e.due(now, max(1, int(redraw_every.value)), tick.value):
+            tick.set(t)  # redraws the views here, on the page's thread
+            e.draw_seconds = time.perf_counter() - now
+            e.drawn_at = time.perf_counter()
+        if finished and tick.value == t:  # the last quarter is on the page
             playing.set(False)
 
     solara.lab.use_task(loop, dependencies=[playing.value], prefer_threaded=True)
 
     stale = ens is not None and not is_current(ens)
     with solara.Card("Run", classes=["run-card"]):
+        if playing.value:
+            Ticker(interval=TICK_MS, event_tick=on_tick)
         with solara.Row():
             solara.InputInt("Replicates", value=replications.value,
                             on_value=lambda v: replications.set(
@@ -388,7 +421,8 @@ def RunCard():
                             on_value=lambda v: seed.set(max(int(v or 0), 0)), classes=["seed"])
         solara.Select("Run to (last quarter of the horizon)", values=ends, value=end.value,
                       on_value=end.set, classes=["run-to"])
-        solara.SliderInt(f"Redraw the views every {redraw_every.value} quarter(s)",
+        # At most this often: a redraw also waits as long as the last one took (docs/app.md).
+        solara.SliderInt(f"Redraw the views every {redraw_every.value} quarter(s) at most",
                          value=redraw_every.value, min=1, max=8, on_value=redraw_every.set,
                          thumb_label=False)
         with solara.Row(justify="space-between", classes=["run-buttons"]):
@@ -503,8 +537,10 @@ def FigureCard():
         if ens is None or ens.t == 0:
             solara.Info("Start or Step the run to draw the adoption curves.", dense=True)
             return
-        data = png(current_figure(ens, kind))
-        Image(data, f"{kind} figure at {ens.date}", classes=["run-figure", f"fig-{ens.date}"])
+        frames = ens.frames()  # one read: the run may step on while the figure is drawn
+        data = png(current_figure(ens, kind, frames))
+        date = frames_date(frames[0])  # the figure's own quarter
+        Image(data, f"{kind} figure at {date}", classes=["run-figure", f"fig-{date}"])
 
 
 @solara.component
@@ -522,7 +558,8 @@ def MapCard():
                         dense=True)
             return
 
-        fig, ax = map_figure(ens, value)
+        frames = ens.frames()
+        fig, ax = map_figure(ens, value, frames)
         data = png(fig, tight=False)
 
         def on_click(pos):
@@ -531,7 +568,7 @@ def MapCard():
                 country.set(iso)
 
         src = "data:image/png;base64," + base64.b64encode(data).decode()
-        with solara.Div(classes=["world-map", f"map-{ens.date}"]):
+        with solara.Div(classes=["world-map", f"map-{frames_date(frames[1])}"]):
             ClickableImage(src=src, event_click=on_click)
         solara.HTML(tag="div", unsafe_innerHTML="Click a country to inspect it.",
                     style="font-size: 11px; color: #777")
@@ -586,30 +623,50 @@ def Inspector():
                         style="font-size: 12px")
         ops = ens.operators(iso, rep)
         solara.HTML(tag="div", unsafe_innerHTML=_escape(
-            f"Operators in replicate {rep} at {ens.date}: share of 5G sites by vendor "
-            "(contract shares below)"), style="font-size: 13px; font-weight: bold; margin-top: "
-            "8px")
+            f"Operators in replicate {rep} at {ens.date}: the vendor mix of their 5G sites "
+            "and of their current contract"),
+            style="font-size: 13px; font-weight: bold; margin-top: 8px")
         solara.HTML(tag="div", unsafe_innerHTML=operator_html(ops), classes=["operators"])
 
 
 def operator_html(ops) -> str:
-    """The operator table as a compact HTML table (vendor shares in %)."""
+    """The operator table as HTML: one column per vendor for the sites, one for the contract.
+
+    Two header rows name the groups ("share of its 5G sites", "share of its current 5G
+    contract") above the vendors; every cell is padded and bordered inline, so the headers never
+    run together whatever style sheet the page has.
+    """
     from techbloc.analysis import style
 
     if ops.empty:
         return "<i>no operators</i>"
     vendors = [c.removeprefix("sites_") for c in ops.columns if c.startswith("sites_")]
-    head = "".join(f"<th>{_escape(style.VENDOR_NAMES.get(v, v))}</th>" for v in vendors)
+    cell = "padding:3px 8px;border-bottom:1px solid #e0e0e0;text-align:right;white-space:nowrap"
+    head_cell = cell + ";background:#eceff1;text-align:center"
+    sep = ";border-left:2px solid #b0bec5"
+
+    def th(text, extra="", span=1, rows=1):
+        return (f"<th colspan='{span}' rowspan='{rows}' style='{head_cell}{extra}'>"
+                f"{_escape(text)}</th>")
+
+    names = [style.VENDOR_NAMES.get(v, v) for v in vendors]
+    top = (th("operator", rows=2) + th("market share", rows=2) + th("5G sites", rows=2)
+           + th("share of its 5G sites by vendor", sep, span=len(vendors))
+           + th("share of its current 5G contract", sep, span=len(vendors)))
+    second = "".join(th(n, sep if i == 0 else "") for i, n in enumerate(names)) * 2
     rows = []
     for _, r in ops.iterrows():
-        cells = "".join(
-            f"<td>{r[f'sites_{v}']:.0%}<br><span style='color:#888'>"
-            f"{r[f'contract_{v}']:.0%}</span></td>" for v in vendors)
-        rows.append(f"<tr><td>{_escape(str(r['operator']))}</td><td>{r['market_share']:.0%}</td>"
-                    f"<td>{r['sites']:,.0f}</td>{cells}</tr>")
-    return ("<table class='op-table' style='font-size:12px;border-collapse:collapse' "
-            "cellpadding='4'><tr><th>operator</th><th>market share</th><th>5G sites</th>"
-            f"{head}</tr>{''.join(rows)}</table>")
+        sites = "".join(f"<td style='{cell}{sep if i == 0 else ''}'>{r[f'sites_{v}']:.0%}</td>"
+                        for i, v in enumerate(vendors))
+        contract = "".join(
+            f"<td style='{cell}{sep if i == 0 else ''}'>{r[f'contract_{v}']:.0%}</td>"
+            for i, v in enumerate(vendors))
+        rows.append(f"<tr><td style='{cell};text-align:left'>{_escape(str(r['operator']))}</td>"
+                    f"<td style='{cell}'>{r['market_share']:.0%}</td>"
+                    f"<td style='{cell}'>{r['sites']:,.0f}</td>{sites}{contract}</tr>")
+    return ("<table class='op-table' style='font-size:12px;border-collapse:collapse'>"
+            f"<thead><tr>{top}</tr><tr>{second}</tr></thead><tbody>{''.join(rows)}</tbody>"
+            "</table>")
 
 
 @solara.component

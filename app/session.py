@@ -148,7 +148,8 @@ def scenario_yaml(base: str | None, levers: Mapping[str, float], seed: int, repl
         end: last quarter of the horizon (``2030Q4``).
         uploaded: an uploaded scenario's document; its content is kept (title, events, its own
             ``extends``) with seed, replications, horizon and the levers set over it.
-        title: the title to write (default: the base's title plus a note).
+        title: the title to write (default: the base's name); :func:`app_title` gives the one
+            the page uses.
 
     Returns:
         YAML text; ``name`` is ``<base or upload name>-app``.
@@ -159,7 +160,7 @@ def scenario_yaml(base: str | None, levers: Mapping[str, float], seed: int, repl
     name = stem if stem.endswith("-app") else f"{stem}-app"
     head = {"name": name}
     if uploaded is None:
-        head["title"] = title or f"{base}, levers set in the browser app"
+        head["title"] = title or str(base)
         head["description"] = (f"Written by techbloc app: {base} with the levers below as start "
                                f"values; {base}'s events still apply on their dates.")
         head["extends"] = base
@@ -180,6 +181,20 @@ def scenario_yaml(base: str | None, levers: Mapping[str, float], seed: int, repl
     out = {**head, "seed": int(seed), "replications": int(replications),
            "horizon": {"start": str(WORLD_START), "end": str(end)}, "params": params, **doc}
     return yaml.safe_dump(out, sort_keys=False, width=100, allow_unicode=True)
+
+
+def app_title(base: Scenario, levers: Mapping[str, float]) -> str:
+    """The title of the app's settings: the base's own while no lever has moved.
+
+    Else the base's title with the moved levers named (``...; levers moved: US ally pressure
+    0.8``).
+    """
+    moved = [k for k in LEVERS if k in levers and float(levers[k]) != float(base.params[k])]
+    title = base.title or base.name
+    if not moved:
+        return title
+    return f"{title}; levers moved: " + ", ".join(
+        f"{LEVER_LABELS[k]} {float(levers[k]):g}" for k in moved)
 
 
 #: The largest scenario file the app accepts (the shipped ones are under 10 kB).
@@ -285,6 +300,10 @@ class Ensemble:
         self.models = [TechAllianceModel(self.scenario, seed=s, world=world) for s in self.seeds]
         self.lock = threading.Lock()
         self._frames: tuple[int, pd.DataFrame, pd.DataFrame] | None = None
+        self.paused = False            # set by Pause: no quarter starts after it
+        self.error: str | None = None  # an exception of the background loop, for the page
+        self.drawn_at = 0.0            # when the page last redrew the run (perf_counter)
+        self.draw_seconds = 0.0        # how long that redraw took
 
     @property
     def t(self) -> int:
@@ -311,6 +330,38 @@ class Ensemble:
         with self.lock:
             for m in self.models:
                 m.step()
+
+    def run_quarter(self) -> bool:
+        """Simulate one quarter unless paused or finished; whether a quarter ran.
+
+        The check and the step hold the lock together, so once :meth:`pause` has returned no
+        quarter starts and none is half done.
+        """
+        with self.lock:
+            if self.paused or not self.running:
+                return False
+            for m in self.models:
+                m.step()
+            return True
+
+    def pause(self) -> None:
+        """Stop the background loop after the quarter in progress (waits for it to land)."""
+        self.paused = True
+        with self.lock:
+            pass
+
+    def due(self, now: float, every: int, shown: int) -> bool:
+        """Whether the page should redraw the run.
+
+        It should once the run is ``every`` quarters past the one ``shown`` (or at its end),
+        and no sooner after the last redraw than that redraw took, so drawing takes at most
+        about half the time while a run plays.
+        """
+        if self.t == shown:
+            return False
+        if self.running and self.t - shown < every:
+            return False
+        return not self.running or now - self.drawn_at >= self.draw_seconds
 
     def frames(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """(model, countries) tables of all replicates up to the quarter reached."""

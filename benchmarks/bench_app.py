@@ -6,8 +6,11 @@ Prints medians (and quartiles) of, for sanctions-2019 with N replicates (default
 - one quarter of the lockstep run (every replicate stepped once) and the tables up to it;
 - each view drawn to PNG at the end of the horizon: adoption figure, world map, country history,
   decision terms (what a redraw of the Explore page costs: their sum);
-- with --page, the wall time of Start to finished in headless Chromium at each redraw interval
-  (1, 4 and 8 quarters), the server started once.
+- with --page, the wall time of Start to finished (the last quarter drawn) in headless Chromium
+  at each redraw interval (1, 4 and 8 quarters), the server started once, beside
+  ``techbloc run sanctions-2019 -n N`` end to end (a fresh process: start-up, imports, model,
+  tables, plots) for the same replicates and horizon, and the ratio app / CLI (target: at most
+  2).
 Quote medians and ratios: these machines are shared and noisy.
 """
 
@@ -15,10 +18,14 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
+from pathlib import Path
 
 from techbloc.app import pages
 from techbloc.app import session as S
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 def _stats(xs: list[float]) -> str:
@@ -69,9 +76,29 @@ def bench_views(repeats: int, n: int) -> None:
     print(f"  one redraw (sum of medians)   {sum(total) * 1e3:8.1f} ms")
 
 
+def cli_seconds(n: int, repeats: int = 3) -> float:
+    """Median wall seconds of ``techbloc run sanctions-2019 -n N`` in fresh processes."""
+    import subprocess
+    import tempfile
+
+    from bench_model import techbloc_command
+
+    cmd = techbloc_command()
+    out = []
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory() as folder:
+            t0 = time.perf_counter()
+            subprocess.run([*cmd, "run", "sanctions-2019", "-n", str(n), "--out", folder],
+                           check=True, capture_output=True)
+            out.append(time.perf_counter() - t0)
+    return statistics.median(out)
+
+
 def bench_page(n: int) -> None:
     from techbloc.app.browser import app_server, chromium
 
+    cli = cli_seconds(n)
+    print(f"  CLI: techbloc run sanctions-2019 -n {n}, end to end: {cli:6.1f} s")
     with app_server(scenario="sanctions-2019") as url, chromium() as browser:
         for every in (1, 4, 8):
             page = browser.new_page(viewport={"width": 1600, "height": 1200})
@@ -89,8 +116,11 @@ def bench_page(n: int) -> None:
             t0 = time.perf_counter()
             page.click(".btn-start")
             page.wait_for_selector(".run-status:has-text('finished')", timeout=300_000)
-            print(f"  page: 48 quarters, redraw every {every}: "
-                  f"{time.perf_counter() - t0:6.1f} s")
+            page.wait_for_selector(".run-figure.fig-2030Q4", timeout=300_000)
+            page.wait_for_selector(".world-map.map-2030Q4", timeout=300_000)
+            took = time.perf_counter() - t0
+            print(f"  page: 48 quarters, redraw every {every}: {took:6.1f} s "
+                  f"= {took / cli:.2f} x the CLI")
             page.close()
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -40,6 +41,22 @@ DEFAULT_BOUNDS: Mapping[str, tuple[float, float]] = {
     "country.w_peer": (0.0, 3.0),
     "country.w_trade_china": (0.0, 4.0),
     "operator.beta_restrict": (0.0, 3.0),
+}
+#: The country-decision weights of issue 16: the cut-points fitted to all three levels (so bans
+#: can emerge), the frontline term, Belt & Road's pull damped by security ties and the spread of
+#: the persistent disposition. Fitted with ``score="rps"``; the operators' β_restrict is left at
+#: its fitted value (the operators' calibration is another issue's).
+COUNTRY_BOUNDS: Mapping[str, tuple[float, float]] = {
+    "country.threshold_restrict": (1.0, 4.5),
+    "country.threshold_ban": (2.0, 8.0),
+    "country.w_security": (0.0, 5.0),
+    "country.w_security_base": (0.0, 3.0),
+    "country.w_intel": (0.0, 5.0),
+    "country.w_peer": (0.0, 3.0),
+    "country.w_trade_china": (0.0, 4.0),
+    "country.w_frontline": (0.0, 5.0),
+    "country.bri_ally_discount": (0.0, 1.0),
+    "country.disposition_sd": (0.0, 3.0),
 }
 EUROPE_2020 = 0.51  # users on Chinese 4G in Europe, 2020 (Strand Consult, lit. §3b)
 
@@ -83,6 +100,31 @@ def stance_brier(countries: pd.DataFrame, observed: pd.DataFrame,
     return float(np.mean(scores))
 
 
+def stance_rps(countries: pd.DataFrame, observed: pd.DataFrame, years: Sequence[int]) -> float:
+    """Mean ranked probability score of the three ordered levels over countries and year-ends.
+
+    The replicates' shares open, restricting and banning are the predicted distribution; RPS =
+    ((F_open − O_open)² + (F_open+restrict − O_open+restrict)²) / 2, so a ban predicted for a
+    restricting country costs less than one predicted for an open country.
+    """
+    codes = {"open": 0, "restrict": 1, "ban": 2}
+    scores = []
+    for year in years:
+        at = countries[countries["date"] == f"{year}Q4"]
+        lvl = at["policy"].astype(str).map(codes)
+        iso = at["iso3"].astype(str)
+        f0 = (lvl == 0).groupby(iso).mean()
+        f1 = (lvl <= 1).groupby(iso).mean()
+        obs = observed[observed["year"] == year]
+        rows = pd.DataFrame({"iso3": obs["iso3"].astype(str).to_numpy(),
+                             "y": obs["stance"].astype(str).map(codes).to_numpy()})
+        rows = rows[rows["iso3"].isin(f0.index)]
+        y = rows["y"].to_numpy()
+        scores.append(np.mean(((f0[rows["iso3"]].to_numpy() - (y <= 0)) ** 2
+                               + (f1[rows["iso3"]].to_numpy() - (y <= 1)) ** 2) / 2))
+    return float(np.mean(scores))
+
+
 def europe_share(countries: pd.DataFrame, date: str) -> float:
     """Site-weighted China-bloc share of 5G sites in Europe, all replicates pooled.
 
@@ -97,13 +139,19 @@ def europe_share(countries: pd.DataFrame, date: str) -> float:
 def make_objective(base: Scenario, observed: pd.DataFrame, names: Sequence[str],
                    fit_years: Sequence[int] = (2019, 2020, 2021), replications: int = 4,
                    seed: int = 1, europe_weight: float = 0.5,
-                   ban_weight: float = 0.0) -> Callable[[np.ndarray], float]:
+                   ban_weight: float = 0.0, score: str = "brier"
+                   ) -> Callable[[np.ndarray], float]:
     """The function of a parameter vector that the optimiser minimises.
+
+    ``score`` is ``"brier"`` (P(not open), plus ``ban_weight`` times the Brier score of P(ban))
+    or ``"rps"`` (the ranked probability score of the three levels, which fits both cut-points).
 
     Each trial's values are held for the whole horizon, by the rule every entry point uses
     (:func:`sim.overrides.apply`): a fitted key that the base's events also change would lose
     those events' actions on it, so the fit never tests a value the events then overwrite.
     """
+    if score not in ("brier", "rps"):
+        raise ValueError(f"score must be 'brier' or 'rps', not {score!r}")
     end = max(fit_years)
     scenario = base.with_horizon(f"2019Q1:{end}Q4")
     seeds = replicate_seeds(seed, replications)
@@ -114,12 +162,15 @@ def make_objective(base: Scenario, observed: pd.DataFrame, names: Sequence[str],
                                  origin="calibration")
         countries = pd.concat([run_replicate(s, i, sd, world)[1]
                                for i, sd in enumerate(seeds)], ignore_index=True)
-        score = stance_brier(countries, observed, fit_years)
+        if score == "rps":
+            value = stance_rps(countries, observed, fit_years)
+        else:
+            value = stance_brier(countries, observed, fit_years)
         if ban_weight:
-            score += ban_weight * stance_brier(countries, observed, fit_years, "ban")
+            value += ban_weight * stance_brier(countries, observed, fit_years, "ban")
         if europe_weight and end >= 2020:
-            score += europe_weight * abs(europe_share(countries, "2020Q4") - EUROPE_2020)
-        return score
+            value += europe_weight * abs(europe_share(countries, "2020Q4") - EUROPE_2020)
+        return value
 
     return objective
 
@@ -128,7 +179,8 @@ def calibrate(base: str | Scenario, observed: pd.DataFrame,
               bounds: Mapping[str, tuple[float, float]] = DEFAULT_BOUNDS, trials: int = 200,
               replications: int = 4, seed: int = 1, fit_years: Sequence[int] = (2019, 2020, 2021),
               europe_weight: float = 0.5, ban_weight: float = 0.0,
-              progress: Callable[[int, float], None] | None = None) -> Calibration:
+              progress: Callable[[int, float], None] | None = None,
+              score: str = "brier") -> Calibration:
     """Fit ``bounds``' parameters by differential evolution.
 
     Args:
@@ -142,6 +194,7 @@ def calibrate(base: str | Scenario, observed: pd.DataFrame,
         europe_weight: weight of the European-share error (0 to ignore it).
         ban_weight: weight of the Brier score of P(ban) (0 to fit open vs not-open only).
         progress: called as ``progress(trials_done, best_so_far)``.
+        score: ``"brier"`` or ``"rps"`` (see :func:`make_objective`).
     """
     from scipy.optimize import differential_evolution
 
@@ -152,7 +205,7 @@ def calibrate(base: str | Scenario, observed: pd.DataFrame,
         if not (p.range[0] <= lo < hi <= p.range[1]):
             raise ValueError(f"bounds of {k} must lie inside its range {p.range}")
     f = make_objective(base, observed, names, fit_years, replications, seed, europe_weight,
-                       ban_weight)
+                       ban_weight, score)
     history: list[tuple] = []
 
     def tracked(x):
@@ -172,8 +225,17 @@ def calibrate(base: str | Scenario, observed: pd.DataFrame,
                        trials_df)
 
 
-def scenario_yaml(cal: Calibration, base: str, stats: Mapping[str, object]) -> str:
-    """The fitted values as a scenario file that other scenarios can extend."""
+def scenario_yaml(cal: Calibration, base: str, stats: Mapping[str, object],
+                  keep: Mapping[str, float] | None = None) -> str:
+    """The fitted values as a scenario file that other scenarios can extend.
+
+    Args:
+        cal: the calibration.
+        base: the scenario it ran.
+        stats: lines for the header comment.
+        keep: values of an earlier calibrated file that this fit did not refit (kept, so that
+            fitting the country weights does not drop the operators' fitted weights).
+    """
     import yaml
 
     lines = [f"# Written by techbloc calibrate; objective {cal.objective:.4f}.",
@@ -186,6 +248,82 @@ def scenario_yaml(cal: Calibration, base: str, stats: Mapping[str, object]) -> s
                                 f"the ends of 2019-2021 and Europe's 2020 China-bloc share, "
                                 f"running {base} (levers as enacted, no country forced). "
                                 "Extend it to use the fitted weights.",
-                 "params": {k: round(v, 4) for k, v in cal.values.items()},
+                 "params": {**dict(keep or {}),
+                            **{k: round(v, 4) for k, v in cal.values.items()}},
              }, sort_keys=False, width=100)]
     return "\n".join(lines)
+
+
+def fit_posterior(base, observed: pd.DataFrame, bounds: Mapping[str, tuple[float, float]],
+                  population: int = 60, generations: int = 4, replications: int = 2,
+                  seed: int = 1, draws: int = 200, db: str | Path | None = None,
+                  fit_years: Sequence[int] = (2019, 2020, 2021),
+                  progress: Callable[[str], None] | None = None) -> pd.DataFrame:
+    """ABC-SMC posterior of ``bounds``' parameters given the stances of ``fit_years``.
+
+    Args:
+        base: the free-running historical scenario (name or Scenario).
+        observed: stances (``iso3, year, stance``); only ``fit_years`` are scored.
+        bounds: parameter -> (low, high): uniform priors.
+        population: particles per generation.
+        generations: SMC generations (the tolerance is the median distance of the last).
+        replications: replicates per evaluation.
+        seed: seed of the sampler and of the evaluations' replicate seeds.
+        draws: rows of the returned ensemble (resampled by importance weight).
+        db: the sqlite file pyabc writes its history to (default: a temporary file).
+        fit_years: year-ends scored.
+        progress: called with a line of text after each generation.
+
+    Returns:
+        One row per draw: ``draw``, then one column per parameter (dotted keys), then the
+        final tolerance ``epsilon`` and the number of ``evaluations`` (the same on every row).
+    """
+    import tempfile
+
+    import pyabc
+    base = load_scenario(base)
+    names = list(bounds)
+    safe = {n: n.replace(".", "__") for n in names}
+    prior = pyabc.Distribution(**{safe[n]: pyabc.RV("uniform", lo, hi - lo)
+                                  for n, (lo, hi) in bounds.items()})
+    counter = iter(range(10**9))
+    record = observed[observed["year"].isin(list(fit_years))]
+
+    order = [safe[k] for k in ("country.threshold_restrict", "country.threshold_ban")
+             if k in safe]
+
+    def model(par):
+        # Fresh replicate seeds per evaluation, numbered in the (sequential) order of calls.
+        f = make_objective(base, record, names, fit_years, replications,
+                           seed * 1_000_003 + next(counter), score="rps")
+        if len(order) == 2 and par[order[0]] >= par[order[1]]:
+            return {"d": np.inf}  # the ordered logit needs θ_1 < θ_2: outside the prior
+        return {"d": f(np.array([par[safe[n]] for n in names], float))}
+
+    def distance(x, x0):
+        return x["d"]
+
+    np.random.seed(seed)  # pyabc's samplers draw from NumPy's global generator  # noqa: NPY002
+    # A local (nearest-neighbour) proposal keeps the importance weights from collapsing onto a
+    # few particles in ten dimensions, as the global multivariate normal did.
+    abc = pyabc.ABCSMC(model, prior, distance, population_size=population,
+                       sampler=pyabc.sampler.SingleCoreSampler(),
+                       transitions=pyabc.transition.LocalTransition(k_fraction=0.25),
+                       eps=pyabc.epsilon.QuantileEpsilon(alpha=0.5))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(db) if db else Path(tmp) / "abc.db"
+        abc.new(f"sqlite:///{path}", {"d": 0.0})
+        history = abc.run(max_nr_populations=generations)
+        df, w = history.get_distribution(m=0, t=history.max_t)
+        pops = history.get_all_populations()
+        eps = float(pops["epsilon"].iloc[-1])
+        evaluations = int(history.total_nr_simulations)
+        if progress:
+            for r in pops.itertuples():
+                progress(f"generation {r.t}: epsilon {r.epsilon:.4f}, {r.samples} evaluations")
+    pick = np.random.default_rng(seed).choice(len(df), size=draws, p=np.asarray(w) / np.sum(w))
+    out = pd.DataFrame({n: df[safe[n]].to_numpy()[pick] for n in names})
+    out.insert(0, "draw", np.arange(draws))
+    out["epsilon"] = eps
+    out["evaluations"] = evaluations
+    return out

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from techbloc.sim import explore_cli  # light too: its commands import their modules when run
-from techbloc.sim.errors import TechblocError, describe_os_error, did_you_mean  # light
+from techbloc.sim.errors import TechblocError, describe_os_error  # light
 
 EXIT_USAGE = 2
 
@@ -88,11 +88,19 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-plots", action="store_true", help="write tables only")
     run.add_argument("--overwrite", action="store_true",
                      help="replace the run already in --out (refused otherwise)")
+    run.add_argument("--uncertainty", choices=UNCERTAINTY,
+                     help="what varies between replicates: noise (the random numbers, "
+                          "weights at the calibrated point), parameters (each replicate's "
+                          "calibrated weights drawn from the posterior ensemble, one seed) or "
+                          "both (default: the scenario's uncertainty.* settings)")
 
     params = sub.add_parser("params", help="print the parameter tree",
-                            description="Print every parameter with default, unit, range and "
-                                        "role; --markdown prints docs/parameters.md.")
+                            description="Print every parameter with its default, the "
+                                        "calibrated value runs use where one was fitted, range, "
+                                        "role and unit; --markdown prints docs/parameters.md.")
     params.add_argument("--markdown", action="store_true", help="print as Markdown")
+    params.add_argument("--scenario", metavar="NAME|PATH",
+                        help="also show the values this scenario starts with")
 
     scen = sub.add_parser("scenarios", help="list the scenarios: name, title, parent, horizon",
                           description="List every scenario found on the search path; "
@@ -144,13 +152,16 @@ def build_parser() -> argparse.ArgumentParser:
                            "summary (default share_china_2030)")
     plot.add_argument("--by", choices=("region", "bri", "alliance", "income_group", "vendor"),
                       help="one panel per group (curves, policy) or per vendor (curves)")
-    plot.add_argument("--weight", choices=("sites", "population", "count"), default="sites",
-                      help="how country shares are combined (curves)")
-    plot.add_argument("--value", choices=("policy", "china_share"), default="policy",
-                      help="what the map shows")
+    plot.add_argument("--weight", choices=("sites", "population", "gdp", "count"),
+                      help="how countries are weighed: curves by sites (default), population "
+                           "or count; policy by population (default), gdp or count")
+    plot.add_argument("--value", choices=("policy", "china_share", "p_not_open"),
+                      default="policy", help="what the map shows (policy: the most frequent "
+                      "policy beside P(not open))")
     plot.add_argument("--date", help="quarter of the map or table (default: the last)")
     plot.add_argument("-o", "--output", metavar="FILE",
-                      help="output file (default: DIR/<kind>.png; .csv for countries)")
+                      help="output file (default: DIR/<kind>-<options>.png, e.g. "
+                           "map-policy-2030Q4.png; countries-<date>.csv for countries)")
 
     report = sub.add_parser("report", help="write a self-contained HTML report of a run",
                             description="Write report.html: title, description, curves, map, "
@@ -196,6 +207,16 @@ def build_parser() -> argparse.ArgumentParser:
     hc.add_argument("--replications", "-n", type=_positive_int, default=50, metavar="N")
     hc.add_argument("--seed", type=_seed, metavar="S")
     hc.add_argument("--out", metavar="DIR", help="output folder (default: results/hindcast-...)")
+    hc.add_argument("--cv", type=int, default=0, metavar="K",
+                    help="also run K-fold cross-validation over countries, refitting the "
+                         "weights on the other folds' 2019-2021 stances (default 0: skip; "
+                         "5 takes minutes)")
+    hc.add_argument("--cv-trials", type=_positive_int, default=240, metavar="N",
+                    help="calibration trials per fold (default 240)")
+    hc.add_argument("--cv-fit", choices=("countries", "legacy"), default="countries",
+                    help="what each fold refits: the country weights by ranked probability "
+                         "score (countries, as calibrate --countries) or the earlier eight "
+                         "weights by Brier score (legacy, as calibrate without --countries)")
 
     cal = sub.add_parser("calibrate", help="fit the unpinned weights to the 2019-2021 record",
                          description="Fit the policy and choice weights no study estimates to "
@@ -208,13 +229,25 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--seed", type=_seed, default=1, metavar="S")
     cal.add_argument("--ban-weight", type=float, default=0.0, metavar="W",
                      help="weight of the Brier score of P(ban) in the objective (default 0)")
-    cal.add_argument("--out", metavar="FILE", default="scenarios/calibrated.yaml",
-                     help="the scenario file to write (default scenarios/calibrated.yaml)")
+    cal.add_argument("--countries", action="store_true",
+                     help="fit the country-decision weights of docs/ODD.md §7.5 (cut-points, "
+                          "frontline, Belt & Road damping, disposition) by ranked probability "
+                          "score instead of the eight weights by Brier score")
+    cal.add_argument("--posterior", type=int, default=0, metavar="POP",
+                     help="with --countries, also fit a posterior ensemble by ABC-SMC with POP "
+                          "particles per generation (needs pyabc: pip install "
+                          "'techbloc[calibrate]') and write it beside the scenario as "
+                          "<name>_posterior.parquet, with a picture of its marginals")
+    cal.add_argument("--generations", type=_positive_int, default=4, metavar="G",
+                     help="ABC-SMC generations of --posterior (default 4)")
+    cal.add_argument("--out", metavar="DIR", help="a new folder for calibrated.yaml and "
+                     "trials.csv (default results/calibrate-<UTC timestamp>); nothing else "
+                     "changes: adopting the fit is a separate step the command prints")
 
     app = sub.add_parser("app", help="start the browser app on this machine",
                          description="Serve the interactive browser app (pick or upload a "
                                      "scenario, move the levers, run, inspect, compare, "
-                                     "export) and print its address. Needs techbloc[app].")
+                                     "export) and print its address. Needs the app extra.")
     app.add_argument("--host", default="127.0.0.1",
                      help="interface to listen on (default 127.0.0.1: this machine only)")
     app.add_argument("--port", type=_positive_int, default=8765, help="port (default 8765)")
@@ -229,51 +262,47 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: ``--uncertainty`` modes as settings (docs/ODD.md §1.2, sim/posterior.py).
+UNCERTAINTY = {
+    "noise": {"uncertainty.parameters": False, "uncertainty.noise": True},
+    "parameters": {"uncertainty.parameters": True, "uncertainty.noise": False},
+    "both": {"uncertainty.parameters": True, "uncertainty.noise": True},
+}
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Run a scenario and write its run folder."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+    from techbloc.sim.commands import COMPILING, kernels_compiled, progress_bar, run_pictures
     from techbloc.sim.experiment import run
     from techbloc.sim.folders import safe_component
     from techbloc.sim.scenario import load_scenario
 
-    console = Console(stderr=True)
-    scenario = load_scenario(args.scenario, set=dict(args.overrides), horizon=args.horizon,
+    overrides = dict(args.overrides)
+    if args.uncertainty:
+        overrides.update(UNCERTAINTY[args.uncertainty])
+    scenario = load_scenario(args.scenario, set=overrides, horizon=args.horizon,
                              search=args.search, scale=dict(args.scale))
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     name = safe_component(scenario.name, "run")  # one path component, whatever the file says
     out = Path(args.out) if args.out else Path("results") / f"{name}-{stamp}"
     n = args.replications or scenario.replications
-    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console, transient=True) as bar:
-        task = bar.add_task(f"{scenario.name}", total=n)
-        res = run(scenario, replications=n, seed=args.seed, out=out, overwrite=args.overwrite,
-                  progress=lambda done, total: bar.update(task, completed=done))
+    first = "" if kernels_compiled() else f" ({COMPILING})"
+    with progress_bar(f"{scenario.name}{first}", n) as update:
+        try:  # the run marks its folder failed or interrupted itself (sim.experiment.run)
+            res = run(scenario, replications=n, seed=args.seed, out=out, overwrite=args.overwrite,
+                      progress=lambda done, total: update(done, description=scenario.name))
+        except KeyboardInterrupt:
+            print(f"techbloc: interrupted; the partial run folder {out} is marked interrupted "
+                  "(rerun the command to get a complete one)", file=sys.stderr)
+            return 130
     if not args.no_plots:
-        from techbloc.analysis.curves import adoption_figure
-        from techbloc.analysis.maps import world_map
+        from techbloc.sim.commands import status
 
-        title = scenario.title or scenario.name
-        fig, _ = adoption_figure(res.model, res.countries, title=title)
-        fig.savefig(out / "adoption.png", dpi=120)
-        fig, _ = world_map(res.countries, str(scenario.horizon[1]), "policy")
-        fig.savefig(out / "map.png", dpi=120)
+        with status("drawing adoption.png and map.png"):
+            run_pictures(res, out, scenario.title or scenario.name, str(scenario.horizon[1]))
     print(f"run folder: {out}")
     for line in res.summary():
         print(f"  {line}")
-    return 0
-
-
-def cmd_params(args: argparse.Namespace) -> int:
-    """Print the parameter tree."""
-    from techbloc.sim import params
-
-    if args.markdown:
-        sys.stdout.write(params.to_markdown())
-        return 0
-    for key, p in params.FLAT.items():
-        rng = "true/false" if p.kind is bool else f"[{p.range[0]:g}, {p.range[1]:g}]"
-        print(f"{key:38s} {p.default!s:>10} {rng:>14}  {p.role:11s} {p.unit}")
     return 0
 
 
@@ -327,62 +356,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_USAGE if n_bad else 0
 
 
-def cmd_compare(args: argparse.Namespace) -> int:
-    """Run or load scenarios and compare them with paired intervals."""
-    from techbloc.analysis.compare import compare, compare_figure
-    from techbloc.sim.experiment import run
-    from techbloc.sim.results import load_results
-    from techbloc.sim.scenario import load_scenario
-
-    runs = {}
-    for d in args.from_dirs:
-        res = load_results(d)
-        runs[str(res.manifest["scenario"].get("name", Path(d).name))] = res
-    names = list(args.scenarios)
-    if not names and not runs:
-        raise TechblocError("name at least one scenario, or saved runs with --from",
-                            key="compare")
-    scenarios = [load_scenario(n, horizon=args.horizon, search=args.search,
-                               set=dict(args.overrides), scale=dict(args.scale)) for n in names]
-    baseline = args.baseline or (scenarios[0].name if scenarios else next(iter(runs)))
-    base_scen = next((s for s in scenarios if s.name == baseline), None)
-    compared = [*runs, *(s.name for s in scenarios)]  # checked before anything runs
-    if baseline not in compared:
-        raise TechblocError(f"baseline {baseline!r} is not among the compared runs: "
-                            + ", ".join(compared), key="--baseline",
-                            hint="name it among the scenarios, or pick one of those")
-    if len(set(compared)) < 2:
-        raise TechblocError("need at least two different scenarios to compare", key="compare")
-    seed = args.seed if args.seed is not None else (
-        base_scen.seed if base_scen else runs[baseline].manifest.get("base_seed"))
-    for s in scenarios:
-        n = args.replications or (base_scen or s).replications
-        print(f"running {s.name} ({n} replicates, seed {seed})", file=sys.stderr)
-        runs[s.name] = run(s, replications=n, seed=seed)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    out = Path(args.out) if args.out else Path("results") / f"compare-{stamp}"
-    out.mkdir(parents=True, exist_ok=True)
-    table = compare(runs, baseline=baseline)
-    table.to_csv(out / "compare.csv", index=False)
-    fig, _ = compare_figure(runs, baseline=baseline)
-    fig.savefig(out / "compare.png", dpi=120)
-    import pandas as pd
-
-    with pd.option_context("display.width", 160, "display.max_rows", 200):
-        show = table[table["metric"].isin(["share_china", "n_ban", "world_split",
-                                           "huawei_consumer_revenue_usd",
-                                           "enterprise_china_share"])].copy()
-        # USD columns in billions on screen (compare.csv keeps dollars).
-        usd = show["metric"].str.endswith("_usd")
-        cols = ["baseline", "value", "diff", "lo", "hi"]
-        show.loc[usd, cols] = show.loc[usd, cols] / 1e9
-        show.loc[usd, "metric"] = show.loc[usd, "metric"].str.replace("_usd", "_usd_bn")
-        print(show[["scenario", "date", "metric", *cols]]
-              .to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-    print(f"compare folder: {out} (compare.csv has all metrics and the unpaired intervals)")
-    return 0
-
-
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run or resume a sweep with a progress bar."""
     import os
@@ -403,6 +376,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     spec = load_sweep(args.file, set=dict(args.overrides), scale=dict(args.scale),
                       horizon=args.horizon)
     workers = args.workers or os.cpu_count() or 1
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    out = args.resume or args.out or Path("results") / f"sweep-{Path(args.file).stem}-{stamp}"
     columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[failed]} failed  {task.fields[rate]}"),
                TimeElapsedColumn(), TimeRemainingColumn())
@@ -421,11 +396,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
         try:
             res = sweep(spec, workers=workers, backend=args.backend, scheduler=args.scheduler,
-                        out=args.out, resume=args.resume, max_failures=args.max_failures,
-                        progress=progress, max_runs=args.max_runs)
+                        out=None if args.resume else out, resume=args.resume,
+                        max_failures=args.max_failures, progress=progress,
+                        max_runs=args.max_runs)
         except KeyboardInterrupt:
-            print("techbloc: interrupted; finished runs are kept: resume with --resume",
-                  file=sys.stderr)
+            print(f"techbloc: interrupted; finished runs are kept in {out}: resume with "
+                  f"techbloc sweep {args.file} --resume {out}", file=sys.stderr)
             return 130
     m = res.manifest
     print(f"sweep folder: {res.path}")
@@ -435,85 +411,32 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_sensitivity(args: argparse.Namespace) -> int:
-    """Sensitivity indices of a sweep."""
-    from techbloc.analysis.sensitivity import sensitivity, sensitivity_figure
-    from techbloc.sim.sweeps import load_sweep_result
+def _analysis(name: str):
+    """A command whose body lives in :mod:`techbloc.sim.commands` (imported when run)."""
 
-    res = load_sweep_result(args.sweep_dir)
-    table = sensitivity(res, args.metric)
-    table.to_csv(res.path / "sensitivity.csv", index=False)
-    fig, _ = sensitivity_figure(table, res.manifest["sweep"]["design"], args.metric)
-    fig.savefig(res.path / "sensitivity.png", dpi=120)
-    print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-    print(f"wrote {res.path / 'sensitivity.csv'} and sensitivity.png")
-    return 0
+    def command(args: argparse.Namespace) -> int:
+        from techbloc.sim import commands
+
+        return getattr(commands, name)(args)
+
+    command.__doc__ = f"See techbloc.sim.commands.{name}."
+    return command
 
 
-def cmd_plot(args: argparse.Namespace) -> int:
-    """Draw a picture of a saved run or sweep."""
-    from techbloc.analysis import adoption_curves, country_table, policy_curves, world_map
-    from techbloc.analysis.load import load_run
-    from techbloc.sim.folders import output_file
-
-    if args.kind == "heatmap":
-        from techbloc.analysis.sensitivity import heatmap
-        from techbloc.sim.folders import read_sweep
-
-        res = read_sweep(args.run_dir)  # a run folder is refused, saying what it supports
-        if not (args.x and args.y):
-            raise TechblocError("a heatmap needs --x and --y (parameters of the grid)",
-                                key="--x/--y")
-        fig, _ = heatmap(res, args.x, args.y, args.metric or "share_china_2030")
-        out = output_file(args.output, Path(args.run_dir) / "heatmap.png")
-        fig.savefig(out, dpi=120)
-        print(f"wrote {out}")
-        return 0
-    res = load_run(args.run_dir)  # a sweep folder is refused, saying what it supports
-    date = args.date or str(res.model["date"].iloc[-1])
-    title = res.manifest.get("scenario", {}).get("title", "")
-    if args.kind == "countries":
-        table = country_table(res.countries, date)
-        if args.output:
-            table.to_csv(output_file(args.output, Path()), index=False)
-            print(f"wrote {args.output}")
-        else:
-            print(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
-        return 0
-    if args.kind == "curves":
-        metric = args.metric or "china_share"
-        if metric == "device_share":
-            df = res.devices
-        elif metric == "enterprise_china_share" and args.by:
-            df = res.countries
-        elif args.by == "vendor" or metric != "china_share":
-            df = res.model
-        else:
-            df = res.countries
-        if metric not in ("china_share", "device_share", "enterprise_china_share") \
-                and metric not in res.model.columns:
-            raise TechblocError(f"unknown metric {metric!r}", key="--metric",
-                                hint=did_you_mean(metric, [*res.model.columns, "device_share"]))
-        fig, _ = adoption_curves(df, metric=metric, by=args.by, weight=args.weight, title=title)
-    elif args.kind == "policy":
-        if args.by == "vendor":
-            raise TechblocError("policy curves group by countries, not vendors", key="--by")
-        fig, _ = policy_curves(res.countries, by=args.by, title=title)
-    else:
-        fig, _ = world_map(res.countries, date, args.value, title=title)
-    out = output_file(args.output, Path(args.run_dir) / f"{args.kind}.png")
-    fig.savefig(out, dpi=120)
-    print(f"wrote {out}")
-    return 0
+cmd_params, cmd_compare, cmd_plot, cmd_sensitivity, cmd_calibrate = (
+    _analysis(n) for n in ("cmd_params", "cmd_compare", "cmd_plot", "cmd_sensitivity",
+                           "cmd_calibrate"))
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the HTML report of a run."""
     from techbloc.analysis.report import write_report
+    from techbloc.sim.commands import status
     from techbloc.sim.folders import output_file
 
     out = output_file(args.output, Path(args.run_dir) / "report.html")
-    path = write_report(args.run_dir, out, args.date)
+    with status(f"writing the report of {args.run_dir}"):
+        path = write_report(args.run_dir, out, args.date)
     print(f"wrote {path}")
     return 0
 
@@ -525,6 +448,7 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     import pandas as pd
     from techbloc.analysis.hindcast import hindcast, hindcast_figure
     from techbloc.analysis.markets import format_table, markets_figure
+    from techbloc.sim.commands import progress_bar
     from techbloc.sim.experiment import run
     from techbloc.sim.observed import (
         OBSERVED,
@@ -537,18 +461,22 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
         stances,
     )
 
-    print(f"running {args.scenario} to 2024Q4 ({args.replications} replicates)",
-          file=sys.stderr)
+    if args.cv == 1 or args.cv < 0:
+        raise TechblocError(f"--cv must be 0 (skip) or at least 2 folds, not {args.cv}",
+                            key="--cv")
     # Hindcast mode: no launch date after the run's start is an input (issue 17); launches come
     # from the roll-out rule and are scored against the observed record.
-    res = run(args.scenario, replications=args.replications, seed=args.seed,
-              horizon="2019Q1:2024Q4", search=args.search,
-              set={"rollout.observed_launches": False})
+    with progress_bar(f"{args.scenario} to 2024Q4", args.replications) as update:
+        res = run(args.scenario, replications=args.replications, seed=args.seed,
+                  horizon="2019Q1:2024Q4", search=args.search,
+                  set={"rollout.observed_launches": False},
+                  progress=lambda done, total: update(done))
     observed = stances()
     scores = hindcast(res.model, res.countries, observed, read_vendor_shares(),
                       pd.read_csv(OBSERVED / "europe_china_share.csv"), read_contracts(),
                       read_huawei_segments(), read_china_sites(), read_launch_record(),
                       read_ran_vendors())
+    scores["validation"] = stance_validation(args, res.countries, observed)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     out = Path(args.out) if args.out else Path("results") / f"hindcast-{stamp}"
     out.mkdir(parents=True, exist_ok=True)
@@ -594,68 +522,50 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     print(f"5G RAN vendors by country: Chinese vendor present as recorded in "
           f"{vb['presence_accuracy']:.0%} of {vb['presence_n']} rows; China-bloc share mean "
           f"absolute error {vb['share_mae']:.2f} over {vb['share_n']} country shares")
+    from techbloc.analysis.validation import report_lines
+
+    print("\n".join(report_lines(scores["validation"])))
     print(f"hindcast folder: {out}")
     return 0
 
 
-def cmd_calibrate(args: argparse.Namespace) -> int:
-    """Calibrate, score in and out of sample, write the fitted scenario."""
-    from techbloc.analysis.hindcast import stance_skill
-    from techbloc.sim.calibration import calibrate, scenario_yaml
-    from techbloc.sim.experiment import run
-    from techbloc.sim.observed import stances
-    from techbloc.sim.scenario import load_scenario
+def stance_validation(args: argparse.Namespace, countries, observed) -> dict:
+    """The validation protocol of docs/ODD.md §1.2: temporal always, spatial with --cv K."""
+    from techbloc.analysis import validation
 
-    observed = stances()
-    print(f"calibrating on 2019-2021 ({args.trials} trials x {args.replications} replicates)",
-          file=sys.stderr)
-    result = calibrate(args.scenario, observed, trials=args.trials,
-                       replications=args.replications, seed=args.seed,
-                       ban_weight=args.ban_weight)
-    base = load_scenario(args.scenario, search=args.search)
-    rows, stats = [], {}
-    # "uncalibrated": the fitted weights at their defaults in sim/params.py (the scenario itself
-    # may already extend an earlier calibration).
-    from techbloc.sim.params import defaults
+    initial = validation.initial_stances()
+    out = {"temporal": validation.temporal(countries, observed, initial)}
+    if args.cv:
+        seed = 1 if args.seed is None else args.seed
+        from techbloc.sim.calibration import COUNTRY_BOUNDS, DEFAULT_BOUNDS
 
-    prior = defaults()
-    uncalibrated = base.with_params({k: prior[k] for k in result.values})
-    for label, scen in (("uncalibrated", uncalibrated),
-                        ("calibrated", base.with_params(result.values))):
-        res = run(scen, replications=max(args.replications, 10), seed=args.seed,
-                  horizon="2019Q1:2024Q4")
-        for year in (2021, 2024):
-            sk = stance_skill(res.countries, observed, year)
-            sample = "in-sample" if year <= 2021 else "out-of-sample"
-            for rule in ("model", "all_open", "treaty_ally"):
-                if rule != "model" and label == "calibrated":
-                    continue
-                name = label if rule == "model" else rule
-                m = sk[rule]
-                rows.append(f"  {year} {sample:13s} {name:12s} balanced accuracy "
-                            f"{m['balanced_accuracy']:.2f}  Brier {m['brier']:.3f}")
-                if rule == "model":
-                    stats[f"{label} {year} Brier"] = round(m["brier"], 4)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(scenario_yaml(result, args.scenario, stats) + "\n")
-    print("fitted:", ", ".join(f"{k}={v:.3f}" for k, v in result.values.items()))
-    print("\n".join(rows))
-    print(f"wrote {out} (objective {result.objective:.4f}); extend it with 'extends: "
-          f"{out.stem}' to use the fitted weights")
-    return 0
+        legacy = args.cv_fit == "legacy"
+        fit = validation.refit_runner(args.scenario, args.cv_trials, 4, seed,
+                                      args.replications,
+                                      bounds=DEFAULT_BOUNDS if legacy else COUNTRY_BOUNDS,
+                                      score="brier" if legacy else "rps")
+
+        def progress(done: int, k: int) -> None:
+            print(f"  cross-validation fold {done}/{k} done", file=sys.stderr)
+
+        out["spatial"] = validation.spatial(fit, observed, initial, k=args.cv, seed=seed,
+                                            progress=progress)
+    return out
 
 
 def cmd_app(args: argparse.Namespace) -> int:
     """Serve the browser app until interrupted."""
     from techbloc.app.server import configure, serve
+    from techbloc.sim.commands import install_hint
 
     configure()  # Solara reads its settings when first imported
+    print("techbloc app: starting (loading Solara takes a few seconds)", file=sys.stderr,
+          flush=True)
     try:
         import solara  # noqa: F401
     except ImportError:
         raise TechblocError("the browser app needs Solara, which is not installed", key="app",
-                            hint="install it with: pip install 'techbloc[app]'") from None
+                            hint=install_hint("app")) from None
     if args.scenario is not None:
         from techbloc.sim.scenario import find
 

@@ -110,7 +110,9 @@ def run(
     seeds = rng.replicate_seeds(base_seed, n)
     manifest = {
         "techbloc_run": 1, "status": "running", "started": _now(), "finished": None,
-        "scenario": scenario.to_dict(), "base_seed": base_seed, "replications": n,
+        # The scenario block as run: the seed and replicate count given here replace the file's.
+        "scenario": {**scenario.to_dict(), "seed": base_seed, "replications": n},
+        "base_seed": base_seed, "replications": n,
         "overrides": overrides.describe(scenario.overrides),
         "units": {"model": MODEL_UNITS, "countries": COUNTRY_UNITS, "devices": DEVICE_UNITS},
         "replicates": [{"replicate": i, "seed": s, "status": "pending"}

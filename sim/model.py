@@ -31,6 +31,7 @@ from techbloc.sim.layers.shared import Shared, Values
 from techbloc.sim.layers.vendors import VendorLayer
 from techbloc.sim.operator_draws import Operators, make_operators
 from techbloc.sim.params import LEVER_COLUMNS
+from techbloc.sim.posterior import for_replicate
 from techbloc.sim.quarters import Quarter
 from techbloc.sim.scenario import Scenario, default_scenario, load_scenario
 from techbloc.sim.world import World, load_world
@@ -87,9 +88,12 @@ class TechAllianceModel(mesa.Model):
         # batch_run passes them) or ``us__ally_pressure``.
         scenario = scenario.with_params({k.replace("__", "."): v for k, v in overrides.items()},
                                         origin="keyword")
+        # Parameter uncertainty (issue 16): the replicate's draw of the calibrated weights and,
+        # with uncertainty.noise off, the scenario's own seed (sim/posterior.py).
+        scenario, seed = for_replicate(scenario, int(scenario.seed if seed is None else seed))
         # Named `spec`, not `scenario`: Mesa 3.5 reserves Model.scenario for its own type.
         self.spec = scenario
-        self.seed = int(self.spec.seed if seed is None else seed)
+        self.seed = seed
         self.streams = rng_mod.streams(self.seed)
         super().__init__(rng=self.streams["mesa"])
         self.world = world if world is not None else load_world()

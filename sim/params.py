@@ -195,6 +195,23 @@ TREE: Mapping[str, Mapping[str, Param]] = MappingProxyType({
         "w_bri": _p(2.0, "score per unit (b + c) in BRI countries", 0, 20,
             "w_b: pull of Belt & Road finance and cooperation against exclusion", "assumed",
             symbol="w_b"),
+        "w_frontline": _p(0.0, "score per unit f_i·g", 0, 20,
+            "w_f: weight of frontline exposure (f_i = 1 for states facing a standing military "
+            "threat from Russia or China, sim/data/frontline.csv) times ally pressure: a state "
+            "whose security hangs on the US patron heeds its pressure more (0 switches it off)",
+            "Christie et al. 2023 (security dependence); RAND 2022 (each ally's own risk "
+            "assessment); NATO Warsaw Summit 2016 (eastern flank); calibrated", symbol="w_f"),
+        "bri_ally_discount": _p(0.0, "share of the Belt & Road pull per unit s_i", 0, 1,
+            "κ: how much security ties to the US damp Belt & Road's pull: the BRI term is "
+            "w_b·BRI_i·(b + c)·(1 − κ·s_i) (0 switches the interaction off)",
+            "observed record (a third of the European allies with an MoU excluded by 2024); "
+            "calibrated", symbol="κ"),
+        "disposition_sd": _p(0.0, "score (sd)", 0, 10,
+            "σ_u: standard deviation of the persistent country disposition u_i, drawn once per "
+            "replicate from a normal truncated so that the 2019Q1 score puts the country at its "
+            "2019Q1 stance (0 switches it off)",
+            "random-effects ordered logit (country heterogeneity beyond the covariates; RAND "
+            "2022: each ally's own risk assessment); calibrated", symbol="σ_u"),
         "threshold_restrict": _p(2.8, "score", -10, 10,
             "θ_1: score above which a reviewing country moves from open to restrict",
             "calibrated by hand to P3-P4 (docs/ODD.md §7.5)", symbol="θ_1"),
@@ -202,9 +219,12 @@ TREE: Mapping[str, Mapping[str, Param]] = MappingProxyType({
             "θ_2: score above which a reviewing country moves to ban",
             "calibrated by hand to P3-P4 (docs/ODD.md §7.5)",
             symbol="θ_2"),
-        "hysteresis": _p(2.0, "score", 0, 10,
-            "h: to lift a restriction the score must fall below θ_1 minus h (bans: h_ban)",
-            "Krolikowski & Hall 2023 (reversals are rare and costly)", symbol="h"),
+        "hysteresis": _p(6.0, "score", 0, 10,
+            "h: to lift a restriction the score must fall below θ_1 minus h (bans: h_ban); as "
+            "large as h_ban since issue 16: no exclusion was lifted in the 2019-2021 fit years "
+            "(nor later)",
+            "Krolikowski & Hall 2023 (reversals are rare and costly); observed record 2019-2021 "
+            "(sim/data/observed/stances.csv: no exclusion lifted)", symbol="h"),
         "hysteresis_ban": _p(6.0, "score", 0, 20,
             "h_ban: to lift a ban the score must fall below the ban threshold minus h_ban (a ban "
             "is a law or binding decision; no Huawei 5G ban was repealed in 2018-2024)",
@@ -429,6 +449,17 @@ TREE: Mapping[str, Mapping[str, Param]] = MappingProxyType({
         "noise": _p(1.0, "utility (logistic scale)", 0.05, 10,
             "μ_e: scale of a firm's idiosyncratic logistic shock in the bloc choice", "assumed",
             symbol="μ_e"),
+    }),
+    "uncertainty": MappingProxyType({
+        "parameters": _p(True, _SWITCH, 0, 1,
+            "draw each replicate's calibrated weights from the posterior ensemble "
+            "(scenarios/calibrated_posterior.parquet; techbloc run --uncertainty parameters or "
+            "both); only values that came from the calibrated scenario are replaced",
+            "setting", "setting"),
+        "noise": _p(True, _SWITCH, 0, 1,
+            "give each replicate its own random numbers; false runs every replicate on the "
+            "scenario's seed, so they differ by their parameter draws only (--uncertainty "
+            "parameters)", "setting", "setting"),
     }),
     "mechanisms": MappingProxyType({
         name: _p(True, _SWITCH, 0, 1, f"switch for the {name.replace('_', ' ')} mechanism",

@@ -166,14 +166,16 @@ class Results:
         date = date or m["date"].iloc[-1]
         at = m[m["date"] == date]
         q = at["share_china"].quantile([0.05, 0.5, 0.95]).to_numpy()
-        pol = at[["n_open", "n_restrict", "n_ban"]].median()
+        pol = dict(zip(("n_open", "n_restrict", "n_ban"), _round_to_total(
+            at[["n_open", "n_restrict", "n_ban"]].mean().to_numpy()), strict=True))
+        n_countries = sum(pol.values())
         cost = at["rip_replace_cost_usd"].median() / 1e9
         split = at["world_split"].median()
         return [
             f"China-bloc share of 5G sites at {date}: {q[1]:.1%} (90% band {q[0]:.1%}-{q[2]:.1%}),"
             f" {len(at)} replicates",
-            f"countries open / restrict / ban: {pol['n_open']:.0f} / {pol['n_restrict']:.0f} / "
-            f"{pol['n_ban']:.0f} (medians)",
+            f"countries open / restrict / ban: {pol['n_open']} / {pol['n_restrict']} / "
+            f"{pol['n_ban']} of {n_countries} (means over replicates, rounded to add up)",
             f"world GDP on majority China-bloc networks: {split:.1%}; "
             f"rip-and-replace cost so far: ${cost:.1f}bn (medians)",
         ]
@@ -198,6 +200,22 @@ class Results:
             write_manifest(path, self.manifest)
         self.path = path
         return path
+
+
+def _round_to_total(x) -> list[int]:
+    """Non-negative numbers rounded to integers that add up to their rounded sum.
+
+    The largest
+    remainders get the spare units), so three policy counts add up to the country count.
+    """
+    import numpy as np
+
+    x = np.asarray(x, dtype=float)
+    low = np.floor(x).astype(int)
+    spare = int(round(x.sum())) - int(low.sum())
+    order = np.argsort(-(x - low), kind="stable")
+    low[order[:spare]] += 1
+    return [int(v) for v in low]
 
 
 def write_manifest(path: Path, manifest: dict) -> None:

@@ -475,7 +475,7 @@ def sweep(spec: SweepSpec | str | Path, workers: int = 1, backend: str = "local"
         workers: worker processes (local) or workers of a new LocalCluster (dask).
         backend: ``local`` (a process pool) or ``dask`` (``dask.distributed``).
         scheduler: address of an existing Dask scheduler (``tcp://host:8786``).
-        out: the sweep folder (default: ``results/sweep-<name>-<UTC timestamp>``).
+        out: the sweep folder (default: a new temporary one, ``res.path``; not ./results).
         resume: an interrupted sweep's folder: finished runs are kept, the rest run.
         max_failures: failed runs tolerated before the sweep stops with a SweepError.
         progress: called as ``progress(done, total, failed)``.
@@ -517,9 +517,9 @@ def sweep(spec: SweepSpec | str | Path, workers: int = 1, backend: str = "local"
                              "resume needs the same file", file=str(manifest_file),
                              key="digest")
     else:
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        import tempfile  # only for a sweep from Python without a folder
         name = Path(spec.source).stem if spec.source else "sweep"
-        path = Path(out) if out else Path("results") / f"sweep-{name}-{stamp}"
+        path = Path(out or tempfile.mkdtemp(prefix=f"techbloc-sweep-{name}-"))
         if (path / "manifest.json").exists():
             raise SweepError("folder already holds a sweep or a run; use --resume to continue "
                              "a sweep, or choose another --out", file=str(path))
@@ -659,8 +659,8 @@ def _execute_dask(todo, args, workers, scheduler):
     try:
         from distributed import Client, LocalCluster, as_completed
     except ImportError:
-        raise SweepError("the dask backend needs dask.distributed: pip install "
-                         "'techbloc[dask]'", key="backend") from None
+        raise SweepError("the dask backend needs dask.distributed", key="backend", hint="in "
+                         "your clone: .venv/bin/pip install -e '.[dask]'") from None
     cluster = None
     if scheduler:
         client = Client(scheduler)

@@ -100,6 +100,8 @@ class World:
         plan_density: 5G base stations per 1000 people of a state-planned roll-out
             (``rollout_plans.csv``), NaN where a country has no plan (None: no file).
         plan_launch: the plan's launch as quarters after 2019Q1, −1 where no plan.
+        frontline: 1.0 for frontline states (``frontline.csv``: facing a military threat from
+            Russia or China in 2019), else 0; None for a world built without the file.
     """
 
     countries: pd.DataFrame
@@ -111,6 +113,7 @@ class World:
     devices: Devices | None = None
     plan_density: np.ndarray | None = None
     plan_launch: np.ndarray | None = None
+    frontline: np.ndarray | None = None
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -371,6 +374,30 @@ def read_policies(path: Path, iso3: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return policy, locked
 
 
+def read_frontline(path: Path, iso3: pd.Series) -> np.ndarray:
+    """Frontline states (``frontline.csv``) as 1.0 per country, 0 elsewhere (ODD §7.5).
+
+    A world folder without the file has no frontline states.
+    """
+    out = np.zeros(len(iso3))
+    if not path.exists():
+        return out
+    df = _read_csv(path, ("iso3", "theatre", "since", "basis"), dtype=str, keep_default_na=False)
+    index = {code: i for i, code in enumerate(iso3)}
+    for row, r in enumerate(df.itertuples(index=False)):
+        if r.iso3 not in index:
+            raise _fail(path, row, "iso3", f"unknown country {r.iso3!r} (not in countries.csv)")
+        if r.theatre not in ("Russia", "China"):
+            raise _fail(path, row, "theatre", f"expected Russia or China, found {r.theatre!r}")
+        if not r.since.isdigit() or int(r.since) > 2019:
+            raise _fail(path, row, "since", f"expected a year up to 2019 (the model's start), "
+                        f"found {r.since!r}")
+        if out[index[r.iso3]]:
+            raise _fail(path, row, "iso3", f"{r.iso3!r} appears twice")
+        out[index[r.iso3]] = 1.0
+    return out
+
+
 def read_operators(path: Path, iso3: pd.Series) -> pd.DataFrame:
     """Real operator overrides (``operators.csv``); an empty table if the file is absent."""
     cols = ["iso3", "operator", "market_share", "china_4g_share"]
@@ -425,8 +452,9 @@ def _load_world(data_dir: str) -> World:
     launch = read_launches(root / "launch_5g.csv", countries["iso3"])
     devices = read_devices(root / "devices.csv", root / "handset_markets.csv", vendors.ids)
     density, plan_launch = read_plans(root / "rollout_plans.csv", countries["iso3"])
+    frontline = read_frontline(root / "frontline.csv", countries["iso3"])
     return World(countries, vendors, policy0, locked, operators, launch, devices, density,
-                 plan_launch)
+                 plan_launch, frontline=frontline)
 
 
 def read_plans(path: Path, iso3: pd.Series) -> tuple[np.ndarray, np.ndarray]:

@@ -76,8 +76,20 @@ def test_phase_times_cover_every_phase_of_the_step(monkeypatch):
     ("bench_model.py", ["--repeats", "0"], "--repeats: expected at least 1, found 0"),
     ("bench_operators.py", ["--firms", "lots"], "--firms: expected a whole number, found 'lots'"),
     ("bench_sweep.py", ["--runs", "-3"], "--runs: expected at least 1, found -3"),
+    ("bench_cli.py", ["--repeats", "0"], "--repeats: expected at least 1, found 0"),
 ])
 def test_bad_sizes_are_refused_with_the_argument_named(script, args, message):
     out = subprocess.run([sys.executable, str(BENCH / script), *args], capture_output=True,
                          text=True, cwd=ROOT, timeout=60)
     assert out.returncode == 2 and message in out.stderr, out.stderr
+
+
+def test_cli_phases_time_every_step_of_a_run(monkeypatch):
+    """The step-by-step split of ``techbloc run baseline`` in a fresh process (bench_cli)."""
+    monkeypatch.syspath_prepend(str(BENCH))
+    import bench_cli
+
+    t = bench_cli.phases(sys.executable)
+    assert list(t) == ["imports", "world data", "model, tables and writing them",
+                       "plot imports", "pictures"]
+    assert all(v > 0 for v in t.values()), t

@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -109,3 +110,42 @@ def test_plot_metric_choices_and_a_wrong_metric(run_folder, tmp_path):
         assert png.read_bytes()[:4] == b"\x89PNG"
     _one_line_error(techbloc("plot", str(out), "--metric", "own_os_shar"),
                     "--metric: unknown metric 'own_os_shar'", "did you mean 'own_os_share'")
+
+
+def test_plot_never_replaces_the_runs_own_map_and_writes_the_countries_csv(run_folder):
+    out, _ = run_folder
+    own = (out / "map.png").read_bytes()
+    proc = techbloc("plot", str(out), "--kind", "map", "--value", "china_share")
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "map.png").read_bytes() == own, "plot --kind map replaced the run's map.png"
+    assert (out / "map-china_share-2030Q4.png").exists()
+    again = techbloc("plot", str(out), "--kind", "map", "--value", "china_share")
+    assert "replaced the file of the same name" in again.stdout  # said, not silent
+    proc = techbloc("plot", str(out), "--kind", "countries", "--date", "2025Q4")
+    assert proc.returncode == 0, proc.stderr
+    table = pd.read_csv(out / "countries-2025Q4.csv")
+    assert len(table) == 201 and {"iso3", "p_open", "p_ban", "china_share"} <= set(table)
+    np.testing.assert_allclose(table[["p_open", "p_restrict", "p_ban"]].sum(axis=1), 1.0)
+
+
+def test_params_shows_calibrated_values_and_which_a_run_uses():
+    proc = techbloc("params", "--scenario", "baseline")
+    assert proc.returncode == 0, proc.stderr
+    head, *rows = proc.stdout.splitlines()
+    assert "default" in head and "calibrated" in head and "baseline" in head
+    row = next(r for r in rows if r.startswith("country.threshold_restrict"))
+    default, calibrated, baseline = row.split()[1:4]
+    assert calibrated == baseline != default  # baseline runs the calibrated value
+    assert "runs use the calibrated value" in proc.stdout
+
+
+def test_calibrate_out_is_a_folder_and_never_the_shipped_file(tmp_path):
+    _one_line_error(techbloc("calibrate", "--trials", "1", "--out", "scenarios/calibrated.yaml"),
+                    "--out: --out names a folder", "adopting a fit is a separate step")
+
+
+def test_missing_extra_hint_works_from_a_clone():
+    from techbloc.sim.commands import install_hint
+
+    assert install_hint("dask") == ("from the folder of your techbloc clone: .venv/bin/pip "
+                                    "install -e '.[dask]' (techbloc is not on a package index)")

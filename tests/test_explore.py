@@ -143,13 +143,15 @@ def test_each_command_has_help(command, capsys):
 def test_tipping_finds_where_exclusions_cross_a_target(tmp_path):
     from techbloc.sim.explore import tipping
 
-    t = tipping("sanctions-2019", "us.ally_pressure", "n_not_open_2030", target=15, points=5,
+    # Target 25: above the no-pressure level (about 15 countries not open by 2030 since issue
+    # 16 keeps the 2019 exclusions and draws the weights) and below full pressure (about 43).
+    t = tipping("sanctions-2019", "us.ally_pressure", "n_not_open_2030", target=25, points=5,
                 replications=3, out=tmp_path)
     pts = t.points.set_index("value")["mean"]
     assert pts.iloc[-1] > pts.iloc[0] + 5  # the response exists and rises
     assert 0 < t.value < 1 and t.low <= t.value <= t.high
     x, y = pts.index.to_numpy(), pts.to_numpy()
-    assert np.interp(t.value, x, y) == pytest.approx(15, abs=1.5)
+    assert np.interp(t.value, x, y) == pytest.approx(25, abs=1.5)
     runs = pd.read_csv(tmp_path / "tipping.csv")
     # Common random numbers: every value ran with the same replicate seeds.
     assert runs.groupby("value")["seed"].apply(tuple).nunique() == 1

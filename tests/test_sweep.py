@@ -175,7 +175,7 @@ def test_heatmap_and_loading_a_sweep(serial):
     assert {"in:us.ally_pressure", "in:china.bri_discount", "share_china_end"} <= set(
         res.summary.columns)
     fig, ax = heatmap(res, "us.ally_pressure", "china.bri_discount", "share_china_end")
-    assert ax.get_xlabel() == "us.ally_pressure" and ax.collections
+    assert ax.get_xlabel() == "US ally pressure g (index 0-1)" and ax.collections
     with pytest.raises(SweepError, match="not varied"):
         heatmap(res, "us.export_controls", "china.bri_discount")
 

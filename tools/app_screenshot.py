@@ -28,6 +28,7 @@ def main() -> None:
         page.wait_for_selector(".scenario-title", timeout=WAIT)
         page.click(".btn-start")
         page.wait_for_selector(".run-status:has-text('finished')", timeout=WAIT)
+        page.wait_for_selector(".run-figure.fig-2030Q4", timeout=WAIT)  # the last quarter drawn
         page.wait_for_selector("img[alt^='decision terms']", timeout=WAIT)
         page.wait_for_timeout(1500)
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,7 @@ removal of China-bloc sites through the operator layer's narrow interface (:clas
 
 from __future__ import annotations
 
+from dataclasses import replace
 from types import SimpleNamespace
 from typing import Protocol
 
@@ -52,7 +53,9 @@ class CountryLayer:
               "country.w_power", "country.w_us_exposure", "country.w_price",
               "country.w_trade_china", "country.w_retaliation", "country.w_bri",
               "country.alignment_gain", "us.ally_pressure", "us.secondary_sanctions",
-              "china.bri_discount", "china.cooperation", "china.retaliation")
+              "china.bri_discount", "china.cooperation", "china.retaliation",
+              # issue 16: frontline states, Belt & Road damped by ties, the disposition
+              "country.w_frontline", "country.bri_ally_discount", "country.disposition_sd")
 
     def __init__(self, shared: Shared, op_country: np.ndarray) -> None:
         self.shared = shared
@@ -68,6 +71,10 @@ class CountryLayer:
             s, shared.x_us, shared.x_cn, bri_now, shared.values))
         self.policy_inputs: policy.PolicyInputs | None = None
         self.policy_shock = np.zeros(n_c)
+        self.frontline = (w.frontline.astype(float) if w.frontline is not None
+                          else np.zeros(n_c))
+        # u_i, drawn at the first policy review from the start scores (ODD §7.5)
+        self.disposition: np.ndarray | None = None
         self.installed = np.zeros(n_c)  # China-bloc share of the installed base, this quarter
         self.prices = None  # effective prices by country and vendor, this quarter
         self._pol_key, self._pol = None, None
@@ -124,7 +131,17 @@ class CountryLayer:
                 security=s, intel=ctx.intel, power=sh.power, alignment=self.alignment,
                 peer=peer, unreliability=1.0 - rho_china,
                 us_exports=sh.x_us, installed=self.installed,
-                price_gap=ctx.price_gap, china_exports=sh.x_cn, bri=ctx.bri)
+                price_gap=ctx.price_gap, china_exports=sh.x_cn, bri=ctx.bri,
+                frontline=self.frontline,
+                disposition=0.0 if self.disposition is None else self.disposition)
+            thresholds = (p["country.threshold_restrict"], p["country.threshold_ban"])
+            if self.disposition is None:  # first review: u_i conditioned on the start stance
+                u = sh.streams["disposition"].random(n_c)
+                self.disposition = policy.draw_disposition(
+                    policy.score(x, p), sh.world.policy0, thresholds,
+                    p["country.disposition_sd"], u)
+                x = replace(x, disposition=self.disposition)
+                ctx.score_terms = None
             self.policy_inputs, self.policy_shock = x, shock  # kept for decision_terms()
             if ctx.score_terms is None:  # once per context (year, parameters, prices)
                 ctx.score_terms = policy.static_terms(x, p)
@@ -135,9 +152,9 @@ class CountryLayer:
                 p["country.w_installed"], 1.0 - p["us.rip_replace_subsidy"],
                 p["country.score_noise"], shock)
             review = (review_u < p["country.review_prob"]) & ~self.locked
-            thresholds = (p["country.threshold_restrict"], p["country.threshold_ban"])
             old = self.policy
-            hysteresis = (p["country.hysteresis"], p["country.hysteresis_ban"])
+            hysteresis = policy.hysteresis_pair(thresholds, p["country.hysteresis"],
+                                                p["country.hysteresis_ban"])
             self.policy = policy.update_policy(old, score, thresholds, hysteresis, review)
             self.on_policy_change(old, self.policy, sites)
         if sh.on("alignment"):

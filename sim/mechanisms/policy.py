@@ -34,6 +34,8 @@ class PolicyInputs:
         price_gap: ln(p_west / p_china,i).
         china_exports: x_i^CN, share of exports to China.
         bri: 1.0 for Belt & Road MoU countries.
+        frontline: f_i, 1.0 for frontline states (``frontline.csv``).
+        disposition: u_i, the persistent country disposition (:func:`draw_disposition`).
     """
 
     security: np.ndarray
@@ -47,6 +49,8 @@ class PolicyInputs:
     price_gap: np.ndarray
     china_exports: np.ndarray
     bri: np.ndarray
+    frontline: np.ndarray | float = 0.0
+    disposition: np.ndarray | float = 0.0
 
 
 def static_terms(x: PolicyInputs, p: dict) -> tuple[np.ndarray, ...]:
@@ -56,30 +60,40 @@ def static_terms(x: PolicyInputs, p: dict) -> tuple[np.ndarray, ...]:
     an event or a parameter; the model computes these terms once for each such change.
 
     Returns:
-        (w_s·s·g + w_sb·s + w_ι·ι·g + w_pow·power, w_x·σ·x^US, w_p·gap, w_t·x^CN,
-        w_r·r·x^CN, w_b·BRI·(b+c)).
+        (w_s·s·g + w_sb·s + w_ι·ι·g + w_pow·power + w_f·f·g + u, w_x·σ·x^US, w_p·gap, w_t·x^CN,
+        w_r·r·x^CN, w_b·BRI·(b+c)·(1 − κ·s)). The frontline term and the disposition u are
+        added only when switched on (weight or σ_u not 0), and the Belt & Road term is damped
+        only when κ > 0, so with them off the numbers are those of the model without them.
     """
     g, sigma = p["us.ally_pressure"], p["us.secondary_sanctions"]
     b, c, r = p["china.bri_discount"], p["china.cooperation"], p["china.retaliation"]
+    base = (p["country.w_security"] * x.security * g
+            + p["country.w_security_base"] * x.security
+            + p["country.w_intel"] * x.intel * g
+            + p["country.w_power"] * x.power)
+    if p["country.w_frontline"]:
+        base = base + p["country.w_frontline"] * x.frontline * g
+    if p["country.disposition_sd"]:
+        base = base + x.disposition
+    bri = p["country.w_bri"] * x.bri * (b + c)
+    if p["country.bri_ally_discount"]:
+        bri = bri * (1.0 - p["country.bri_ally_discount"] * x.security)
     return (
-        p["country.w_security"] * x.security * g
-        + p["country.w_security_base"] * x.security
-        + p["country.w_intel"] * x.intel * g
-        + p["country.w_power"] * x.power,
+        base,
         p["country.w_us_exposure"] * sigma * x.us_exports,
         p["country.w_price"] * x.price_gap,
         p["country.w_trade_china"] * x.china_exports,
         p["country.w_retaliation"] * r * x.china_exports,
-        p["country.w_bri"] * x.bri * (b + c),
+        bri,
     )
 
 
 def score(x: PolicyInputs, p: dict, static: tuple[np.ndarray, ...] | None = None) -> np.ndarray:
     """Deterministic part E_i − C_i of the policy score.
 
-    E_i = w_s·s_i·g + w_sb·s_i + w_ι·ι_i·g + w_pow·power_i + w_a·a_i + w_peer·peer_i
-    + w_risk·(1 − ρ_china) + w_x·σ·x_i^US and C_i = w_c·h_i·(1 − subsidy) + w_p·gap_i
-    + w_t·x_i^CN + w_r·r·x_i^CN + w_b·BRI_i·(b + c), added in this order.
+    E_i = w_s·s_i·g + w_sb·s_i + w_ι·ι_i·g + w_pow·power_i + w_f·f_i·g + u_i + w_a·a_i
+    + w_peer·peer_i + w_risk·(1 − ρ_china) + w_x·σ·x_i^US and C_i = w_c·h_i·(1 − subsidy)
+    + w_p·gap_i + w_t·x_i^CN + w_r·r·x_i^CN + w_b·BRI_i·(b + c)·(1 − κ·s_i), added in this order.
 
     Args:
         x: the per-country inputs.
@@ -105,8 +119,8 @@ def score(x: PolicyInputs, p: dict, static: tuple[np.ndarray, ...] | None = None
 #: The terms of the policy score, in the order :func:`terms` returns them: exclusion pressure
 #: (positive) first, then the costs of exclusion (entered with a negative sign).
 TERMS = (
-    "security_pressure", "security_base", "intel_sharing", "power", "alignment", "peers",
-    "supply_risk",
+    "security_pressure", "security_base", "intel_sharing", "power", "frontline", "disposition",
+    "alignment", "peers", "supply_risk",
     "us_exposure", "installed_base", "price_gap", "china_trade", "retaliation", "belt_and_road",
 )
 
@@ -129,6 +143,8 @@ def terms(x: PolicyInputs, p: dict) -> dict[str, np.ndarray]:
         "security_base": p["country.w_security_base"] * x.security,
         "intel_sharing": p["country.w_intel"] * x.intel * g,
         "power": p["country.w_power"] * x.power,
+        "frontline": p["country.w_frontline"] * x.frontline * g,
+        "disposition": x.disposition if p["country.disposition_sd"] else 0.0,
         "alignment": p["country.w_alignment"] * x.alignment,
         "peers": p["country.w_peer"] * x.peer,
         "supply_risk": p["country.w_risk"] * x.unreliability,
@@ -138,9 +154,42 @@ def terms(x: PolicyInputs, p: dict) -> dict[str, np.ndarray]:
         "price_gap": -p["country.w_price"] * x.price_gap,
         "china_trade": -p["country.w_trade_china"] * x.china_exports,
         "retaliation": -p["country.w_retaliation"] * r * x.china_exports,
-        "belt_and_road": -p["country.w_bri"] * x.bri * (b + c),
+        "belt_and_road": -p["country.w_bri"] * x.bri * (b + c)
+        * (1.0 - p["country.bri_ally_discount"] * x.security),
     }
     return {k: np.broadcast_to(np.asarray(v, dtype=float), shape) for k, v in out.items()}
+
+
+def draw_disposition(s0: np.ndarray, policy0: np.ndarray, thresholds: tuple[float, float],
+                     sd: float, u: np.ndarray) -> np.ndarray:
+    """Persistent dispositions u_i, conditioned on the stance each country starts from.
+
+    u_i ~ Normal(0, σ_u) truncated to the interval that puts the start score S̄_i + u_i at the
+    country's 2019Q1 level: (−∞, θ_1 − S̄_i] for open, (θ_1 − S̄_i, θ_2 − S̄_i] for restrict and
+    (θ_2 − S̄_i, ∞) for ban. A country that excluded before the US campaign thus keeps a score
+    that holds its stance without pressure, and an open country cannot start excluding by its
+    disposition alone. Drawn by inversion of one uniform per country (deterministic for the
+    uniforms).
+
+    Args:
+        s0: deterministic start scores S̄_i (2019Q1), shape (C,).
+        policy0: start levels (0 open, 1 restrict, 2 ban), shape (C,).
+        thresholds: (θ_1, θ_2).
+        sd: σ_u ≥ 0; 0 gives u = 0.
+        u: uniforms in [0, 1), shape (C,).
+    """
+    if sd <= 0:
+        return np.zeros(np.shape(s0))
+    from scipy.stats import truncnorm
+
+    t1, t2 = thresholds
+    s0 = np.asarray(s0, float)
+    policy0 = np.asarray(policy0)
+    lo = np.where(policy0 == OPEN, -np.inf, np.where(policy0 == RESTRICT, t1, t2)) - s0
+    hi = np.where(policy0 == OPEN, t1, np.where(policy0 == RESTRICT, t2, np.inf)) - s0
+    hi = np.maximum(hi, lo + 1e-9)  # θ_1 = θ_2 leaves restrict an empty interval
+    q = np.clip(np.asarray(u, float), 1e-12, 1 - 1e-12)
+    return truncnorm.ppf(q, lo / sd, hi / sd, loc=0.0, scale=sd)
 
 
 def ordered_probabilities(s: np.ndarray, thresholds: tuple[float, float],
@@ -159,6 +208,19 @@ def ordered_probabilities(s: np.ndarray, thresholds: tuple[float, float],
     above1 = 1.0 / (1.0 + np.exp(-(s - t1) / scale))  # P(S > θ_1)
     above2 = 1.0 / (1.0 + np.exp(-(s - t2) / scale))  # P(S > θ_2)
     return np.stack([1.0 - above1, above1 - above2, above2], axis=1)
+
+
+def hysteresis_pair(thresholds: tuple[float, float], h: float,
+                    h_ban: float) -> tuple[float, float]:
+    """(h_1, h_2) for :func:`update_policy`: a ban is never easier to lift than a restriction.
+
+    A ban is kept while S > θ_2 − h_2 with h_2 = max(h_ban, θ_2 − θ_1 + h), so its floor is at
+    most the restriction's, θ_1 − h: a lifted ban would otherwise fall to a restriction the
+    country keeps while its ban lapses, and with a high θ_2 a ban could lapse at scores where a
+    restriction holds. No ban or restriction was lifted in the record (2019-2021, and later).
+    """
+    t1, t2 = thresholds
+    return float(h), float(max(h_ban, t2 - t1 + h))
 
 
 def update_policy(

@@ -79,27 +79,32 @@ def test_adoption_curves_by_region_have_a_band_and_a_line_per_panel(res):
     for a in visible:
         assert len(a.get_lines()) >= 1 and any(isinstance(c, PolyCollection)
                                                for c in a.collections)
-        assert a.get_xlabel() == "year"
+    # The year axis is labelled once per column, on its lowest panel.
+    assert [a.get_xlabel() for a in visible] == [""] * 3 + ["year"] * 4
     assert "China-bloc share" in visible[0].get_ylabel()
 
 
-def test_vendor_curves_have_one_line_per_vendor(res):
-    fig, ax = analysis.adoption_curves(res.model, by="vendor")
-    labels = [line.get_label() for line in ax.get_lines() if not line.get_label().startswith("_")]
-    assert labels == ["Huawei", "ZTE", "Ericsson", "Nokia", "Samsung"]
+def test_vendor_curves_have_one_panel_per_vendor(res):
+    fig, axes = analysis.adoption_curves(res.model, by="vendor")
+    assert [a.get_title() for a in axes] == ["Huawei", "ZTE", "Ericsson", "Nokia", "Samsung"]
+    for a in axes:  # its own median and band, and the four others' medians in grey
+        assert len(a.get_lines()) == 5 and len(a.collections) == 1
 
 
 def test_policy_curves_stack_to_the_number_of_countries(res):
-    fig, ax = analysis.policy_curves(res.countries)
+    fig, ax = analysis.policy_curves(res.countries, weight="count")
     assert len(ax.collections) == 3
     n = res.countries["iso3"].nunique()
     assert ax.get_ylim()[1] == pytest.approx(n)
+    fig, ax = analysis.policy_curves(res.countries)  # population-weighted: shares stack to 1
+    assert len(ax.collections) == 3 and ax.get_ylim()[1] == pytest.approx(1.0)
 
 
 def test_world_map_draws_every_polygon_with_a_legend(res):
     fig, ax = analysis.world_map(res.countries, "2030Q4", value="policy")
     patches = [c for c in ax.collections if isinstance(c, PatchCollection)]
-    assert len(patches) == 1 and len(patches[0].get_paths()) > 200  # islands included
+    # Countries with data, then the hatched ones without: every polygon, islands included.
+    assert len(patches) == 2 and sum(len(c.get_paths()) for c in patches) > 200
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["open", "restrict", "ban",
                                                                    "no data"]
     assert "2030Q4" in ax.get_title()
@@ -148,8 +153,10 @@ def test_report_is_self_contained_html(run_folder):
     p = _Collect()
     p.feed(text)
     assert p.tags[0] == "html" and "table" in p.tags
-    assert len(p.imgs) == 4 and all(i["src"].startswith("data:image/png;base64,")
+    assert len(p.imgs) == 5 and all(i["src"].startswith("data:image/png;base64,")
                                     for i in p.imgs)
+    alts = [i["alt"] for i in p.imgs]
+    assert any("P(not open)" in a for a in alts) and any("population" in a for a in alts)
     assert "http://" not in text and "https://" not in text, "the report must not need a network"
     assert "US entity listing" in text and "20190516" in text
 

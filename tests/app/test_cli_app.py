@@ -32,7 +32,7 @@ def test_missing_solara_names_the_extra_to_install():
             "from techbloc.sim.cli import main\nsys.exit(main(['app']))")
     proc = run(code=code)
     assert proc.returncode == 2, proc.stderr
-    assert "needs Solara" in proc.stderr and "techbloc[app]" in proc.stderr
+    assert "needs Solara" in proc.stderr and "pip install -e '.[app]'" in proc.stderr
 
 
 def test_the_cli_does_not_import_the_app_until_asked():

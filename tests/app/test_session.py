@@ -144,3 +144,97 @@ def test_the_map_uses_its_tables_quarter_while_a_run_steps_on():
     ens.frames = lambda: taken
     fig, ax = map_figure(ens, "policy")
     assert "2019Q2" in ax.get_title(), ax.get_title()
+
+
+def test_pause_lets_no_quarter_start_and_waits_for_the_one_in_progress():
+    import threading
+
+    text = S.scenario_yaml("sanctions-2019", {}, 5, 2, "2030Q4")
+    ens = S.Ensemble(text, 5, 2)
+    assert ens.run_quarter() and ens.t == 1
+    steps = []
+
+    def loop():  # what the page's background task does
+        while ens.run_quarter():
+            steps.append(ens.t)
+
+    worker = threading.Thread(target=loop)
+    worker.start()
+    while not steps:
+        pass
+    ens.pause()
+    after = ens.t
+    worker.join(timeout=30)
+    assert not worker.is_alive() and ens.t == after, "a quarter ran after pause() returned"
+    assert 1 < after < 48 or not ens.running
+    assert not ens.run_quarter() and ens.t == after
+    ens.paused = False
+    assert ens.run_quarter() and ens.t == after + 1
+
+
+def test_redraws_wait_for_quarters_and_for_the_last_redraws_cost():
+    text = S.scenario_yaml("sanctions-2019", {}, 5, 1, "2020Q4")
+    ens = S.Ensemble(text, 5, 1)
+    for _ in range(3):
+        ens.run_quarter()
+    assert not ens.due(10.0, every=4, shown=0), "3 quarters are fewer than 4"
+    assert ens.due(10.0, every=2, shown=0)
+    ens.drawn_at, ens.draw_seconds = 9.5, 1.0  # the last redraw took 1 s, 0.5 s ago
+    assert not ens.due(10.0, every=2, shown=0), "drawing would take over half the time"
+    assert ens.due(10.6, every=2, shown=0)
+    assert not ens.due(10.6, every=1, shown=3), "nothing new to show"
+    while ens.run_quarter():
+        pass
+    assert ens.due(9.6, every=8, shown=5), "the last quarter is always drawn"
+
+
+def test_title_names_moved_levers_only():
+    from techbloc.sim.scenario import load_scenario
+
+    base = load_scenario("sanctions-2019")
+    same = {k: float(base.params[k]) for k in S.LEVERS}
+    assert S.app_title(base, same) == base.title
+    moved = {**same, "us.ally_pressure": 0.8}
+    assert S.app_title(base, moved) == f"{base.title}; levers moved: US ally pressure 0.8"
+    text = S.scenario_yaml("sanctions-2019", same, 1, 2, "2030Q4", title=S.app_title(base, same))
+    assert "browser app" not in yaml.safe_load(text)["title"]
+
+
+def test_operator_table_headers_are_separate_cells_with_their_groups():
+    pytest.importorskip("solara")
+    from techbloc.app.pages import operator_html
+
+    text = S.scenario_yaml("sanctions-2019", {}, 3, 1, "2024Q4")
+    ens = S.Ensemble(text, 3, 1)
+    for _ in range(12):
+        ens.run_quarter()
+    from html.parser import HTMLParser
+
+    class Cells(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.cells, self.rows, self.tag = [], 0, None
+
+        def handle_starttag(self, tag, attrs):
+            self.tag = tag
+            if tag in ("th", "td"):
+                self.cells.append((tag, dict(attrs), ""))
+            self.rows += tag == "tr"
+
+        def handle_data(self, data):
+            if self.tag in ("th", "td") and self.cells:
+                tag, attrs, text = self.cells[-1]
+                self.cells[-1] = (tag, attrs, text + data)
+
+    cells = Cells()
+    cells.feed(operator_html(ens.operators("DEU")))
+    heads = [(text, attrs) for tag, attrs, text in cells.cells if tag == "th"]
+    names = [t for t, _ in heads]
+    assert names[:5] == ["operator", "market share", "5G sites",
+                         "share of its 5G sites by vendor", "share of its current 5G contract"]
+    assert [a["colspan"] for _, a in heads[3:5]] == ["5", "5"]
+    assert names[5:] == ["Huawei", "ZTE", "Ericsson", "Nokia", "Samsung"] * 2
+    assert all("padding" in a["style"] for _, a in heads)  # never run together
+    n_ops = len(ens.operators("DEU"))
+    assert cells.rows == 2 + n_ops
+    assert sum(tag == "td" for tag, _, _ in cells.cells) == n_ops * 13

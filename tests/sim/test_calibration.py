@@ -32,11 +32,18 @@ def test_bounds_outside_the_parameter_range_are_refused():
                   bounds={"us.ally_pressure": (0.0, 2.0)}, trials=4)
 
 
-def test_calibrate_command_writes_a_loadable_scenario(tmp_path):
-    out = tmp_path / "calibrated.yaml"
+def test_calibrate_command_writes_a_loadable_scenario_into_a_new_folder(tmp_path):
+    from techbloc.sim.scenario import find
+
+    shipped = find("calibrated").read_bytes()
+    out = tmp_path / "fit"
     proc = subprocess.run([sys.executable, "-m", "techbloc", "calibrate", "--trials", "20",
                            "-n", "2", "--out", str(out)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
-    s = load_scenario(out)
+    s = load_scenario(out / "calibrated.yaml")
     assert s.name == "calibrated" and "country.threshold_restrict" in s.origins
+    assert (out / "trials.csv").exists()
     assert "out-of-sample" in proc.stdout and "treaty_ally" in proc.stdout
+    # Adopting the fit is a separate step the command names; the shipped file is untouched.
+    assert f"cp {out / 'calibrated.yaml'} scenarios/calibrated.yaml" in proc.stdout
+    assert find("calibrated").read_bytes() == shipped

@@ -1,0 +1,448 @@
+"""The bodies of the ``techbloc`` commands that draw, compare and fit, and the run's pictures.
+
+The commands are ``plot``, ``compare``, ``sensitivity``, ``calibrate`` and ``params``.
+:mod:`techbloc.sim.cli` parses the arguments and calls these; they live here so the parser stays
+short (the pictures themselves come from :mod:`techbloc.analysis`). Every command that may take
+more than a second shows a progress bar or a spinner on stderr (never on stdout, which stays
+parseable).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from techbloc.sim.errors import TechblocError, did_you_mean
+
+#: The hint for a missing optional dependency: techbloc is installed from a clone, not an index.
+INSTALL_HINT = ("from the folder of your techbloc clone: .venv/bin/pip install -e '.[{extra}]' "
+                "(techbloc is not on a package index)")
+
+
+def install_hint(extra: str) -> str:
+    """The command that installs an optional extra (``app``, ``dask``) into a clone's venv."""
+    return INSTALL_HINT.format(extra=extra)
+
+
+def _stamp() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+# ------------------------------------------------------------------------------ progress
+@contextlib.contextmanager
+def progress_bar(description: str, total: int | None) -> Iterator:
+    """A rich progress bar on stderr; yields ``update(done, total=None, description=None)``."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    with Progress("[progress.description]{task.description}", BarColumn(),
+                  MofNCompleteColumn(), TimeElapsedColumn(), console=Console(stderr=True),
+                  transient=True) as bar:
+        task = bar.add_task(description, total=total)
+
+        def update(done: int, total: int | None = None, description: str | None = None):
+            bar.update(task, completed=done,
+                       **({"total": total} if total is not None else {}),
+                       **({"description": description} if description else {}))
+
+        yield update
+
+
+@contextlib.contextmanager
+def status(message: str) -> Iterator[None]:
+    """A spinner on stderr while a step of unknown length (drawing, loading) runs."""
+    from rich.console import Console
+
+    with Console(stderr=True).status(message):
+        yield
+
+
+def kernels_compiled() -> bool:
+    """Whether this Python has the model's compiled kernels cached.
+
+    Else the first replicate
+    compiles them with Numba: about 5-15 s once per machine and Python version).
+    """
+    import glob
+
+    from techbloc.sim import kernels
+
+    tag = f"py{sys.version_info.major}{sys.version_info.minor}"
+    cache = Path(kernels.__file__).parent / "__pycache__"
+    return bool(glob.glob(str(cache / f"kernels.*.{tag}.nbi")))
+
+
+COMPILING = ("compiling the model's kernels with Numba (first run with this Python only; "
+             "cached after)")
+
+
+# ------------------------------------------------------------------------------ run pictures
+def run_pictures(res, out: Path, title: str, date: str) -> list[Path]:
+    """The pictures ``techbloc run`` writes.
+
+    adoption.png (world and regions) and map.png (the
+    most frequent policy beside P(not open)).
+    """
+    from techbloc.analysis.curves import adoption_figure
+    from techbloc.analysis.maps import policy_maps
+
+    fig, _ = adoption_figure(res.model, res.countries, title=title)
+    fig.savefig(out / "adoption.png", dpi=120)
+    fig, _ = policy_maps(res.countries, date, title=f"{title}, {date}")
+    fig.savefig(out / "map.png", dpi=120)
+    return [out / "adoption.png", out / "map.png"]
+
+
+# ------------------------------------------------------------------------------ plot
+def plot_file(run_dir: str | Path, kind: str, *, metric: str | None = None,
+              by: str | None = None, weight: str | None = None, value: str = "policy",
+              date: str = "") -> Path:
+    """The default file of ``techbloc plot``, named by its arguments.
+
+    Named so it never replaces the
+    run's own adoption.png or map.png, nor a picture drawn with other arguments.
+    """
+    parts = [kind]
+    if kind == "curves" and by == "vendor":
+        parts += ["by-vendor"]
+    elif kind == "curves":
+        parts += [metric or "china_share"] + ([f"by-{by}"] if by else []) + (
+            [weight] if weight and weight != "sites" else [])
+    elif kind == "policy":
+        parts += [weight or "population"] + ([f"by-{by}"] if by else [])
+    elif kind == "map":
+        parts += [value, date]
+    elif kind == "countries":
+        return Path(run_dir) / f"countries-{date}.csv"
+    return Path(run_dir) / ("-".join(parts) + ".png")
+
+
+def _save(fig, out: Path) -> None:
+    existed = out.exists()
+    fig.savefig(out, dpi=120)
+    print(f"wrote {out}" + (" (replaced the file of the same name)" if existed else ""))
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    """Draw a picture of a saved run or sweep."""
+    from techbloc.sim.folders import output_file
+
+    if args.kind == "heatmap":
+        from techbloc.analysis.sensitivity import heatmap
+        from techbloc.sim.folders import read_sweep
+
+        if not (args.x and args.y):
+            raise TechblocError("a heatmap needs --x and --y (parameters of the grid)",
+                                key="--x/--y")
+        res = read_sweep(args.run_dir)  # a run folder is refused, saying what it supports
+        with status("drawing the heatmap"):
+            fig, _ = heatmap(res, args.x, args.y, args.metric or "share_china_2030")
+        _save(fig, output_file(args.output, Path(args.run_dir) / "heatmap.png"))
+        return 0
+    from techbloc.analysis import country_table, policy_curves, world_map
+    from techbloc.analysis.load import load_run
+    from techbloc.analysis.maps import policy_maps
+
+    with status(f"reading {args.run_dir}"):
+        res = load_run(args.run_dir)  # a sweep folder is refused, saying what it supports
+    date = args.date or str(res.model["date"].iloc[-1])
+    title = res.manifest.get("scenario", {}).get("title", "")
+    weight = args.weight
+    out = output_file(args.output, plot_file(
+        args.run_dir, args.kind, metric=args.metric, by=args.by, weight=weight,
+        value=args.value, date=date))
+    if args.kind == "countries":
+        table = country_table(res.countries, date)
+        existed = out.exists()
+        table.to_csv(out, index=False)
+        print(table.head(10).to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+        print(f"... {len(table)} countries; wrote {out}"
+              + (" (replaced the file of the same name)" if existed else ""))
+        return 0
+    with status(f"drawing {out.name}"):
+        if args.kind == "curves":
+            fig = _curves(res, args, title)
+        elif args.kind == "policy":
+            if args.by == "vendor":
+                raise TechblocError("policy curves group by countries, not vendors", key="--by")
+            if weight not in (None, "population", "gdp", "count"):
+                raise TechblocError(f"policy curves weigh countries by population, gdp or "
+                                    f"count, not {weight!r}", key="--weight")
+            fig, _ = policy_curves(res.countries, by=args.by, title=title,
+                                   weight=weight or "population")
+        elif args.value == "policy":
+            fig, _ = policy_maps(res.countries, date, title=title)
+        else:
+            fig, _ = world_map(res.countries, date, args.value, title=title)
+    _save(fig, out)
+    return 0
+
+
+def _curves(res, args: argparse.Namespace, title: str):
+    from techbloc.analysis import adoption_curves
+
+    metric = args.metric or "china_share"
+    weight = args.weight or "sites"
+    if weight == "gdp":
+        raise TechblocError("adoption curves weigh by sites, population or count, not gdp",
+                            key="--weight")
+    if metric == "device_share":
+        df = res.devices
+    elif metric == "enterprise_china_share" and args.by:
+        df = res.countries
+    elif args.by == "vendor" or metric != "china_share":
+        df = res.model
+    else:
+        df = res.countries
+    if metric not in ("china_share", "device_share", "enterprise_china_share") \
+            and metric not in res.model.columns:
+        raise TechblocError(f"unknown metric {metric!r}", key="--metric",
+                            hint=did_you_mean(metric, [*res.model.columns, "device_share"]))
+    fig, _ = adoption_curves(df, metric=metric, by=args.by, weight=weight, title=title)
+    return fig
+
+
+# ------------------------------------------------------------------------------ compare
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Run or load scenarios and compare them with paired intervals."""
+    from techbloc.analysis.compare import compare, compare_figure
+    from techbloc.sim.experiment import run
+    from techbloc.sim.results import load_results
+    from techbloc.sim.scenario import load_scenario
+
+    runs = {}
+    for d in args.from_dirs:
+        res = load_results(d)
+        runs[str(res.manifest["scenario"].get("name", Path(d).name))] = res
+    names = list(args.scenarios)
+    if not names and not runs:
+        raise TechblocError("name at least one scenario, or saved runs with --from",
+                            key="compare")
+    scenarios = [load_scenario(n, horizon=args.horizon, search=args.search,
+                               set=dict(args.overrides), scale=dict(args.scale)) for n in names]
+    baseline = args.baseline or (scenarios[0].name if scenarios else next(iter(runs)))
+    base_scen = next((s for s in scenarios if s.name == baseline), None)
+    compared = [*runs, *(s.name for s in scenarios)]  # checked before anything runs
+    if baseline not in compared:
+        raise TechblocError(f"baseline {baseline!r} is not among the compared runs: "
+                            + ", ".join(compared), key="--baseline",
+                            hint="name it among the scenarios, or pick one of those")
+    if len(set(compared)) < 2:
+        raise TechblocError("need at least two different scenarios to compare", key="compare")
+    seed = args.seed if args.seed is not None else (
+        base_scen.seed if base_scen else runs[baseline].manifest.get("base_seed"))
+    if scenarios:
+        counts = [args.replications or (base_scen or s).replications for s in scenarios]
+        first = "" if kernels_compiled() else f" ({COMPILING})"
+        with progress_bar(f"{scenarios[0].name}{first}", sum(counts)) as update:
+            done = 0
+            for s, n in zip(scenarios, counts, strict=True):
+                update(done, description=f"{s.name} ({n} replicates, seed {seed})"
+                       if done else None)
+                runs[s.name] = run(s, replications=n, seed=seed,
+                                   progress=lambda k, _n, base=done: update(base + k))
+                done += n
+    out = Path(args.out) if args.out else Path("results") / f"compare-{_stamp()}"
+    out.mkdir(parents=True, exist_ok=True)
+    with status("comparing and drawing compare.png"):
+        table = compare(runs, baseline=baseline)
+        table.to_csv(out / "compare.csv", index=False)
+        fig, _ = compare_figure(runs, baseline=baseline)
+        fig.savefig(out / "compare.png", dpi=120)
+    import pandas as pd
+
+    with pd.option_context("display.width", 160, "display.max_rows", 200):
+        show = table[table["metric"].isin(["share_china", "n_ban", "world_split",
+                                           "huawei_consumer_revenue_usd",
+                                           "enterprise_china_share"])].copy()
+        # USD columns in billions on screen (compare.csv keeps dollars).
+        usd = show["metric"].str.endswith("_usd")
+        cols = ["baseline", "value", "diff", "lo", "hi"]
+        show.loc[usd, cols] = show.loc[usd, cols] / 1e9
+        show.loc[usd, "metric"] = show.loc[usd, "metric"].str.replace("_usd", "_usd_bn")
+        print(show[["scenario", "date", "metric", *cols]]
+              .to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print(f"compare folder: {out} (compare.png: each scenario and its paired difference to "
+          f"{baseline}; compare.csv has all metrics and the unpaired intervals)")
+    return 0
+
+
+# ------------------------------------------------------------------------------ sensitivity
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    """Sensitivity indices of a sweep."""
+    from techbloc.analysis.sensitivity import sensitivity, sensitivity_figure
+    from techbloc.sim.sweeps import load_sweep_result
+
+    res = load_sweep_result(args.sweep_dir)
+    with status("computing the indices and drawing sensitivity.png"):
+        table = sensitivity(res, args.metric)
+        table.to_csv(res.path / "sensitivity.csv", index=False)
+        fig, _ = sensitivity_figure(table, res.manifest["sweep"]["design"], args.metric,
+                                    n_runs=len(res.summary))
+        fig.savefig(res.path / "sensitivity.png", dpi=120)
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    print(f"wrote {res.path / 'sensitivity.csv'} and sensitivity.png")
+    return 0
+
+
+# ------------------------------------------------------------------------------ params
+def cmd_params(args: argparse.Namespace) -> int:
+    """Every parameter: default, calibrated value and a scenario's value.
+
+    The calibrated value where one was fitted, and (with
+    ``--scenario``) the value that scenario runs.
+    """
+    from techbloc.sim import params
+    from techbloc.sim.scenario import load_scenario
+
+    if args.markdown:
+        sys.stdout.write(params.to_markdown())
+        return 0
+    calibrated = load_scenario("calibrated", search=args.search)
+    fitted = {k for k, v in calibrated.params.items() if v != params.FLAT[k].default}
+    scen = load_scenario(args.scenario, search=args.search) if args.scenario else None
+    head = f"{'parameter':38s} {'default':>10} {'calibrated':>10}"
+    head += f" {scen.name[:12]:>12}" if scen else ""
+    print(f"{head} {'range':>14}  {'role':11s} unit")
+    for key, p in params.FLAT.items():
+        rng = "true/false" if p.kind is bool else f"[{p.range[0]:g}, {p.range[1]:g}]"
+        cal = f"{calibrated.params[key]:.4g}" if key in fitted else ""
+        line = f"{key:38s} {p.default!s:>10} {cal:>10}"
+        if scen is not None:
+            v = scen.params[key]
+            line += f" {(f'{v:.4g}' if not isinstance(v, bool) else str(v)):>12}"
+        print(f"{line} {rng:>14}  {p.role:11s} {p.unit}")
+    print(f"\n{len(fitted)} weights are calibrated (scenarios/calibrated.yaml, fitted to the "
+          "2019-2021 record). Every shipped scenario extends baseline, which extends "
+          "calibrated, so runs use the calibrated value where there is one, else the default, "
+          "unless the scenario or --set changes it; a scenario file that extends neither runs "
+          "the defaults. 'techbloc params --scenario NAME' shows the values a scenario starts "
+          "with; 'techbloc show NAME' says where each comes from.")
+    return 0
+
+
+# ------------------------------------------------------------------------------ calibrate
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Calibrate into a new folder, score in and out of sample.
+
+    Adopting the fit is a separate, explicit step (docs/ODD.md, 'Calibration'). With
+    ``--countries`` the country-decision weights are fitted by ranked probability score, and with
+    ``--posterior N`` an ABC-SMC ensemble of them is fitted too (:func:`write_posterior`).
+    """
+    from techbloc.analysis.hindcast import stance_skill
+    from techbloc.sim.calibration import COUNTRY_BOUNDS, DEFAULT_BOUNDS, calibrate, scenario_yaml
+    from techbloc.sim.experiment import run
+    from techbloc.sim.observed import stances
+    from techbloc.sim.params import defaults
+    from techbloc.sim.scenario import load_scenario
+
+    if args.posterior and not args.countries:
+        raise TechblocError("--posterior fits the country weights: add --countries",
+                            key="--posterior")
+    if args.posterior < 0 or args.posterior == 1:
+        raise TechblocError(f"--posterior needs at least 2 particles, not {args.posterior}",
+                            key="--posterior")
+    out = Path(args.out) if args.out else Path("results") / f"calibrate-{_stamp()}"
+    if out.suffix in (".yaml", ".yml"):
+        raise TechblocError("--out names a folder (calibrated.yaml is written into it); "
+                            "adopting a fit is a separate step", key="--out",
+                            hint=f"techbloc calibrate --out {out.with_suffix('')}")
+    if (out / "calibrated.yaml").exists():
+        raise TechblocError("the folder already holds a calibration; name a new one",
+                            file=str(out / "calibrated.yaml"), key="--out")
+    base = load_scenario(args.scenario, search=args.search)
+    observed = stances()
+    with progress_bar(f"calibrating on 2019-2021 (x {args.replications} replicates; best "
+                      "objective shown as it improves)", args.trials) as update:
+        def on_trial(done: int, best: float) -> None:
+            update(min(done, args.trials), description=f"calibrating: best objective "
+                   f"{best:.4f}")
+
+        result = calibrate(base, observed,
+                           bounds=COUNTRY_BOUNDS if args.countries else DEFAULT_BOUNDS,
+                           trials=args.trials, replications=args.replications, seed=args.seed,
+                           ban_weight=args.ban_weight,
+                           score="rps" if args.countries else "brier", progress=on_trial)
+    rows, stats = [], {}
+    # "uncalibrated": the fitted weights at their defaults in sim/params.py (the scenario itself
+    # may already extend an earlier calibration).
+    prior = defaults()
+    uncalibrated = base.with_params({k: prior[k] for k in result.values})
+    n = max(args.replications, 10)
+    with progress_bar("scoring 2019-2024, uncalibrated then calibrated", 2 * n) as update:
+        for i, (label, scen) in enumerate((("uncalibrated", uncalibrated),
+                                           ("calibrated", base.with_params(result.values)))):
+            res = run(scen, replications=n, seed=args.seed, horizon="2019Q1:2024Q4",
+                      progress=lambda k, _n, i=i: update(i * n + k))
+            for year in (2021, 2024):
+                sk = stance_skill(res.countries, observed, year)
+                sample = "in-sample" if year <= 2021 else "out-of-sample"
+                for rule in ("model", "all_open", "treaty_ally"):
+                    if rule != "model" and label == "calibrated":
+                        continue
+                    name = label if rule == "model" else rule
+                    m = sk[rule]
+                    rows.append(f"  {year} {sample:13s} {name:12s} balanced accuracy "
+                                f"{m['balanced_accuracy']:.2f}  Brier {m['brier']:.3f}")
+                    if rule == "model":
+                        stats[f"{label} {year} Brier"] = round(m["brier"], 4)
+    out.mkdir(parents=True, exist_ok=True)
+    # The shipped calibration's values that this fit does not refit are kept, so the written
+    # file can replace the shipped one whole.
+    shipped = load_scenario("calibrated").params
+    keep = {k: shipped[k] for k in _calibrated_keys() if k not in result.values}
+    (out / "calibrated.yaml").write_text(scenario_yaml(result, args.scenario, stats, keep) + "\n")
+    result.trials.to_csv(out / "trials.csv", index=False)
+    print("fitted:", ", ".join(f"{k}={v:.3f}" for k, v in result.values.items()))
+    print("\n".join(rows))
+    if args.posterior:
+        write_posterior(args, observed, out / "calibrated.yaml")
+    extra = (f" (and {out / 'calibrated_posterior.parquet'} beside it)" if args.posterior
+             else "")
+    print(f"calibration folder: {out} (calibrated.yaml, trials.csv; objective "
+          f"{result.objective:.4f}). Nothing else changed. To adopt the fit for every shipped "
+          f"scenario (they extend baseline, which extends calibrated), copy it over the "
+          f"shipped file in your clone: cp {out / 'calibrated.yaml'} scenarios/calibrated.yaml"
+          f"{extra}")
+    return 0
+
+
+def _calibrated_keys() -> list[str]:
+    """The dotted parameter keys that the shipped scenarios/calibrated.yaml sets."""
+    import yaml
+    from techbloc.sim.scenario import scenario_dir
+
+    def flat(tree: dict, prefix: str = "") -> list[str]:
+        return [key for k, v in tree.items()
+                for key in (flat(v, f"{prefix}{k}.") if isinstance(v, dict) else [prefix + k])]
+
+    doc = yaml.safe_load((scenario_dir() / "calibrated.yaml").read_text()) or {}
+    return flat(doc.get("params") or {})
+
+
+def write_posterior(args: argparse.Namespace, observed, out: Path) -> None:
+    """Fit the ABC-SMC ensemble, write it beside ``out`` and report its marginals."""
+    from techbloc.analysis.posterior import marginals_figure, summary_lines
+    from techbloc.sim.calibration import COUNTRY_BOUNDS, fit_posterior
+
+    try:
+        import pyabc  # noqa: F401
+    except ImportError:
+        raise TechblocError("the posterior ensemble needs pyabc, which is not installed",
+                            key="--posterior", hint=install_hint("calibrate")) from None
+    print(f"posterior: ABC-SMC, {args.posterior} particles x {args.generations} generations",
+          file=sys.stderr)
+    draws = fit_posterior(args.scenario, observed, COUNTRY_BOUNDS, population=args.posterior,
+                          generations=args.generations, seed=args.seed,
+                          progress=lambda line: print("  " + line, file=sys.stderr))
+    path = out.with_name(f"{out.stem}_posterior.parquet")
+    draws.to_parquet(path, index=False)
+    fig = marginals_figure(draws, COUNTRY_BOUNDS)
+    png = out.with_name(f"{out.stem}_posterior.png")
+    fig.savefig(png, dpi=110)
+    print("\n".join(summary_lines(draws)))
+    print(f"wrote {path} ({len(draws)} draws) and {png}")

@@ -1,0 +1,97 @@
+"""Parameter uncertainty: a posterior ensemble of the country weights (ODD §1.2, issue 16).
+
+:func:`sim.calibration.fit_posterior` runs approximate Bayesian computation by sequential
+Monte Carlo (pyabc's ABC-SMC) over the country weights of
+:data:`sim.calibration.COUNTRY_BOUNDS`, with uniform priors on their bounds and the
+calibration's discrepancy (ranked probability score of the 2019-2021 stances plus half the error
+of Europe's 2020 China-bloc share) as the distance. Each evaluation runs fresh replicates, so
+the model is stochastic as ABC expects; the sampler is single-core and seeded, so the ensemble
+is deterministic for a seed. The last generation, resampled by its importance weights, is
+written as a small parquet of draws beside ``scenarios/calibrated.yaml``.
+
+Runs use it through two settings (``techbloc run --uncertainty``): ``uncertainty.parameters``
+gives each replicate its own draw (chosen by the replicate's seed from the ``posterior``
+stream), replacing only the values that came from the calibrated scenario (a value set by the
+user's scenario, a sweep or ``--set`` is kept); ``uncertainty.noise`` false runs every
+replicate on the scenario's own seed, so the replicates differ by their parameters only.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from techbloc.sim import rng
+from techbloc.sim.errors import DataError
+
+#: The shipped ensemble, beside the calibrated scenario.
+POSTERIOR = Path(__file__).resolve().parent.parent / "scenarios" / "calibrated_posterior.parquet"
+#: The origins (``Scenario.origins``) of values the posterior may replace.
+CALIBRATED_ORIGINS = ("file calibrated.yaml", "parent calibrated")
+
+
+def read_draws(path: str | Path | None = None) -> pd.DataFrame:
+    """The shipped (or given) posterior ensemble, checked.
+
+    Raises:
+        DataError: the file is missing, unreadable, or holds a column that is not a parameter,
+            or a value outside its parameter's range.
+    """
+    from techbloc.sim import params as params_mod
+
+    path = Path(path) if path else POSTERIOR
+    if not path.exists():
+        raise DataError("no posterior ensemble", file=str(path),
+                        hint="write one with: techbloc calibrate --countries --posterior")
+    try:
+        df = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises several types for a damaged file
+        raise DataError(f"cannot read the posterior ensemble: {exc}", file=str(path)) from None
+    keys = [c for c in df.columns if c not in ("draw", "epsilon", "evaluations")]
+    if not keys or len(df) == 0:
+        raise DataError("the posterior ensemble has no parameters or no draws", file=str(path))
+    for k in keys:
+        p = params_mod.FLAT.get(k)
+        if p is None:
+            raise DataError(f"column {k!r} is not a model parameter", file=str(path), key=k)
+        v = df[k].to_numpy(float)
+        if not np.all((v >= p.range[0]) & (v <= p.range[1])):
+            raise DataError(f"values of {k} outside its range {p.range}", file=str(path), key=k)
+    return df
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped() -> pd.DataFrame:
+    """The shipped ensemble, read once per process."""
+    return read_draws()
+
+
+def for_replicate(scenario, seed: int, draws: pd.DataFrame | None = None):
+    """The scenario and seed one replicate runs with, under the uncertainty settings.
+
+    Args:
+        scenario: the replicate's scenario.
+        seed: the replicate's seed.
+        draws: the ensemble (default: the shipped one, read when parameters are drawn).
+
+    Returns:
+        (scenario, seed): with ``uncertainty.parameters`` on, the calibrated values replaced by
+        the draw the replicate's ``posterior`` stream picks; with ``uncertainty.noise`` off, the
+        scenario's own seed (the same for every replicate) instead of the replicate's.
+    """
+    from techbloc.sim.params import resolve
+
+    values = resolve(scenario.params)
+    if values["uncertainty.parameters"]:
+        draws = _shipped() if draws is None else draws
+        row = int(rng.stream(seed, "posterior").integers(len(draws)))
+        keys = [c for c in draws.columns if c not in ("draw", "epsilon", "evaluations")
+                and scenario.origins.get(c, "") in CALIBRATED_ORIGINS]
+        if keys:
+            scenario = scenario.with_params({k: float(draws[k].iloc[row]) for k in keys},
+                                            origin="posterior draw")
+    if not values["uncertainty.noise"]:
+        seed = rng.replicate_seeds(int(scenario.seed), 1)[0]
+    return scenario, seed
