@@ -86,6 +86,7 @@ class Tipping:
     jump: bool = False
     switches: pd.DataFrame = field(default_factory=pd.DataFrame)
     uncrossed: int = 0
+    above: int = 0  # of the uncrossed replicates, those above the target throughout
     path: Path | None = None
 
     def report(self) -> list[str]:
@@ -102,7 +103,10 @@ class Tipping:
                      f"(replicates: {self.low:.4g}-{self.high:.4g}, 5-95 %; "
                      f"{len(self.runs['replicate'].unique())} replicates, common seeds)"]
             if self.uncrossed:
-                lines.append(f"  {self.uncrossed} replicates never cross in the range searched")
+                lines.append(f"  {self.uncrossed} replicates never cross in the range searched "
+                             f"({self.above} above the target throughout, "
+                             f"{self.uncrossed - self.above} below): the interval leaves them "
+                             "out, the mean curve does not")
         if self.bracket is not None and self.target is not None:
             lines.append(f"  final bracket after bisection: {self.bracket[0]:.4g}-"
                          f"{self.bracket[1]:.4g}")
@@ -237,6 +241,9 @@ def tipping(scenario: str | Path | Scenario, lever: str, metric: str = "n_not_op
             j = _steepest(xs, ys)
             per_rep.append((xs[j] + xs[j + 1]) / 2)
     crossed = np.array([p for p in per_rep if p is not None])
+    above = 0 if target is None else int(sum(
+        p is None and (g["metric"] > target).all()
+        for p, (_, g) in zip(per_rep, runs.groupby("replicate"), strict=True)))
     q_lo, q_hi = (np.quantile(crossed, [0.05, 0.95]) if crossed.size else (None, None))
     pts = runs.groupby("value")["metric"].agg(
         mean="mean", p05=lambda s: s.quantile(0.05), p95=lambda s: s.quantile(0.95)
@@ -263,7 +270,8 @@ def tipping(scenario: str | Path | Scenario, lever: str, metric: str = "n_not_op
                   low=None if q_lo is None else float(q_lo),
                   high=None if q_hi is None else float(q_hi), bracket=bracket,
                   grid_bracket=grid_bracket, jump=jump,
-                  switches=switches, uncrossed=int(len(per_rep) - crossed.size))
+                  switches=switches, uncrossed=int(len(per_rep) - crossed.size),
+                  above=above)
     if out is not None:
         path = Path(out)
         path.mkdir(parents=True, exist_ok=True)
