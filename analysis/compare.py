@@ -140,7 +140,7 @@ def compare_figure(runs: Mapping[str, Results], metric: str = "share_china",
         colours[name] = colour
         b = bands(built_model(runs[name].model), metric, by="date")
         x = style.quarter_to_year(b["date"])
-        label = f"baseline: {name}" if name == baseline else name
+        label = f"{name} (reference of the differences)" if name == baseline else name
         ax.plot(x, b["median"], color=colour, linewidth=1.8, label=label)
         for edge in ("lo", "hi"):
             ax.plot(x, b[edge], color=colour, linewidth=0.6, linestyle="--", alpha=0.8)
@@ -164,10 +164,14 @@ def compare_figure(runs: Mapping[str, Results], metric: str = "share_china",
                   label=f"{name} − {baseline}")
     ax_d.axhline(0, color="black", linewidth=0.8)
     if bounded:
-        from matplotlib.ticker import FuncFormatter
+        from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+        # Steps of 1, 2 or 5 times a power of ten, labelled as exactly as they fall (matplotlib's
+        # default 2.5 steps once printed -2.5 pp as "-2 pp").
+        ax_d.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10]))
         ax_d.yaxis.set_major_formatter(FuncFormatter(
-            lambda v, _: f"{100 * v:+.0f} pp" if abs(v) > 1e-9 else "0"))
+            lambda v, _: f"{f'{100 * v:+.2f}'.rstrip('0').rstrip('.')} pp"
+            if abs(v) > 1e-9 else "0"))
     ax_d.set_ylabel("paired difference\n(percentage points)" if bounded
                     else "paired difference", fontsize=8)
     ax_d.set_xlabel("year", fontsize=8)

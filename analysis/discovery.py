@@ -23,14 +23,13 @@ Failed runs (in the manifest) and runs where the metric is undefined are listed 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from techbloc.sim.errors import SweepError
-from techbloc.sim.sweeps import load_sweep_result
+from techbloc.sim.folders import read_manifest, read_sweep
 
 MIN_COVERAGE = 0.5  # the fallback box keeps at least half the cases
 SIGNIFICANCE = 0.05  # restrictions with a larger quasi-p-value are dropped from the chosen box
@@ -105,9 +104,8 @@ class Discovery:
 
 def _load(sweep_dir: str | Path):
     path = Path(sweep_dir)
-    manifest_file = path / "manifest.json"
-    if manifest_file.exists():
-        m = json.loads(manifest_file.read_text())
+    if (path / "manifest.json").is_file():
+        m = read_manifest(path)  # a damaged manifest is a DataError naming it
         status = m.get("status")
         if status == "running" and not (path / "summary.parquet").exists():
             done = len(list((path / "runs").glob("p*-r*.parquet")))
@@ -115,7 +113,7 @@ def _load(sweep_dir: str | Path):
                              "done); discover needs it finished", file=str(path), key="status",
                              hint=f"wait for it, or if it was stopped: techbloc sweep FILE "
                                   f"--resume {path}")
-    return load_sweep_result(path)
+    return read_sweep(path)
 
 
 def discover(sweep_dir: str | Path, metric: str, below: float | None = None,

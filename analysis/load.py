@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from techbloc.sim.errors import DataError
-from techbloc.sim.results import load_results
+from techbloc.sim.folders import SweepResult
+from techbloc.sim.results import load_folder, load_results
 from techbloc.sim.world import load_world
 
 GROUPINGS = ("region", "income_group", "alliance", "bri_group", "eu", "nato", "five_eyes",
@@ -61,19 +62,26 @@ def load(path: str | Path):
     """A run folder as Results (countries with groupings), or a sweep folder as a SweepResult.
 
     For a sweep, ``.summary`` is one tidy row per run: ``point, replicate, seed``, the inputs
-    (``in:<parameter>``) and the outcome summaries.
+    (``in:<parameter>``) and the outcome summaries. Both are read and checked by
+    :func:`techbloc.sim.results.load_folder` (analysis reads tables, never the sweep runner).
 
     Raises:
-        DataError: not a run folder, an incomplete run, or a missing table.
-        SweepError: an unfinished sweep.
+        DataError: not a run or sweep folder, an unfinished run or sweep, or a damaged folder
+            (naming the file, what is wrong and what to do).
     """
-    import json
+    res = load_folder(path)
+    if isinstance(res, SweepResult):
+        return res
+    res.countries = with_groups(res.countries)
+    return res
 
-    manifest = Path(path) / "manifest.json"
-    if manifest.exists() and "techbloc_sweep" in json.loads(manifest.read_text()):
-        from techbloc.sim.sweeps import load_sweep_result
 
-        return load_sweep_result(path)
+def load_run(path: str | Path):
+    """A run folder as Results with groupings; a sweep folder is refused with what it supports.
+
+    Raises:
+        DataError: as :func:`load`, or a sweep folder.
+    """
     res = load_results(path)
     res.countries = with_groups(res.countries)
     return res

@@ -8,7 +8,7 @@ import io
 from pathlib import Path
 
 from techbloc.analysis.curves import adoption_figure, policy_curves
-from techbloc.analysis.load import load
+from techbloc.analysis.load import load_run
 from techbloc.analysis.maps import policy_maps, world_map
 from techbloc.analysis.tables import country_table
 
@@ -72,7 +72,7 @@ def build_report(run_dir: str | Path, date: str | None = None) -> str:
         run_dir: a run folder written by ``techbloc run``.
         date: the date of the map and country table (default: the horizon's end).
     """
-    res = load(run_dir)
+    res = load_run(run_dir)  # a sweep folder is refused, saying what it supports
     m = res.manifest
     sc = m.get("scenario", {})
     date = date or str(res.model["date"].iloc[-1])

@@ -11,7 +11,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from techbloc.analysis import style
 from techbloc.sim.errors import SweepError
-from techbloc.sim.sweeps import SweepResult
+from techbloc.sim.folders import SweepResult
 
 
 def point_means(res: SweepResult, metric: str) -> pd.Series:

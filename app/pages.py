@@ -238,8 +238,12 @@ def click_country(fig, ax, fx: float, fy: float) -> str | None:
 
 # ----------------------------------------------------------------------------- components
 @solara.component_vue("upload.vue")
-def UploadBox(event_upload: Callable[[dict], None] | None = None):
-    """A click-or-drop box that sends the chosen file's name and text to ``event_upload``."""
+def UploadBox(event_upload: Callable[[dict], None] | None = None,
+              max_bytes: int = S.MAX_UPLOAD_BYTES):
+    """A click-or-drop box that sends the chosen file's name and text to ``event_upload``.
+
+    A file over ``max_bytes`` is not sent: only its name and size, so the page says why.
+    """
 
 
 @solara.component_vue("ticker.vue")
@@ -263,7 +267,8 @@ def ScenarioCard():
         reset_settings(named(name))
 
     def on_upload(data):
-        up = S.check_upload(str(data.get("name", "uploaded.yaml")), str(data.get("text", "")))
+        up = S.check_upload(str(data.get("name", "uploaded.yaml")), str(data.get("text", "")),
+                            size=int(data.get("size") or 0))
         upload.set(up)
         if not up.errors:
             use_upload.set(True)

@@ -197,8 +197,13 @@ def app_title(base: Scenario, levers: Mapping[str, float]) -> str:
         f"{LEVER_LABELS[k]} {float(levers[k]):g}" for k in moved)
 
 
-def _workdir() -> Path:
-    return Path(tempfile.mkdtemp(prefix="techbloc-app-"))
+#: The largest scenario file the app accepts (the shipped ones are under 10 kB).
+MAX_UPLOAD_BYTES = 1 << 20
+
+
+def _workdir() -> tempfile.TemporaryDirectory:
+    """A temporary folder for one load, removed when the ``with`` block ends."""
+    return tempfile.TemporaryDirectory(prefix="techbloc-app-")
 
 
 def file_name(name: str) -> str:
@@ -215,13 +220,14 @@ def load_text(text: str, name: str = "scenario.yaml") -> Scenario:
         ScenarioError: naming ``name``, the line and the key, as the CLI does.
     """
     fname = file_name(name)
-    path = _workdir() / fname
-    path.write_text(text, encoding="utf-8")
-    try:
-        return load_scenario(path)
-    except ScenarioError as e:
-        raise ScenarioError(e.message, file=fname, line=e.line, column=e.column, key=e.key,
-                            hint=e.hint) from None
+    with _workdir() as work:
+        path = Path(work) / fname
+        path.write_text(text, encoding="utf-8")
+        try:
+            return load_scenario(path)
+        except ScenarioError as e:
+            raise ScenarioError(e.message, file=fname, line=e.line, column=e.column, key=e.key,
+                                hint=e.hint) from None
 
 
 @dataclass
@@ -235,12 +241,19 @@ class Upload:
     scenario: Scenario | None = None
 
 
-def check_upload(name: str, data: bytes | str) -> Upload:
+def check_upload(name: str, data: bytes | str, size: int | None = None) -> Upload:
     """Validate an uploaded file with the CLI's validator (``techbloc validate``).
 
     Every error is kept, each as the CLI prints it: ``file.yaml:LINE:COLUMN: key: message``.
+    A file over :data:`MAX_UPLOAD_BYTES` (``size`` as the browser reports it, or the data's own
+    length) is refused with a message. An uploaded file may extend only a named scenario of the
+    library, and its messages name it as uploaded, never a server path.
     """
     fname = file_name(name)
+    n = max(size or 0, len(data) if isinstance(data, bytes) else len(data.encode("utf-8")))
+    if n > MAX_UPLOAD_BYTES:
+        return Upload(fname, "", [f"{fname}: file too large ({n / 2**20:.1f} MiB); a scenario "
+                                  f"file may have at most {MAX_UPLOAD_BYTES // 2**10} KiB"])
     if isinstance(data, bytes):
         try:
             text = data.decode("utf-8")
@@ -248,13 +261,15 @@ def check_upload(name: str, data: bytes | str) -> Upload:
             return Upload(fname, "", [f"{fname}: cannot read scenario (not UTF-8: {e})"])
     else:
         text = data
-    path = _workdir() / fname
-    path.write_text(text, encoding="utf-8")
-    # Messages name the file as uploaded, not the temporary folder it was checked in.
-    errors = [str(e).replace(str(path), fname) for e in validate(path)]
-    if errors:
-        return Upload(fname, text, errors)
-    scenario = load_scenario(path)
+    with _workdir() as work:
+        path = Path(work) / fname
+        path.write_text(text, encoding="utf-8")
+        # Messages name the file as uploaded, not the temporary folder it was checked in.
+        errors = [str(e).replace(str(path), fname).replace(str(work), "")
+                  for e in validate(path)]
+        if errors:
+            return Upload(fname, text, errors)
+        scenario = load_scenario(path)
     doc = yaml.safe_load(text)
     return Upload(fname, text, [], doc, scenario)
 

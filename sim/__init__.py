@@ -22,7 +22,7 @@ _EXPORTS = {
     "TechAllianceModel": "techbloc.sim.model",
     "Results": "techbloc.sim.results", "load_results": "techbloc.sim.results",
     "Scenario": "techbloc.sim.scenario", "load_scenario": "techbloc.sim.scenario",
-    "SweepResult": "techbloc.sim.sweeps", "load_sweep": "techbloc.sim.sweeps",
+    "SweepResult": "techbloc.sim.folders", "load_sweep": "techbloc.sim.sweeps",
     "sweep": "techbloc.sim.sweeps",
 }
 

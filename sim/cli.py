@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from techbloc.sim import explore_cli  # light too: its commands import their modules when run
-from techbloc.sim.errors import TechblocError  # light: no numpy, pandas or Mesa
+from techbloc.sim.errors import TechblocError, describe_os_error  # light
 
 EXIT_USAGE = 2
 
@@ -37,12 +37,15 @@ _seed = _int_at_least(0, "non-negative integer")
 
 
 def _assignment(text: str) -> tuple[str, object]:
-    import yaml
+    from techbloc.sim.scenario import parse_value
 
     key, sep, value = text.partition("=")
     if not sep or not key.strip():
         raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
-    return key.strip(), yaml.safe_load(value)
+    try:
+        return key.strip(), parse_value(value, key.strip())
+    except TechblocError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def _overrides(parser: argparse.ArgumentParser) -> None:
@@ -83,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="run folder (default: results/<scenario>-<UTC timestamp>)")
     _overrides(run)
     run.add_argument("--no-plots", action="store_true", help="write tables only")
+    run.add_argument("--overwrite", action="store_true",
+                     help="replace the run already in --out (refused otherwise)")
     run.add_argument("--uncertainty", choices=UNCERTAINTY,
                      help="what varies between replicates: noise (the random numbers, "
                           "weights at the calibrated point), parameters (each replicate's "
@@ -180,6 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
     _overrides(sw)
     sw.add_argument("--max-failures", type=_seed, default=0, metavar="K",
                     help="failed runs tolerated before stopping (default 0)")
+    sw.add_argument("--max-runs", type=_positive_int, default=10**6, metavar="N",
+                    help="refuse designs of more runs than N (default 1000000)")
 
     sens = sub.add_parser("sensitivity", help="Sobol or Morris indices of a finished sweep",
                           description="Sobol first-order and total indices (Sobol designs) or "
@@ -267,7 +274,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Run a scenario and write its run folder."""
     from techbloc.sim.commands import COMPILING, kernels_compiled, progress_bar, run_pictures
     from techbloc.sim.experiment import run
-    from techbloc.sim.results import write_manifest
+    from techbloc.sim.folders import safe_component
     from techbloc.sim.scenario import load_scenario
 
     overrides = dict(args.overrides)
@@ -276,28 +283,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, set=overrides, horizon=args.horizon,
                              search=args.search, scale=dict(args.scale))
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    out = Path(args.out) if args.out else Path("results") / f"{scenario.name}-{stamp}"
+    name = safe_component(scenario.name, "run")  # one path component, whatever the file says
+    out = Path(args.out) if args.out else Path("results") / f"{name}-{stamp}"
     n = args.replications or scenario.replications
     first = "" if kernels_compiled() else f" ({COMPILING})"
     with progress_bar(f"{scenario.name}{first}", n) as update:
-        try:
-            res = run(scenario, replications=n, seed=args.seed, out=out,
+        try:  # the run marks its folder failed or interrupted itself (sim.experiment.run)
+            res = run(scenario, replications=n, seed=args.seed, out=out, overwrite=args.overwrite,
                       progress=lambda done, total: update(done, description=scenario.name))
-        except BaseException as e:
-            manifest = out / "manifest.json"
-            if manifest.exists():  # leave no folder that looks complete
-                import json
-
-                m = json.loads(manifest.read_text())
-                m["status"] = "failed" if not isinstance(e, KeyboardInterrupt) else "interrupted"
-                m["error"] = f"{type(e).__name__}: {e}"
-                write_manifest(out, m)
-                if isinstance(e, KeyboardInterrupt):
-                    print(f"techbloc: interrupted; the partial run folder {out} is marked "
-                          "interrupted (rerun the command to get a complete one)",
-                          file=sys.stderr)
-                    return 130
-            raise
+        except KeyboardInterrupt:
+            print(f"techbloc: interrupted; the partial run folder {out} is marked interrupted "
+                  "(rerun the command to get a complete one)", file=sys.stderr)
+            return 130
     if not args.no_plots:
         from techbloc.sim.commands import status
 
@@ -400,8 +397,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         try:
             res = sweep(spec, workers=workers, backend=args.backend, scheduler=args.scheduler,
                         out=None if args.resume else out, resume=args.resume,
-                        max_failures=args.max_failures,
-                        progress=progress)
+                        max_failures=args.max_failures, progress=progress,
+                        max_runs=args.max_runs)
         except KeyboardInterrupt:
             print(f"techbloc: interrupted; finished runs are kept in {out}: resume with "
                   f"techbloc sweep {args.file} --resume {out}", file=sys.stderr)
@@ -435,9 +432,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     """Write the HTML report of a run."""
     from techbloc.analysis.report import write_report
     from techbloc.sim.commands import status
+    from techbloc.sim.folders import output_file
 
+    out = output_file(args.output, Path(args.run_dir) / "report.html")
     with status(f"writing the report of {args.run_dir}"):
-        path = write_report(args.run_dir, args.output, args.date)
+        path = write_report(args.run_dir, out, args.date)
     print(f"wrote {path}")
     return 0
 
@@ -623,6 +622,9 @@ def main(argv: list[str] | None = None) -> int:
         return commands[args.command](args)
     except TechblocError as e:
         print(f"techbloc: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as e:  # permission, missing folder, disk full, not a directory: one line
+        print(f"techbloc: error: {describe_os_error(e)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("techbloc: interrupted", file=sys.stderr)

@@ -129,29 +129,32 @@ def _save(fig, out: Path) -> None:
 
 def cmd_plot(args: argparse.Namespace) -> int:
     """Draw a picture of a saved run or sweep."""
+    from techbloc.sim.folders import output_file
+
     if args.kind == "heatmap":
         from techbloc.analysis.sensitivity import heatmap
-        from techbloc.sim.sweeps import load_sweep_result
+        from techbloc.sim.folders import read_sweep
 
         if not (args.x and args.y):
             raise TechblocError("a heatmap needs --x and --y (parameters of the grid)",
                                 key="--x/--y")
-        res = load_sweep_result(args.run_dir)
+        res = read_sweep(args.run_dir)  # a run folder is refused, saying what it supports
         with status("drawing the heatmap"):
             fig, _ = heatmap(res, args.x, args.y, args.metric or "share_china_2030")
-        _save(fig, Path(args.output) if args.output else Path(args.run_dir) / "heatmap.png")
+        _save(fig, output_file(args.output, Path(args.run_dir) / "heatmap.png"))
         return 0
-    from techbloc.analysis import country_table, load, policy_curves, world_map
+    from techbloc.analysis import country_table, policy_curves, world_map
+    from techbloc.analysis.load import load_run
     from techbloc.analysis.maps import policy_maps
 
     with status(f"reading {args.run_dir}"):
-        res = load(args.run_dir)
+        res = load_run(args.run_dir)  # a sweep folder is refused, saying what it supports
     date = args.date or str(res.model["date"].iloc[-1])
     title = res.manifest.get("scenario", {}).get("title", "")
     weight = args.weight
-    out = Path(args.output) if args.output else plot_file(
+    out = output_file(args.output, plot_file(
         args.run_dir, args.kind, metric=args.metric, by=args.by, weight=weight,
-        value=args.value, date=date)
+        value=args.value, date=date))
     if args.kind == "countries":
         table = country_table(res.countries, date)
         existed = out.exists()
@@ -214,7 +217,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     runs = {}
     for d in args.from_dirs:
         res = load_results(d)
-        runs[res.manifest["scenario"]["name"]] = res
+        runs[str(res.manifest["scenario"].get("name", Path(d).name))] = res
     names = list(args.scenarios)
     if not names and not runs:
         raise TechblocError("name at least one scenario, or saved runs with --from",
@@ -223,8 +226,15 @@ def cmd_compare(args: argparse.Namespace) -> int:
                                set=dict(args.overrides), scale=dict(args.scale)) for n in names]
     baseline = args.baseline or (scenarios[0].name if scenarios else next(iter(runs)))
     base_scen = next((s for s in scenarios if s.name == baseline), None)
+    compared = [*runs, *(s.name for s in scenarios)]  # checked before anything runs
+    if baseline not in compared:
+        raise TechblocError(f"baseline {baseline!r} is not among the compared runs: "
+                            + ", ".join(compared), key="--baseline",
+                            hint="name it among the scenarios, or pick one of those")
+    if len(set(compared)) < 2:
+        raise TechblocError("need at least two different scenarios to compare", key="compare")
     seed = args.seed if args.seed is not None else (
-        base_scen.seed if base_scen else runs[baseline].manifest["base_seed"])
+        base_scen.seed if base_scen else runs[baseline].manifest.get("base_seed"))
     if scenarios:
         counts = [args.replications or (base_scen or s).replications for s in scenarios]
         first = "" if kernels_compiled() else f" ({COMPILING})"
@@ -236,11 +246,6 @@ def cmd_compare(args: argparse.Namespace) -> int:
                 runs[s.name] = run(s, replications=n, seed=seed,
                                    progress=lambda k, _n, base=done: update(base + k))
                 done += n
-    if baseline not in runs:
-        raise TechblocError(f"baseline {baseline!r} is not among the compared runs: "
-                            + ", ".join(runs), key="--baseline")
-    if len(runs) < 2:
-        raise TechblocError("need at least two scenarios to compare", key="compare")
     out = Path(args.out) if args.out else Path("results") / f"compare-{_stamp()}"
     out.mkdir(parents=True, exist_ok=True)
     with status("comparing and drawing compare.png"):

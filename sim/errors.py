@@ -58,6 +58,22 @@ class SweepError(TechblocError):
     """A sweep design or sweep folder is invalid."""
 
 
+def describe_os_error(e: OSError) -> str:
+    """One line for an operating-system error: the path, what went wrong, what to do."""
+    import errno
+
+    what = e.strerror or str(e) or type(e).__name__
+    paths = [str(p) for p in (e.filename, e.filename2) if p is not None]
+    hint = {errno.ENOSPC: "free some space or write elsewhere",
+            errno.EACCES: "choose a folder you may write to",
+            errno.EPERM: "choose a folder you may write to",
+            errno.EROFS: "choose a writable folder",
+            errno.ENOTDIR: "a part of the path is a file, not a folder",
+            errno.ENOENT: "check the path; its folder must exist"}.get(e.errno)
+    where = " -> ".join(paths) + ": " if paths else ""
+    return f"{where}{what}" + (f"; {hint}" if hint else "")
+
+
 def did_you_mean(word: str, options: Iterable[str]) -> str | None:
     """Suggest the nearest valid spelling of ``word``, as a hint for an error message.
 

@@ -7,13 +7,15 @@ and parallel or Dask execution build on :func:`run_replicate`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pandas as pd
 from techbloc.sim import overrides, rng
-from techbloc.sim.errors import ScenarioError
+from techbloc.sim.errors import ScenarioError, TechblocError
+from techbloc.sim.folders import claim_run_folder
 from techbloc.sim.model import TechAllianceModel
 from techbloc.sim.results import (
     COUNTRY_UNITS,
@@ -64,6 +66,7 @@ def run(
     out: str | Path | None = None,
     progress: Callable[[int, int], None] | None = None,
     world: World | None = None,
+    overwrite: bool = False,
 ) -> Results:
     """Run a scenario's replicates and return their tables.
 
@@ -79,8 +82,10 @@ def run(
             clipped to each parameter's range.
         search: extra directories to look for scenario names in.
         out: if given, a run folder to write; its manifest says ``running`` until the run ends.
+            The folder is claimed for this run alone; one holding a run is refused.
         progress: called as ``progress(done, total)`` after each replicate.
         world: the world (default: the shipped data).
+        overwrite: replace a run already in ``out`` (deliberately).
 
     Returns:
         Results with ``model`` and ``countries`` DataFrames and the manifest.
@@ -114,10 +119,25 @@ def run(
                        for i, s in enumerate(seeds)],
         **environment(),
     }
-    out_path = Path(out) if out is not None else None
-    if out_path is not None:
-        out_path.mkdir(parents=True, exist_ok=True)
+    if out is None:
+        return _run(scenario, seeds, world, manifest, None, progress)
+    if not isinstance(out, str | Path):
+        raise TechblocError(f"out must be a folder path, found {type(out).__name__}", key="out")
+    with claim_run_folder(out, overwrite) as out_path:
         write_manifest(out_path, manifest)
+        try:
+            return _run(scenario, seeds, world, manifest, out_path, progress)
+        except BaseException as e:  # leave no folder that looks complete, and say why
+            interrupted = isinstance(e, KeyboardInterrupt)
+            manifest.update(status="interrupted" if interrupted else "failed",
+                            error=f"{type(e).__name__}: {e}")
+            with contextlib.suppress(OSError):
+                write_manifest(out_path, manifest)
+            raise
+
+
+def _run(scenario, seeds, world, manifest, out_path, progress) -> Results:
+    n = len(seeds)
     models, countries, devices = [], [], []
     for i, s in enumerate(seeds):
         m, c, d = replicate_tables(scenario, i, s, world)

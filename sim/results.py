@@ -3,7 +3,8 @@
 During a run the model fills preallocated arrays; this module turns them into tidy frames with
 fixed dtypes and writes and reads run folders: ``manifest.json`` (written first with status
 ``running`` and rewritten at the end, so an interrupted run never looks complete),
-``model.parquet``, ``countries.parquet`` and ``devices.parquet``.
+``model.parquet``, ``countries.parquet`` and ``devices.parquet``. Claiming, atomic writes and
+validated reading are in :mod:`techbloc.sim.folders`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from techbloc.sim.errors import DataError
+from techbloc.sim.folders import (
+    claim_run_folder,
+    digest,
+    read_manifest,
+    read_run,
+    read_sweep,
+    write_atomic,
+)
 from techbloc.sim.world import MARKETS, POLICIES
 
 KEYS = ("scenario", "replicate", "seed", "step", "date")
@@ -171,15 +180,24 @@ class Results:
             f"rip-and-replace cost so far: ${cost:.1f}bn (medians)",
         ]
 
-    def save(self, path: str | Path) -> Path:
-        """Write the tables and a completed manifest into ``path`` (created if needed)."""
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        _atomic_parquet(self.model, path / "model.parquet")
-        _atomic_parquet(self.countries, path / "countries.parquet")
-        _atomic_parquet(self.devices, path / "devices.parquet")
-        self.manifest["status"] = "complete"
-        write_manifest(path, self.manifest)
+    def save(self, path: str | Path, overwrite: bool = False) -> Path:
+        """Write the tables and a completed manifest into ``path`` (created if needed).
+
+        The folder is claimed first (see :func:`techbloc.sim.folders.claim_run_folder`): a folder
+        holding another run is refused unless ``overwrite``. Tables are written under unique
+        temporary names; the manifest, written last, records their row counts and digests.
+        """
+        with claim_run_folder(path, overwrite) as path:
+            tables = {}
+            for name in ("model", "countries", "devices"):
+                target = path / f"{name}.parquet"
+                df = getattr(self, name)
+                write_atomic(target, lambda tmp, df=df: df.to_parquet(tmp, index=False,
+                                                                       engine="pyarrow"))
+                tables[name] = {"rows": len(df), "sha256": digest(target)}
+            self.manifest["status"] = "complete"
+            self.manifest["tables"] = tables
+            write_manifest(path, self.manifest)
         self.path = path
         return path
 
@@ -200,43 +218,35 @@ def _round_to_total(x) -> list[int]:
     return [int(v) for v in low]
 
 
-def _atomic_parquet(df: pd.DataFrame, target: Path) -> None:
-    tmp = target.with_name(target.name + ".tmp")
-    df.to_parquet(tmp, index=False, engine="pyarrow")
-    os.replace(tmp, target)
-
-
 def write_manifest(path: Path, manifest: dict) -> None:
-    """Write ``manifest.json`` atomically (temporary name, then rename)."""
-    tmp = path / "manifest.json.tmp"
-    tmp.write_text(json.dumps(manifest, indent=2, default=str) + "\n")
-    os.replace(tmp, path / "manifest.json")
+    """Write ``manifest.json`` atomically (unique temporary name, then rename)."""
+    text = json.dumps(manifest, indent=2, default=str) + "\n"
+    write_atomic(Path(path) / "manifest.json", lambda tmp: tmp.write_text(text))
 
 
 def load_results(path: str | Path) -> Results:
-    """Read a run folder written by :meth:`Results.save`.
+    """Read a run folder written by :meth:`Results.save`, validated.
 
     Raises:
-        DataError: the folder, a table or the manifest is missing, or the run did not complete.
+        DataError: the folder, a table or the manifest is missing or damaged, the tables do not
+            match the manifest, or the run did not complete (see :mod:`techbloc.sim.folders`).
     """
-    path = Path(path)
-    manifest_file = path / "manifest.json"
-    if not manifest_file.exists():
-        raise DataError("not a run folder (no manifest.json)", file=str(path))
-    manifest = json.loads(manifest_file.read_text())
-    if manifest.get("status") != "complete":
-        raise DataError(f"run did not complete (status: {manifest.get('status')!r})",
-                        file=str(manifest_file), key="status")
-    tables = {}
-    for name in ("model", "countries"):
-        f = path / f"{name}.parquet"
-        if not f.exists():
-            raise DataError("table missing", file=str(f))
-        tables[name] = pd.read_parquet(f)
-    # Run folders written before device makers existed have no device table.
-    f = path / "devices.parquet"
-    devices = pd.read_parquet(f) if f.exists() else empty_devices()
-    return Results(tables["model"], tables["countries"], manifest, path, devices)
+    manifest, t = read_run(path)
+    devices = t["devices"] if t["devices"] is not None else empty_devices()
+    return Results(t["model"], t["countries"], manifest, Path(path), devices)
+
+
+def load_folder(path: str | Path):
+    """A run folder as Results or a sweep folder as SweepResult, validated: the one reader.
+
+    Raises:
+        DataError: not a path, not a run or sweep folder, unfinished, or damaged (naming the file,
+            what is wrong and what to do).
+    """
+    if not isinstance(path, str | os.PathLike):
+        raise DataError(f"expected a folder path, found {type(path).__name__} {path!r}")
+    manifest = read_manifest(path)
+    return read_sweep(path) if "techbloc_sweep" in manifest else load_results(path)
 
 
 def environment() -> dict:

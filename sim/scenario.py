@@ -3,14 +3,16 @@
 A scenario names a future: parameter values, dated events, a seed, a number of replications and a
 horizon. YAML is read with PyYAML's safe loader (no tag ever constructs an object or runs code),
 line and column numbers are kept, and a document that expands past :data:`MAX_NODES` nodes through
-aliases is refused. Every error names the file, line, column and key path, the value found, what
-was expected and the nearest valid key.
+aliases is refused. Explicit tags (``!!bool``), merge keys (``<<``) and keys that are not plain
+text are refused; ``1e308`` reads as a number (YAML 1.2). Every error names the file, line, column
+and key path, the value found, what was expected and the nearest valid key.
 
-``extends`` resolves a chain of parents of any depth: a child overrides its parent key by key
-(``params`` value by value) and appends its events to the parent's. Overrides from Python or the
-command line (``set=``, ``scale=``, ``horizon=``) apply last, by the rule of
-:mod:`sim.overrides`: a set value holds for the whole horizon (the events' actions on that key are
-dropped, with a note), a scale multiplies the scenario's own trajectory.
+``extends`` names a parent (a file beside the child, or a scenario on the search path; never a
+path, so a scenario reads no other file on disk) and resolves a chain of parents of any depth: a
+child overrides its parent key by key (``params`` value by value) and appends its events to the
+parent's. Overrides from Python or the command line (``set=``, ``scale=``, ``horizon=``) apply
+last, by the rule of :mod:`sim.overrides`: a set value holds for the whole horizon (the events'
+actions on that key are dropped, with a note), a scale multiplies the scenario's own trajectory.
 
 Scenarios are found by name in, in order: directories passed as ``search``, the directories in
 ``$TECHBLOC_SCENARIOS`` (``os.pathsep``-separated), ``./scenarios`` and the scenarios shipped in
@@ -20,6 +22,7 @@ the installed package.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import resources
@@ -39,6 +42,9 @@ from techbloc.sim.events import (
     VendorChange,
 )
 from techbloc.sim.quarters import Quarter
+from techbloc.sim.yamlread import MAX_NODES, parse_value  # noqa: F401 - part of this API
+from techbloc.sim.yamlread import Reader as _Reader
+from techbloc.sim.yamlread import compose as _compose
 
 TOP_KEYS = ("name", "title", "description", "extends", "seed", "replications", "horizon",
             "params", "events")
@@ -52,7 +58,6 @@ DEFAULT_HORIZON = (WORLD_START, Quarter(2030, 4))
 MAX_END = Quarter(2060, 4)
 DEFAULT_SEED = 20190516
 DEFAULT_REPLICATIONS = 10
-MAX_NODES = 50_000  # refuse documents that expand past this many YAML nodes (billion laughs)
 MAX_REPLICATIONS = 10_000
 ENV_VAR = "TECHBLOC_SCENARIOS"
 
@@ -206,7 +211,7 @@ def parse_horizon(value: str | Sequence) -> tuple[Quarter, Quarter]:
                             key="horizon")
     try:
         start, end = (Quarter.parse(p) for p in parts)
-    except ValueError as e:
+    except (ValueError, TypeError, AttributeError) as e:
         raise ScenarioError(str(e), key="horizon") from None
     problem = _horizon_problem(start, end)
     if problem:
@@ -222,77 +227,6 @@ def _horizon_problem(start: Quarter, end: Quarter) -> str | None:
     if end > MAX_END:
         return f"the horizon may run to {MAX_END} at most, found {end}"
     return None
-
-
-# --------------------------------------------------------------------------- reading YAML
-def _compose(text: str, file: str):
-    loader = None
-    try:
-        loader = yaml.SafeLoader(text)  # the reader checks characters already here
-        return loader.get_single_node()
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark
-        raise ScenarioError(f"not valid YAML: {e.problem}", file=file,
-                            line=mark.line + 1 if mark else None,
-                            column=mark.column + 1 if mark else None) from None
-    except yaml.YAMLError as e:
-        raise ScenarioError(f"not valid YAML: {e}".replace("\n", " "), file=file) from None
-    except RecursionError:
-        raise ScenarioError("document nested too deeply; refused", file=file) from None
-    finally:
-        if loader is not None:
-            loader.dispose()
-
-
-class _Reader:
-    """Turns a YAML node tree into Python values, keeping (line, column) of every key path.
-
-    With ``errors`` set to a list, validation problems are collected there instead of raised,
-    so ``techbloc validate`` can report every error of a file at once.
-    """
-
-    def __init__(self, file: str, errors: list | None = None) -> None:
-        self.file, self.errors = file, errors
-        self.where: dict[str, tuple[int, int]] = {}
-        self.nodes = 0
-        self._scalar = yaml.SafeLoader("")
-
-    def fail(self, message: str, key: str, hint: str | None = None) -> None:
-        line, column = self.where.get(key, (None, None))
-        err = ScenarioError(message, file=self.file, line=line, column=column, key=key or None,
-                            hint=hint)
-        if self.errors is None:
-            raise err
-        self.errors.append(err)
-
-    def convert(self, node, path: str = ""):
-        self.nodes += 1
-        if self.nodes > MAX_NODES:
-            raise ScenarioError(f"document expands past {MAX_NODES} nodes (aliases?); refused",
-                                file=self.file)
-        self.where.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
-        if isinstance(node, yaml.MappingNode):
-            out = {}
-            for k, v in node.value:
-                key = self._scalar.construct_object(k) if isinstance(k, yaml.ScalarNode) else k
-                key = str(key)
-                sub = f"{path}.{key}" if path else key
-                self.where[sub] = (k.start_mark.line + 1, k.start_mark.column + 1)
-                if key in out:
-                    self.fail("duplicate key", sub)
-                out[key] = self.convert(v, sub)
-            return out
-        if isinstance(node, yaml.SequenceNode):
-            return [self.convert(v, f"{path}[{i}]") for i, v in enumerate(node.value)]
-        try:
-            return self._scalar.construct_object(node, deep=True)
-        except yaml.constructor.ConstructorError as e:
-            self.fail(f"cannot read this value ({e.problem})", path)
-            return None
-        except (ValueError, TypeError, OverflowError):
-            # A scalar that looks like a timestamp but is no date (2019-13-01): keep the text,
-            # and let the key's own check say what was expected.
-            return node.value
 
 
 def _flatten(reader: _Reader, tree: object, prefix: str, root: str | None = None
@@ -513,6 +447,53 @@ def find(name_or_path: str | Path, search: Iterable[str | Path] = ()) -> Path:
     raise ScenarioError(f"unknown scenario '{text}'", hint=f"{hint} ({known})" if hint else known)
 
 
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+
+
+def _parent_file(base: str, path: Path, search: Iterable[str | Path]) -> Path:
+    """The file of a parent named by ``extends``: a sibling or a scenario on the search path.
+
+    Only a name is accepted, never a path, so a scenario cannot read files elsewhere on disk
+    (an uploaded scenario in the app may extend only a scenario of the library).
+    """
+    if not _NAME.fullmatch(base):
+        raise ScenarioError("expected the name of a scenario (letters, digits, '.', '-', '_'), "
+                            "not a path; a scenario extends only scenarios on the search path")
+    sibling = path.parent / (base if base.endswith((".yaml", ".yml")) else f"{base}.yaml")
+    if sibling.is_file():
+        return sibling
+    names = available(search)
+    stem = base.removesuffix(".yaml").removesuffix(".yml")
+    if stem in names:
+        return names[stem]
+    hint = did_you_mean(stem, names)
+    raise ScenarioError(f"unknown scenario '{stem}'",
+                        hint=hint if hint and hint.startswith("did you") else
+                        f"known scenarios: {', '.join(names)}")
+
+
+def _check_arguments(name_or_path, overrides, horizon, search) -> None:
+    """Clear errors for arguments of the wrong type given from Python."""
+    if not isinstance(name_or_path, str | os.PathLike | Scenario):
+        raise ScenarioError("expected a scenario name, a path to a YAML file or a Scenario, "
+                            f"found {type(name_or_path).__name__} {name_or_path!r}")
+    if overrides is not None:
+        if not isinstance(overrides, Mapping):
+            raise ScenarioError("expected a mapping of dotted parameter keys to values, like "
+                                f"{{'us.ally_pressure': 0.8}}, found {type(overrides).__name__}",
+                                key="set")
+        for k in overrides:
+            if not isinstance(k, str):
+                raise ScenarioError(f"parameter keys are dotted names (text), found {k!r}",
+                                    key="set")
+    if horizon is not None and not (isinstance(horizon, str) or (
+            isinstance(horizon, Sequence) and len(horizon) == 2)):
+        raise ScenarioError(f"expected 'START:END' like '2019Q1:2035Q4' or a pair of quarters, "
+                            f"found {horizon!r}", key="horizon")
+    if isinstance(search, str | os.PathLike) or not isinstance(search, Iterable):
+        raise ScenarioError(f"expected a list of folders, found {search!r}", key="search")
+
+
 def load_scenario(name_or_path: str | Path | Scenario, *, set: Mapping[str, object] | None = None,
                   horizon: str | Sequence | None = None,
                   search: Iterable[str | Path] = (),
@@ -539,6 +520,7 @@ def load_scenario(name_or_path: str | Path | Scenario, *, set: Mapping[str, obje
         >>> s.params["us.ally_pressure"], [e.set.get("us.ally_pressure") for e in s.events][:1]
         (0.8, [None])
     """
+    _check_arguments(name_or_path, set, horizon, search)
     if isinstance(name_or_path, Scenario):
         scenario = name_or_path
     else:
@@ -587,9 +569,8 @@ def _load(path: Path, chain: tuple[str, ...], errors: list | None, search: tuple
         if not isinstance(base, str):
             reader.fail(f"expected a scenario name, found {base!r}", "extends")
         else:
-            sibling = path.parent / (base if base.endswith((".yaml", ".yml")) else f"{base}.yaml")
             try:
-                ref = sibling if sibling.is_file() else find(base, search)
+                ref = _parent_file(base, path, search)
                 parent = _load(ref, (*chain, resolved), errors, search)
             except ScenarioError as e:
                 if e.file is not None and e.file != file:

@@ -22,6 +22,7 @@ import datetime as dt
 import hashlib
 import itertools
 import json
+import math
 import os
 import sys
 import traceback
@@ -33,7 +34,9 @@ import numpy as np
 import pandas as pd
 from techbloc.sim import params as params_mod
 from techbloc.sim.errors import ScenarioError, SweepError, did_you_mean
+from techbloc.sim.folders import SweepResult, locked, read_manifest, read_sweep, write_atomic
 from techbloc.sim.overrides import MAX_SCALE, describe, held_in_sweep, warn
+from techbloc.sim.procs import exit_with_parent, pool_context
 from techbloc.sim.scenario import Scenario, _compose, _Reader, load_scenario
 from techbloc.sim.world import REGION_SLUGS
 
@@ -43,6 +46,7 @@ TOP_KEYS = ("scenario", "design", "parameters", "scale", "set", "samples", "leve
             "title", "description")
 SUMMARY_DATES = {"2025": "2025Q4", "2030": "2030Q4"}
 MAX_POOL_RESTARTS = 5  # worker deaths survived before a sweep gives up
+MAX_RUNS = 10**6  # runs (points x replicates) a sweep may have unless max_runs is raised
 SCALE_PREFIX = "scale:"  # a scale axis's name: "scale:us.ally_pressure"
 FAULT_ENV = "TECHBLOC_FAULT"  # "point:replicate,..." runs that raise: fault injection for tests
 
@@ -265,6 +269,14 @@ def load_sweep(path: str | Path, set: Mapping[str, object] | None = None,
                      title=str(doc.get("title", "")))
 
 
+def design_size(spec: SweepSpec) -> int:
+    """Number of runs (design points x replicates), computed without building the design."""
+    d = len(spec.factors)
+    points = (math.prod(len(f.values) for f in spec.factors) if spec.design == "grid"
+              else spec.samples * {"lhs": 1, "sobol": d + 2, "morris": d + 1}[spec.design])
+    return points * spec.replications
+
+
 def design_points(spec: SweepSpec) -> list[dict[str, float]]:
     """The design's points (see :class:`SweepSpec`); sampled designs use ``spec.seed``."""
     if spec.design == "grid":
@@ -440,28 +452,13 @@ def read_finished(runs_dir: Path) -> dict[tuple[int, int], dict]:
 
 
 # --------------------------------------------------------------------------- the sweep
-@dataclass
-class SweepResult:
-    """A finished sweep: its folder and one summary row per run."""
-
-    path: Path
-    summary: pd.DataFrame
-    manifest: dict
-
-    def runs(self) -> pd.DataFrame:
-        """All runs' model tables, concatenated (reads runs/; can be large)."""
-        files = sorted((self.path / "runs").glob("p*-r*.parquet"))
-        return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
-
-
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def _write_json(path: Path, doc: dict) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(doc, indent=2, default=str) + "\n")
-    os.replace(tmp, path)
+    text = json.dumps(doc, indent=2, default=str) + "\n"
+    write_atomic(path, lambda tmp: tmp.write_text(text))
 
 
 def sweep(spec: SweepSpec | str | Path, workers: int = 1, backend: str = "local",
@@ -469,7 +466,8 @@ def sweep(spec: SweepSpec | str | Path, workers: int = 1, backend: str = "local"
           resume: str | Path | None = None, max_failures: int = 0,
           progress: Callable[[int, int, int], None] | None = None,
           set: Mapping[str, object] | None = None,
-          scale: Mapping[str, object] | None = None) -> SweepResult:
+          scale: Mapping[str, object] | None = None,
+          max_runs: int = MAX_RUNS) -> SweepResult:
     """Run a sweep (or resume one) and write its folder.
 
     Args:
@@ -483,17 +481,26 @@ def sweep(spec: SweepSpec | str | Path, workers: int = 1, backend: str = "local"
         progress: called as ``progress(done, total, failed)``.
         set: values held in the base scenario at every point (see :mod:`sim.overrides`).
         scale: multipliers of the base scenario's trajectories at every point.
+        max_runs: refuse a design of more runs than this (points x replicates).
 
     Returns:
         The SweepResult (``.summary``, ``.path``).
 
     Raises:
-        SweepError: bad arguments, a resume of another sweep file, or too many failures.
+        SweepError: bad arguments, a design above ``max_runs``, a resume of another sweep file,
+            or too many failures.
+        DataError: the folder is damaged or written by another process.
     """
     if not isinstance(spec, SweepSpec):
         spec = load_sweep(spec, set=set, scale=scale)
     elif set or scale:
         spec = replace(spec, base=spec.base.with_overrides(set=set, scale=scale))
+    n_runs = design_size(spec)
+    if n_runs > max_runs:
+        raise SweepError(f"the design has {n_runs:.3g} runs (points x replicates), more than "
+                         f"the limit {max_runs:.3g}", file=spec.source,
+                         key="parameters" if spec.design == "grid" else "samples",
+                         hint="use fewer values or samples, or raise the limit with --max-runs")
     if backend not in ("local", "dask"):
         raise SweepError(f"unknown backend {backend!r}; expected local or dask", key="backend")
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
@@ -502,10 +509,10 @@ def sweep(spec: SweepSpec | str | Path, workers: int = 1, backend: str = "local"
     if resume is not None:
         path = Path(resume)
         manifest_file = path / "manifest.json"
-        if not manifest_file.exists():
-            raise SweepError("not a sweep folder (no manifest.json)", file=str(path))
-        old = json.loads(manifest_file.read_text())
-        if old.get("sweep", {}).get("digest") != spec.digest:
+        old = read_manifest(path)
+        if "techbloc_sweep" not in old or not isinstance(old.get("sweep"), dict):
+            raise SweepError("not a sweep folder (a run folder?)", file=str(manifest_file))
+        if old["sweep"].get("digest") != spec.digest:
             raise SweepError("the sweep file changed since this sweep started (hash differs); "
                              "resume needs the same file", file=str(manifest_file),
                              key="digest")
@@ -514,8 +521,13 @@ def sweep(spec: SweepSpec | str | Path, workers: int = 1, backend: str = "local"
         name = Path(spec.source).stem if spec.source else "sweep"
         path = Path(out or tempfile.mkdtemp(prefix=f"techbloc-sweep-{name}-"))
         if (path / "manifest.json").exists():
-            raise SweepError("folder already holds a sweep; use --resume to continue it",
-                             file=str(path))
+            raise SweepError("folder already holds a sweep or a run; use --resume to continue "
+                             "a sweep, or choose another --out", file=str(path))
+    with locked(path):
+        return _sweep(spec, path, workers, backend, scheduler, max_failures, progress)
+
+
+def _sweep(spec, path, workers, backend, scheduler, max_failures, progress) -> SweepResult:
     runs_dir = path / "runs"
     runs_dir.mkdir(parents=True, exist_ok=True)
     for stale in runs_dir.glob(".*.tmp"):  # partial writes of runs in flight at a crash
@@ -569,9 +581,7 @@ def sweep(spec: SweepSpec | str | Path, workers: int = 1, backend: str = "local"
         raise
     summary = pd.DataFrame([summaries[k] for k in sorted(summaries)])
     summary = summary.drop(columns=[c for c in ("status",) if c in summary.columns])
-    tmp = path / ".summary.parquet.tmp"
-    summary.to_parquet(tmp, index=False)
-    os.replace(tmp, path / "summary.parquet")
+    write_atomic(path / "summary.parquet", lambda tmp: summary.to_parquet(tmp, index=False))
     manifest.update(status="complete" if not failures else "complete with failures",
                     failures=failures, finished=_now(), n_complete=len(summaries), **stats)
     _write_json(path / "manifest.json", manifest)
@@ -591,22 +601,17 @@ def _execute(todo: list[Task], spec: SweepSpec, runs_dir: Path, workers: int, ba
         for t in todo:
             yield execute(t, *args)
         return
-    import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
-    # forkserver, not fork: forking a parent that runs threads (Dask, a notebook's) can
-    # deadlock; the server imports techbloc once and each worker forks from it.
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["techbloc.sim.sweeps", "techbloc.sim.experiment"])
-    else:
-        ctx = multiprocessing.get_context("spawn")
+    ctx = pool_context(["techbloc.sim.sweeps", "techbloc.sim.experiment"])
     from concurrent.futures.process import BrokenProcessPool
 
     queue = iter(todo)
     inflight: dict = {}  # future -> task
     restarts = 0
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_warm)
+    watch = (os.getpid(),)  # workers exit when this process dies (see _warm)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_warm,
+                               initargs=watch)
     try:
         for t in itertools.islice(queue, workers * 4):  # bounded in flight: flat memory
             inflight[pool.submit(execute, t, *args)] = t
@@ -635,16 +640,18 @@ def _execute(todo: list[Task], spec: SweepSpec, runs_dir: Path, workers: int, ba
                 lost = broken + list(inflight.values())
                 pool.shutdown(wait=False, cancel_futures=True)
                 pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
-                                           initializer=_warm)
+                                           initializer=_warm, initargs=watch)
                 inflight = {pool.submit(execute, t, *args): t for t in lost}
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _warm() -> None:
-    """Worker initializer: load the world once per worker process."""
+def _warm(parent: int | None = None) -> None:
+    """Worker initializer: load the world once; exit when ``parent`` dies (see sim.procs)."""
     from techbloc.sim.world import load_world
 
+    if parent is not None:
+        exit_with_parent(parent)
     load_world()
 
 
@@ -679,22 +686,12 @@ def _execute_dask(todo, args, workers, scheduler):
 
 
 def load_sweep_result(path: str | Path) -> SweepResult:
-    """Read a finished sweep folder.
+    """Read a finished sweep folder, validated (:func:`techbloc.sim.folders.read_sweep`).
 
     Raises:
-        SweepError: not a sweep folder or not finished.
+        DataError: not a sweep folder, not finished, or damaged.
     """
-    path = Path(path)
-    f = path / "manifest.json"
-    if not f.exists():
-        raise SweepError("not a sweep folder (no manifest.json)", file=str(path))
-    manifest = json.loads(f.read_text())
-    if "techbloc_sweep" not in manifest:
-        raise SweepError("not a sweep folder (a run folder?)", file=str(f))
-    if not (path / "summary.parquet").exists():
-        raise SweepError(f"sweep not finished (status: {manifest.get('status')}); "
-                         f"resume it with --resume {path}", file=str(f), key="status")
-    return SweepResult(path, pd.read_parquet(path / "summary.parquet"), manifest)
+    return read_sweep(path)
 
 
 __all__ = ["SweepResult", "SweepSpec", "load_sweep", "load_sweep_result", "sweep"]

@@ -249,15 +249,15 @@ def read_countries(path: Path) -> pd.DataFrame:
             empty = np.flatnonzero(np.isnan(values))
             if empty.size:
                 raise _fail(path, int(empty[0]), col, f"empty value; expected a {kind}")
-        bounds = {"share": (0, 1), "flag": (0, 1), "year": (1900, 2100)}
-        lo, hi = bounds.get(kind, (-np.inf, np.inf))
-        if col in ("population", "gdp_usd"):
-            lo = np.nextafter(0, 1)
+        bounds = {"share": (0, 1), "flag": (0, 1), "year": (1900, 2100),
+                  "population": (1, 2e9), "gdp_usd": (1, 1e14)}  # 1e14: above world GDP
+        lo, hi = bounds.get(col, bounds.get(kind, (-np.inf, np.inf)))
         if col == "lon":
             lo, hi = -180, 180
         if col == "lat":
             lo, hi = -90, 90
-        bad = np.flatnonzero(~np.isnan(values) & ((values < lo) | (values > hi)))
+        bad = np.flatnonzero(~np.isnan(values) & ~(np.isfinite(values) & (values >= lo)
+                                                   & (values <= hi)))
         if kind == "flag":
             bad = np.union1d(bad, np.flatnonzero(~np.isin(values, (0, 1))))
         if bad.size:

@@ -124,13 +124,19 @@ def test_no_data_grey_stands_apart_from_the_share_scale(res):
 def test_compare_figure_draws_the_paired_differences(pair):
     fig, (ax, ax_d) = compare_figure(pair, baseline="baseline")
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert labels[0] == "baseline: baseline" and "baseline (baseline)" not in labels
+    assert labels[0] == "baseline (reference of the differences)"
+    assert "baseline (baseline)" not in labels and "baseline: baseline" not in labels
     diffs = paired_differences(pair, "baseline")
     end = diffs[diffs["date"] == "2030Q4"]["diff"].median()
     (median,) = [line for line in ax_d.get_lines() if line.get_label().startswith("sanctions")]
     assert median.get_ydata()[-1] == pytest.approx(end)
     assert end < 0  # the measures lower the China-bloc share against the same seeds
     assert "paired" in ax_d.get_ylabel()
+    fig.canvas.draw()  # every tick label says its own value in percentage points
+    for tick, label in zip(ax_d.get_yticks(), ax_d.get_yticklabels(), strict=True):
+        if label.get_text() not in ("", "0"):
+            assert float(label.get_text().replace(" pp", "").replace("−", "-")) == (
+                pytest.approx(100 * tick, abs=1e-6)), label.get_text()
 
 
 GRID = """scenario: sanctions-2019

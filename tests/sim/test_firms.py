@@ -1,5 +1,6 @@
 """Device makers and enterprises in the model: invariants, the Android channel, P5, determinism."""
 
+import json
 import shutil
 
 import numpy as np
@@ -144,6 +145,10 @@ def test_device_table_round_trips_and_old_folders_load(tmp_path):
     res.save(tmp_path / "r")
     back = load_results(tmp_path / "r")
     pd.testing.assert_frame_equal(back.devices, res.devices)
+    # A folder written before device makers existed: no device table, no table digests.
+    manifest = json.loads((tmp_path / "r" / "manifest.json").read_text())
+    del manifest["tables"]
+    (tmp_path / "r" / "manifest.json").write_text(json.dumps(manifest))
     (tmp_path / "r" / "devices.parquet").unlink()
     assert load_results(tmp_path / "r").devices.empty
 

@@ -1,0 +1,326 @@
+"""Run and sweep folders on disk: claimed by one writer, read back only after validation.
+
+Writing: :func:`claim_run_folder` gives one process a folder (an exclusive lock file, created with
+``O_EXCL``; a lock left by a dead process is taken over) and refuses a folder that already holds a
+run unless ``overwrite``; files are written under unique temporary names (:func:`temp_name`) and
+renamed into place; the manifest, written last, records each table's row count and SHA-256.
+
+Reading: :func:`read_run` and :func:`read_sweep` (through
+:func:`techbloc.sim.results.load_folder`) are the one reader of run and sweep folders. They check
+the manifest (JSON object, kind, status, fields), each table (readable Parquet, expected columns,
+the digest and seeds the manifest names) and raise :class:`~techbloc.sim.errors.DataError` naming
+the file, what is wrong and what to do. Analysis reads folders through them, never through the
+sweep runner.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from techbloc.sim.errors import DataError
+from techbloc.sim.procs import process_alive
+
+LOCK = ".techbloc.lock"
+KEYS = ("scenario", "replicate", "seed", "step", "date")
+#: Columns a table must have to be read as that table (more are allowed).
+REQUIRED = {
+    "model": (*KEYS, "share_china", "n_open", "n_restrict", "n_ban", "sites_total"),
+    "countries": (*KEYS, "iso3", "policy", "china_share", "sites", "coverage"),
+    "devices": (*KEYS, "region", "firm", "unit_share"),
+    "summary": ("point", "replicate", "seed"),
+}
+_HELD: set[str] = set()  # folders whose lock this process holds
+RERUN = "the folder is damaged or was changed after the run; run it again into a new folder"
+
+
+def safe_component(name: object, default: str = "run") -> str:
+    """One safe path component made from a scenario name (``../../x`` -> ``x``).
+
+    Letters, digits, ``_``, ``.`` and ``-`` are kept, any other run of characters becomes ``-``;
+    leading dots and dashes are dropped, so the result never names a parent or hidden folder.
+    """
+    text = re.sub(r"[^A-Za-z0-9_.-]+", "-", str(name)).strip(".-")[:80]
+    return text or default
+
+
+def temp_name(target: Path) -> Path:
+    """A temporary name beside ``target``, unique to this process and call."""
+    return target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:12]}.tmp")
+
+
+def write_atomic(target: Path, writer) -> None:
+    """Write ``target`` by calling ``writer(temporary_path)``, then renaming it into place."""
+    tmp = temp_name(target)
+    try:
+        writer(tmp)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def digest(file: Path) -> str:
+    """SHA-256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(file, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _make_dir(path: Path) -> None:
+    if path.exists() and not path.is_dir():
+        raise DataError("exists and is not a folder", file=str(path),
+                        hint="choose another --out")
+    path.mkdir(parents=True, exist_ok=True)  # OSErrors (permission, not a dir) go to the caller
+
+
+def output_file(path: str | Path | None, default: Path) -> Path:
+    """The file a picture or report is written to: ``path``, or ``default`` if None.
+
+    Raises:
+        DataError: ``path`` is an existing folder (a file name is expected).
+    """
+    out = Path(path) if path else default
+    if out.is_dir():
+        raise DataError("is a folder; expected a file name (like picture.png)", file=str(out))
+    return out
+
+
+@contextlib.contextmanager
+def locked(path: str | Path) -> Iterator[Path]:
+    """Hold ``path``'s lock file while the block runs: one writer per folder.
+
+    Re-entrant in one process. A lock whose process is gone is taken over.
+
+    Raises:
+        DataError: another live process holds the folder.
+    """
+    path = Path(path)
+    _make_dir(path)
+    key = str(path.resolve())
+    if key in _HELD:
+        yield path
+        return
+    lock = path / LOCK
+    for attempt in (0, 1):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            break
+        except FileExistsError:
+            try:
+                pid = int(lock.read_text().strip() or 0)
+            except (OSError, ValueError):
+                pid = 0
+            if attempt or (pid and process_alive(pid)):
+                raise DataError(f"folder is being written by another techbloc process "
+                                f"(pid {pid or '?'})", file=str(path),
+                                hint="choose another --out, or wait until it finishes") from None
+            lock.unlink(missing_ok=True)  # left by a process that died: take it over
+    try:
+        os.write(fd, str(os.getpid()).encode())
+    finally:
+        os.close(fd)
+    _HELD.add(key)
+    try:
+        yield path
+    finally:
+        _HELD.discard(key)
+        lock.unlink(missing_ok=True)
+
+
+RUN_FILES = ("manifest.json", "model.parquet", "countries.parquet", "devices.parquet",
+             "adoption.png", "map.png")
+
+
+@contextlib.contextmanager
+def claim_run_folder(path: str | Path, overwrite: bool = False) -> Iterator[Path]:
+    """Claim a run folder for one run: lock it and refuse (or, with ``overwrite``, clear) a run.
+
+    Raises:
+        DataError: the path is a file, another process writes the folder, or it holds a run
+            and ``overwrite`` is false.
+    """
+    if str(Path(path).resolve()) in _HELD:  # claimed already by this process (run, then save)
+        yield Path(path)
+        return
+    with locked(path) as path:
+        held = [f for f in RUN_FILES if (path / f).exists()]
+        if held and not overwrite:
+            raise DataError(f"folder already holds a run ({', '.join(held[:3])})",
+                            file=str(path), hint="choose another --out, or pass --overwrite "
+                            "to replace it")
+        for f in held:
+            (path / f).unlink()
+        yield path
+
+
+# --------------------------------------------------------------------------- reading
+def read_manifest(path: str | Path) -> dict:
+    """The manifest of a run or sweep folder, as a dict.
+
+    Raises:
+        DataError: no such folder, no manifest, or a manifest that is not a JSON object.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DataError("folder not found", file=str(path))
+    if not path.is_dir():
+        raise DataError("not a folder; expected a run or sweep folder", file=str(path))
+    f = path / "manifest.json"
+    if not f.is_file():
+        raise DataError("not a run folder or sweep folder (no manifest.json)", file=str(path),
+                        hint="give a folder written by 'techbloc run' or 'techbloc sweep'")
+    try:
+        doc = json.loads(f.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise DataError(f"manifest is not valid JSON ({e.msg})", file=str(f), line=e.lineno,
+                        column=e.colno, hint=RERUN) from None
+    except UnicodeDecodeError:
+        raise DataError("manifest is not UTF-8 text", file=str(f), hint=RERUN) from None
+    if not isinstance(doc, dict):
+        raise DataError(f"manifest is a JSON {type(doc).__name__}, expected an object",
+                        file=str(f), hint=RERUN)
+    return doc
+
+
+def _field(manifest: dict, key: str, kind: type, file: Path):
+    value = manifest.get(key)
+    if not isinstance(value, kind):
+        raise DataError(f"manifest field malformed: expected {kind.__name__}, found "
+                        f"{type(value).__name__}", file=str(file), key=key, hint=RERUN)
+    return value
+
+
+def read_table(file: Path, what: str, sha256: str | None = None) -> pd.DataFrame:
+    """A Parquet table of a folder, checked against the manifest's digest and its columns.
+
+    Raises:
+        DataError: missing, changed since written, unreadable, or without the table's columns.
+    """
+    if not file.is_file():
+        raise DataError(f"{what} table missing", file=str(file), hint=RERUN)
+    if sha256 and digest(file) != sha256:
+        raise DataError(f"{what} table does not match the manifest (replaced or changed after "
+                        "the run)", file=str(file), hint=RERUN)
+    try:
+        df = pd.read_parquet(file)
+    except Exception as e:  # noqa: BLE001 - pyarrow raises many types for a damaged file
+        reason = str(e).strip().splitlines()[0][:160] if str(e).strip() else type(e).__name__
+        raise DataError(f"cannot read the {what} table ({reason})", file=str(file),
+                        hint=RERUN) from None
+    missing = [c for c in REQUIRED.get(what, ()) if c not in df.columns]
+    if missing:
+        raise DataError(f"not a {what} table: columns missing: {', '.join(missing[:5])}",
+                        file=str(file), hint=RERUN)
+    return df
+
+
+def read_run(path: str | Path) -> tuple[dict, dict[str, pd.DataFrame | None]]:
+    """A complete run folder's manifest and tables (model, countries, devices), validated.
+
+    :func:`techbloc.sim.results.load_results` wraps them as Results. ``devices`` is None for a
+    folder written before device makers existed.
+
+    Raises:
+        DataError: see :func:`read_manifest` and :func:`read_table`; also a run that did not
+            complete, or tables whose seeds or scenario differ from the manifest's.
+    """
+    path = Path(path)
+    manifest = read_manifest(path)
+    mf = path / "manifest.json"
+    if "techbloc_sweep" in manifest:
+        raise DataError("a sweep folder, not a run folder", file=str(path),
+                        hint="sweep folders support 'plot --kind heatmap' and 'sensitivity'")
+    if manifest.get("status") != "complete":
+        raise DataError(f"run did not complete (status: {manifest.get('status')!r})",
+                        file=str(mf), key="status",
+                        hint="run it again; an interrupted run keeps no tables")
+    scenario = _field(manifest, "scenario", dict, mf)
+    replicates = _field(manifest, "replicates", list, mf)
+    tables_meta = manifest.get("tables") or {}
+    if not isinstance(tables_meta, dict):
+        raise DataError("manifest field malformed", file=str(mf), key="tables", hint=RERUN)
+    seeds = {r.get("seed") for r in replicates if isinstance(r, dict)}
+    tables = {}
+    for name in ("model", "countries", "devices"):
+        f = path / f"{name}.parquet"
+        meta = tables_meta.get(name) if isinstance(tables_meta.get(name), dict) else {}
+        if name == "devices" and not f.exists() and not meta:
+            tables[name] = None  # run folders from before device makers
+            continue
+        df = read_table(f, name, meta.get("sha256"))
+        if "rows" in meta and len(df) != meta["rows"]:
+            raise DataError(f"{name} table has {len(df)} rows, the manifest says "
+                            f"{meta['rows']}", file=str(f), hint=RERUN)
+        if len(df) and seeds and set(df["seed"].unique().tolist()) != seeds:
+            raise DataError(f"{name} table holds other seeds than the manifest's replicates",
+                            file=str(f), hint=RERUN)
+        if len(df) and "name" in scenario and set(df["scenario"].astype(str)) != {
+                str(scenario["name"])}:
+            raise DataError(f"{name} table is of another scenario than the manifest's "
+                            f"({scenario['name']!r})", file=str(f), hint=RERUN)
+        tables[name] = df
+    return manifest, tables
+
+
+@dataclass
+class SweepResult:
+    """A finished sweep: its folder and one summary row per run."""
+
+    path: Path
+    summary: pd.DataFrame
+    manifest: dict
+
+    def runs(self) -> pd.DataFrame:
+        """All runs' model tables, concatenated (reads runs/; can be large)."""
+        files = sorted((self.path / "runs").glob("p*-r*.parquet"))
+        if not files:
+            raise DataError("no run tables in runs/", file=str(self.path / "runs"))
+        return pd.concat([read_table(f, "model") for f in files], ignore_index=True)
+
+
+def read_sweep(path: str | Path) -> SweepResult:
+    """A finished sweep folder, validated.
+
+    Raises:
+        DataError: not a sweep folder, unfinished, a malformed manifest or summary table.
+    """
+    path = Path(path)
+    manifest = read_manifest(path)
+    mf = path / "manifest.json"
+    if "techbloc_sweep" not in manifest:
+        raise DataError("not a sweep folder (a run folder?)", file=str(path),
+                        hint="run folders support 'plot --kind curves|policy|map|countries' "
+                        "and 'report'")
+    spec = _field(manifest, "sweep", dict, mf)
+    for key, kind in (("factors", list), ("design", str)):
+        _field(spec, key, kind, mf)
+    points = _field(manifest, "points", list, mf)
+    _field(manifest, "n_points", int, mf)
+    s = path / "summary.parquet"
+    if not s.exists():
+        raise DataError(f"sweep not finished (status: {manifest.get('status')!r})",
+                        file=str(mf), key="status", hint=f"resume it with --resume {path}")
+    summary = read_table(s, "summary")
+    names = [f.get("key") for f in spec["factors"] if isinstance(f, dict)]
+    missing = [n for n in names if f"in:{n}" not in summary.columns]
+    if missing:
+        raise DataError(f"not a sweep summary: input column 'in:{missing[0]}' missing",
+                        file=str(s), hint=RERUN)
+    n = manifest.get("n_complete")
+    if isinstance(n, int) and len(summary) != n:
+        raise DataError(f"summary has {len(summary)} rows, the manifest says {n} runs",
+                        file=str(s), hint=RERUN)
+    if len(points) != manifest["n_points"]:
+        raise DataError("manifest lists another number of points than n_points", file=str(mf),
+                        key="points", hint=RERUN)
+    return SweepResult(path, summary, manifest)

@@ -1,0 +1,83 @@
+"""Processes: the start method of worker pools, is one alive, ending a worker whose parent died.
+
+A sweep's worker processes wait for work from their parent. If the parent is killed alone
+(``kill -9 PID``), nothing tells them: :func:`exit_with_parent` starts a thread that checks the
+parent every second and ends the worker (and the fork server it came from) once it is gone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+START_ENV = "TECHBLOC_START_METHOD"  # force fork, spawn or forkserver for local workers
+
+
+def pool_context(preload: list[str]):
+    """The multiprocessing context of a local worker pool.
+
+    forkserver where the system has it, not fork: forking a parent that runs threads (Dask, a
+    notebook's) can deadlock; the server imports ``preload`` once and each worker forks from it.
+    ``$TECHBLOC_START_METHOD`` forces another method (the tests run every one).
+
+    Raises:
+        SweepError: an unknown start method in the environment.
+    """
+    import multiprocessing
+
+    from techbloc.sim.errors import SweepError
+
+    methods = multiprocessing.get_all_start_methods()
+    method = os.environ.get(START_ENV) or ("forkserver" if "forkserver" in methods else "spawn")
+    if method not in methods:
+        raise SweepError(f"unknown start method {method!r}; this system has "
+                         + ", ".join(methods), key=START_ENV)
+    ctx = multiprocessing.get_context(method)
+    if method == "forkserver":
+        ctx.set_forkserver_preload(preload)
+    return ctx
+
+
+def process_alive(pid: int) -> bool:
+    """True if process ``pid`` exists and is not a zombie (dead, waiting to be reaped)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    with contextlib.suppress(OSError, IndexError):  # Linux: the state after "(name)" in stat
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    return True
+
+
+def _is_fork_server(pid: int) -> bool:
+    try:
+        return b"multiprocessing.forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+def exit_with_parent(parent: int, interval: float = 1.0) -> threading.Thread:
+    """Exit this process soon after process ``parent`` dies (a daemon thread watches it).
+
+    A worker started through a fork server (a child of the dead parent, now serving no one) ends
+    that server too, so no process of the sweep is left.
+    """
+
+    def watch() -> None:
+        while process_alive(parent):
+            time.sleep(interval)
+        server = os.getppid()
+        if server not in (parent, 1) and _is_fork_server(server):
+            with contextlib.suppress(OSError):
+                os.kill(server, signal.SIGTERM)
+        os._exit(1)
+
+    thread = threading.Thread(target=watch, name="techbloc-parent-watch", daemon=True)
+    thread.start()
+    return thread
