@@ -173,7 +173,7 @@ def load_sweep(path: str | Path, set: Mapping[str, object] | None = None,
     for key in doc:
         if key not in TOP_KEYS:
             raise fail("unknown key", key, did_you_mean(key, TOP_KEYS))
-    fixed = {"set": {**held_in_sweep(doc, fail), **dict(set or {})}, "scale": dict(scale or {})}
+    held, fixed = held_in_sweep(doc, fail), {"set": dict(set or {}), "scale": dict(scale or {})}
     for key in ("scenario", "design", "parameters"):
         if key not in doc:
             raise fail(f"'{key}' is required", key)
@@ -183,7 +183,8 @@ def load_sweep(path: str | Path, set: Mapping[str, object] | None = None,
                    did_you_mean(str(design), DESIGNS))
     try:
         base = load_scenario(doc["scenario"], horizon=doc.get("horizon"),
-                             search=[path.parent, path.parent.parent], **fixed)
+                             search=[path.parent, path.parent.parent])
+        base = base.with_overrides(set=held, origin="sweep file").with_overrides(**fixed)
     except ScenarioError as e:
         raise fail(f"base scenario: {e}", "scenario") from None
     if not isinstance(doc["parameters"], dict) or not doc["parameters"]:
