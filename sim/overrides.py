@@ -28,7 +28,7 @@ from types import MappingProxyType
 from typing import TypeVar
 
 from techbloc.sim import params as params_mod
-from techbloc.sim.errors import ScenarioError
+from techbloc.sim.errors import ScenarioError, did_you_mean
 from techbloc.sim.events import Event
 from techbloc.sim.quarters import Quarter
 
@@ -203,7 +203,8 @@ MARKDOWN = [
     "Every way of changing a scenario from outside its file follows one rule "
     "(`sim/overrides.py`): `techbloc run/show/compare/sweep --set/--scale`, Python's "
     "`tb.run/tb.load_scenario/tb.sweep(set=, scale=)`, a sweep file's `parameters` (held) and "
-    "`scale:` axes, the calibration's trial values, and the app's sliders once moved.", "",
+    "`scale:` axes and its `set:` values (held at every point), the calibration's trial values, "
+    "and the app's sliders once moved.", "",
     "- **`--set KEY=VALUE` holds KEY at VALUE for the whole horizon.** VALUE is the start value "
     "and every event's `set` or `ramp` of KEY is dropped; the event's other keys and actions "
     "still apply (an event left with nothing to do is dropped). The run says which events lost "
@@ -224,3 +225,35 @@ MARKDOWN = [
     "`--scale us.ally_pressure=0.5` runs at 0.2 from 2019Q2 and 0.3 from 2020Q3; "
     "`--scale us.ally_pressure=2` runs at 0.8, then 1.0 (1.2 clipped, noted).", "",
 ]
+
+
+def held_in_sweep(doc: Mapping, fail) -> dict[str, object]:
+    """A sweep file's ``set:`` mapping (values held in the base at every point), checked.
+
+    Args:
+        doc: the sweep file's top-level mapping.
+        fail: ``fail(message, key, hint)`` makes the error naming the file, line and key.
+
+    Raises:
+        SweepError: (from ``fail``) not a mapping, an unknown parameter, a value outside the
+            parameter's type or range, or a parameter that is also one of the sweep's axes.
+    """
+    held = doc.get("set", {})
+    if not isinstance(held, Mapping) or ("set" in doc and not held):
+        raise fail("expected a mapping of parameters to hold at every point", "set", None)
+    for key in held:
+        axis = [s for s in ("parameters", "scale") if isinstance(doc.get(s), Mapping)
+                and key in doc[s]]
+        if key not in params_mod.FLAT:
+            raise fail(f"unknown parameter '{key}'", f"set.{key}",
+                       did_you_mean(key, params_mod.FLAT))
+        if axis:
+            raise fail(f"'{key}' is held by set: and varied under {axis[0]}: too", f"set.{key}",
+                       None)
+        value = held[key]
+        if not (isinstance(value, str) and "@" in value):  # a dated hold is checked on loading
+            try:
+                params_mod.FLAT[key].check(f"set.{key}", value)
+            except ScenarioError as e:
+                raise fail(e.message, f"set.{key}", None) from None
+    return dict(held)

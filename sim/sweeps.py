@@ -35,15 +35,15 @@ import pandas as pd
 from techbloc.sim import params as params_mod
 from techbloc.sim.errors import ScenarioError, SweepError, did_you_mean
 from techbloc.sim.folders import SweepResult, locked, read_manifest, read_sweep, write_atomic
-from techbloc.sim.overrides import MAX_SCALE, describe, warn
+from techbloc.sim.overrides import MAX_SCALE, describe, held_in_sweep, warn
 from techbloc.sim.procs import exit_with_parent, pool_context
 from techbloc.sim.scenario import Scenario, _compose, _Reader, load_scenario
 from techbloc.sim.world import REGION_SLUGS
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
-TOP_KEYS = ("scenario", "design", "parameters", "scale", "samples", "levels", "replications",
-            "seed", "common_random_numbers", "metrics", "horizon", "threshold", "title",
-            "description")
+TOP_KEYS = ("scenario", "design", "parameters", "scale", "set", "samples", "levels",
+            "replications", "seed", "common_random_numbers", "metrics", "horizon", "threshold",
+            "title", "description")
 SUMMARY_DATES = {"2025": "2025Q4", "2030": "2030Q4"}
 MAX_POOL_RESTARTS = 5  # worker deaths survived before a sweep gives up
 MAX_RUNS = 10**6  # runs (points x replicates) a sweep may have unless max_runs is raised
@@ -142,7 +142,7 @@ def load_sweep(path: str | Path, set: Mapping[str, object] | None = None,
 
     Args:
         path: the YAML file.
-        set: values held in the base scenario at every point (like ``techbloc run --set``).
+        set: values held in the base at every point (over the file's ``set:``), as --set.
         scale: multipliers of the base scenario's trajectories at every point.
         **overrides: replace top-level values after validation (``samples=8``,
             ``replications=1``, ``horizon="2019Q1:2024Q4"``), for quick trials and tests.
@@ -165,7 +165,6 @@ def load_sweep(path: str | Path, set: Mapping[str, object] | None = None,
     if not isinstance(doc, dict):
         raise SweepError("expected a mapping with scenario, design, parameters", file=file)
     doc.update({k: v for k, v in overrides.items() if v is not None})
-    fixed = {"set": dict(set or {}), "scale": dict(scale or {})}
 
     def fail(message, key, hint=None):
         line, column = reader.where.get(key, (None, None))
@@ -174,6 +173,7 @@ def load_sweep(path: str | Path, set: Mapping[str, object] | None = None,
     for key in doc:
         if key not in TOP_KEYS:
             raise fail("unknown key", key, did_you_mean(key, TOP_KEYS))
+    held, fixed = held_in_sweep(doc, fail), {"set": dict(set or {}), "scale": dict(scale or {})}
     for key in ("scenario", "design", "parameters"):
         if key not in doc:
             raise fail(f"'{key}' is required", key)
@@ -183,7 +183,8 @@ def load_sweep(path: str | Path, set: Mapping[str, object] | None = None,
                    did_you_mean(str(design), DESIGNS))
     try:
         base = load_scenario(doc["scenario"], horizon=doc.get("horizon"),
-                             search=[path.parent, path.parent.parent], **fixed)
+                             search=[path.parent, path.parent.parent])
+        base = base.with_overrides(set=held, origin="sweep file").with_overrides(**fixed)
     except ScenarioError as e:
         raise fail(f"base scenario: {e}", "scenario") from None
     if not isinstance(doc["parameters"], dict) or not doc["parameters"]:

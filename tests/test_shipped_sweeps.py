@@ -46,18 +46,7 @@ def one_at_a_time(spec, metric):
     return out
 
 
-DEAD_AFTER_ISSUE_16 = pytest.mark.xfail(
-    strict=True, reason="operator.contract_years no longer moves the headline share beyond "
-    "replicate noise on the merged model with issue 16's country refit (global-sensitivity: "
-    "-0.0001 ± 0.0077; with the earlier country weights -0.014 ± 0.008, also under 2 se): the "
-    "sweep's axis or metric is for the lead to revisit")
-
-
-@pytest.mark.parametrize("name", [
-    "pressure-vs-bri",
-    pytest.param("global-sensitivity", marks=DEAD_AFTER_ISSUE_16),
-    pytest.param("discovery", marks=DEAD_AFTER_ISSUE_16),
-])
+@pytest.mark.parametrize("name", sorted(HEADLINE))
 def test_every_axis_of_a_shipped_sweep_moves_its_headline_metric(name):
     spec = load_sweep(SWEEPS / f"{name}.yaml")
     effects = one_at_a_time(spec, HEADLINE[name])

@@ -46,12 +46,33 @@ horizon: "2019Q1:2022Q4"
      "{low: 0, high: 2}\n", ["s.yaml:5:", "own range"]),
     (GRID + "metrics: [share_china_2031]\n", ["metrics", "unknown metric"]),
     (GRID + "replication: 3\n", ["unknown key", "did you mean 'replications'"]),
+    (GRID + "set:\n  operator.noize: 2\n", ["s.yaml:10:", "unknown parameter 'operator.noize'",
+                                             "did you mean 'operator.noise'"]),
+    (GRID + "set:\n  us.ally_pressure: 0.5\n", ["s.yaml:10:", "held by set: and varied"]),
+    (GRID + "set: [operator.noise]\n", ["s.yaml:9:", "expected a mapping"]),
+    (GRID + "set:\n  operator.noise: 99\n", ["s.yaml:10:", "set.operator.noise", "outside"]),
 ])
 def test_bad_sweep_files_name_file_line_and_key(tmp_path, text, fragments):
     with pytest.raises(SweepError) as e:
         load_sweep(write(tmp_path, text))
     for f in fragments:
         assert f in str(e.value), f"{f!r} not in {e.value}"
+
+
+def test_a_sweep_files_set_holds_values_at_every_point_and_the_command_line_wins(tmp_path):
+    from techbloc.sim.posterior import for_replicate
+    from techbloc.sim.scenario import load_scenario
+    from techbloc.sim.sweeps import apply_point
+    f = write(tmp_path, GRID + "set:\n  uncertainty.parameters: false\n  operator.noise: 2.0\n")
+    spec = load_sweep(f)
+    point = apply_point(spec.base, spec.points()[-1])
+    assert point.params["operator.noise"] == 2.0 and point.params["us.ally_pressure"] == 1.0
+    assert load_sweep(f, set={"operator.noise": 3.0}).base.params["operator.noise"] == 3.0
+    # Held off, the posterior ensemble no longer replaces the calibrated weights a run uses.
+    fit = load_scenario("calibrated").params["country.w_intel"]
+    assert for_replicate(point, 123)[0].params["country.w_intel"] == fit
+    drawn = apply_point(load_sweep(write(tmp_path, GRID, "g.yaml")).base, spec.points()[-1])
+    assert for_replicate(drawn, 123)[0].params["country.w_intel"] != fit
 
 
 def test_shipped_sweeps_validate_and_run_small(tmp_path):
