@@ -94,7 +94,9 @@ def sensitivity_figure(table: pd.DataFrame, design: str, metric: str, n_runs: in
     ax.set_yticks(y, [style.param_label(k) for k in table["parameter"]], fontsize=8)
     ax.legend(fontsize=8, loc="lower right", frameon=False)
     runs = f" ({n_runs} runs)" if n_runs else ""
-    ax.set_title(f"Sensitivity of {what}{runs}", fontsize=11)
+    # On the figure, not the axes: long parameter labels push the axes right, and an axes title
+    # as long as this one ran off the figure's edge.
+    fig.suptitle(f"Sensitivity of {what}{runs}", fontsize=11, wrap=True)
     ax.grid(True, axis="x", alpha=0.3)
     return fig, ax
 

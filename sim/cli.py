@@ -12,28 +12,13 @@ import sys
 from pathlib import Path
 
 from techbloc.sim import explore_cli  # light too: its commands import their modules when run
+from techbloc.sim.commands import nonnegative_int, positive_int  # light at import
 from techbloc.sim.errors import TechblocError, describe_os_error  # light
 
 EXIT_USAGE = 2
 
 
-def _int_at_least(low: int, what: str):
-    """An argparse type accepting integers >= ``low``, with a message naming ``what``."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            value = None
-        if value is None or value < low:
-            raise argparse.ArgumentTypeError(f"expected a {what}, got {text!r}")
-        return value
-
-    return parse
-
-
-_positive_int = _int_at_least(1, "positive integer")
-_seed = _int_at_least(0, "non-negative integer")
+_positive_int, _seed = positive_int, nonnegative_int  # argparse types (sim.commands)
 
 
 def _assignment(text: str) -> tuple[str, object]:

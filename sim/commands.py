@@ -23,6 +23,25 @@ INSTALL_HINT = ("from the folder of your techbloc clone: .venv/bin/pip install -
                 "(techbloc is not on a package index)")
 
 
+def int_at_least(low: int, what: str):
+    """An argparse type accepting integers >= ``low``, with a message naming ``what``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < low:
+            raise argparse.ArgumentTypeError(f"expected a {what}, got {text!r}")
+        return value
+
+    return parse
+
+
+positive_int = int_at_least(1, "positive integer")
+nonnegative_int = int_at_least(0, "non-negative integer")
+
+
 def install_hint(extra: str) -> str:
     """The command that installs an optional extra (``app``, ``dask``) into a clone's venv."""
     return INSTALL_HINT.format(extra=extra)

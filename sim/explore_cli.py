@@ -12,6 +12,8 @@ import sys
 import warnings
 from pathlib import Path
 
+from techbloc.sim.commands import nonnegative_int, positive_int  # light at import
+
 
 def print_notes() -> None:
     """Show :class:`sim.overrides.OverrideNote` warnings as ``techbloc: note: ...`` lines."""
@@ -27,21 +29,7 @@ def print_notes() -> None:
     warnings.showwarning = show
 
 
-def _integer(low: int, what: str):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            value = None
-        if value is None or value < low:
-            raise argparse.ArgumentTypeError(f"expected a {what}, got {text!r}")
-        return value
-
-    return parse
-
-
-_positive_int = _integer(1, "positive integer")
-_seed = _integer(0, "non-negative integer")
+_positive_int, _seed = positive_int, nonnegative_int  # argparse types (sim.commands)
 
 
 def _share(text: str) -> float:
