@@ -212,6 +212,12 @@ TREE: Mapping[str, Mapping[str, Param]] = MappingProxyType({
             "2019Q1 stance (0 switches it off)",
             "random-effects ordered logit (country heterogeneity beyond the covariates; RAND "
             "2022: each ally's own risk assessment); calibrated", symbol="σ_u"),
+        "escalation_rate": _p(0.0, "hazard per quarter per unit g·(1 − ρ_china)·s_i", 0, 20,
+            "λ: escalation of a restriction into a ban: a restricting country bans in a quarter "
+            "with probability 1 − exp(−λ·g·(1 − ρ_china)·s_i) (0 switches the ratchet off)",
+            "UK 35 % cap (Jan 2020) to ban (Jul 2020) after the FDPR (NCSC review, lit. §3g); EU "
+            "5G Toolbox (Jan 2020) and Commission statement (Jun 2023); Christie et al. 2023 "
+            "(security dependence); fitted to 2019-2021", symbol="λ"),
         "threshold_restrict": _p(2.8, "score", -10, 10,
             "θ_1: score above which a reviewing country moves from open to restrict",
             "calibrated by hand to P3-P4 (docs/ODD.md §7.5)", symbol="θ_1"),

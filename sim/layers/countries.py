@@ -55,7 +55,8 @@ class CountryLayer:
               "country.alignment_gain", "us.ally_pressure", "us.secondary_sanctions",
               "china.bri_discount", "china.cooperation", "china.retaliation",
               # issue 16: frontline states, Belt & Road damped by ties, the disposition
-              "country.w_frontline", "country.bri_ally_discount", "country.disposition_sd")
+              "country.w_frontline", "country.bri_ally_discount", "country.disposition_sd",
+              "country.escalation_rate")
 
     def __init__(self, shared: Shared, op_country: np.ndarray) -> None:
         self.shared = shared
@@ -155,7 +156,12 @@ class CountryLayer:
             old = self.policy
             hysteresis = policy.hysteresis_pair(thresholds, p["country.hysteresis"],
                                                 p["country.hysteresis_ban"])
-            self.policy = policy.update_policy(old, score, thresholds, hysteresis, review)
+            new = policy.update_policy(old, score, thresholds, hysteresis, review)
+            escalation_u = sh.streams["escalation"].random(n_c)  # full-size, even when off
+            if p["country.escalation_rate"]:  # the ratchet: restrict -> ban (ODD §7.5)
+                new = policy.escalate(new, p["country.escalation_rate"], p["us.ally_pressure"],
+                                      x.unreliability, s, ~self.locked, escalation_u)
+            self.policy = new
             self.on_policy_change(old, self.policy, sites)
         if sh.on("alignment"):
             self.alignment = self._align(policy.drift_alignment(

@@ -254,6 +254,40 @@ def update_policy(
                                  np.broadcast_to(np.asarray(review, dtype=bool), np.shape(s)))
 
 
+def escalate(policy: np.ndarray, rate: float, pressure: float, unreliability: float,
+             security: np.ndarray, eligible: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Escalation (a ratchet): a restriction hardens into a ban with a hazard per quarter.
+
+    Under sustained US pressure a restriction is a step on a ladder, not a resting place: the
+    UK's 35 % cap of January 2020 became a ban in July 2020 once the FDPR cut Huawei's chip
+    supply; Sweden's and Estonia's conditions became exclusion; the EU Toolbox's restrictions
+    were followed by the Commission's call of June 2023 to exclude. A restricting, eligible
+    country bans this quarter with probability q_i = 1 − exp(−λ·g·(1 − ρ_china)·s_i): the hazard
+    grows with ally pressure g, with the vendor's supply unreliability and with the country's
+    security dependence on the US s_i. The ratchet only tightens (a ban is kept by the ordered
+    rule's hysteresis, :func:`hysteresis_pair`); open countries and bans are untouched.
+
+    Args:
+        policy: levels after this quarter's review (0 open, 1 restrict, 2 ban), shape (C,).
+        rate: λ ≥ 0 (0 switches the ratchet off and returns ``policy`` unchanged).
+        pressure: ally pressure g.
+        unreliability: 1 − ρ_china.
+        security: s_i in [0, 1], shape (C,).
+        eligible: True where the country may change its policy (not locked), shape (C,).
+        u: uniforms in [0, 1), shape (C,).
+
+    Returns:
+        New levels, shape (C,).
+    """
+    policy = np.asarray(policy)
+    if rate <= 0:
+        return policy
+    exposure = max(float(pressure), 0.0) * max(float(unreliability), 0.0)
+    q = 1.0 - np.exp(-rate * exposure * np.clip(np.asarray(security, float), 0.0, None))
+    hardens = (policy == RESTRICT) & np.asarray(eligible, bool) & (np.asarray(u, float) < q)
+    return np.where(hardens, BAN, policy).astype(policy.dtype)
+
+
 def target_alignment(
     security: np.ndarray, us_exports: np.ndarray, china_exports: np.ndarray, bri: np.ndarray,
     p: dict,
