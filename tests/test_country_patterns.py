@@ -82,10 +82,11 @@ def test_bans_emerge_free_running(history):
                    "no forced removal, so the cost stays near zero")
 def test_p7_removal_costs_billions(history):
     # P7: forced swaps cost "hundreds of millions to billions" (UK up to £2bn, US $4.98bn):
-    # the cumulative removal cost by 2024Q4 lies between $0.5bn and $50bn (median replicate).
+    # the cumulative removal cost by 2024Q4 lies between $1bn and $50bn (median replicate), the
+    # bounds the hindcast's P7 uses (the UK's programme alone is about $2.5bn).
     m = history.model
     cost = float(m[m["date"] == "2024Q4"]["rip_replace_cost_usd"].median())
-    assert 5e8 <= cost <= 5e10, cost
+    assert 1e9 <= cost <= 5e10, cost
 
 
 def test_baseline_keeps_the_2019_exclusions():
