@@ -12,30 +12,10 @@ Example:
 
 from __future__ import annotations
 
-import importlib
+from techbloc import _EXPORTS as _PUBLIC
+from techbloc import lazy_exports
 
-_EXPORTS = {
-    "DataError": "techbloc.sim.errors", "ScenarioError": "techbloc.sim.errors",
-    "SweepError": "techbloc.sim.errors",
-    "TechblocError": "techbloc.sim.errors",
-    "run": "techbloc.sim.experiment",
-    "TechAllianceModel": "techbloc.sim.model",
-    "Results": "techbloc.sim.results", "load_results": "techbloc.sim.results",
-    "Scenario": "techbloc.sim.scenario", "load_scenario": "techbloc.sim.scenario",
-    "SweepResult": "techbloc.sim.folders", "load_sweep": "techbloc.sim.sweeps",
-    "sweep": "techbloc.sim.sweeps",
-}
+#: The public names defined in techbloc.sim (one map, in techbloc/__init__.py).
+_EXPORTS = {k: v for k, v in _PUBLIC.items() if v.startswith("techbloc.sim.")}
 
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(_EXPORTS[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'techbloc.sim' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+__all__, __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

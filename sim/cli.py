@@ -18,7 +18,6 @@ from techbloc.sim.errors import TechblocError, describe_os_error  # light
 EXIT_USAGE = 2
 
 
-_positive_int, _seed = positive_int, nonnegative_int  # argparse types (sim.commands)
 
 
 def _assignment(text: str) -> tuple[str, object]:
@@ -64,9 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
                                      "adoption.png into a run folder.")
     run.add_argument("scenario", metavar="NAME|PATH",
                      help="a shipped scenario (baseline, sanctions-2019) or a YAML file")
-    run.add_argument("--replications", "-n", type=_positive_int, metavar="N",
+    run.add_argument("--replications", "-n", type=positive_int, metavar="N",
                      help="number of replicates (default: the scenario's)")
-    run.add_argument("--seed", type=_seed, metavar="S", help="base seed (default: the scenario's)")
+    run.add_argument("--seed", type=nonnegative_int, metavar="S",
+                     help="base seed (default: the scenario's)")
     run.add_argument("--out", metavar="DIR",
                      help="run folder (default: results/<scenario>-<UTC timestamp>)")
     _overrides(run)
@@ -113,8 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
                                       "intervals paired by replicate.")
     cmp_.add_argument("scenarios", nargs="*", metavar="NAME|PATH")
     cmp_.add_argument("--baseline", help="the baseline (default: the first scenario)")
-    cmp_.add_argument("--replications", "-n", type=_positive_int, metavar="N")
-    cmp_.add_argument("--seed", type=_seed, metavar="S",
+    cmp_.add_argument("--replications", "-n", type=positive_int, metavar="N")
+    cmp_.add_argument("--seed", type=nonnegative_int, metavar="S",
                       help="common base seed (default: the baseline's)")
     _overrides(cmp_)
     cmp_.add_argument("--from", dest="from_dirs", nargs="+", default=[], metavar="DIR",
@@ -160,7 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
                                     "locally or on Dask, writing one file per finished run; "
                                     "--resume continues an interrupted sweep.")
     sw.add_argument("file", metavar="FILE", nargs="?", help="the sweep YAML file")
-    sw.add_argument("--workers", "-w", type=_positive_int, default=None, metavar="N",
+    sw.add_argument("--workers", "-w", type=positive_int, default=None, metavar="N",
                     help="worker processes (default: the number of cores)")
     sw.add_argument("--backend", choices=("local", "dask"), default="local")
     sw.add_argument("--scheduler", metavar="ADDR",
@@ -168,9 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--out", metavar="DIR", help="sweep folder (default: results/sweep-...)")
     sw.add_argument("--resume", metavar="DIR", help="continue the sweep in DIR")
     _overrides(sw)
-    sw.add_argument("--max-failures", type=_seed, default=0, metavar="K",
+    sw.add_argument("--max-failures", type=nonnegative_int, default=0, metavar="K",
                     help="failed runs tolerated before stopping (default 0)")
-    sw.add_argument("--max-runs", type=_positive_int, default=10**6, metavar="N",
+    sw.add_argument("--max-runs", type=positive_int, default=10**6, metavar="N",
                     help="refuse designs of more runs than N (default 1000000)")
 
     sens = sub.add_parser("sensitivity", help="Sobol or Morris indices of a finished sweep",
@@ -189,14 +189,14 @@ def build_parser() -> argparse.ArgumentParser:
                                     "hindcast.png and markets.png.")
     hc.add_argument("--scenario", default="sanctions-2019",
                     help="the free-running historical scenario (default sanctions-2019)")
-    hc.add_argument("--replications", "-n", type=_positive_int, default=50, metavar="N")
-    hc.add_argument("--seed", type=_seed, metavar="S")
+    hc.add_argument("--replications", "-n", type=positive_int, default=50, metavar="N")
+    hc.add_argument("--seed", type=nonnegative_int, metavar="S")
     hc.add_argument("--out", metavar="DIR", help="output folder (default: results/hindcast-...)")
     hc.add_argument("--cv", type=int, default=0, metavar="K",
                     help="also run K-fold cross-validation over countries, refitting the "
                          "weights on the other folds' 2019-2021 stances (default 0: skip; "
                          "5 takes minutes)")
-    hc.add_argument("--cv-trials", type=_positive_int, default=240, metavar="N",
+    hc.add_argument("--cv-trials", type=positive_int, default=240, metavar="N",
                     help="calibration trials per fold (default 240)")
     hc.add_argument("--cv-fit", choices=("countries", "legacy"), default="countries",
                     help="what each fold refits: the country weights by ranked probability "
@@ -209,9 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
                                      "in-sample (2019-2021) and out-of-sample (2022-2024) skill "
                                      "and write the fitted set as a scenario.")
     cal.add_argument("--scenario", default="sanctions-2019")
-    cal.add_argument("--trials", type=_positive_int, default=300, metavar="N")
-    cal.add_argument("--replications", "-n", type=_positive_int, default=4, metavar="N")
-    cal.add_argument("--seed", type=_seed, default=1, metavar="S")
+    cal.add_argument("--trials", type=positive_int, default=300, metavar="N")
+    cal.add_argument("--replications", "-n", type=positive_int, default=4, metavar="N")
+    cal.add_argument("--seed", type=nonnegative_int, default=1, metavar="S")
     cal.add_argument("--ban-weight", type=float, default=0.0, metavar="W",
                      help="weight of the Brier score of P(ban) in the objective (default 0)")
     cal.add_argument("--countries", action="store_true",
@@ -223,7 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "particles per generation (needs pyabc: pip install "
                           "'techbloc[calibrate]') and write it beside the scenario as "
                           "<name>_posterior.parquet, with a picture of its marginals")
-    cal.add_argument("--generations", type=_positive_int, default=4, metavar="G",
+    cal.add_argument("--generations", type=positive_int, default=4, metavar="G",
                      help="ABC-SMC generations of --posterior (default 4)")
     cal.add_argument("--out", metavar="DIR", help="a new folder for calibrated.yaml and "
                      "trials.csv (default results/calibrate-<UTC timestamp>); nothing else "
@@ -235,7 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      "export) and print its address. Needs the app extra.")
     app.add_argument("--host", default="127.0.0.1",
                      help="interface to listen on (default 127.0.0.1: this machine only)")
-    app.add_argument("--port", type=_positive_int, default=8765, help="port (default 8765)")
+    app.add_argument("--port", type=positive_int, default=8765, help="port (default 8765)")
     app.add_argument("--scenario", default=None, metavar="NAME",
                      help="the scenario the page opens with (default sanctions-2019)")
 

@@ -29,7 +29,6 @@ def print_notes() -> None:
     warnings.showwarning = show
 
 
-_positive_int, _seed = positive_int, nonnegative_int  # argparse types (sim.commands)
 
 
 def _share(text: str) -> float:
@@ -69,7 +68,7 @@ def add_commands(sub) -> None:
     d.add_argument("--threshold", type=_share, default=0.8, metavar="D",
                    help="PRIM: the box chosen is the one of highest coverage whose density "
                         "reaches D (default 0.8)")
-    d.add_argument("--depth", type=_positive_int, default=3, metavar="N",
+    d.add_argument("--depth", type=positive_int, default=3, metavar="N",
                    help="CART: maximum depth of the tree (default 3)")
 
     t = sub.add_parser(
@@ -92,10 +91,11 @@ def add_commands(sub) -> None:
                         "default) instead of holding it")
     t.add_argument("--range", dest="bounds", type=_span, metavar="LO:HI",
                    help="lever values searched (default: the parameter's range)")
-    t.add_argument("--points", type=_positive_int, default=9, metavar="N",
+    t.add_argument("--points", type=positive_int, default=9, metavar="N",
                    help="points of the first grid (default 9)")
-    t.add_argument("--replications", "-n", type=_positive_int, default=6, metavar="N")
-    t.add_argument("--seed", type=_seed, metavar="S", help="base seed (default: the scenario's)")
+    t.add_argument("--replications", "-n", type=positive_int, default=6, metavar="N")
+    t.add_argument("--seed", type=nonnegative_int, metavar="S",
+                   help="base seed (default: the scenario's)")
     t.add_argument("--out", metavar="DIR", help="output folder (default results/tipping-...)")
 
     r = sub.add_parser(
@@ -116,8 +116,8 @@ def add_commands(sub) -> None:
                    help="the no-measures scenario (default baseline)")
     r.add_argument("--horizon", default="2019Q1:2035Q4", metavar="START:END",
                    help="horizon of every run (default 2019Q1:2035Q4)")
-    r.add_argument("--replications", "-n", type=_positive_int, default=6, metavar="N")
-    r.add_argument("--seed", type=_seed, metavar="S")
+    r.add_argument("--replications", "-n", type=positive_int, default=6, metavar="N")
+    r.add_argument("--seed", type=nonnegative_int, metavar="S")
     r.add_argument("--out", metavar="DIR", help="output folder (default results/reversibility-...)")
 
 

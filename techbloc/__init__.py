@@ -33,16 +33,26 @@ _EXPORTS = {
     "tipping": "techbloc.sim.explore", "reversibility": "techbloc.sim.explore",
 }
 
-__all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(_EXPORTS[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'techbloc' has no attribute {name!r}")
+def lazy_exports(module: str, exports: dict[str, str], namespace: dict):
+    """PEP 562 lazy names for ``module``: ``(__all__, __getattr__, __dir__)``.
+
+    Each name of ``exports`` (name -> module that defines it) is imported on first use and then
+    kept in ``namespace``, the package's globals. :mod:`techbloc.sim` uses it too.
+    """
+
+    def __getattr__(name: str):
+        if name in exports:
+            value = getattr(importlib.import_module(exports[name]), name)
+            namespace[name] = value
+            return value
+        raise AttributeError(f"module {module!r} has no attribute {name!r}")
+
+    def __dir__() -> list[str]:
+        return sorted([*namespace, *exports])
+
+    return sorted(exports), __getattr__, __dir__
 
 
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+__all__, __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
