@@ -412,8 +412,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     # The shipped calibration's values that this fit does not refit are kept, so the written
     # file can replace the shipped one whole.
-    shipped = load_scenario("calibrated").params
-    keep = {k: shipped[k] for k in _calibrated_keys() if k not in result.values}
+    shipped = load_scenario("calibrated")  # its origins name exactly the keys its file sets
+    keep = {k: shipped.params[k] for k in shipped.origins if k not in result.values}
     (out / "calibrated.yaml").write_text(scenario_yaml(result, args.scenario, stats, keep) + "\n")
     result.trials.to_csv(out / "trials.csv", index=False)
     print("fitted:", ", ".join(f"{k}={v:.3f}" for k, v in result.values.items()))
@@ -428,19 +428,6 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
           f"shipped file in your clone: cp {out / 'calibrated.yaml'} scenarios/calibrated.yaml"
           f"{extra}")
     return 0
-
-
-def _calibrated_keys() -> list[str]:
-    """The dotted parameter keys that the shipped scenarios/calibrated.yaml sets."""
-    import yaml
-    from techbloc.sim.scenario import scenario_dir
-
-    def flat(tree: dict, prefix: str = "") -> list[str]:
-        return [key for k, v in tree.items()
-                for key in (flat(v, f"{prefix}{k}.") if isinstance(v, dict) else [prefix + k])]
-
-    doc = yaml.safe_load((scenario_dir() / "calibrated.yaml").read_text()) or {}
-    return flat(doc.get("params") or {})
 
 
 def write_posterior(args: argparse.Namespace, observed, out: Path) -> None:
