@@ -410,11 +410,12 @@ def adoption_figure(model: pd.DataFrame, countries: pd.DataFrame, title: str = "
     first_last = horizon if horizon is not None else model["date"].iloc[[0, -1]]
     start, end = (float(x) for x in style.quarter_to_year(list(first_last)))
     firsts = [_band(axes[0], world, "share_china", style.CHINA, "China bloc (Huawei, ZTE)")]
-    axes[0].set_title("World", fontsize=10, fontweight="bold")
+    # y=1.0: a fixed title place (matplotlib would measure each panel at every draw to find it)
+    axes[0].set_title("World", fontsize=10, fontweight="bold", y=1.0)
     for ax, region in zip(axes[1:], regions, strict=False):
         firsts.append(_band(ax, regional[regional["region"] == region], "china_share",
                             style.CHINA, None))
-        ax.set_title(region, fontsize=9)
+        ax.set_title(region, fontsize=9, y=1.0)
     per_row = min(cols, n)
     for i, ax in enumerate(axes[:n]):
         _finish(ax, "China-bloc share\nof 5G sites" if i % per_row == 0 else None, half=True)

@@ -151,7 +151,8 @@ def world_map(countries: pd.DataFrame, date: str, value: str = "policy", ax=None
         ax.legend(handles=[no_data], loc="lower left", fontsize=8, frameon=False)
         what = ("China-bloc share of 5G sites" if value == "china_share" else
                 "probability of restricting or banning Huawei")
-    ax.set_title(f"{title + ': ' if title else ''}{what}, {date} ({n} replicates)", fontsize=11)
+    ax.set_title(f"{title + ': ' if title else ''}{what}, {date} ({n} replicates)", fontsize=11,
+                 y=1.0)  # a fixed place: no measuring of the axes at each draw
     return fig, ax
 
 

@@ -8,7 +8,9 @@ Prints medians over N fresh processes (default 5) of:
   and, with plots, the drawing (``techbloc.analysis.curves``, ``.maps``, which load matplotlib);
 - the model time of the baseline's replicates in a warm process (``sim.experiment.run``
   without an output folder: the model and its tables);
-- ``techbloc run baseline`` end to end, with and without plots (writing the folder included);
+- ``techbloc run baseline`` end to end, with and without plots (writing the folder included),
+  and with plots drawn in the command's own process (``TECHBLOC_PICTURES=here``) instead of
+  its painter processes;
 and the ratio of the end-to-end time to start-up + imports + model time (the target is at most
 1.5). The kernels are compiled and cached before any timing (a warm-up run).
 
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -69,9 +72,10 @@ print(json.dumps({n: b - a for n, a, b in zip(names, t, t[1:])}))
 """
 
 
-def _wall(cmd: list[str]) -> float:
+def _wall(cmd: list[str], env: dict[str, str] | None = None) -> float:
     t0 = time.perf_counter()
-    subprocess.run(cmd, check=True, capture_output=True)
+    subprocess.run(cmd, check=True, capture_output=True,
+                   env=None if env is None else {**os.environ, **env})
     return time.perf_counter() - t0
 
 
@@ -80,9 +84,9 @@ def _command(python: str) -> list[str]:
     return [str(script)] if script.exists() else [python, "-m", "techbloc"]
 
 
-def _run(python: str, *extra: str) -> float:
+def _run(python: str, *extra: str, env: dict[str, str] | None = None) -> float:
     with tempfile.TemporaryDirectory() as folder:
-        return _wall([*_command(python), "run", "baseline", "--out", folder, *extra])
+        return _wall([*_command(python), "run", "baseline", "--out", folder, *extra], env)
 
 
 def measure(python: str) -> dict[str, float]:
@@ -94,6 +98,7 @@ def measure(python: str) -> dict[str, float]:
                                         text=True).stdout.split()[-1])
     out["end_to_end_no_plots"] = _run(python, "--no-plots")
     out["end_to_end"] = _run(python)
+    out["end_to_end_here"] = _run(python, env={"TECHBLOC_PICTURES": "here"})
     return out
 
 
@@ -126,6 +131,8 @@ def report(label: str, runs: list[dict[str, float]], steps: list[dict[str, float
           f"   = {t['end_to_end_no_plots'] / base_run:.2f} x (start-up + imports + model)")
     print(f"  end to end, with plots                 {t['end_to_end']:6.2f} s"
           f"   = {t['end_to_end'] / base_plots:.2f} x (start-up + imports + model)")
+    print(f"    the same, pictures drawn in the command's process {t['end_to_end_here']:6.2f} s"
+          f"   = {t['end_to_end_here'] / base_plots:.2f} x")
     if steps:
         print("  one fresh process, step by step (medians):")
         for k in steps[0]:

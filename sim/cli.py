@@ -7,6 +7,7 @@ answers at once. Errors of techbloc's own kinds print one line without a traceba
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import sys
 from pathlib import Path
@@ -257,7 +258,7 @@ UNCERTAINTY = {
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run a scenario and write its run folder."""
-    from techbloc.sim.commands import COMPILING, kernels_compiled, progress_bar, run_pictures
+    from techbloc.sim.commands import COMPILING, RunPictures, kernels_compiled, progress_bar
     from techbloc.sim.experiment import run
     from techbloc.sim.folders import safe_component
     from techbloc.sim.scenario import load_scenario
@@ -272,19 +273,24 @@ def cmd_run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path("results") / f"{name}-{stamp}"
     n = args.replications or scenario.replications
     first = "" if kernels_compiled() else f" ({COMPILING})"
-    with progress_bar(f"{scenario.name}{first}", n) as update:
-        try:  # the run marks its folder failed or interrupted itself (sim.experiment.run)
-            res = run(scenario, replications=n, seed=args.seed, out=out, overwrite=args.overwrite,
-                      progress=lambda done, total: update(done, description=scenario.name))
-        except KeyboardInterrupt:
-            print(f"techbloc: interrupted; the partial run folder {out} is marked interrupted "
-                  "(rerun the command to get a complete one)", file=sys.stderr)
-            return 130
-    if not args.no_plots:
-        from techbloc.sim.commands import status
+    title, date = scenario.title or scenario.name, str(scenario.horizon[1])
+    with contextlib.ExitStack() as stack:
+        # A painter process loads the drawing code while the model runs (sim.commands).
+        pictures = None if args.no_plots else stack.enter_context(RunPictures(out, title, date))
+        with progress_bar(f"{scenario.name}{first}", n) as update:
+            try:  # the run marks its folder failed or interrupted itself (sim.experiment.run)
+                res = run(scenario, replications=n, seed=args.seed, out=out,
+                          overwrite=args.overwrite, on_tables=pictures and pictures.start,
+                          progress=lambda done, total: update(done, description=scenario.name))
+            except KeyboardInterrupt:
+                print(f"techbloc: interrupted; the partial run folder {out} is marked "
+                      "interrupted (rerun the command to get a complete one)", file=sys.stderr)
+                return 130
+        if pictures is not None:
+            from techbloc.sim.commands import status
 
-        with status("drawing adoption.png and map.png"):
-            run_pictures(res, out, scenario.title or scenario.name, str(scenario.horizon[1]))
+            with status("drawing adoption.png and map.png"):
+                pictures.finish(res)
     print(f"run folder: {out}")
     for line in res.summary():
         print(f"  {line}")

@@ -12,9 +12,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 from techbloc.sim.errors import TechblocError, did_you_mean
 
@@ -100,20 +102,135 @@ COMPILING = ("compiling the model's kernels with Numba (first run with this Pyth
 
 
 # ------------------------------------------------------------------------------ run pictures
-def run_pictures(res, out: Path, title: str, date: str) -> list[Path]:
-    """The pictures ``techbloc run`` writes.
+def run_pictures(res, out: Path, title: str, date: str,
+                 only: tuple[str, ...] = ("adoption.png", "map.png")) -> list[Path]:
+    """The pictures ``techbloc run`` writes (``only``: a subset of them).
 
-    adoption.png (world and regions) and map.png (the
-    most frequent policy beside P(not open)).
+    adoption.png (world and regions) and map.png (the most frequent policy beside P(not open)).
     """
-    from techbloc.analysis.curves import adoption_figure
-    from techbloc.analysis.maps import policy_maps
+    written = []
+    if "adoption.png" in only:
+        from techbloc.analysis.curves import adoption_figure
 
-    fig, _ = adoption_figure(res.model, res.countries, title=title)
-    fig.savefig(out / "adoption.png", dpi=120)
-    fig, _ = policy_maps(res.countries, date, title=f"{title}, {date}")
-    fig.savefig(out / "map.png", dpi=120)
-    return [out / "adoption.png", out / "map.png"]
+        fig, _ = adoption_figure(res.model, res.countries, title=title)
+        fig.savefig(out / "adoption.png", dpi=120)
+        written.append(out / "adoption.png")
+    if "map.png" in only:
+        from techbloc.analysis.maps import policy_maps
+
+        fig, _ = policy_maps(res.countries, date, title=f"{title}, {date}")
+        fig.savefig(out / "map.png", dpi=120)
+        written.append(out / "map.png")
+    return written
+
+
+PICTURES_ENV = "TECHBLOC_PICTURES"  # "here" draws a run's pictures in the command's own process
+
+
+def _paint(conn, parents_end, out: Path, title: str, date: str) -> None:
+    """The painter process: load the drawing code, wait for the tables, draw, report.
+
+    The map is drawn by a fork of the painter (the drawing code already loaded) while the
+    painter draws adoption.png, so the two pictures take the time of the longer one; if that
+    fork fails, the painter draws the map itself.
+    """
+    import traceback
+
+    parents_end.close()  # so that the command's death (even kill -9) ends recv() with EOFError
+    try:
+        import techbloc.analysis.curves  # noqa: F401  (loaded while the model runs)
+        import techbloc.analysis.maps  # noqa: F401
+
+        model, countries = conn.recv()
+    except (EOFError, KeyboardInterrupt):  # the command ended before its run did
+        return
+    try:
+        res = SimpleNamespace(model=model, countries=countries)
+        pid = os.fork()
+        if pid == 0:  # the map's painter: exit status 0 once map.png is written
+            code = 1
+            with contextlib.suppress(BaseException):
+                run_pictures(res, out, title, date, only=("map.png",))
+                code = 0
+            os._exit(code)
+        run_pictures(res, out, title, date, only=("adoption.png",))
+        if os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) != 0:
+            run_pictures(res, out, title, date, only=("map.png",))
+        conn.send(("ok", [str(out / "adoption.png"), str(out / "map.png")]))
+    except BaseException:  # noqa: BLE001  reported to the parent, which draws them itself
+        conn.send(("error", traceback.format_exc()))
+
+
+class RunPictures:
+    """Draw ``techbloc run``'s pictures in a second process, started before the model runs.
+
+    The painter loads matplotlib and the drawing code while the model runs, then draws while the
+    command reports; on a machine with one CPU, without ``fork``, with threads already running,
+    or with ``$TECHBLOC_PICTURES=here``, the command draws them itself after the run. Either
+    way the files are the same, byte for byte (tested). If the painter fails, the command draws
+    them itself, so an error shows as it would without the painter.
+
+    Use as a context manager: ``with RunPictures(out, title, date) as pics:``, then
+    ``pics.start(res)`` as soon as the tables exist and ``pics.finish(res)`` at the end.
+    """
+
+    def __init__(self, out: Path, title: str, date: str):
+        self.args = (Path(out), title, date)
+        self.proc = self.conn = None
+
+    def _background(self) -> bool:
+        import multiprocessing
+        import threading
+
+        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        return (os.environ.get(PICTURES_ENV, "") != "here" and (cpus or 1) > 1
+                and threading.active_count() == 1
+                and "fork" in multiprocessing.get_all_start_methods())
+
+    def __enter__(self) -> RunPictures:
+        if self._background():
+            import multiprocessing
+
+            ctx = multiprocessing.get_context("fork")
+            self.conn, theirs = ctx.Pipe()
+            self.proc = ctx.Process(target=_paint, args=(theirs, self.conn, *self.args), daemon=True,
+                                    name="techbloc-pictures")
+            self.proc.start()
+            theirs.close()
+        return self
+
+    def start(self, res) -> None:
+        """Hand the painter the run's tables (it draws while the command writes the folder)."""
+        if self.proc is not None:
+            try:
+                self.conn.send((res.model, res.countries))
+            except OSError:  # the painter died: finish() draws here
+                self._stop()
+
+    def finish(self, res) -> list[Path]:
+        """The pictures of ``res`` (adoption.png, map.png): the painter's, or drawn here."""
+        if self.proc is not None:
+            try:
+                state, value = self.conn.recv()
+                if state == "ok":
+                    return [Path(f) for f in value]
+            except (EOFError, OSError):
+                pass
+            finally:
+                self._stop()
+        return run_pictures(res, *self.args)
+
+    def _stop(self) -> None:
+        if self.proc is not None:
+            self.conn.close()
+            self.proc.join(timeout=5)
+            if self.proc.is_alive():
+                self.proc.terminate()
+                self.proc.join()
+            self.proc = None
+
+    def __exit__(self, *exc) -> None:
+        self._stop()
 
 
 # ------------------------------------------------------------------------------ plot

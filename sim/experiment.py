@@ -67,6 +67,7 @@ def run(
     progress: Callable[[int, int], None] | None = None,
     world: World | None = None,
     overwrite: bool = False,
+    on_tables: Callable[[Results], None] | None = None,
 ) -> Results:
     """Run a scenario's replicates and return their tables.
 
@@ -86,6 +87,8 @@ def run(
         progress: called as ``progress(done, total)`` after each replicate.
         world: the world (default: the shipped data).
         overwrite: replace a run already in ``out`` (deliberately).
+        on_tables: called with the Results once every replicate is done, before ``out`` is
+            written (``techbloc run`` hands them to its painter process then).
 
     Returns:
         Results with ``model`` and ``countries`` DataFrames and the manifest.
@@ -120,13 +123,13 @@ def run(
         **environment(),
     }
     if out is None:
-        return _run(scenario, seeds, world, manifest, None, progress)
+        return _run(scenario, seeds, world, manifest, None, progress, on_tables)
     if not isinstance(out, str | Path):
         raise TechblocError(f"out must be a folder path, found {type(out).__name__}", key="out")
     with claim_run_folder(out, overwrite) as out_path:
         write_manifest(out_path, manifest)
         try:
-            return _run(scenario, seeds, world, manifest, out_path, progress)
+            return _run(scenario, seeds, world, manifest, out_path, progress, on_tables)
         except BaseException as e:  # leave no folder that looks complete, and say why
             interrupted = isinstance(e, KeyboardInterrupt)
             manifest.update(status="interrupted" if interrupted else "failed",
@@ -136,7 +139,7 @@ def run(
             raise
 
 
-def _run(scenario, seeds, world, manifest, out_path, progress) -> Results:
+def _run(scenario, seeds, world, manifest, out_path, progress, on_tables=None) -> Results:
     n = len(seeds)
     models, countries, devices = [], [], []
     for i, s in enumerate(seeds):
@@ -150,6 +153,8 @@ def _run(scenario, seeds, world, manifest, out_path, progress) -> Results:
     manifest["finished"] = _now()
     res = Results(pd.concat(models, ignore_index=True), pd.concat(countries, ignore_index=True),
                   manifest, devices=pd.concat(devices, ignore_index=True))
+    if on_tables is not None:
+        on_tables(res)
     if out_path is not None:
         res.save(out_path)
     else:

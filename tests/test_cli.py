@@ -1,6 +1,7 @@
 """The techbloc command as a user runs it: files written, summaries printed, bad input refused."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -65,6 +66,46 @@ def test_no_plots_writes_tables_only(tmp_path):
     assert not (tmp_path / "r" / "adoption.png").exists()
     m = json.loads((tmp_path / "r" / "manifest.json").read_text())
     assert m["scenario"]["params"]["us.ally_pressure"] == 0.8
+
+
+def test_pictures_from_the_painter_equal_those_drawn_in_the_command(run_folder, tmp_path):
+    # techbloc run draws its pictures in painter processes (sim.commands.RunPictures);
+    # TECHBLOC_PICTURES=here draws them in the command itself: the files must be the same.
+    out, _ = run_folder
+    here = tmp_path / "here"
+    proc = subprocess.run([*CLI, "run", "baseline", "-n", "2", "--seed", "3", "--out", str(here)],
+                          capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "TECHBLOC_PICTURES": "here"})
+    assert proc.returncode == 0, proc.stderr
+    for name in ("adoption.png", "map.png"):
+        assert (out / name).read_bytes() == (here / name).read_bytes(), name
+
+
+PAINTER_DIES = """
+import os, signal, sys
+from pathlib import Path
+import techbloc as tb
+from techbloc.sim.commands import RunPictures
+
+out = Path(sys.argv[1])
+with RunPictures(out, "baseline", "2030Q4") as pictures:
+    assert pictures.proc is not None, "no painter started"
+    painter = pictures.proc.pid
+    os.kill(painter, signal.SIGKILL)
+    res = tb.run("baseline", replications=1, out=out, on_tables=pictures.start)
+    written = pictures.finish(res)
+print(sorted(p.name for p in written), pictures.proc)
+"""
+
+
+def test_a_painter_that_dies_leaves_the_pictures_to_the_command(tmp_path):
+    proc = subprocess.run([sys.executable, "-c", PAINTER_DIES, str(tmp_path / "r")],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split("]")[0] + "]" == "['adoption.png', 'map.png']"
+    assert proc.stdout.strip().endswith("None")  # the dead painter was reaped
+    for name in ("adoption.png", "map.png"):
+        assert (tmp_path / "r" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_unknown_scenario_is_one_line_error(tmp_path):

@@ -180,8 +180,6 @@ def draw_disposition(s0: np.ndarray, policy0: np.ndarray, thresholds: tuple[floa
     """
     if sd <= 0:
         return np.zeros(np.shape(s0))
-    from scipy.stats import truncnorm
-
     t1, t2 = thresholds
     s0 = np.asarray(s0, float)
     policy0 = np.asarray(policy0)
@@ -189,7 +187,42 @@ def draw_disposition(s0: np.ndarray, policy0: np.ndarray, thresholds: tuple[floa
     hi = np.where(policy0 == OPEN, t1, np.where(policy0 == RESTRICT, t2, np.inf)) - s0
     hi = np.maximum(hi, lo + 1e-9)  # θ_1 = θ_2 leaves restrict an empty interval
     q = np.clip(np.asarray(u, float), 1e-12, 1 - 1e-12)
-    return truncnorm.ppf(q, lo / sd, hi / sd, loc=0.0, scale=sd)
+    return sd * truncated_normal_ppf(q, lo / sd, hi / sd)
+
+
+def truncated_normal_ppf(q: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Quantile q of the standard normal truncated to [a, b], accurate deep in either tail.
+
+    Works in logs: for a < 0, log Φ(x) = log(Φ(a) + q·Z) with Z = Φ(b) − Φ(a); for a ≥ 0 the
+    mirror image, log Φ(−x) = log(Φ(−b) + (1 − q)·Z), so no probability is ever the
+    difference of two numbers close to 1. Only ``scipy.special`` is needed (already loaded by
+    the model's imports; ``scipy.stats`` would cost a fresh process ~0.7 s). Agrees with
+    ``scipy.stats.truncnorm.ppf`` to ~1e-13 (tested).
+
+    Args:
+        q: probabilities in (0, 1).
+        a: lower truncation bound in standard units (−inf allowed).
+        b: upper bound, b > a (+inf allowed).
+    """
+    from scipy.special import log_ndtr, ndtr, ndtri_exp
+
+    q, a, b = np.broadcast_arrays(np.asarray(q, float), np.asarray(a, float),
+                                  np.asarray(b, float))
+    left = a < 0
+    # Mirror the right-hand cases so that every bound pair (lo, hi) has lo < 0.
+    lo, hi = np.where(left, a, -b), np.where(left, b, -a)
+    p = np.where(left, q, 1.0 - q)
+    log_lo, log_hi = log_ndtr(lo), log_ndtr(hi)
+    with np.errstate(divide="ignore"):
+        # log Z: for hi ≤ 0 both masses are small, take log Φ(hi) + log(1 − Φ(lo)/Φ(hi));
+        # for hi > 0, Z = 1 − Φ(lo) − Φ(−hi) without cancellation.
+        log_mass = np.where(
+            hi <= 0,
+            log_hi + np.log1p(-np.exp(log_lo - np.where(hi <= 0, log_hi, 0.0))),
+            np.log1p(-ndtr(lo) - ndtr(-hi)))
+        log_phi = np.minimum(np.logaddexp(log_lo, np.log(p) + log_mass), 0.0)
+    x = ndtri_exp(log_phi)
+    return np.where(left, x, -x)
 
 
 def ordered_probabilities(s: np.ndarray, thresholds: tuple[float, float],
