@@ -14,6 +14,12 @@ The optimiser is SciPy's differential evolution: global, derivative-free, determ
 seed, and robust to the step-like objective that discrete policy decisions produce (a gradient
 method would stall on its plateaus). Out-of-sample skill is scored on 2022-2024, years the fit
 never saw.
+
+The fit runs in the regime the hindcast scores (docs/ODD.md §1.2): every 5G launch after the
+run's start comes from the roll-out rule (``rollout.observed_launches`` off), so the weights are
+fitted to the model that is later scored, and no observed launch date (an outcome of the years
+and countries a validation holds out) enters the fit. ``launches="observed"`` runs the fit with
+the recorded launch dates instead (the regime ``scenarios/calibrated.yaml`` was fitted in).
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from techbloc.sim.experiment import run_replicate
 from techbloc.sim.observed import europe_iso3
 from techbloc.sim.rng import replicate_seeds
 from techbloc.sim.scenario import Scenario, load_scenario
-from techbloc.sim.world import load_world
+from techbloc.sim.world import World, load_world
 
 #: The weights fitted by default, with search bounds inside each parameter's own range.
 DEFAULT_BOUNDS: Mapping[str, tuple[float, float]] = {
@@ -59,6 +65,16 @@ COUNTRY_BOUNDS: Mapping[str, tuple[float, float]] = {
     "country.disposition_sd": (0.0, 3.0),
 }
 EUROPE_2020 = 0.51  # users on Chinese 4G in Europe, 2020 (Strand Consult, lit. §3b)
+#: The 5G launch regimes of a fit: ``emergent`` (the hindcast's: launches from the roll-out
+#: rule) or ``observed`` (the recorded launch dates of ``sim/data/launch_5g.csv``).
+LAUNCHES = ("emergent", "observed")
+
+
+def launch_settings(launches: str = "emergent") -> dict[str, bool]:
+    """The parameter values of a launch regime (``LAUNCHES``), to hold with ``set``."""
+    if launches not in LAUNCHES:
+        raise ValueError(f"launches must be one of {LAUNCHES}, not {launches!r}")
+    return {"rollout.observed_launches": launches == "observed"}
 
 
 @dataclass
@@ -139,12 +155,14 @@ def europe_share(countries: pd.DataFrame, date: str) -> float:
 def make_objective(base: Scenario, observed: pd.DataFrame, names: Sequence[str],
                    fit_years: Sequence[int] = (2019, 2020, 2021), replications: int = 4,
                    seed: int = 1, europe_weight: float = 0.5,
-                   ban_weight: float = 0.0, score: str = "brier"
-                   ) -> Callable[[np.ndarray], float]:
+                   ban_weight: float = 0.0, score: str = "brier", launches: str = "emergent",
+                   world: World | None = None) -> Callable[[np.ndarray], float]:
     """The function of a parameter vector that the optimiser minimises.
 
     ``score`` is ``"brier"`` (P(not open), plus ``ban_weight`` times the Brier score of P(ban))
     or ``"rps"`` (the ranked probability score of the three levels, which fits both cut-points).
+    ``launches`` is the 5G launch regime (:data:`LAUNCHES`; default the hindcast's, emergent);
+    ``world`` the world to run (default the shipped one).
 
     Each trial's values are held for the whole horizon, by the rule every entry point uses
     (:func:`sim.overrides.apply`): a fitted key that the base's events also change would lose
@@ -153,9 +171,10 @@ def make_objective(base: Scenario, observed: pd.DataFrame, names: Sequence[str],
     if score not in ("brier", "rps"):
         raise ValueError(f"score must be 'brier' or 'rps', not {score!r}")
     end = max(fit_years)
-    scenario = base.with_horizon(f"2019Q1:{end}Q4")
+    scenario = base.with_horizon(f"2019Q1:{end}Q4").with_params(launch_settings(launches),
+                                                                origin="calibration")
     seeds = replicate_seeds(seed, replications)
-    world = load_world()
+    world = world if world is not None else load_world()
 
     def objective(x: np.ndarray) -> float:
         s = scenario.with_params(dict(zip(names, map(float, x), strict=True)),
@@ -180,7 +199,8 @@ def calibrate(base: str | Scenario, observed: pd.DataFrame,
               replications: int = 4, seed: int = 1, fit_years: Sequence[int] = (2019, 2020, 2021),
               europe_weight: float = 0.5, ban_weight: float = 0.0,
               progress: Callable[[int, float], None] | None = None,
-              score: str = "brier") -> Calibration:
+              score: str = "brier", launches: str = "emergent",
+              world: World | None = None) -> Calibration:
     """Fit ``bounds``' parameters by differential evolution.
 
     Args:
@@ -195,6 +215,8 @@ def calibrate(base: str | Scenario, observed: pd.DataFrame,
         ban_weight: weight of the Brier score of P(ban) (0 to fit open vs not-open only).
         progress: called as ``progress(trials_done, best_so_far)``.
         score: ``"brier"`` or ``"rps"`` (see :func:`make_objective`).
+        launches: the 5G launch regime of the fit runs (:data:`LAUNCHES`).
+        world: the world to run (default the shipped one).
     """
     from scipy.optimize import differential_evolution
 
@@ -205,7 +227,7 @@ def calibrate(base: str | Scenario, observed: pd.DataFrame,
         if not (p.range[0] <= lo < hi <= p.range[1]):
             raise ValueError(f"bounds of {k} must lie inside its range {p.range}")
     f = make_objective(base, observed, names, fit_years, replications, seed, europe_weight,
-                       ban_weight, score)
+                       ban_weight, score, launches, world)
     history: list[tuple] = []
 
     def tracked(x):
@@ -258,7 +280,8 @@ def fit_posterior(base, observed: pd.DataFrame, bounds: Mapping[str, tuple[float
                   population: int = 60, generations: int = 4, replications: int = 2,
                   seed: int = 1, draws: int = 200, db: str | Path | None = None,
                   fit_years: Sequence[int] = (2019, 2020, 2021),
-                  progress: Callable[[str], None] | None = None) -> pd.DataFrame:
+                  progress: Callable[[str], None] | None = None,
+                  launches: str = "emergent") -> pd.DataFrame:
     """ABC-SMC posterior of ``bounds``' parameters given the stances of ``fit_years``.
 
     Args:
@@ -273,6 +296,7 @@ def fit_posterior(base, observed: pd.DataFrame, bounds: Mapping[str, tuple[float
         db: the sqlite file pyabc writes its history to (default: a temporary file).
         fit_years: year-ends scored.
         progress: called with a line of text after each generation.
+        launches: the 5G launch regime of the evaluations (:data:`LAUNCHES`).
 
     Returns:
         One row per draw: ``draw``, then one column per parameter (dotted keys), then the
@@ -281,6 +305,7 @@ def fit_posterior(base, observed: pd.DataFrame, bounds: Mapping[str, tuple[float
     import tempfile
 
     import pyabc
+    launch_settings(launches)  # a bad regime fails before any evaluation
     base = load_scenario(base)
     names = list(bounds)
     safe = {n: n.replace(".", "__") for n in names}
@@ -295,7 +320,7 @@ def fit_posterior(base, observed: pd.DataFrame, bounds: Mapping[str, tuple[float
     def model(par):
         # Fresh replicate seeds per evaluation, numbered in the (sequential) order of calls.
         f = make_objective(base, record, names, fit_years, replications,
-                           seed * 1_000_003 + next(counter), score="rps")
+                           seed * 1_000_003 + next(counter), score="rps", launches=launches)
         if len(order) == 2 and par[order[0]] >= par[order[1]]:
             return {"d": np.inf}  # the ordered logit needs θ_1 < θ_2: outside the prior
         return {"d": f(np.array([par[safe[n]] for n in names], float))}

@@ -195,7 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
     hc.add_argument("--out", metavar="DIR", help="output folder (default: results/hindcast-...)")
     hc.add_argument("--cv", type=int, default=0, metavar="K",
                     help="also run K-fold cross-validation over countries, refitting the "
-                         "weights on the other folds' 2019-2021 stances (default 0: skip; "
+                         "weights on the other folds' 2019-2021 stances alone (no Europe-wide "
+                         "share term, no value fitted on every country; launches emergent in "
+                         "the fits as in the scoring; docs/ODD.md §1.2) (default 0: skip; "
                          "5 takes minutes)")
     hc.add_argument("--cv-trials", type=positive_int, default=240, metavar="N",
                     help="calibration trials per fold (default 240)")
@@ -224,6 +226,11 @@ def build_parser() -> argparse.ArgumentParser:
                           "particles per generation (needs pyabc: pip install "
                           "'techbloc[calibrate]') and write it beside the scenario as "
                           "<name>_posterior.parquet, with a picture of its marginals")
+    cal.add_argument("--launches", choices=("emergent", "observed"), default="emergent",
+                     help="5G launches in the fit and scoring runs: from the roll-out rule, as "
+                          "techbloc hindcast scores them (emergent, the default), or the "
+                          "recorded dates of sim/data/launch_5g.csv (observed, the regime "
+                          "scenarios/calibrated.yaml was fitted in)")
     cal.add_argument("--generations", type=positive_int, default=4, metavar="G",
                      help="ABC-SMC generations of --posterior (default 4)")
     cal.add_argument("--out", metavar="DIR", help="a new folder for calibrated.yaml and "
@@ -439,6 +446,7 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     import pandas as pd
     from techbloc.analysis.hindcast import hindcast, hindcast_figure
     from techbloc.analysis.markets import format_table, markets_figure
+    from techbloc.sim.calibration import launch_settings
     from techbloc.sim.commands import progress_bar
     from techbloc.sim.experiment import run
     from techbloc.sim.observed import (
@@ -456,11 +464,12 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
         raise TechblocError(f"--cv must be 0 (skip) or at least 2 folds, not {args.cv}",
                             key="--cv")
     # Hindcast mode: no launch date after the run's start is an input (issue 17); launches come
-    # from the roll-out rule and are scored against the observed record.
+    # from the roll-out rule and are scored against the observed record. The calibration and
+    # the cross-validation's refits run in the same regime (sim.calibration.launch_settings).
     with progress_bar(f"{args.scenario} to 2024Q4", args.replications) as update:
         res = run(args.scenario, replications=args.replications, seed=args.seed,
                   horizon="2019Q1:2024Q4", search=args.search,
-                  set={"rollout.observed_launches": False},
+                  set=launch_settings("emergent"),
                   progress=lambda done, total: update(done))
     observed = stances()
     scores = hindcast(res.model, res.countries, observed, read_vendor_shares(),

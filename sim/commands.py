@@ -470,7 +470,13 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     ``--posterior N`` an ABC-SMC ensemble of them is fitted too (:func:`write_posterior`).
     """
     from techbloc.analysis.hindcast import stance_skill
-    from techbloc.sim.calibration import COUNTRY_BOUNDS, DEFAULT_BOUNDS, calibrate, scenario_yaml
+    from techbloc.sim.calibration import (
+        COUNTRY_BOUNDS,
+        DEFAULT_BOUNDS,
+        calibrate,
+        launch_settings,
+        scenario_yaml,
+    )
     from techbloc.sim.experiment import run
     from techbloc.sim.observed import stances
     from techbloc.sim.params import defaults
@@ -502,8 +508,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                            bounds=COUNTRY_BOUNDS if args.countries else DEFAULT_BOUNDS,
                            trials=args.trials, replications=args.replications, seed=args.seed,
                            ban_weight=args.ban_weight,
-                           score="rps" if args.countries else "brier", progress=on_trial)
-    rows, stats = [], {}
+                           score="rps" if args.countries else "brier", progress=on_trial,
+                           launches=args.launches)
+    rows, stats = [], {"5G launches": f"{args.launches} (as in the fit and the scoring runs)"}
     # "uncalibrated": the fitted weights at their defaults in sim/params.py (the scenario itself
     # may already extend an earlier calibration).
     prior = defaults()
@@ -513,6 +520,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         for i, (label, scen) in enumerate((("uncalibrated", uncalibrated),
                                            ("calibrated", base.with_params(result.values)))):
             res = run(scen, replications=n, seed=args.seed, horizon="2019Q1:2024Q4",
+                      set=launch_settings(args.launches),
                       progress=lambda k, _n, i=i: update(i * n + k))
             for year in (2021, 2024):
                 sk = stance_skill(res.countries, observed, year)
@@ -561,7 +569,8 @@ def write_posterior(args: argparse.Namespace, observed, out: Path) -> None:
           file=sys.stderr)
     draws = fit_posterior(args.scenario, observed, COUNTRY_BOUNDS, population=args.posterior,
                           generations=args.generations, seed=args.seed,
-                          progress=lambda line: print("  " + line, file=sys.stderr))
+                          progress=lambda line: print("  " + line, file=sys.stderr),
+                          launches=args.launches)
     path = out.with_name(f"{out.stem}_posterior.parquet")
     draws.to_parquet(path, index=False)
     fig = marginals_figure(draws, COUNTRY_BOUNDS)

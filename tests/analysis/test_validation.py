@@ -110,3 +110,100 @@ def test_spatial_scores_held_out_countries_only():
     assert s["model"]["brier"]["mean"] == pytest.approx(s["persistence"]["brier"]["mean"],
                                                         abs=0.05)
     assert s["model"]["brier"]["sd"] >= 0
+
+
+# --- Nothing of a held-out country reaches its fold's fit (issue 16's two known leaks) ---------
+
+_FOLD_BOUNDS = {"country.threshold_restrict": (1.5, 4.0)}
+
+
+def _fold_with(iso3: str, k: int = 5, seed: int = 1):
+    obs = stances()
+    parts = v.folds(sorted(set(obs["iso3"])), obs, k, seed)
+    test = next(p for p in parts if iso3 in p)
+    train = obs[~obs["iso3"].isin(test) & obs["year"].isin(v.FIT_YEARS)]
+    return train, test
+
+
+def _moved_launch(iso3: str, quarter: int):
+    """The shipped world with ``iso3``'s observed 5G launch moved to ``quarter`` (after 2019Q1)."""
+    import dataclasses
+
+    from techbloc.sim.world import load_world
+
+    w = load_world()
+    launch = w.launch.copy()
+    i = int(np.flatnonzero(w.countries["iso3"].astype(str).to_numpy() == iso3)[0])
+    assert launch[i] >= 0 and launch[i] != quarter
+    launch[i] = quarter
+    return dataclasses.replace(w, launch=launch, _cache={})
+
+
+def test_a_held_out_countrys_launch_and_european_share_never_reach_its_folds_fit():
+    """Germany launched 5G in 2019Q3; moved to 2021Q4, its 2020 sites and launch change.
+
+    The fold that holds Germany out must fit the same values, trial for trial. The old regime
+    (recorded launch dates, Europe's 2020 share over every European country) is the control: it
+    sees the move, so the check can fail.
+    """
+    from techbloc.sim.calibration import calibrate
+
+    train, test = _fold_with("DEU")
+    assert "DEU" not in set(train["iso3"])
+    moved = _moved_launch("DEU", 11)
+    kw = {"trials": 16, "replications": 1, "seed": 3, "bounds": _FOLD_BOUNDS}
+    fits = [v.fold_calibration("sanctions-2019", train, world=w, **kw) for w in (None, moved)]
+    assert fits[0].values == fits[1].values
+    pd.testing.assert_frame_equal(fits[0].trials, fits[1].trials)
+    # The leaky regime of main before the fix: the same fold, Germany's launch now counts.
+    base = v.fold_scenario("sanctions-2019", _FOLD_BOUNDS)
+    old = [calibrate(base, train, europe_weight=0.5, launches="observed", world=w, score="rps",
+                     **kw).trials for w in (None, moved)]
+    assert not np.allclose(old[0]["objective"], old[1]["objective"])
+
+
+def test_a_held_out_countrys_record_never_reaches_its_folds_fit():
+    """Changing a held-out country's recorded stances leaves what the fit receives unchanged."""
+    obs = stances()
+    _, test = _fold_with("DEU")
+    flipped = obs.copy()
+    # Germany's 2019 and 2020 stances and its 2022-2024 ones flipped (2021 kept, which the
+    # folds are stratified by, so the fold assignment is the same).
+    m = (flipped["iso3"] == "DEU") & (flipped["year"] != 2021)
+    flipped.loc[m, "stance"] = np.where(flipped.loc[m, "stance"] == "open", "ban", "open")
+    records = []
+
+    def fit(record):
+        records.append(record.sort_values(["iso3", "year"]).reset_index(drop=True))
+        init = v.initial_stances()
+        probs = {c: tuple(float(init.get(c, "open") == lvl) for lvl in v.LEVELS)
+                 for c in sorted(set(obs["iso3"]))}
+        return pd.concat([_table(probs, y) for y in (2021, 2024)], ignore_index=True)
+
+    a = v.spatial(fit, obs, v.initial_stances(), k=5, seed=1)
+    b = v.spatial(fit, flipped, v.initial_stances(), k=5, seed=1)
+    assert a["folds"] == b["folds"]
+    j = next(i for i, p in enumerate(a["folds"]) if "DEU" in p)
+    pd.testing.assert_frame_equal(records[j], records[5 + j])
+    # The check can fail: the folds that train on Germany do see the flip.
+    assert any(not records[i].equals(records[5 + i]) for i in range(5) if i != j)
+
+
+def test_fold_scenario_keeps_no_value_fitted_on_every_country():
+    from techbloc.sim.params import defaults, resolve
+    from techbloc.sim.posterior import CALIBRATED_ORIGINS
+    from techbloc.sim.scenario import load_scenario
+
+    shipped = load_scenario("sanctions-2019")
+    calibrated = [k for k, o in shipped.origins.items() if o in CALIBRATED_ORIGINS]
+    assert "operator.beta_restrict" in calibrated
+    s = v.fold_scenario("sanctions-2019", _FOLD_BOUNDS)
+    values = resolve(s.params)
+    # Only the keys the fold refits still hold a shipped value (every trial replaces it).
+    assert {k for k, o in s.origins.items() if o in CALIBRATED_ORIGINS} <= set(_FOLD_BOUNDS)
+    prior = defaults()
+    for k in calibrated:
+        if k not in _FOLD_BOUNDS:
+            assert values[k] == prior[k], k
+    assert not values["rollout.observed_launches"]
+    assert not values["uncertainty.parameters"]
