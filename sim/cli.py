@@ -550,6 +550,12 @@ def stance_validation(args: argparse.Namespace, countries, observed) -> dict:
 
         out["spatial"] = validation.spatial(fit, observed, initial, k=args.cv, seed=seed,
                                             progress=progress)
+        out["spatial"]["refit"] = {
+            "fitted": "legacy" if legacy else "countries", "trials": args.cv_trials,
+            "objective": "Brier of the training countries' 2019-2021 stances" if legacy else
+                         "RPS of the training countries' 2019-2021 stances",
+            "europe_share_term": False, "launches": "emergent", "posterior_draws": False,
+            "other_calibrated_values": "parameter defaults"}
     return out
 
 
