@@ -6,7 +6,7 @@ import sys
 import pandas as pd
 import pytest
 from techbloc.sim import load_scenario, run
-from techbloc.sim.calibration import calibrate
+from techbloc.sim.calibration import calibrate, launch_settings, make_objective
 
 
 def test_recovers_a_known_threshold_from_synthetic_stances():
@@ -15,8 +15,9 @@ def test_recovers_a_known_threshold_from_synthetic_stances():
     # The synthetic record is every replicate's stances (several realisations per country) from
     # seeds the fit never uses: the Brier score is proper, so its expected minimum is the truth.
     # (A modal record would not do: it understates exclusion where P(not open) < 0.5.)
-    res = run(base, set={"country.threshold_restrict": truth}, replications=8, seed=99,
-              horizon="2019Q1:2021Q4")
+    # Made in the fit's own launch regime (emergent launches, as the hindcast scores them).
+    res = run(base, set={"country.threshold_restrict": truth, **launch_settings()},
+              replications=8, seed=99, horizon="2019Q1:2021Q4")
     c = res.countries[res.countries["date"].isin(["2019Q4", "2020Q4", "2021Q4"])]
     observed = c.rename(columns={"policy": "stance"})[["iso3", "date", "stance"]]
     observed["year"] = observed["date"].str[:4].astype(int)
@@ -24,6 +25,35 @@ def test_recovers_a_known_threshold_from_synthetic_stances():
                     trials=60, replications=4, seed=1, europe_weight=0.0, ban_weight=0.0)
     assert cal.values["country.threshold_restrict"] == pytest.approx(truth, abs=0.35)
     assert len(cal.trials) >= 40 and cal.objective == cal.trials["objective"].min()
+
+
+def test_the_fit_runs_in_the_hindcasts_launch_regime_unless_told_otherwise():
+    """By default no recorded launch date enters the fit: moving one leaves the objective."""
+    import dataclasses
+
+    import numpy as np
+    from techbloc.sim.observed import stances
+    from techbloc.sim.world import load_world
+
+    assert launch_settings() == {"rollout.observed_launches": False}
+    w = load_world()
+    launch = w.launch.copy()
+    i = int(np.flatnonzero(w.countries["iso3"].astype(str).to_numpy() == "GBR")[0])
+    launch[i] = 11  # the UK's 2019Q2 launch moved to 2021Q4
+    moved = dataclasses.replace(w, launch=launch, _cache={})
+    obs = stances()
+    obs = obs[obs["year"] <= 2021]
+    x = np.array([2.9])
+    names = ["country.threshold_restrict"]
+
+    def value(world, launches):
+        return make_objective(load_scenario("sanctions-2019"), obs, names, replications=1,
+                              seed=4, launches=launches, world=world)(x)
+
+    assert value(None, "emergent") == value(moved, "emergent")
+    assert value(None, "observed") != value(moved, "observed")
+    with pytest.raises(ValueError, match="launches must be one of"):
+        launch_settings("recorded")
 
 
 def test_bounds_outside_the_parameter_range_are_refused():
