@@ -368,10 +368,10 @@ def _measured(checks: list[dict]) -> str:
     """The checks as one line: failing ones first, each with its value and bounds."""
     def one(c):
         v = c["value"]
-        text = f"{v:.3g}" if isinstance(v, float) else str(v)
+        text = f"{v:.4g}" if isinstance(v, float) else str(v)
         if c["bounds"] is not None:
             lo, hi = c["bounds"]
-            text += f" in [{lo:.3g}, {hi:.3g}]"
+            text += f" in [{lo:.4g}, {hi:.4g}]"
         return f"{'' if c['pass'] else 'FAILS '}{c['check']} {text}"
 
     return "; ".join(one(c) for c in sorted(checks, key=lambda c: c["pass"]))
@@ -389,7 +389,8 @@ def evaluate(model: pd.DataFrame, countries: pd.DataFrame | None,
     Returns:
         One dict per pattern, in order: ``key``, ``pattern`` (``"P1 global vendor shares
         stable"``), ``pass`` (all checks pass), ``checks`` (name, value, bounds, pass),
-        ``measured`` (the checks as one line), ``tolerance`` and ``source``.
+        ``measured`` (the checks as one line, failing ones first), ``n_checks``, ``n_pass``,
+        ``tolerance`` and ``source``.
     """
     runs = {"P1": lambda b: _p1(model, countries, b), "P2": lambda b: _p2(countries, b),
             "P3": lambda b: _p3(countries, b), "P4": lambda b: _p4(countries, b),
@@ -401,7 +402,8 @@ def evaluate(model: pd.DataFrame, countries: pd.DataFrame | None,
         checks = runs[key](pat.bounds)
         out.append({"key": key, "pattern": f"{key} {pat.name}",
                     "pass": all(c["pass"] for c in checks), "checks": checks,
-                    "measured": _measured(checks), "tolerance": pat.tolerance,
+                    "measured": _measured(checks), "n_checks": len(checks),
+                    "n_pass": sum(c["pass"] for c in checks), "tolerance": pat.tolerance,
                     "source": pat.source})
     return out
 

@@ -496,8 +496,11 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
                        f"({r['quarter']})" for r in scores["contracts"]["ratios"])
     if ratios:
         print(f"  ratios claimed vs model: {ratios}")
+    print("patterns P1-P7 (figures and tolerances: techbloc.analysis.patterns.PATTERNS, "
+          "docs/ODD.md §1.1):")
     for p in scores["patterns"]:
-        print(f"  {'PASS' if p['pass'] else 'fail'}  {p['pattern']}: {p['measured']}")
+        print(f"  {'PASS' if p['pass'] else 'fail'}  {p['pattern']} ({p['source']}; "
+              f"{p['n_pass']}/{p['n_checks']} checks): {p['measured']}")
     mk = scores["markets"]
     print("markets at each year's end, model median [5-95 %] and the record (markets.png):")
     print(format_table(mk))
