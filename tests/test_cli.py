@@ -108,6 +108,21 @@ def test_a_painter_that_dies_leaves_the_pictures_to_the_command(tmp_path):
         assert (tmp_path / "r" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_two_runs_in_the_same_second_get_two_default_folders(tmp_path):
+    from techbloc.sim.folders import new_results_folder
+
+    first = new_results_folder("baseline", tmp_path / "results")
+    first.mkdir(parents=True)
+    second = new_results_folder("baseline", tmp_path / "results")
+    assert second != first and not second.exists()
+    # As a user: the same command twice, no --out; both runs are kept.
+    for _ in range(2):
+        proc = techbloc("run", "baseline", "-n", "1", "--no-plots", cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+    folders = sorted((tmp_path / "results").glob("baseline-*/manifest.json"))
+    assert len(folders) == 2
+
+
 def test_unknown_scenario_is_one_line_error(tmp_path):
     _one_line_error(techbloc("run", "basline", "--out", str(tmp_path / "x")),
                     "unknown scenario 'basline'", "did you mean 'baseline'")
