@@ -1,7 +1,6 @@
 """The techbloc command as a user runs it: files written, summaries printed, bad input refused."""
 
 import json
-import os
 import subprocess
 import sys
 
@@ -9,11 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-CLI = [sys.executable, "-m", "techbloc"]
-
-
-def techbloc(*args, cwd=None):
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+from tests.helpers import techbloc
 
 
 def _one_line_error(proc, *fragments):
@@ -73,9 +68,8 @@ def test_pictures_from_the_painter_equal_those_drawn_in_the_command(run_folder, 
     # TECHBLOC_PICTURES=here draws them in the command itself: the files must be the same.
     out, _ = run_folder
     here = tmp_path / "here"
-    proc = subprocess.run([*CLI, "run", "baseline", "-n", "2", "--seed", "3", "--out", str(here)],
-                          capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "TECHBLOC_PICTURES": "here"})
+    proc = techbloc("run", "baseline", "-n", "2", "--seed", "3", "--out", here,
+                    env={"TECHBLOC_PICTURES": "here"})
     assert proc.returncode == 0, proc.stderr
     for name in ("adoption.png", "map.png"):
         assert (out / name).read_bytes() == (here / name).read_bytes(), name

@@ -22,13 +22,10 @@ from techbloc.sim.folders import claim_run_folder, locked, safe_component, temp_
 from techbloc.sim.results import load_folder as read_folder
 from techbloc.sim.scenario import load_scenario, validate
 
-CLI = [sys.executable, "-m", "techbloc"]
+from tests.helpers import CLI, techbloc
+
 SHORT = "2019Q1:2020Q2"
 
-
-def techbloc(*args, cwd=None, timeout=300):
-    return subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, cwd=cwd,
-                          timeout=timeout)
 
 
 def one_line_error(code, err, *fragments):
