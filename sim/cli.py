@@ -612,6 +612,12 @@ def main(argv: list[str] | None = None) -> int:
     except TechblocError as e:
         print(f"techbloc: error: {e}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # the reader of stdout left (`techbloc scenarios | head -3`)
+        import os
+
+        # Quietly, as a Unix filter does: stdout to /dev/null so the exit's flush cannot fail.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a shell reports for a filter cut off by its reader
     except OSError as e:  # permission, missing folder, disk full, not a directory: one line
         print(f"techbloc: error: {describe_os_error(e)}", file=sys.stderr)
         return EXIT_USAGE
