@@ -318,7 +318,8 @@ def update_policy(
             be per country.
         review: True where the country reviews its policy this quarter.
     """
-    h1, h2 = (hysteresis, hysteresis) if np.ndim(hysteresis) == 0 else tuple(hysteresis)
+    h1, h2 = (tuple(hysteresis) if isinstance(hysteresis, tuple | list)
+              else (hysteresis, hysteresis))
     t1, t2 = thresholds
     s = np.asarray(s, dtype=float)
     return kernels.update_policy(np.asarray(policy), s, float(t1),
