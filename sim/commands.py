@@ -193,8 +193,8 @@ class RunPictures:
 
             ctx = multiprocessing.get_context("fork")
             self.conn, theirs = ctx.Pipe()
-            self.proc = ctx.Process(target=_paint, args=(theirs, self.conn, *self.args), daemon=True,
-                                    name="techbloc-pictures")
+            self.proc = ctx.Process(target=_paint, args=(theirs, self.conn, *self.args),
+                                    daemon=True, name="techbloc-pictures")
             self.proc.start()
             theirs.close()
         return self
