@@ -88,10 +88,13 @@ class CountryLayer:
         return np.where(self.shared.hub, self.shared.hub_alignment, alignment)
 
     def thresholds(self, security: np.ndarray) -> tuple[float, float | np.ndarray]:
-        """(θ_1, θ_2,i): the ban cut-point per country when it is shifted (ODD §7.5)."""
+        """(θ_1, θ_2,i): the ban cut-point per country when it is shifted (ODD §7.5).
+
+        The shift applies to the countries open now (the form of a new exclusion).
+        """
         p = self.shared.values
         t = (p["country.threshold_restrict"], p["country.threshold_ban"])
-        return t[0], policy.ban_cutpoints(t, self.frontline, security, p)
+        return t[0], policy.ban_cutpoints(t, self.frontline, security, p, current=self.policy)
 
     def policy_context(self) -> SimpleNamespace:
         """What follows from the countries' policies alone, recomputed when a policy changes.

@@ -229,7 +229,8 @@ def truncated_normal_ppf(q: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndar
 
 
 def ban_cutpoints(thresholds: tuple[float, float], frontline: np.ndarray | float,
-                  security: np.ndarray | float, p: dict) -> float | np.ndarray:
+                  security: np.ndarray | float, p: dict,
+                  current: np.ndarray | None = None) -> float | np.ndarray:
     """The ban cut-point θ_2,i of each country: partial proportional odds (generalised logit).
 
     In the plain (proportional-odds) ordered logit every covariate moves a country toward both
@@ -239,12 +240,18 @@ def ban_cutpoints(thresholds: tuple[float, float], frontline: np.ndarray | float
     changes which excluding states ban, not whether they exclude (P(not open) is untouched); the
     floor θ_1 keeps the levels ordered (at θ_2,i = θ_1 every exclusion is a ban).
 
+    The shift sets the form of a new exclusion: it applies to countries that are open when they
+    review (``current`` open); a country that already restricts or bans keeps the plain θ_2, so
+    a restriction is not re-decided as a ban (ODD §7.5).
+
     Args:
         thresholds: (θ_1, θ_2).
         frontline: f_i, shape (C,) or a scalar.
         security: s_i, shape (C,) or a scalar.
         p: resolved parameters (``country.ban_shift_frontline`` δ_f,
             ``country.ban_shift_security`` δ_s, ``us.ally_pressure`` g).
+        current: the countries' levels before the review, shape (C,); None shifts every
+            country's cut-point.
 
     Returns:
         θ_2 itself (a float) when δ_f = δ_s = 0, so the model without the shift is bit-identical;
@@ -256,6 +263,8 @@ def ban_cutpoints(thresholds: tuple[float, float], frontline: np.ndarray | float
         return t2
     g = max(float(p["us.ally_pressure"]), 0.0)
     shift = g * (d_f * np.asarray(frontline, float) + d_s * np.asarray(security, float))
+    if current is not None:
+        shift = np.where(np.asarray(current) == OPEN, shift, 0.0)
     return np.maximum(float(t1), float(t2) - shift)
 
 

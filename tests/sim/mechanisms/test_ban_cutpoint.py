@@ -105,3 +105,16 @@ def test_in_the_model_frontline_bans_rise_with_the_shift_and_others_are_untouche
     assert out[20.0]["front_ban"] > out[0.0]["front_ban"]
     assert out[20.0]["front_restrict"] < out[0.0]["front_restrict"]
     assert out[20.0]["other_ban"] == out[0.0]["other_ban"]
+
+
+def test_the_shift_sets_the_form_of_a_new_exclusion_only():
+    # A frontline country that is open decides its exclusion's form under the shifted cut-point;
+    # one that already restricts (or bans) keeps the plain θ_2: a restriction is not re-decided.
+    f, sec = np.ones(3), np.zeros(3)
+    p = _params(**{"country.ban_shift_frontline": 5.0})
+    cur = np.array([policy.OPEN, policy.RESTRICT, policy.BAN])
+    t2 = policy.ban_cutpoints(T, f, sec, p, current=cur)
+    assert t2.tolist() == [8.0 - 0.6 * 5.0, 8.0, 8.0]
+    new = policy.update_policy(cur, np.full(3, 5.5), (T[0], t2),
+                               policy.hysteresis_pair((T[0], t2), 6.0, 6.0), np.ones(3, bool))
+    assert new.tolist() == [policy.BAN, policy.RESTRICT, policy.BAN]
