@@ -221,11 +221,12 @@ TREE: Mapping[str, Mapping[str, Param]] = MappingProxyType({
         "ban_shift_frontline": _p(0.0, "score per unit f_i·g", 0, 20,
             "δ_f: how much further frontline exposure (f_i·g) moves a country toward the ban "
             "cut-point than toward the restriction's: θ_2,i = max(θ_1, θ_2 − g·(δ_f·f_i + "
-            "δ_s·s_i)), a partial proportional-odds (generalised ordered logit) term that decides "
-            "which excluding states ban outright (0 switches it off)",
+            "δ_s·s_i)) for a country open when it reviews (a restriction keeps θ_2), a partial "
+            "proportional-odds (generalised ordered logit) term that decides which new "
+            "exclusions are bans (0 switches it off)",
             "Williams 2006 (generalised ordered logit); Christie et al. 2023 (security "
             "dependence; ordered logit of 70 states); NATO Warsaw Summit 2016 (eastern flank); "
-            "fitted to 2019-2021", symbol="δ_f"),
+            "RAND 2022 (Japan's quiet exclusion); fitted to 2019-2021", symbol="δ_f"),
         "ban_shift_security": _p(0.0, "score per unit s_i·g", 0, 20,
             "δ_s: how much further security dependence on the US (s_i·g) moves a country toward "
             "the ban cut-point than toward the restriction's (the θ_2,i of δ_f; 0 switches it "
