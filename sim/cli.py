@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime as dt
 import sys
 from pathlib import Path
 
@@ -260,7 +259,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Run a scenario and write its run folder."""
     from techbloc.sim.commands import COMPILING, RunPictures, kernels_compiled, progress_bar
     from techbloc.sim.experiment import run
-    from techbloc.sim.folders import safe_component
+    from techbloc.sim.folders import new_results_folder, safe_component
     from techbloc.sim.scenario import load_scenario
 
     overrides = dict(args.overrides)
@@ -268,9 +267,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         overrides.update(UNCERTAINTY[args.uncertainty])
     scenario = load_scenario(args.scenario, set=overrides, horizon=args.horizon,
                              search=args.search, scale=dict(args.scale))
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     name = safe_component(scenario.name, "run")  # one path component, whatever the file says
-    out = Path(args.out) if args.out else Path("results") / f"{name}-{stamp}"
+    out = Path(args.out) if args.out else new_results_folder(name)
     n = args.replications or scenario.replications
     first = "" if kernels_compiled() else f" ({COMPILING})"
     title, date = scenario.title or scenario.name, str(scenario.horizon[1])
@@ -360,6 +358,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         TimeElapsedColumn,
         TimeRemainingColumn,
     )
+    from techbloc.sim.folders import new_results_folder
     from techbloc.sim.sweeps import load_sweep, sweep
 
     if not args.file:
@@ -367,8 +366,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     spec = load_sweep(args.file, set=dict(args.overrides), scale=dict(args.scale),
                       horizon=args.horizon)
     workers = args.workers or os.cpu_count() or 1
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    out = args.resume or args.out or Path("results") / f"sweep-{Path(args.file).stem}-{stamp}"
+    out = args.resume or args.out or new_results_folder(f"sweep-{Path(args.file).stem}")
     columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[failed]} failed  {task.fields[rate]}"),
                TimeElapsedColumn(), TimeRemainingColumn())
@@ -441,6 +439,7 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     from techbloc.analysis.markets import format_table, markets_figure
     from techbloc.sim.commands import progress_bar
     from techbloc.sim.experiment import run
+    from techbloc.sim.folders import new_results_folder
     from techbloc.sim.observed import (
         OBSERVED,
         read_china_sites,
@@ -468,8 +467,7 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
                       read_huawei_segments(), read_china_sites(), read_launch_record(),
                       read_ran_vendors())
     scores["validation"] = stance_validation(args, res.countries, observed)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    out = Path(args.out) if args.out else Path("results") / f"hindcast-{stamp}"
+    out = Path(args.out) if args.out else new_results_folder("hindcast")
     out.mkdir(parents=True, exist_ok=True)
     (out / "hindcast.json").write_text(json.dumps(scores, indent=2, default=float) + "\n")
     fig, _ = hindcast_figure(res.countries, observed, 2024)
@@ -496,8 +494,11 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
                        f"({r['quarter']})" for r in scores["contracts"]["ratios"])
     if ratios:
         print(f"  ratios claimed vs model: {ratios}")
+    print("patterns P1-P7 (figures and tolerances: techbloc.analysis.patterns.PATTERNS, "
+          "docs/ODD.md §1.1):")
     for p in scores["patterns"]:
-        print(f"  {'PASS' if p['pass'] else 'fail'}  {p['pattern']}: {p['measured']}")
+        print(f"  {'PASS' if p['pass'] else 'fail'}  {p['pattern']} ({p['source']}; "
+              f"{p['n_pass']}/{p['n_checks']} checks): {p['measured']}")
     mk = scores["markets"]
     print("markets at each year's end, model median [5-95 %] and the record (markets.png):")
     print(format_table(mk))
@@ -614,6 +615,12 @@ def main(argv: list[str] | None = None) -> int:
     except TechblocError as e:
         print(f"techbloc: error: {e}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # the reader of stdout left (`techbloc scenarios | head -3`)
+        import os
+
+        # Quietly, as a Unix filter does: stdout to /dev/null so the exit's flush cannot fail.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a shell reports for a filter cut off by its reader
     except OSError as e:  # permission, missing folder, disk full, not a directory: one line
         print(f"techbloc: error: {describe_os_error(e)}", file=sys.stderr)
         return EXIT_USAGE

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime as dt
 import os
 import sys
 from collections.abc import Iterator
@@ -47,10 +46,6 @@ nonnegative_int = int_at_least(0, "non-negative integer")
 def install_hint(extra: str) -> str:
     """The command that installs an optional extra (``app``, ``dask``) into a clone's venv."""
     return INSTALL_HINT.format(extra=extra)
-
-
-def _stamp() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 # ------------------------------------------------------------------------------ progress
@@ -347,6 +342,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     """Run or load scenarios and compare them with paired intervals."""
     from techbloc.analysis.compare import compare, compare_figure
     from techbloc.sim.experiment import run
+    from techbloc.sim.folders import new_results_folder
     from techbloc.sim.results import load_results
     from techbloc.sim.scenario import load_scenario
 
@@ -382,7 +378,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
                 runs[s.name] = run(s, replications=n, seed=seed,
                                    progress=lambda k, _n, base=done: update(base + k))
                 done += n
-    out = Path(args.out) if args.out else Path("results") / f"compare-{_stamp()}"
+    out = Path(args.out) if args.out else new_results_folder("compare")
     out.mkdir(parents=True, exist_ok=True)
     with status("comparing and drawing compare.png"):
         table = compare(runs, baseline=baseline)
@@ -472,6 +468,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from techbloc.analysis.hindcast import stance_skill
     from techbloc.sim.calibration import COUNTRY_BOUNDS, DEFAULT_BOUNDS, calibrate, scenario_yaml
     from techbloc.sim.experiment import run
+    from techbloc.sim.folders import new_results_folder
     from techbloc.sim.observed import stances
     from techbloc.sim.params import defaults
     from techbloc.sim.scenario import load_scenario
@@ -482,7 +479,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if args.posterior < 0 or args.posterior == 1:
         raise TechblocError(f"--posterior needs at least 2 particles, not {args.posterior}",
                             key="--posterior")
-    out = Path(args.out) if args.out else Path("results") / f"calibrate-{_stamp()}"
+    out = Path(args.out) if args.out else new_results_folder("calibrate")
     if out.suffix in (".yaml", ".yml"):
         raise TechblocError("--out names a folder (calibrated.yaml is written into it); "
                             "adopting a fit is a separate step", key="--out",

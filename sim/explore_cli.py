@@ -133,10 +133,9 @@ def _span(text: str) -> tuple[float, float]:
 
 
 def _out(args, kind: str) -> Path:
-    import datetime as dt
+    from techbloc.sim.folders import new_results_folder
 
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    return Path(args.out) if args.out else Path("results") / f"{kind}-{stamp}"
+    return Path(args.out) if args.out else new_results_folder(kind)
 
 
 def cmd_discover(args: argparse.Namespace) -> int:

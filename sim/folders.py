@@ -52,6 +52,22 @@ def safe_component(name: object, default: str = "run") -> str:
     return text or default
 
 
+def new_results_folder(kind: str, parent: str | Path = "results") -> Path:
+    """A fresh default folder for a command's output: ``results/KIND-YYYYmmddTHHMMSSZ``.
+
+    Two commands started within the same second get ``…Z``, ``…Z-2``, ``…Z-3`` (the first name
+    not yet taken), so a second run is never refused for its default name.
+    """
+    import datetime as dt
+
+    base = Path(parent) / f"{kind}-{dt.datetime.now(dt.UTC).strftime('%Y%m%dT%H%M%SZ')}"
+    path, n = base, 1
+    while path.exists():
+        n += 1
+        path = base.with_name(f"{base.name}-{n}")
+    return path
+
+
 def temp_name(target: Path) -> Path:
     """A temporary name beside ``target``, unique to this process and call."""
     return target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:12]}.tmp")

@@ -1,8 +1,11 @@
-"""Shared helpers of the model-level test suites (small runs, cached per session)."""
+"""Shared helpers of the test suites: small runs cached per session, the command as run."""
 
 from __future__ import annotations
 
 import functools
+import os
+import subprocess
+import sys
 
 from techbloc.sim import load_scenario, run
 from techbloc.sim.scenario import Scenario
@@ -28,3 +31,13 @@ def replace_line(path, line: int, old: str, new: str) -> None:
     assert old in lines[line - 1]
     lines[line - 1] = lines[line - 1].replace(old, new, 1)
     path.write_text("".join(lines))
+
+
+#: The command as a user types it (``techbloc`` is ``python -m techbloc``).
+CLI = [sys.executable, "-m", "techbloc"]
+
+
+def techbloc(*args, cwd=None, timeout: float = 600, env: dict | None = None):
+    """Run ``techbloc ARGS`` in a fresh process; returns the CompletedProcess (text output)."""
+    return subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, cwd=cwd,
+                          timeout=timeout, env=None if env is None else {**os.environ, **env})

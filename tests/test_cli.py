@@ -1,7 +1,6 @@
 """The techbloc command as a user runs it: files written, summaries printed, bad input refused."""
 
 import json
-import os
 import subprocess
 import sys
 
@@ -9,11 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-CLI = [sys.executable, "-m", "techbloc"]
-
-
-def techbloc(*args, cwd=None):
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+from tests.helpers import techbloc
 
 
 def _one_line_error(proc, *fragments):
@@ -73,9 +68,8 @@ def test_pictures_from_the_painter_equal_those_drawn_in_the_command(run_folder, 
     # TECHBLOC_PICTURES=here draws them in the command itself: the files must be the same.
     out, _ = run_folder
     here = tmp_path / "here"
-    proc = subprocess.run([*CLI, "run", "baseline", "-n", "2", "--seed", "3", "--out", str(here)],
-                          capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "TECHBLOC_PICTURES": "here"})
+    proc = techbloc("run", "baseline", "-n", "2", "--seed", "3", "--out", here,
+                    env={"TECHBLOC_PICTURES": "here"})
     assert proc.returncode == 0, proc.stderr
     for name in ("adoption.png", "map.png"):
         assert (out / name).read_bytes() == (here / name).read_bytes(), name
@@ -106,6 +100,21 @@ def test_a_painter_that_dies_leaves_the_pictures_to_the_command(tmp_path):
     assert proc.stdout.strip().endswith("None")  # the dead painter was reaped
     for name in ("adoption.png", "map.png"):
         assert (tmp_path / "r" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_two_runs_in_the_same_second_get_two_default_folders(tmp_path):
+    from techbloc.sim.folders import new_results_folder
+
+    first = new_results_folder("baseline", tmp_path / "results")
+    first.mkdir(parents=True)
+    second = new_results_folder("baseline", tmp_path / "results")
+    assert second != first and not second.exists()
+    # As a user: the same command twice, no --out; both runs are kept.
+    for _ in range(2):
+        proc = techbloc("run", "baseline", "-n", "1", "--no-plots", cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+    folders = sorted((tmp_path / "results").glob("baseline-*/manifest.json"))
+    assert len(folders) == 2
 
 
 def test_unknown_scenario_is_one_line_error(tmp_path):

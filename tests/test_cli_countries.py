@@ -1,16 +1,10 @@
 """Issue 16's command options as a user meets them: validation protocol, uncertainty, refusals."""
 
 import json
-import subprocess
-import sys
 
 import pandas as pd
 
-CLI = [sys.executable, "-m", "techbloc"]
-
-
-def techbloc(*args, cwd=None):
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, cwd=cwd, timeout=600)
+from tests.helpers import techbloc
 
 
 def _refused(proc, *fragments):

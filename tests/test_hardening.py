@@ -22,13 +22,10 @@ from techbloc.sim.folders import claim_run_folder, locked, safe_component, temp_
 from techbloc.sim.results import load_folder as read_folder
 from techbloc.sim.scenario import load_scenario, validate
 
-CLI = [sys.executable, "-m", "techbloc"]
+from tests.helpers import CLI, techbloc
+
 SHORT = "2019Q1:2020Q2"
 
-
-def techbloc(*args, cwd=None, timeout=300):
-    return subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, cwd=cwd,
-                          timeout=timeout)
 
 
 def one_line_error(code, err, *fragments):
@@ -688,3 +685,17 @@ def test_discover_on_a_damaged_sweep_folder_is_one_line(sweep_dir, tmp_path, cap
     (d / "manifest.json").write_text("[")
     code, err = run_main(capsys, "discover", d, "--metric", "share_china_end", "--below", "0.5")
     one_line_error(code, err, "not valid JSON")
+
+
+def test_a_reader_that_leaves_ends_the_command_quietly():
+    # `techbloc scenarios | head -1`: the reader closes the pipe before the command writes.
+    # The command ends as a Unix filter does: exit 141 (128 + SIGPIPE), nothing on stderr.
+    r, w = os.pipe()
+    os.close(r)
+    try:
+        proc = subprocess.run([*CLI, "scenarios"], stdout=w, stderr=subprocess.PIPE, text=True,
+                              timeout=120)
+    finally:
+        os.close(w)
+    assert proc.returncode == 141, proc.stderr
+    assert proc.stderr == ""

@@ -111,20 +111,22 @@ def _device_model(consumer21, carrier21, units21, china_end, outside_end):
 
 
 def test_p5_ratios_known_answer_and_verdict():
-    from techbloc.analysis.hindcast import device_pattern, device_ratios
+    from techbloc.analysis.hindcast import device_ratios
+    from techbloc.analysis.patterns import evaluate
 
-    m = _device_model(consumer21=40.0, carrier21=47.5, units21=9.0, china_end=0.15,
+    def p5(*args):
+        return evaluate(_device_model(*args), None, keys=("P5",))[0]
+
+    m = _device_model(consumer21=50.0, carrier21=47.5, units21=9.0, china_end=0.15,
                       outside_end=0.01)
-    r = device_ratios(m)
-    assert r == pytest.approx({"consumer": 0.4, "carrier": 0.95, "smartphones": 0.15})
-    seg = pd.DataFrame({"year": [2019, 2021], "consumer_cny_bn": [467.3, 243.4],
-                        "carrier_cny_bn": [296.7, 281.5], "smartphones_m": [240, 35]})
-    p = device_pattern(m, seg)
-    assert p["pass"] and p["observed"]["consumer"] == pytest.approx(243.4 / 467.3)
-    assert p["share_relative_to_2019"] == pytest.approx({"china": 0.5, "outside_china": 0.1})
-    # Networks falling as much as devices, or a recovery outside China first, fail the pattern.
-    assert not device_pattern(_device_model(40.0, 20.0, 9.0, 0.15, 0.01), seg)["pass"]
-    assert not device_pattern(_device_model(40.0, 47.5, 9.0, 0.03, 0.05), seg)["pass"]
+    assert device_ratios(m) == pytest.approx({"consumer": 0.5, "carrier": 0.95,
+                                              "smartphones": 0.15})
+    assert p5(50.0, 47.5, 9.0, 0.15, 0.01)["pass"]
+    # Consumer revenue 0.4 of 2019's is more than 0.08 below the record's 0.52; networks
+    # falling as much as devices, or a recovery outside China first, fail too.
+    assert not p5(40.0, 47.5, 9.0, 0.15, 0.01)["pass"]
+    assert not p5(50.0, 20.0, 9.0, 0.15, 0.01)["pass"]
+    assert not p5(50.0, 47.5, 9.0, 0.03, 0.05)["pass"]
 
 
 def test_observed_huawei_segments_load_and_refuse_bad_rows(tmp_path):

@@ -1,8 +1,7 @@
 """Issue 17 on the model itself: the hindcast's market patterns, emergent launches, the levers.
 
-A free-running sanctions-2019 hindcast (every launch modelled) must reproduce patterns P1, P2,
-P5 and P6 of the literature (lit. §4b) with the tolerances of analysis/hindcast.py, and the
-market targets of analysis/markets.py. Fixed seed; 4 replicates.
+A free-running sanctions-2019 hindcast (every launch modelled) must meet the market targets of
+analysis/markets.py. Fixed seed; 4 replicates. Patterns P1-P7 are in tests/test_patterns.py.
 """
 
 import functools
@@ -10,7 +9,6 @@ import shutil
 
 import numpy as np
 import pandas as pd
-import pytest
 from techbloc.analysis import markets as mk
 from techbloc.analysis.hindcast import hindcast
 from techbloc.sim import TechAllianceModel
@@ -36,12 +34,6 @@ def _scores():
                     pd.read_csv(OBSERVED / "europe_china_share.csv"), read_contracts(),
                     read_huawei_segments(), read_china_sites(), read_launch_record(),
                     read_ran_vendors())
-
-
-@pytest.mark.parametrize("pattern", ["P1", "P2", "P5", "P6"])
-def test_the_hindcast_reproduces_the_pattern(pattern):
-    p = next(x for x in _scores()["patterns"] if x["pattern"].startswith(pattern))
-    assert p["pass"], p["measured"]
 
 
 def test_the_market_targets_hold():
