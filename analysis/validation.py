@@ -332,6 +332,30 @@ def _rows(block: Mapping) -> list[str]:
     return out
 
 
+#: Calibrated country values fitted outside ``calibrate --countries`` that shape stances, with
+#: the bounds a fold refits them in when the scenario sets them (the ban cut-point shift δ_f
+#: was fitted alone on every country's 2019-2021 stances, grid 0-20; docs/ODD.md §1.2).
+FOLD_EXTRA_BOUNDS: Mapping[str, tuple[float, float]] = {
+    "country.ban_shift_frontline": (0.0, 20.0),
+}
+
+
+def fold_bounds(scenario) -> dict[str, tuple[float, float]]:
+    """What a fold refits by default: the country block and the extra calibrated stance values.
+
+    The extra values are those of :data:`FOLD_EXTRA_BOUNDS` the scenario's calibration sets, so
+    no stance value fitted on every country is dropped from the model the folds score.
+    """
+    from techbloc.sim.calibration import COUNTRY_BOUNDS
+    from techbloc.sim.posterior import CALIBRATED_ORIGINS
+    from techbloc.sim.scenario import load_scenario
+
+    base = load_scenario(scenario)
+    extra = {k: b for k, b in FOLD_EXTRA_BOUNDS.items()
+             if base.origins.get(k, "") in CALIBRATED_ORIGINS}
+    return {**COUNTRY_BOUNDS, **extra}
+
+
 def fold_scenario(scenario, bounds: Mapping[str, tuple[float, float]]):
     """The scenario a cross-validation fold fits and scores: nothing fitted on every country.
 
@@ -371,9 +395,9 @@ def fold_calibration(scenario, record: pd.DataFrame, trials: int, replications: 
     Returns:
         The :class:`sim.calibration.Calibration` (fitted values, objective, trial history).
     """
-    from techbloc.sim.calibration import COUNTRY_BOUNDS, calibrate
+    from techbloc.sim.calibration import calibrate
 
-    bounds = bounds or COUNTRY_BOUNDS
+    bounds = bounds or fold_bounds(scenario)
     return calibrate(fold_scenario(scenario, bounds), record, bounds=bounds, trials=trials,
                      replications=replications, seed=seed, score=score, europe_weight=0.0,
                      launches="emergent", world=world)
@@ -396,14 +420,14 @@ def refit_runner(scenario, trials: int, replications: int, seed: int,
         seed: seed of the calibration and of the scoring run.
         score_replications: replicates of the scoring run.
         horizon_end: last year of the scoring run.
-        bounds: the fitted parameters and their bounds (default: the country weights of
-            ``sim.calibration.COUNTRY_BOUNDS``, as ``techbloc calibrate --countries`` fits them).
+        bounds: the fitted parameters and their bounds (default :func:`fold_bounds`: the
+            country weights ``techbloc calibrate --countries`` fits, plus δ_f when the
+            scenario's calibration sets it).
         score: the calibration's stance score, ``"rps"`` or ``"brier"``.
     """
-    from techbloc.sim.calibration import COUNTRY_BOUNDS
     from techbloc.sim.experiment import run
 
-    bounds = bounds or COUNTRY_BOUNDS
+    bounds = bounds or fold_bounds(scenario)
     base = fold_scenario(scenario, bounds)
 
     def fit(record: pd.DataFrame) -> pd.DataFrame:

@@ -538,12 +538,13 @@ def stance_validation(args: argparse.Namespace, countries, observed) -> dict:
     out = {"temporal": validation.temporal(countries, observed, initial)}
     if args.cv:
         seed = 1 if args.seed is None else args.seed
-        from techbloc.sim.calibration import COUNTRY_BOUNDS, DEFAULT_BOUNDS
+        from techbloc.sim.calibration import DEFAULT_BOUNDS
 
         legacy = args.cv_fit == "legacy"
         fit = validation.refit_runner(args.scenario, args.cv_trials, 4, seed,
                                       args.replications,
-                                      bounds=DEFAULT_BOUNDS if legacy else COUNTRY_BOUNDS,
+                                      bounds=(DEFAULT_BOUNDS if legacy
+                                              else validation.fold_bounds(args.scenario)),
                                       score="brier" if legacy else "rps")
 
         def progress(done: int, k: int) -> None:

@@ -501,22 +501,22 @@ def update_policy(policy, s, t1, t2, h1, h2, review):
         policy: current levels (0 open, 1 restrict, 2 ban), (C,).
         s: noisy score S, (C,).
         t1: θ_1.
-        t2: θ_2.
+        t2: θ_2,i per country, (C,) (one value repeated without the ban cut-point shift).
         h1: hysteresis of a restriction.
-        h2: hysteresis of a ban.
+        h2: hysteresis of a ban per country, (C,).
         review: True where the country reviews, (C,).
 
     Returns:
         The new levels, a new array of ``policy``'s dtype.
     """
     out = policy.copy()
-    lo1, lo2 = t1 - h1, t2 - h2
+    lo1 = t1 - h1
     for i in range(policy.size):
         if review[i]:
             x = s[i]
-            up = (1 if x > t1 else 0) + (1 if x > t2 else 0)
+            up = (1 if x > t1 else 0) + (1 if x > t2[i] else 0)
             cur = policy[i]
-            keep = 2 if (cur == 2 and x > lo2) else (1 if (cur >= 1 and x > lo1) else 0)
+            keep = 2 if (cur == 2 and x > t2[i] - h2[i]) else (1 if (cur >= 1 and x > lo1) else 0)
             out[i] = max(up, keep)
     return out
 

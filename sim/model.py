@@ -242,7 +242,8 @@ class TechAllianceModel(mesa.Model):
 
         Returns the signed contribution of each term (keys of ``policy.TERMS``; positive pushes
         toward exclusion), their sum ``score``, the noise draw of the quarter ``noise``, the
-        thresholds ``threshold_restrict`` and ``threshold_ban``, ``hysteresis`` (lifting a
+        thresholds ``threshold_restrict`` and ``threshold_ban`` (the country's own ban cut-point
+        θ_2,i when the ban cut-point is shifted, ``country.ban_shift_*``), ``hysteresis`` (lifting a
         restriction) and ``hysteresis_ban`` (lifting a ban), whether the
         policy is ``locked`` and the ``policy`` now. Raises TechblocError before the first step
         or when the policy mechanism is off (no score was computed).

@@ -218,6 +218,22 @@ TREE: Mapping[str, Mapping[str, Param]] = MappingProxyType({
             "UK 35 % cap (Jan 2020) to ban (Jul 2020) after the FDPR (NCSC review, lit. §3g); EU "
             "5G Toolbox (Jan 2020) and Commission statement (Jun 2023); Christie et al. 2023 "
             "(security dependence); fitted to 2019-2021", symbol="λ"),
+        "ban_shift_frontline": _p(0.0, "score per unit f_i·g", 0, 20,
+            "δ_f: how much further frontline exposure (f_i·g) moves a country toward the ban "
+            "cut-point than toward the restriction's: θ_2,i = max(θ_1, θ_2 − g·(δ_f·f_i + "
+            "δ_s·s_i)) for a country open when it reviews (a restriction keeps θ_2), a partial "
+            "proportional-odds (generalised ordered logit) term that decides which new "
+            "exclusions are bans (0 switches it off)",
+            "Williams 2006 (generalised ordered logit); Christie et al. 2023 (security "
+            "dependence; ordered logit of 70 states); NATO Warsaw Summit 2016 (eastern flank); "
+            "RAND 2022 (Japan's quiet exclusion); fitted to 2019-2021", symbol="δ_f"),
+        "ban_shift_security": _p(0.0, "score per unit s_i·g", 0, 20,
+            "δ_s: how much further security dependence on the US (s_i·g) moves a country toward "
+            "the ban cut-point than toward the restriction's (the θ_2,i of δ_f; 0 switches it "
+            "off)",
+            "Williams 2006 (generalised ordered logit); Christie et al. 2023 (states that depend "
+            "on US security guarantees reject Huawei far more); fitted to 2019-2021",
+            symbol="δ_s"),
         "threshold_restrict": _p(2.8, "score", -10, 10,
             "θ_1: score above which a reviewing country moves from open to restrict",
             "calibrated by hand to P3-P4 (docs/ODD.md §7.5)", symbol="θ_1"),

@@ -19,14 +19,19 @@ def history():
     return run("sanctions-2019", replications=20, seed=11, horizon="2019Q1:2024Q4")
 
 
-@pytest.mark.xfail(strict=True, reason="known misfit (ODD §1.2): the cut-point fitted on "
-                   "2019-2021 (θ_2 ≈ 8) is out of reach, so no ban emerges after 2019")
-def test_bans_emerge_free_running(history):
+@pytest.mark.xfail(strict=True, reason="measured (seed 11, 100 replicates): 3 of 8 (EST 0.34, "
+                   "LTU 0.35, ROU 0.42; CAN 0.16, DEU 0.11, GBR 0.04, PRT 0.02, SWE 0.00); 1 and 0 "
+                   "of 8 with seeds 20190516 and 5. Known misfit (ODD §1.2): the frontline ban "
+                   "shift makes the Baltic and Romanian exclusions bans, but those exclusions, "
+                   "and SWE's and GBR's ban, are under-predicted")
+def test_bans_emerge_free_running():
     # Issue 16: of the bans decided in 2020-2024 (record: GBR, SWE 2020; EST, LTU, ROU 2021;
     # CAN 2022; PRT 2023; DEU 2024), at least half get P(ban) >= 0.3 by the end of their year.
+    # 100 replicates: with 20 the count moves across the bar by sampling noise alone (seed 11
+    # gives 4 of 8 with 20, CAN at 0.30, and 3 with 100).
     bans = {"GBR": 2020, "SWE": 2020, "EST": 2021, "LTU": 2021, "ROU": 2021, "CAN": 2022,
             "PRT": 2023, "DEU": 2024}
-    c = history.countries
+    c = run("sanctions-2019", replications=100, seed=11, horizon="2019Q1:2024Q4").countries
     hit = 0
     for iso, year in bans.items():
         at = c[(c["date"] == f"{year}Q4") & (c["iso3"].astype(str) == iso)]

@@ -56,7 +56,8 @@ class CountryLayer:
               "china.bri_discount", "china.cooperation", "china.retaliation",
               # issue 16: frontline states, Belt & Road damped by ties, the disposition
               "country.w_frontline", "country.bri_ally_discount", "country.disposition_sd",
-              "country.escalation_rate")
+              "country.escalation_rate", "country.ban_shift_frontline",
+              "country.ban_shift_security")
 
     def __init__(self, shared: Shared, op_country: np.ndarray) -> None:
         self.shared = shared
@@ -85,6 +86,15 @@ class CountryLayer:
     def _align(self, alignment: np.ndarray) -> np.ndarray:
         """Pin the hubs (USA, CHN) to the poles of their blocs."""
         return np.where(self.shared.hub, self.shared.hub_alignment, alignment)
+
+    def thresholds(self, security: np.ndarray) -> tuple[float, float | np.ndarray]:
+        """(θ_1, θ_2,i): the ban cut-point per country when it is shifted (ODD §7.5).
+
+        The shift applies to the countries open now (the form of a new exclusion).
+        """
+        p = self.shared.values
+        t = (p["country.threshold_restrict"], p["country.threshold_ban"])
+        return t[0], policy.ban_cutpoints(t, self.frontline, security, p, current=self.policy)
 
     def policy_context(self) -> SimpleNamespace:
         """What follows from the countries' policies alone, recomputed when a policy changes.
@@ -135,7 +145,7 @@ class CountryLayer:
                 price_gap=ctx.price_gap, china_exports=sh.x_cn, bri=ctx.bri,
                 frontline=self.frontline,
                 disposition=0.0 if self.disposition is None else self.disposition)
-            thresholds = (p["country.threshold_restrict"], p["country.threshold_ban"])
+            thresholds = self.thresholds(s)
             if self.disposition is None:  # first review: u_i conditioned on the start stance
                 u = sh.streams["disposition"].random(n_c)
                 self.disposition = policy.draw_disposition(
@@ -218,6 +228,9 @@ class CountryLayer:
         out["noise"] = float(p["country.score_noise"] * self.policy_shock[i])
         for key in ("threshold_restrict", "threshold_ban", "hysteresis", "hysteresis_ban"):
             out[key] = float(p[f"country.{key}"])
+        # the country's own ban cut-point θ_2,i (θ_2 unless the ban cut-point is shifted)
+        t2 = self.thresholds(self.policy_inputs.security)[1]
+        out["threshold_ban"] = float(np.broadcast_to(t2, np.shape(self.policy))[i])
         out["locked"] = bool(self.locked[i])
         out["policy"] = POLICIES[int(self.policy[i])]
         return out

@@ -6,6 +6,8 @@ alignment, peers and supply risk push toward exclusion (E_i); the installed base
 trade with China, retaliation and Belt & Road finance pull against it (C_i). Thresholds θ_1 < θ_2
 map S_i to open < restrict < ban; stepping down needs S_i below θ_k − h (hysteresis: undoing a ban
 is harder than not making one, as the UK's 2020 reversal and its 2027 removal deadline show).
+The ban cut-point may differ by country (partial proportional odds, :func:`ban_cutpoints`):
+covariates can weigh more at θ_2 than at θ_1, deciding which excluding states ban outright.
 """
 
 from __future__ import annotations
@@ -160,8 +162,9 @@ def terms(x: PolicyInputs, p: dict) -> dict[str, np.ndarray]:
     return {k: np.broadcast_to(np.asarray(v, dtype=float), shape) for k, v in out.items()}
 
 
-def draw_disposition(s0: np.ndarray, policy0: np.ndarray, thresholds: tuple[float, float],
-                     sd: float, u: np.ndarray) -> np.ndarray:
+def draw_disposition(s0: np.ndarray, policy0: np.ndarray,
+                     thresholds: tuple[float, float | np.ndarray], sd: float,
+                     u: np.ndarray) -> np.ndarray:
     """Persistent dispositions u_i, conditioned on the stance each country starts from.
 
     u_i ~ Normal(0, σ_u) truncated to the interval that puts the start score S̄_i + u_i at the
@@ -174,7 +177,7 @@ def draw_disposition(s0: np.ndarray, policy0: np.ndarray, thresholds: tuple[floa
     Args:
         s0: deterministic start scores S̄_i (2019Q1), shape (C,).
         policy0: start levels (0 open, 1 restrict, 2 ban), shape (C,).
-        thresholds: (θ_1, θ_2).
+        thresholds: (θ_1, θ_2); θ_2 may be per country (:func:`ban_cutpoints`).
         sd: σ_u ≥ 0; 0 gives u = 0.
         u: uniforms in [0, 1), shape (C,).
     """
@@ -225,13 +228,53 @@ def truncated_normal_ppf(q: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndar
     return np.where(left, x, -x)
 
 
-def ordered_probabilities(s: np.ndarray, thresholds: tuple[float, float],
+def ban_cutpoints(thresholds: tuple[float, float], frontline: np.ndarray | float,
+                  security: np.ndarray | float, p: dict,
+                  current: np.ndarray | None = None) -> float | np.ndarray:
+    """The ban cut-point θ_2,i of each country: partial proportional odds (generalised logit).
+
+    In the plain (proportional-odds) ordered logit every covariate moves a country toward both
+    cut-points alike. Here frontline exposure f_i and security dependence s_i, both times ally
+    pressure g, may weigh more at the ban cut-point than at the restriction's (Williams 2006's
+    generalised ordered logit): θ_2,i = max(θ_1, θ_2 − g·(δ_f·f_i + δ_s·s_i)). The shift
+    changes which excluding states ban, not whether they exclude (P(not open) is untouched); the
+    floor θ_1 keeps the levels ordered (at θ_2,i = θ_1 every exclusion is a ban).
+
+    The shift sets the form of a new exclusion: it applies to countries that are open when they
+    review (``current`` open); a country that already restricts or bans keeps the plain θ_2, so
+    a restriction is not re-decided as a ban (ODD §7.5).
+
+    Args:
+        thresholds: (θ_1, θ_2).
+        frontline: f_i, shape (C,) or a scalar.
+        security: s_i, shape (C,) or a scalar.
+        p: resolved parameters (``country.ban_shift_frontline`` δ_f,
+            ``country.ban_shift_security`` δ_s, ``us.ally_pressure`` g).
+        current: the countries' levels before the review, shape (C,); None shifts every
+            country's cut-point.
+
+    Returns:
+        θ_2 itself (a float) when δ_f = δ_s = 0, so the model without the shift is bit-identical;
+        otherwise an array of shape (C,).
+    """
+    t1, t2 = thresholds
+    d_f, d_s = p["country.ban_shift_frontline"], p["country.ban_shift_security"]
+    if not (d_f or d_s):
+        return t2
+    g = max(float(p["us.ally_pressure"]), 0.0)
+    shift = g * (d_f * np.asarray(frontline, float) + d_s * np.asarray(security, float))
+    if current is not None:
+        shift = np.where(np.asarray(current) == OPEN, shift, 0.0)
+    return np.maximum(float(t1), float(t2) - shift)
+
+
+def ordered_probabilities(s: np.ndarray, thresholds: tuple[float, float | np.ndarray],
                           scale: float) -> np.ndarray:
     """Ordered-logit probabilities of open, restrict and ban for a score without hysteresis.
 
     Args:
         s: deterministic score E − C, shape (C,).
-        thresholds: (θ_1, θ_2) with θ_1 ≤ θ_2.
+        thresholds: (θ_1, θ_2) with θ_1 ≤ θ_2; θ_2 may be per country (:func:`ban_cutpoints`).
         scale: logistic scale of ε.
 
     Returns:
@@ -243,24 +286,27 @@ def ordered_probabilities(s: np.ndarray, thresholds: tuple[float, float],
     return np.stack([1.0 - above1, above1 - above2, above2], axis=1)
 
 
-def hysteresis_pair(thresholds: tuple[float, float], h: float,
-                    h_ban: float) -> tuple[float, float]:
+def hysteresis_pair(thresholds: tuple[float, float | np.ndarray], h: float,
+                    h_ban: float) -> tuple[float, float | np.ndarray]:
     """(h_1, h_2) for :func:`update_policy`: a ban is never easier to lift than a restriction.
 
     A ban is kept while S > θ_2 − h_2 with h_2 = max(h_ban, θ_2 − θ_1 + h), so its floor is at
     most the restriction's, θ_1 − h: a lifted ban would otherwise fall to a restriction the
     country keeps while its ban lapses, and with a high θ_2 a ban could lapse at scores where a
     restriction holds. No ban or restriction was lifted in the record (2019-2021, and later).
+    With per-country cut-points θ_2,i (:func:`ban_cutpoints`) h_2 is per country too.
     """
     t1, t2 = thresholds
+    if np.ndim(t2):
+        return float(h), np.maximum(float(h_ban), np.asarray(t2, float) - t1 + h)
     return float(h), float(max(h_ban, t2 - t1 + h))
 
 
 def update_policy(
     policy: np.ndarray,
     s: np.ndarray,
-    thresholds: tuple[float, float],
-    hysteresis: float | tuple[float, float],
+    thresholds: tuple[float, float | np.ndarray],
+    hysteresis: float | tuple[float, float | np.ndarray],
     review: np.ndarray,
 ) -> np.ndarray:
     """New policy levels of reviewing countries, with hysteresis.
@@ -275,16 +321,20 @@ def update_policy(
     Args:
         policy: current levels (0 open, 1 restrict, 2 ban), shape (C,).
         s: noisy score S_i, shape (C,).
-        thresholds: (θ_1, θ_2).
+        thresholds: (θ_1, θ_2); θ_2 may be per country, shape (C,) (:func:`ban_cutpoints`).
         hysteresis: h ≥ 0 for both levels, or (h_1, h_2): lifting a restriction and lifting a
-            ban (a ban is a law; repealing it takes more than a restriction's undoing).
+            ban (a ban is a law; repealing it takes more than a restriction's undoing); h_2 may
+            be per country.
         review: True where the country reviews its policy this quarter.
     """
-    h1, h2 = (hysteresis, hysteresis) if np.ndim(hysteresis) == 0 else tuple(hysteresis)
+    h1, h2 = (tuple(hysteresis) if isinstance(hysteresis, tuple | list)
+              else (hysteresis, hysteresis))
     t1, t2 = thresholds
-    return kernels.update_policy(np.asarray(policy), np.asarray(s, dtype=float), float(t1),
-                                 float(t2), float(h1), float(h2),
-                                 np.broadcast_to(np.asarray(review, dtype=bool), np.shape(s)))
+    s = np.asarray(s, dtype=float)
+    return kernels.update_policy(np.asarray(policy), s, float(t1),
+                                 np.broadcast_to(np.asarray(t2, dtype=float), s.shape),
+                                 float(h1), np.broadcast_to(np.asarray(h2, dtype=float), s.shape),
+                                 np.broadcast_to(np.asarray(review, dtype=bool), s.shape))
 
 
 def escalate(policy: np.ndarray, rate: float, pressure: float, unreliability: float,

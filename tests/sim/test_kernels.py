@@ -112,8 +112,8 @@ def test_handset_units_are_the_logit_formula_and_their_sums():
 ])
 def test_policy_update_kernel(policy, score, review, expect):
     # θ = (1, 2), h = (1, 1): restrict kept above 0, ban kept above 1
-    got = kernels.update_policy(np.array(policy, dtype=np.int8), np.array(score), 1.0, 2.0, 1.0,
-                                1.0, np.array(review))
+    got = kernels.update_policy(np.array(policy, dtype=np.int8), np.array(score), 1.0,
+                                np.full(4, 2.0), 1.0, np.full(4, 1.0), np.array(review))
     assert got.tolist() == expect and got.dtype == np.int8
 
 

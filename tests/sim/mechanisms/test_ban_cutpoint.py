@@ -1,0 +1,120 @@
+"""The ban cut-point shift (partial proportional odds, ODD §7.5): which excluders ban outright."""
+
+import numpy as np
+import pytest
+from techbloc.sim.mechanisms import policy
+from techbloc.sim.params import defaults
+from techbloc.sim.scenario import load_scenario
+
+T = (3.0, 8.0)
+
+
+def _params(**kw):
+    p = defaults()
+    p.update({"us.ally_pressure": 0.6})
+    p.update(kw)
+    return p
+
+
+def test_off_gives_the_plain_ordered_logit_exactly():
+    p = _params()  # δ_f = δ_s = 0 by default
+    t2 = policy.ban_cutpoints(T, np.array([1.0, 0.0]), np.array([0.7, 1.0]), p)
+    assert t2 == T[1] and isinstance(t2, float)
+    s = np.linspace(-2, 12, 57)
+    plain = policy.ordered_probabilities(s, T, 0.4)
+    same = policy.ordered_probabilities(s, (T[0], np.full(57, T[1])), 0.4)
+    assert plain.tobytes() == same.tobytes()
+    # The policy update with the cut-point repeated per country is the scalar rule, bit for bit.
+    rng = np.random.default_rng(3)
+    cur = rng.integers(0, 3, 500).astype(np.int8)
+    noisy = rng.normal(4, 4, 500)
+    review = rng.random(500) < 0.5
+    h = policy.hysteresis_pair(T, 6.0, 6.0)
+    h_arr = policy.hysteresis_pair((T[0], np.full(500, T[1])), 6.0, 6.0)
+    a = policy.update_policy(cur, noisy, T, h, review)
+    b = policy.update_policy(cur, noisy, (T[0], np.full(500, T[1])), h_arr, review)
+    assert np.array_equal(a, b) and np.array_equal(h_arr[1], np.full(500, h[1]))
+
+
+def test_a_higher_covariate_raises_p_ban_given_not_open_and_leaves_p_not_open():
+    f = np.array([0.0, 1.0, 0.0, 1.0])
+    sec = np.array([0.0, 0.0, 1.0, 1.0])
+    s = np.full(4, 4.0)
+    for key, col in (("country.ban_shift_frontline", f), ("country.ban_shift_security", sec)):
+        last = None
+        for delta in (0.0, 2.0, 5.0, 8.0):
+            t2 = policy.ban_cutpoints(T, f, sec, _params(**{key: delta}))
+            pr = policy.ordered_probabilities(s, (T[0], t2), 0.4)
+            cond = pr[:, 2] / (1.0 - pr[:, 0])  # P(ban | not open)
+            # P(not open) does not depend on the shift.
+            assert pr[:, 0] == pytest.approx(policy.ordered_probabilities(s, T, 0.4)[:, 0])
+            if delta:
+                assert np.all(cond[col == 1] > cond[col == 0].max())  # covariate raises it
+            if last is not None:
+                assert np.all(cond >= last - 1e-15) and np.all(cond[col == 1] > last[col == 1])
+            last = cond
+
+
+def test_the_shift_scales_with_ally_pressure_and_stops_at_the_restriction_cut_point():
+    f, sec = np.array([1.0, 0.0]), np.array([0.7, 1.0])
+    p = _params(**{"country.ban_shift_frontline": 4.0, "country.ban_shift_security": 2.0})
+    t2 = policy.ban_cutpoints(T, f, sec, p)
+    assert t2 == pytest.approx([8.0 - 0.6 * (4.0 + 2.0 * 0.7), 8.0 - 0.6 * 2.0])
+    p["us.ally_pressure"] = 0.0
+    assert np.array_equal(policy.ban_cutpoints(T, f, sec, p), [8.0, 8.0])
+    # A shift larger than θ_2 − θ_1 makes every exclusion a ban, never a ban below θ_1.
+    p = _params(**{"country.ban_shift_frontline": 20.0})
+    t2 = policy.ban_cutpoints(T, f, sec, p)
+    assert t2.tolist() == [3.0, 8.0]
+    pr = policy.ordered_probabilities(np.array([2.0, 3.5]), (T[0], t2), 0.4)
+    assert pr[0, 1] == 0.0 and np.all(pr >= 0) and pr.sum(axis=1) == pytest.approx(1.0)
+    new = policy.update_policy(np.zeros(2, np.int8), np.array([3.2, 3.2]), (T[0], t2),
+                               policy.hysteresis_pair((T[0], t2), 6.0, 6.0), np.ones(2, bool))
+    assert new.tolist() == [policy.BAN, policy.RESTRICT]
+
+
+def test_the_disposition_keeps_the_start_stance_under_per_country_cut_points():
+    rng = np.random.default_rng(8)
+    n = 4000
+    s0 = rng.normal(3, 3, n)
+    start = rng.integers(0, 3, n)
+    t2 = np.where(rng.random(n) < 0.5, 8.0, 4.0)
+    u = policy.draw_disposition(s0, start, (T[0], t2), 1.5, rng.random(n))
+    level = (s0 + u > T[0]).astype(int) + (s0 + u > t2)
+    assert np.array_equal(level, start)
+
+
+def test_in_the_model_frontline_bans_rise_with_the_shift_and_others_are_untouched():
+    # sanctions-2019 to 2021Q4 (calibrated weights), same seeds: a frontline ban shift turns
+    # frontline exclusions into bans; countries off the frontline do not ban more.
+    from techbloc.sim.experiment import run
+
+    s = load_scenario("sanctions-2019").with_params({"uncertainty.parameters": False},
+                                                     origin="test")
+    out = {}
+    for delta in (0.0, 20.0):
+        res = run(s.with_params({"country.ban_shift_frontline": delta}, origin="test"),
+                  replications=6, seed=11, horizon="2019Q1:2021Q4")
+        c = res.countries[res.countries["date"] == "2021Q4"]
+        front = c["iso3"].astype(str).isin(["EST", "LVA", "LTU", "POL", "ROU", "BGR", "TWN",
+                                           "JPN", "PHL", "VNM", "IND"])
+        pol = c["policy"].astype(str)
+        out[delta] = {"front_ban": int((front & (pol == "ban")).sum()),
+                      "front_restrict": int((front & (pol == "restrict")).sum()),
+                      "other_ban": int((~front & (pol == "ban")).sum())}
+    assert out[20.0]["front_ban"] > out[0.0]["front_ban"]
+    assert out[20.0]["front_restrict"] < out[0.0]["front_restrict"]
+    assert out[20.0]["other_ban"] == out[0.0]["other_ban"]
+
+
+def test_the_shift_sets_the_form_of_a_new_exclusion_only():
+    # A frontline country that is open decides its exclusion's form under the shifted cut-point;
+    # one that already restricts (or bans) keeps the plain θ_2: a restriction is not re-decided.
+    f, sec = np.ones(3), np.zeros(3)
+    p = _params(**{"country.ban_shift_frontline": 5.0})
+    cur = np.array([policy.OPEN, policy.RESTRICT, policy.BAN])
+    t2 = policy.ban_cutpoints(T, f, sec, p, current=cur)
+    assert t2.tolist() == [8.0 - 0.6 * 5.0, 8.0, 8.0]
+    new = policy.update_policy(cur, np.full(3, 5.5), (T[0], t2),
+                               policy.hysteresis_pair((T[0], t2), 6.0, 6.0), np.ones(3, bool))
+    assert new.tolist() == [policy.BAN, policy.RESTRICT, policy.BAN]
