@@ -164,15 +164,19 @@ def make_objective(base: Scenario, observed: pd.DataFrame, names: Sequence[str],
     ``launches`` is the 5G launch regime (:data:`LAUNCHES`; default the hindcast's, emergent);
     ``world`` the world to run (default the shipped one).
 
-    Each trial's values are held for the whole horizon, by the rule every entry point uses
+    Trials run without the posterior ensemble's draws (``uncertainty.parameters`` off): what a
+    trial does not fit stays at its calibrated point value. Each trial's values are held for the
+    whole horizon, by the rule every entry point uses
     (:func:`sim.overrides.apply`): a fitted key that the base's events also change would lose
     those events' actions on it, so the fit never tests a value the events then overwrite.
     """
     if score not in ("brier", "rps"):
         raise ValueError(f"score must be 'brier' or 'rps', not {score!r}")
     end = max(fit_years)
-    scenario = base.with_horizon(f"2019Q1:{end}Q4").with_params(launch_settings(launches),
-                                                                origin="calibration")
+    # The values a trial does not fit stay at their calibrated point values: no draws from the
+    # posterior ensemble (fitted with these very values) under the trials.
+    scenario = base.with_horizon(f"2019Q1:{end}Q4").with_params(
+        {**launch_settings(launches), "uncertainty.parameters": False}, origin="calibration")
     seeds = replicate_seeds(seed, replications)
     world = world if world is not None else load_world()
 

@@ -15,8 +15,10 @@ def test_recovers_a_known_threshold_from_synthetic_stances():
     # The synthetic record is every replicate's stances (several realisations per country) from
     # seeds the fit never uses: the Brier score is proper, so its expected minimum is the truth.
     # (A modal record would not do: it understates exclusion where P(not open) < 0.5.)
-    # Made in the fit's own launch regime (emergent launches, as the hindcast scores them).
-    res = run(base, set={"country.threshold_restrict": truth, **launch_settings()},
+    # Made in the fit's own launch regime (emergent launches, as the hindcast scores them) and,
+    # like the fit's trials, at the calibrated point values (no posterior draws).
+    res = run(base, set={"country.threshold_restrict": truth, **launch_settings(),
+                         "uncertainty.parameters": False},
               replications=8, seed=99, horizon="2019Q1:2021Q4")
     c = res.countries[res.countries["date"].isin(["2019Q4", "2020Q4", "2021Q4"])]
     observed = c.rename(columns={"policy": "stance"})[["iso3", "date", "stance"]]
@@ -77,3 +79,20 @@ def test_calibrate_command_writes_a_loadable_scenario_into_a_new_folder(tmp_path
     # Adopting the fit is a separate step the command names; the shipped file is untouched.
     assert f"cp {out / 'calibrated.yaml'} scenarios/calibrated.yaml" in proc.stdout
     assert find("calibrated").read_bytes() == shipped
+
+
+def test_trials_run_at_point_values_not_posterior_draws():
+    """What a trial does not fit stays at its calibrated value, whatever the base's uncertainty."""
+    import numpy as np
+    from techbloc.sim.observed import stances
+
+    record = stances()
+    record = record[record["year"].isin([2019, 2020])]
+    x = np.array([2.5])
+    values = []
+    for drawn in (True, False):
+        base = load_scenario("sanctions-2019", set={"uncertainty.parameters": drawn})
+        f = make_objective(base, record, ["country.threshold_restrict"], fit_years=(2019, 2020),
+                           replications=2, seed=3, europe_weight=0.0)
+        values.append(f(x))
+    assert values[0] == values[1]
