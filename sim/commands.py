@@ -160,10 +160,10 @@ class RunPictures:
     """Draw ``techbloc run``'s pictures in a second process, started before the model runs.
 
     The painter loads matplotlib and the drawing code while the model runs, then draws while the
-    command reports; on a machine with one CPU, without ``fork``, with threads already running,
-    or with ``$TECHBLOC_PICTURES=here``, the command draws them itself after the run. Either
-    way the files are the same, byte for byte (tested). If the painter fails, the command draws
-    them itself, so an error shows as it would without the painter.
+    command reports; on a system other than Linux, a machine with one CPU, with threads already
+    running, or with ``$TECHBLOC_PICTURES=here``, the command draws them itself after the run.
+    Either way the files are the same, byte for byte (tested). If the painter fails, the command
+    draws them itself, so an error shows as it would without the painter.
 
     Use as a context manager: ``with RunPictures(out, title, date) as pics:``, then
     ``pics.start(res)`` as soon as the tables exist and ``pics.finish(res)`` at the end.
@@ -178,7 +178,9 @@ class RunPictures:
         import threading
 
         cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-        return (os.environ.get(PICTURES_ENV, "") != "here" and (cpus or 1) > 1
+        # Linux only: macOS's system frameworks are not safe to use in a forked child.
+        return (sys.platform.startswith("linux") and os.environ.get(PICTURES_ENV, "") != "here"
+                and (cpus or 1) > 1
                 and threading.active_count() == 1
                 and "fork" in multiprocessing.get_all_start_methods())
 
