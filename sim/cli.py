@@ -285,7 +285,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         with progress_bar(f"{scenario.name}{first}", n) as update:
             try:  # the run marks its folder failed or interrupted itself (sim.experiment.run)
                 res = run(scenario, replications=n, seed=args.seed, out=out,
-                          overwrite=args.overwrite, on_tables=pictures and pictures.start,
+                          overwrite=args.overwrite,
+                          on_tables=pictures.start if pictures else None,
                           progress=lambda done, total: update(done, description=scenario.name))
             except KeyboardInterrupt:
                 print(f"techbloc: interrupted; the partial run folder {out} is marked "

@@ -73,6 +73,7 @@ class CountryLayer:
             s, shared.x_us, shared.x_cn, bri_now, shared.values))
         self.policy_inputs: policy.PolicyInputs | None = None
         self.policy_shock = np.zeros(n_c)
+        self.ban_cutpoint: float | np.ndarray = 0.0  # θ_2 or θ_2,i of the last review
         self.frontline = (w.frontline.astype(float) if w.frontline is not None
                           else np.zeros(n_c))
         # u_i, drawn at the first policy review from the start scores (ODD §7.5)
@@ -153,7 +154,9 @@ class CountryLayer:
                     p["country.disposition_sd"], u)
                 x = replace(x, disposition=self.disposition)
                 ctx.score_terms = None
-            self.policy_inputs, self.policy_shock = x, shock  # kept for decision_terms()
+            # kept for decision_terms(): the inputs, the shocks and the cut-point they met
+            self.policy_inputs, self.policy_shock = x, shock
+            self.ban_cutpoint = thresholds[1]
             if ctx.score_terms is None:  # once per context (year, parameters, prices)
                 ctx.score_terms = policy.static_terms(x, p)
             # policy.score(x, p, ctx.score_terms) + noise·shock, in one pass (same numbers)
@@ -226,11 +229,10 @@ class CountryLayer:
                                        for k, v in policy.terms(self.policy_inputs, p).items()}
         out["score"] = float(sum(out.values()))
         out["noise"] = float(p["country.score_noise"] * self.policy_shock[i])
-        for key in ("threshold_restrict", "threshold_ban", "hysteresis", "hysteresis_ban"):
+        for key in ("threshold_restrict", "hysteresis", "hysteresis_ban"):
             out[key] = float(p[f"country.{key}"])
-        # the country's own ban cut-point θ_2,i (θ_2 unless the ban cut-point is shifted)
-        t2 = self.thresholds(self.policy_inputs.security)[1]
-        out["threshold_ban"] = float(np.broadcast_to(t2, np.shape(self.policy))[i])
+        # the ban cut-point the country's last review met: θ_2, or θ_2,i when it is shifted
+        out["threshold_ban"] = float(np.broadcast_to(self.ban_cutpoint, np.shape(self.policy))[i])
         out["locked"] = bool(self.locked[i])
         out["policy"] = POLICIES[int(self.policy[i])]
         return out

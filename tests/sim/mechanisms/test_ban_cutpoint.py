@@ -118,3 +118,21 @@ def test_the_shift_sets_the_form_of_a_new_exclusion_only():
     new = policy.update_policy(cur, np.full(3, 5.5), (T[0], t2),
                                policy.hysteresis_pair((T[0], t2), 6.0, 6.0), np.ones(3, bool))
     assert new.tolist() == [policy.BAN, policy.RESTRICT, policy.BAN]
+
+
+def test_decision_terms_report_the_ban_cut_point_the_review_met():
+    # An open frontline state under ally pressure meets the shifted θ_2,i; a state off the
+    # frontline, and a frontline state already restricting (JPN), meet the plain θ_2.
+    from techbloc.sim.model import TechAllianceModel
+
+    s = load_scenario("sanctions-2019").with_params(
+        {"uncertainty.parameters": False, "country.ban_shift_frontline": 10.0}, origin="test")
+    m = TechAllianceModel(scenario=s, seed=3)
+    for _ in range(8):  # to 2020Q4: ally pressure 0.6
+        m.step()
+    theta_2 = m.decision_terms("FRA")["threshold_ban"]
+    assert theta_2 == s.params["country.threshold_ban"]
+    assert m.decision_terms("JPN")["threshold_ban"] == theta_2
+    lva = m.decision_terms("LVA")
+    assert lva["policy"] == "open"  # the seed keeps it open, so its next review is shifted
+    assert lva["threshold_ban"] < theta_2
