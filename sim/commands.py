@@ -119,7 +119,9 @@ def run_pictures(res, out: Path, title: str, date: str,
     return written
 
 
-PICTURES_ENV = "TECHBLOC_PICTURES"  # "here" draws a run's pictures in the command's own process
+#: ``here`` draws a run's pictures in the command's own process; ``painter`` uses the painter
+#: processes even on one CPU (the tests, so that they check the painter on any machine).
+PICTURES_ENV = "TECHBLOC_PICTURES"
 
 
 def _paint(conn, parents_end, out: Path, title: str, date: str) -> None:
@@ -177,12 +179,14 @@ class RunPictures:
         import multiprocessing
         import threading
 
-        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        mode = os.environ.get(PICTURES_ENV, "")
         # Linux only: macOS's system frameworks are not safe to use in a forked child.
-        return (sys.platform.startswith("linux") and os.environ.get(PICTURES_ENV, "") != "here"
-                and (cpus or 1) > 1
-                and threading.active_count() == 1
-                and "fork" in multiprocessing.get_all_start_methods())
+        if (mode == "here" or not sys.platform.startswith("linux")
+                or threading.active_count() > 1
+                or "fork" not in multiprocessing.get_all_start_methods()):
+            return False
+        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        return mode == "painter" or (cpus or 1) > 1
 
     def __enter__(self) -> RunPictures:
         if self._background():

@@ -1,6 +1,7 @@
 """The techbloc command as a user runs it: files written, summaries printed, bad input refused."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -63,16 +64,17 @@ def test_no_plots_writes_tables_only(tmp_path):
     assert m["scenario"]["params"]["us.ally_pressure"] == 0.8
 
 
-def test_pictures_from_the_painter_equal_those_drawn_in_the_command(run_folder, tmp_path):
+def test_pictures_from_the_painter_equal_those_drawn_in_the_command(tmp_path):
     # techbloc run draws its pictures in painter processes (sim.commands.RunPictures);
     # TECHBLOC_PICTURES=here draws them in the command itself: the files must be the same.
-    out, _ = run_folder
-    here = tmp_path / "here"
-    proc = techbloc("run", "baseline", "-n", "2", "--seed", "3", "--out", here,
-                    env={"TECHBLOC_PICTURES": "here"})
-    assert proc.returncode == 0, proc.stderr
+    for mode in ("painter", "here"):
+        proc = techbloc("run", "baseline", "-n", "2", "--seed", "3", "--out", tmp_path / mode,
+                        env={"TECHBLOC_PICTURES": mode})
+        assert proc.returncode == 0, proc.stderr
     for name in ("adoption.png", "map.png"):
-        assert (out / name).read_bytes() == (here / name).read_bytes(), name
+        painted = (tmp_path / "painter" / name).read_bytes()
+        assert painted[:8] == b"\x89PNG\r\n\x1a\n"
+        assert painted == (tmp_path / "here" / name).read_bytes(), name
 
 
 PAINTER_DIES = """
@@ -94,7 +96,8 @@ print(sorted(p.name for p in written), pictures.proc)
 
 def test_a_painter_that_dies_leaves_the_pictures_to_the_command(tmp_path):
     proc = subprocess.run([sys.executable, "-c", PAINTER_DIES, str(tmp_path / "r")],
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "TECHBLOC_PICTURES": "painter"})
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split("]")[0] + "]" == "['adoption.png', 'map.png']"
     assert proc.stdout.strip().endswith("None")  # the dead painter was reaped
