@@ -169,9 +169,115 @@ def score_block(model_p: pd.DataFrame, observed: pd.DataFrame, year: int, iso3: 
     return out
 
 
+def origin_scenario(scenario, observed: pd.DataFrame, fit_years: Sequence[int] = FIT_YEARS):
+    """The forecast from the end of the last fit year: the fit set's stances, then free.
+
+    ``scenario`` (free-running, e.g. ``sanctions-2019``) with, at the last quarter of each fit
+    year, every recorded country forced to its stance at that year's end, and all of them
+    released at the first quarter after the fit years. Released countries have their
+    dispositions redrawn conditioned on the stance they hold (``country.condition_released``),
+    so the run forecasts 2022-2024 from the state the record shows at the end of 2021 and
+    knows what persistence knows, nothing more: no stance after the last fit year is an input.
+    Countries outside the record decide freely throughout.
+
+    Args:
+        scenario: a name, path or Scenario.
+        observed: the record (``iso3, year, stance``); only the fit years are read.
+        fit_years: the years whose year-end stances are imposed.
+    """
+    from dataclasses import replace
+
+    from techbloc.sim.events import RELEASE_ALL, CountryPolicy, Event
+    from techbloc.sim.quarters import Quarter
+    from techbloc.sim.scenario import load_scenario
+    from techbloc.sim.world import load_world
+
+    base = load_scenario(scenario)
+    known = set(load_world().countries["iso3"].astype(str))
+    obs = observed.astype({"iso3": str})
+    events = []
+    for year in sorted(fit_years):
+        at = obs[(obs["year"] == year) & obs["iso3"].isin(known)].sort_values("iso3")
+        forced = tuple(CountryPolicy(c, str(st)) for c, st in zip(at["iso3"], at["stance"],
+                                                                   strict=True))
+        events.append(Event(at=Quarter(year, 4), name=f"record at end-{year}",
+                            country_policy=forced))
+    events.append(Event(at=Quarter(max(fit_years) + 1, 1), name="forecast origin",
+                        release=(RELEASE_ALL,)))
+    merged = sorted((*base.events, *events), key=lambda e: (e.at.year, e.at.q))
+    return replace(base, events=tuple(merged),
+                   description=f"{base.description} Forecast from the end of "
+                               f"{max(fit_years)}: the record's stances imposed at each fit "
+                               "year's end, then released.")
+
+
+#: Fewest replicates whose path matches a country's record for the conditioned forecast to use
+#: them; below it the country's forecast comes from the run with the record imposed.
+MIN_MATCHES = 10
+
+
+def conditioned_forecast(particles: pd.DataFrame, imposed: pd.DataFrame,
+                         observed: pd.DataFrame, fit_years: Sequence[int] = FIT_YEARS,
+                         test_year: int = 2024, min_matches: int = MIN_MATCHES
+                         ) -> tuple[pd.DataFrame, dict]:
+    """Each country's stance at ``test_year`` given its own record in the fit years.
+
+    A localised particle filter: the replicates of a free-running run are particles; for each
+    recorded country, those whose stances at the ends of the fit years all equal the record are
+    kept, and their shares open, restricting and banning at the end of ``test_year`` are its
+    forecast. This is the model's own conditional distribution given what persistence knows
+    (the country's stances to the origin), including what a country's staying open through
+    the fit years says about its disposition and the shocks it drew, which a single stance
+    imposed at the origin does not. Localisation (each country conditioned on its own record,
+    not on all at once) is what keeps enough particles; the other countries' stances in the
+    kept replicates are the model's, not the record's. A country with fewer than
+    ``min_matches`` matching particles takes its forecast from ``imposed``, the run of
+    :func:`origin_scenario` (the record imposed to the origin, dispositions conditioned on the
+    released stance).
+
+    Args:
+        particles: country table of a free-running run from 2019Q1 (many replicates).
+        imposed: country table of the :func:`origin_scenario` run.
+        observed: the record; only the fit years are read for the conditioning.
+        fit_years: the years whose year-end stances condition the forecast.
+        test_year: the year forecast.
+        min_matches: the fewest matching particles a country's forecast may rest on.
+
+    Returns:
+        Probabilities (index iso3, columns :data:`LEVELS`) and, per country, how many particles
+        matched and where its forecast came from (``"particles"`` or ``"imposed"``).
+    """
+    obs = observed.astype({"iso3": str})
+    rec = obs[obs["year"].isin(fit_years)].pivot(index="iso3", columns="year",
+                                                  values="stance").astype(str)
+    dates = {y: f"{y}Q4" for y in (*fit_years, test_year)}
+    tab = particles[particles["date"].isin(dates.values())]
+    wide = tab.assign(iso3=tab["iso3"].astype(str), policy=tab["policy"].astype(str)).pivot(
+        index=["iso3", "replicate"], columns="date", values="policy")
+    fallback = model_probabilities(imposed, test_year)
+    rows, info = {}, {}
+    for c in rec.index:
+        if c not in wide.index.get_level_values(0):
+            continue
+        g = wide.loc[c]
+        match = np.logical_and.reduce([g[dates[y]].to_numpy() == rec.at[c, y]
+                                       for y in fit_years])
+        n = int(match.sum())
+        if n >= min_matches:
+            share = g.loc[match, dates[test_year]].value_counts(normalize=True)
+            rows[c] = [float(share.get(level, 0.0)) for level in LEVELS]
+            info[c] = {"matches": n, "source": "particles"}
+        elif c in fallback.index:
+            rows[c] = fallback.loc[c, list(LEVELS)].tolist()
+            info[c] = {"matches": n, "source": "imposed"}
+    p = pd.DataFrame.from_dict(rows, orient="index", columns=list(LEVELS))
+    p.index.name = "iso3"
+    return p, info
+
+
 def temporal(countries: pd.DataFrame, observed: pd.DataFrame,
              initial: Mapping[str, str], fit_years: Sequence[int] = FIT_YEARS,
-             test_year: int = 2024) -> dict:
+             test_year: int = 2024, forecast: pd.DataFrame | None = None) -> dict:
     """Temporal hold-out: rules fitted on the fit years, all scored at ``test_year``.
 
     Static rules are fitted on the stances at the end of the last fit year (2021: the latest
@@ -179,6 +285,18 @@ def temporal(countries: pd.DataFrame, observed: pd.DataFrame,
     fit year forward, with probabilities fitted on the fit set's own transitions (stance at the
     first fit year to stance at the last). Two scorings: every observed country at the end of
     ``test_year``, and the transitions, the countries open at the end of the last fit year.
+
+    Args:
+        countries: the free-running run's country table (from 2019Q1, no stance imposed).
+        observed: the record.
+        initial: iso3 -> stance at 2019Q1.
+        fit_years: the years the weights and the rules are fitted on.
+        test_year: the year scored.
+        forecast: the model's forecast from the end of the last fit year, as probabilities
+            (index iso3, columns :data:`LEVELS`; :func:`conditioned_forecast`). When given it
+            is the model scored at ``test_year`` (``all_stances``, ``transitions``): it knows
+            the record to the origin as persistence does; the free-running run's scores are
+            kept under ``free_running``. Without it the free-running run is scored there.
     """
     first, last = min(fit_years), max(fit_years)
     obs = observed.astype({"iso3": str})
@@ -197,13 +315,22 @@ def temporal(countries: pd.DataFrame, observed: pd.DataFrame,
                                                 else ind_last[r], y_last,
                                                 ind_first[r] if r == "persistence"
                                                 else ind_last[r]) for r in RULES}}
-    model_p = model_probabilities(countries, test_year)
     open_last = [c for c, s in zip(iso3, at_last, strict=True) if s == "open"]
-    return {"fit_years": list(fit_years), "test_year": test_year,
-            "in_sample": score_block(model_probabilities(countries, last), obs, last, iso3,
-                                     in_sample),
-            "all_stances": score_block(model_p, obs, test_year, iso3, rule_p),
-            "transitions": score_block(model_p, obs, test_year, open_last, rule_p)}
+
+    def blocks(model_p: pd.DataFrame) -> dict:
+        return {"all_stances": score_block(model_p, obs, test_year, iso3, rule_p),
+                "transitions": score_block(model_p, obs, test_year, open_last, rule_p)}
+
+    out = {"fit_years": list(fit_years), "test_year": test_year,
+           "model_run": "forecast from the end of the last fit year" if forecast is not None
+                        else "free-running from 2019Q1",
+           "in_sample": score_block(model_probabilities(countries, last), obs, last, iso3,
+                                    in_sample),
+           **blocks(model_probabilities(countries, test_year) if forecast is None
+                    else forecast)}
+    if forecast is not None:
+        out["free_running"] = blocks(model_probabilities(countries, test_year))
+    return out
 
 
 def initial_stances() -> dict[str, str]:
@@ -294,11 +421,25 @@ def report_lines(validation: Mapping) -> list[str]:
     t = validation.get("temporal")
     if t:
         fy = f"{min(t['fit_years'])}-{max(t['fit_years'])}"
-        for key, label in (("in_sample", f"end-{max(t['fit_years'])} (fit set, in sample)"),
-                           ("all_stances", f"all stances at end-{t['test_year']}"),
-                           ("transitions", f"transitions: open at end-{max(t['fit_years'])}, "
-                                           f"stance at end-{t['test_year']}")):
-            b = t[key]
+        last, test = max(t["fit_years"]), t["test_year"]
+        origin = t.get("model_run", "").startswith("forecast")
+        how = (f"model forecast from end-{last} (each country conditioned on its {fy} record)"
+               if origin else "model free-running from 2019Q1")
+        parts = [("in_sample", t, f"end-{last} (fit set, in sample; model free-running)"),
+                 ("all_stances", t, f"all stances at end-{test}; {how}"),
+                 ("transitions", t, f"transitions: open at end-{last}, stance at end-{test}; "
+                                    f"{how}")]
+        if "free_running" in t:
+            parts += [("all_stances", t["free_running"],
+                       f"all stances at end-{test}; model free-running from 2019Q1"),
+                      ("transitions", t["free_running"],
+                       f"transitions at end-{test}; model free-running from 2019Q1")]
+        f = t.get("forecast")
+        if f and f["from_imposed_run"]:
+            lines.append(f"  (forecast from the run with the record imposed for "
+                         f"{', '.join(f['from_imposed_run'])}: fewer matching paths)")
+        for key, where, label in parts:
+            b = where[key]
             lines.append(f"temporal, {label} (n={b['n']}, {b['not_open']} not open; rules "
                          f"fitted on {fy}):")
             lines.extend(_rows(b))

@@ -192,6 +192,10 @@ def build_parser() -> argparse.ArgumentParser:
     hc.add_argument("--replications", "-n", type=positive_int, default=50, metavar="N")
     hc.add_argument("--seed", type=nonnegative_int, metavar="S")
     hc.add_argument("--out", metavar="DIR", help="output folder (default: results/hindcast-...)")
+    hc.add_argument("--forecast-replicates", type=positive_int, default=200, metavar="P",
+                    help="replicates of the free-running run whose paths condition the "
+                         "temporal forecast from the end of 2021 on each country's 2019-2021 "
+                         "record (docs/ODD.md §1.2; default 200)")
     hc.add_argument("--cv", type=int, default=0, metavar="K",
                     help="also run K-fold cross-validation over countries, refitting the "
                          "weights on the other folds' 2019-2021 stances alone (no Europe-wide "
@@ -476,7 +480,8 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
                       pd.read_csv(OBSERVED / "europe_china_share.csv"), read_contracts(),
                       read_huawei_segments(), read_china_sites(), read_launch_record(),
                       read_ran_vendors())
-    scores["validation"] = stance_validation(args, res.countries, observed)
+    forecast = temporal_forecast(args, res.countries, observed)
+    scores["validation"] = stance_validation(args, res.countries, observed, forecast)
     out = Path(args.out) if args.out else new_results_folder("hindcast")
     out.mkdir(parents=True, exist_ok=True)
     (out / "hindcast.json").write_text(json.dumps(scores, indent=2, default=float) + "\n")
@@ -531,12 +536,60 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     return 0
 
 
-def stance_validation(args: argparse.Namespace, countries, observed) -> dict:
-    """The validation protocol of docs/ODD.md §1.2: temporal always, spatial with --cv K."""
+def temporal_forecast(args: argparse.Namespace, countries, observed):
+    """The model's forecast of 2024 from the end of 2021 (docs/ODD.md §1.2).
+
+    Conditioned on each country's 2019-2021 record by the paths of ``--forecast-replicates``
+    free-running replicates (the hindcast's own run when it has as many), with the run that
+    imposes the record to 2021 for countries too few paths match.
+    """
+    from techbloc.analysis import validation
+    from techbloc.sim.calibration import launch_settings
+    from techbloc.sim.commands import progress_bar
+    from techbloc.sim.experiment import run
+    from techbloc.sim.scenario import load_scenario
+
+    n = args.forecast_replicates
+    common = {"seed": args.seed, "horizon": "2019Q1:2024Q4", "search": args.search,
+              "set": launch_settings("emergent")}
+    if args.replications >= n:
+        particles = countries
+    else:
+        with progress_bar("forecast: free-running paths", n) as update:
+            particles = run(args.scenario, replications=n, **common,
+                            progress=lambda done, total: update(done)).countries
+    origin = validation.origin_scenario(
+        load_scenario(args.scenario, search=args.search), observed)
+    with progress_bar("forecast: record imposed to 2021", args.replications) as update:
+        imposed = run(origin, replications=args.replications, **common,
+                      progress=lambda done, total: update(done)).countries
+    return validation.conditioned_forecast(particles, imposed, observed)
+
+
+def stance_validation(args: argparse.Namespace, countries, observed, forecast=None) -> dict:
+    """The validation protocol of docs/ODD.md §1.2: temporal always, spatial with --cv K.
+
+    Args:
+        args: the hindcast's arguments.
+        countries: the free-running run's country table.
+        observed: the record.
+        forecast: (probabilities, per-country info) of :func:`temporal_forecast`, or None to
+            score the free-running run at 2024.
+    """
     from techbloc.analysis import validation
 
     initial = validation.initial_stances()
-    out = {"temporal": validation.temporal(countries, observed, initial)}
+    out = {"temporal": validation.temporal(countries, observed, initial,
+                                           forecast=None if forecast is None else forecast[0])}
+    if forecast is not None:
+        info = forecast[1]
+        out["temporal"]["forecast"] = {
+            "method": "each country conditioned on its 2019-2021 record by the paths of "
+                      f"{args.forecast_replicates} free-running replicates; the run with the "
+                      "record imposed to 2021 where fewer than "
+                      f"{validation.MIN_MATCHES} paths match",
+            "from_imposed_run": sorted(c for c, v in info.items() if v["source"] == "imposed"),
+            "matches": {c: v["matches"] for c, v in sorted(info.items())}}
     if args.cv:
         seed = 1 if args.seed is None else args.seed
         from techbloc.sim.calibration import DEFAULT_BOUNDS

@@ -212,6 +212,14 @@ TREE: Mapping[str, Mapping[str, Param]] = MappingProxyType({
             "2019Q1 stance (0 switches it off)",
             "random-effects ordered logit (country heterogeneity beyond the covariates; RAND "
             "2022: each ally's own risk assessment); calibrated", symbol="σ_u"),
+        "condition_released": _p(True, _SWITCH, 0, 1,
+            "when a forced country is released (a release event), redraw its disposition u_i "
+            "from the same normal truncated so that its score at that review holds the stance it "
+            "was forced to, as at the start for the 2019Q1 stances (off: u_i keeps its 2019 "
+            "draw, and a country forced against its score leaves the forced stance at its next "
+            "review)",
+            "the disposition is a latent trait conditioned on the stances observed (random-"
+            "effects ordered logit, ODD §7.5); a release is a forecast origin", "setting"),
         "escalation_rate": _p(0.0, "hazard per quarter per unit g·(1 − ρ_china)·s_i", 0, 20,
             "λ: escalation of a restriction into a ban: a restricting country bans in a quarter "
             "with probability 1 − exp(−λ·g·(1 − ρ_china)·s_i) (0 switches the ratchet off)",

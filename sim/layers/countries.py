@@ -78,6 +78,8 @@ class CountryLayer:
                           else np.zeros(n_c))
         # u_i, drawn at the first policy review from the start scores (ODD §7.5)
         self.disposition: np.ndarray | None = None
+        # released by an event since the last review: u_i redrawn for their stance (§7.5)
+        self.recondition = np.zeros(n_c, dtype=bool)
         self.installed = np.zeros(n_c)  # China-bloc share of the installed base, this quarter
         self.prices = None  # effective prices by country and vendor, this quarter
         self._pol_key, self._pol = None, None
@@ -154,6 +156,11 @@ class CountryLayer:
                     p["country.disposition_sd"], u)
                 x = replace(x, disposition=self.disposition)
                 ctx.score_terms = None
+            elif self.recondition.any():  # a forecast origin: condition on the released stance
+                self.disposition = self.conditioned_disposition(x, thresholds)
+                x = replace(x, disposition=self.disposition)
+                ctx.score_terms = None
+            self.recondition[:] = False
             # kept for decision_terms(): the inputs, the shocks and the cut-point they met
             self.policy_inputs, self.policy_shock = x, shock
             self.ban_cutpoint = thresholds[1]
@@ -179,6 +186,25 @@ class CountryLayer:
         if sh.on("alignment"):
             self.alignment = self._align(policy.drift_alignment(
                 self.alignment, ctx.target_alignment, p["country.alignment_speed"]))
+
+    def conditioned_disposition(self, x: policy.PolicyInputs,
+                                thresholds: tuple[float, float | np.ndarray]) -> np.ndarray:
+        """The dispositions with those of the countries just released redrawn (ODD §7.5).
+
+        A released country's u_i is drawn afresh from its normal truncated so that its score now
+        (without u_i) plus u_i lies in the interval of the stance it was forced to: the record
+        up to the release is then the state the model forecasts from, and the stance does not
+        lapse at the next review because the 2019 draw disagreed with it. One uniform per
+        country is drawn (the ``disposition`` stream), whoever is released.
+        """
+        sh, p = self.shared, self.shared.values
+        u = sh.streams["disposition"].random(sh.n_countries)
+        if not p["country.condition_released"]:
+            return self.disposition
+        s0 = policy.score(replace(x, disposition=0.0), p)
+        fresh = policy.draw_disposition(s0, self.policy, thresholds,
+                                        p["country.disposition_sd"], u)
+        return np.where(self.recondition, fresh, self.disposition)
 
     def on_policy_change(self, old: np.ndarray, new: np.ndarray, sites: SiteBook) -> None:
         """Schedule removal under a new ban; stop it when a ban is lifted."""
@@ -215,6 +241,7 @@ class CountryLayer:
                    else self.forced & self.shared.index_mask(iso3s))
         self.locked &= ~release
         self.forced &= ~release
+        self.recondition |= release
 
     def decision_terms(self, iso3: str) -> dict[str, float | str]:
         """Why a country holds its policy (see TechAllianceModel.decision_terms)."""
