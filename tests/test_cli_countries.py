@@ -25,13 +25,22 @@ def test_bad_cross_validation_and_posterior_options_are_refused(tmp_path):
 
 def test_hindcast_reports_the_temporal_protocol(tmp_path):
     out = tmp_path / "h"
-    proc = techbloc("hindcast", "-n", "2", "--out", str(out))
+    proc = techbloc("hindcast", "-n", "2", "--forecast-replicates", "12", "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     assert "transitions: open at end-2021" in proc.stdout
+    assert "model forecast from end-2021" in proc.stdout
     v = json.loads((out / "hindcast.json").read_text())["validation"]["temporal"]
     assert v["fit_years"] == [2019, 2020, 2021] and v["test_year"] == 2024
-    for block in ("in_sample", "all_stances", "transitions"):
-        assert set(v[block]) >= {"model", "persistence", "fourteen_eyes", "all_open"}
+    assert v["model_run"] == "forecast from the end of the last fit year"
+    for block in (v["in_sample"], v["all_stances"], v["transitions"],
+                  v["free_running"]["all_stances"], v["free_running"]["transitions"]):
+        assert set(block) >= {"model", "persistence", "fourteen_eyes", "all_open"}
+    # Every recorded country has a forecast; few paths of 12 match some records, and those
+    # countries are forecast by the run with the record imposed to 2021 (named in the output).
+    f = v["forecast"]
+    assert len(f["matches"]) == v["all_stances"]["n"] == 86
+    assert f["from_imposed_run"] and all(f["matches"][c] < 10 for c in f["from_imposed_run"])
+    _refused(techbloc("hindcast", "--forecast-replicates", "0"), "--forecast-replicates")
 
 
 def test_uncertainty_noise_off_gives_identical_noise_across_replicates(tmp_path):

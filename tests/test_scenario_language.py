@@ -245,3 +245,26 @@ def test_random_overrides_load_or_raise_scenario_error(key, value):
         load_scenario("baseline", set={key: value})
     except ScenarioError:
         pass
+
+
+def _forced_then_released(tmp_path, condition: bool):
+    # Brazil (open, far from excluding in 2019-2021) forced to restrict, then released: with
+    # its disposition redrawn for the stance it holds it keeps restricting; with the 2019 draw
+    # (conditioned on open) and no hysteresis it returns to open at its next review.
+    params = {"hysteresis": 0, "score_noise": 0.01, "disposition_sd": 1.0,
+              "condition_released": str(condition).lower(), "review_prob": 1.0}
+    text = ("name: x\nparams:\n  country:\n"
+            + "".join(f"    {k}: {val}\n" for k, val in params.items())
+            + "events:\n"
+            "  - {at: 2019Q3, country_policy: {iso3: BRA, policy: restrict}}\n"
+            "  - {at: 2020Q1, release: [BRA]}\n")
+    tmp_path.mkdir()
+    m = model_of(tmp_path, text, end="2021Q4")
+    return m.rec_country["policy"][:, m.country("BRA").index]
+
+
+def test_a_released_country_keeps_its_stance_when_its_disposition_is_conditioned(tmp_path):
+    kept = _forced_then_released(tmp_path / "on", True)
+    lapsed = _forced_then_released(tmp_path / "off", False)
+    assert np.all(kept[2:] == 1), f"BRA by step, conditioned: {kept}"
+    assert lapsed[5] == 0, f"BRA by step, unconditioned: {lapsed}"

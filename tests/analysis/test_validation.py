@@ -223,3 +223,62 @@ def test_folds_refit_every_calibrated_stance_value_by_default():
     # Only β_restrict (no stance depends on it) is left out, and it is at its default.
     assert kept <= set(bounds)
     assert resolve(s.params)["operator.beta_restrict"] == 1.0
+
+
+def _paths(rows):
+    """A particle table from {replicate: {iso3: (stance 2019, 2020, 2021, 2024)}}."""
+    out = []
+    for rep, by in rows.items():
+        for c, path in by.items():
+            for year, st in zip((2019, 2020, 2021, 2024), path, strict=True):
+                out.append({"replicate": rep, "iso3": c, "date": f"{year}Q4", "policy": st})
+    return pd.DataFrame(out)
+
+
+def test_conditioned_forecast_keeps_only_paths_that_match_each_countrys_own_record():
+    obs = pd.DataFrame([{"iso3": c, "year": y, "stance": st, "confidence": "M"}
+                        for c, path in {"AAA": ("open", "open", "open", "restrict"),
+                                        "BBB": ("open", "restrict", "restrict", "restrict")
+                                        }.items()
+                        for y, st in zip((2019, 2020, 2021, 2024), path, strict=True)])
+    # AAA: 12 paths stay open to 2021 (3 of them restrict by 2024); 8 paths left early and
+    # ban by 2024, and must not count. BBB: only 4 paths match its record: too few.
+    rows = {}
+    for r in range(20):
+        aaa = (("open", "open", "open", "restrict" if r < 3 else "open") if r < 12
+               else ("open", "restrict", "ban", "ban"))
+        bbb = ("open", "restrict", "restrict", "ban") if r < 4 else ("open",) * 4
+        rows[r] = {"AAA": aaa, "BBB": bbb}
+    imposed = _paths({r: {"AAA": ("open",) * 4, "BBB": ("open", "restrict", "restrict",
+                                                         "restrict")} for r in range(5)})
+    p, info = v.conditioned_forecast(_paths(rows), imposed, obs, min_matches=10)
+    assert info["AAA"] == {"matches": 12, "source": "particles"}
+    assert p.loc["AAA"].tolist() == pytest.approx([9 / 12, 3 / 12, 0.0])
+    # BBB falls back to the run with the record imposed.
+    assert info["BBB"] == {"matches": 4, "source": "imposed"}
+    assert p.loc["BBB"].tolist() == pytest.approx([0.0, 1.0, 0.0])
+    # With a lower bar BBB's four matching paths are used (all ban by 2024).
+    p2, info2 = v.conditioned_forecast(_paths(rows), imposed, obs, min_matches=4)
+    assert info2["BBB"]["source"] == "particles" and p2.loc["BBB", "ban"] == 1.0
+    assert np.allclose(p.sum(axis=1), 1)
+
+
+def test_origin_scenario_imposes_the_fit_years_record_and_releases_after():
+    from techbloc.sim.experiment import run
+
+    obs = stances()
+    sc = v.origin_scenario("sanctions-2019", obs)
+    names = [e.name for e in sc.events]
+    assert "record at end-2021" in names and names[-1] != "record at end-2021"
+    release = [e for e in sc.events if e.release]
+    assert [str(e.at) for e in release] == ["2022Q1"]
+    # No stance after 2021 is an input.
+    assert not [e for e in sc.events if e.country_policy and e.at.year > 2021]
+    c = run(sc, replications=3, seed=2, horizon="2019Q1:2023Q4").countries
+    at = obs[obs["year"] == 2021].astype({"iso3": str}).set_index("iso3")["stance"]
+    got = c[c["date"] == "2021Q4"].astype({"iso3": str, "policy": str})
+    got = got[got["iso3"].isin(at.index)]
+    assert (got["policy"].to_numpy() == at[got["iso3"]].to_numpy()).all()
+    # Released: the record's countries decide again in 2022-2023 (locks are off).
+    late = c[c["date"] == "2023Q4"].astype({"iso3": str, "policy": str})
+    assert late["policy"].isin(v.LEVELS).all()
