@@ -138,25 +138,45 @@ def contract_counts(model: pd.DataFrame, claimed: pd.DataFrame) -> dict:
     return {"rows": rows, "ratios": ratios}
 
 
-def hindcast_figure(countries: pd.DataFrame, observed: pd.DataFrame, year: int = 2024):
-    """Observed share of countries not open vs the model's mean P(not open), by region."""
+def hindcast_figure(countries: pd.DataFrame, observed: pd.DataFrame, year: int = 2024,
+                    forecast: pd.DataFrame | None = None, origin: int = 2021):
+    """Observed share of countries not open vs the model's mean P(not open), by region.
+
+    Args:
+        countries: the free-running run's country table.
+        observed: the record.
+        year: the year-end compared.
+        forecast: optional probabilities (index iso3, columns open/restrict/ban) of the forecast
+            from the end of ``origin`` (:func:`techbloc.analysis.validation.conditioned_forecast`),
+            drawn as a third bar.
+        origin: the forecast's origin year, for its label.
+    """
     pred = predictions(countries, year).astype({"iso3": str})
+    if forecast is not None:
+        pred = pred.merge(pd.DataFrame({"iso3": forecast.index.astype(str),
+                                        "p_forecast": 1.0 - forecast["open"].to_numpy()}),
+                          on="iso3", how="left")
     obs = observed[observed["year"] == year].astype({"iso3": str, "stance": str})
     df = obs.merge(pred, on="iso3").merge(groups()[["iso3", "region"]].astype({"iso3": str}),
                                           on="iso3")
-    by = df.assign(obs=(df["stance"] != "open").astype(float)).groupby("region")[
-        ["obs", "p_not_open"]].mean()
+    cols = ["obs", "p_not_open"] + (["p_forecast"] if forecast is not None else [])
+    by = df.assign(obs=(df["stance"] != "open").astype(float)).groupby("region")[cols].mean()
     n = df.groupby("region").size()
-    fig = Figure(figsize=(8, 4.2), layout="constrained")
+    fig = Figure(figsize=(8, 4.6), layout="constrained")
     ax = fig.subplots()
     x = np.arange(len(by))
-    ax.bar(x - 0.2, by["obs"], 0.4, color="#555555", label="observed")
-    ax.bar(x + 0.2, by["p_not_open"], 0.4, color=style.WEST, label="model (mean P)")
+    bars = [("obs", "#555555", "observed"),
+            ("p_not_open", style.WEST, "model, free-running from 2019Q1 (mean P)")]
+    if forecast is not None:
+        bars.append(("p_forecast", "#9ecae1", f"model, forecast from end-{origin} (mean P)"))
+    width = 0.8 / len(bars)
+    for k, (col, color, label) in enumerate(bars):
+        ax.bar(x + (k - (len(bars) - 1) / 2) * width, by[col], width, color=color, label=label)
     ax.set_xticks(x, [f"{r.replace(' & ', ' &' + chr(10))}\n(n={n[r]})" for r in by.index],
                   fontsize=7)
     ax.set_ylim(0, 1)
     ax.set_ylabel("share of countries not open\n(restrict or ban)", fontsize=8)
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+    fig.legend(fontsize=8, loc="outside lower center", ncols=len(bars), frameon=False)
     ax.set_title(f"Huawei stance at end-{year}: observed vs predicted, by region", fontsize=10)
     return fig, ax
 

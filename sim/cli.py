@@ -485,7 +485,7 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else new_results_folder("hindcast")
     out.mkdir(parents=True, exist_ok=True)
     (out / "hindcast.json").write_text(json.dumps(scores, indent=2, default=float) + "\n")
-    fig, _ = hindcast_figure(res.countries, observed, 2024)
+    fig, _ = hindcast_figure(res.countries, observed, 2024, forecast=forecast[0])
     fig.savefig(out / "hindcast.png", dpi=120)
     fig, _ = markets_figure(res.model, res.countries, read_vendor_shares(),
                             read_huawei_segments(), read_china_sites())
