@@ -102,6 +102,10 @@ class World:
         plan_launch: the plan's launch as quarters after 2019Q1, −1 where no plan.
         frontline: 1.0 for frontline states (``frontline.csv``: facing a military threat from
             Russia or China in 2019), else 0; None for a world built without the file.
+        covered: share of each country's mobile sites holding China-bloc equipment that a
+            removal programme covers and the operators' 4G mix leaves out
+            (``covered_equipment.csv``: the US rural carriers' Huawei and ZTE gear), else 0;
+            None for a world built without the file.
     """
 
     countries: pd.DataFrame
@@ -114,6 +118,7 @@ class World:
     plan_density: np.ndarray | None = None
     plan_launch: np.ndarray | None = None
     frontline: np.ndarray | None = None
+    covered: np.ndarray | None = None
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -398,6 +403,46 @@ def read_frontline(path: Path, iso3: pd.Series) -> np.ndarray:
     return out
 
 
+def read_covered(path: Path, iso3: pd.Series) -> np.ndarray:
+    """Covered equipment (``covered_equipment.csv``): share of each country's mobile sites.
+
+    The share is ``covered_locations / mobile_sites`` (ODD §7.7, removal orders); 0 where the
+    file has no row, and everywhere for a world folder without the file.
+
+    Raises:
+        DataError: an unknown or repeated country, a count that is not a positive whole number,
+            more covered locations than sites, or a year after the record (2024).
+    """
+    out = np.zeros(len(iso3))
+    if not path.exists():
+        return out
+    cols = ("iso3", "covered_locations", "mobile_sites", "locations_year", "sites_year",
+            "programme", "source")
+    df = _read_csv(path, cols, dtype=str, keep_default_na=False)
+    index = {code: i for i, code in enumerate(iso3)}
+    for row, r in enumerate(df.itertuples(index=False)):
+        if r.iso3 not in index:
+            raise _fail(path, row, "iso3", f"unknown country {r.iso3!r} (not in countries.csv)")
+        if out[index[r.iso3]]:
+            raise _fail(path, row, "iso3", f"{r.iso3!r} appears twice")
+        counts = {}
+        for c in ("covered_locations", "mobile_sites"):
+            text = getattr(r, c)
+            if not text.isdigit() or int(text) <= 0:
+                raise _fail(path, row, c, f"expected a positive whole number, found {text!r}")
+            counts[c] = int(text)
+        if counts["covered_locations"] > counts["mobile_sites"]:
+            raise _fail(path, row, "covered_locations",
+                        f"{counts['covered_locations']} covered locations exceed the "
+                        f"{counts['mobile_sites']} mobile sites")
+        for c in ("locations_year", "sites_year"):
+            text = getattr(r, c)
+            if not text.isdigit() or not 2000 <= int(text) <= 2024:
+                raise _fail(path, row, c, f"expected a year in 2000-2024, found {text!r}")
+        out[index[r.iso3]] = counts["covered_locations"] / counts["mobile_sites"]
+    return out
+
+
 def read_operators(path: Path, iso3: pd.Series) -> pd.DataFrame:
     """Real operator overrides (``operators.csv``); an empty table if the file is absent."""
     cols = ["iso3", "operator", "market_share", "china_4g_share"]
@@ -453,8 +498,9 @@ def _load_world(data_dir: str) -> World:
     devices = read_devices(root / "devices.csv", root / "handset_markets.csv", vendors.ids)
     density, plan_launch = read_plans(root / "rollout_plans.csv", countries["iso3"])
     frontline = read_frontline(root / "frontline.csv", countries["iso3"])
+    covered = read_covered(root / "covered_equipment.csv", countries["iso3"])
     return World(countries, vendors, policy0, locked, operators, launch, devices, density,
-                 plan_launch, frontline=frontline)
+                 plan_launch, frontline=frontline, covered=covered)
 
 
 def read_plans(path: Path, iso3: pd.Series) -> tuple[np.ndarray, np.ndarray]:
