@@ -11,11 +11,14 @@ Where the model misses a check, the test is a strict xfail whose reason holds th
 to make it pass.
 """
 
+import dataclasses
+
 import pandas as pd
 import pytest
 from techbloc.analysis.patterns import P1_RANGES, PATTERNS, evaluate, failing
+from techbloc.sim import run
 
-from tests.helpers import cached_run
+from tests.helpers import cached_run, short
 
 #: The checks each test asserts, by name prefix; every check of evaluate() is in exactly one.
 GROUPS = {
@@ -192,13 +195,24 @@ def test_p6_india_launches_in_2022(results):
     _assert_group(results, "p6_india")
 
 
-@pytest.mark.xfail(strict=True, reason="measured (seed 11, 20 replicates): $0.58bn by 2024Q4; "
-                   "known misfit (ODD §1.2): the few new bans (the Baltic and Romanian ones, "
-                   "small networks) force little removal")
 def test_p7_removal_costs_billions(results):
     """P7 (lit. §3d: UK up to £2bn, [H/M]; US $4.98bn, [H]; GSMA €55bn, [M]): the cumulative
-    removal cost by 2024Q4 (median replicate) lies between $1bn and $50bn."""
+    removal cost by 2024Q4 (median replicate) lies between $1bn and $50bn.
+
+    Measured (seed 11, 20 replicates): $3.74bn, of which $3.15bn in every replicate is the US
+    removal order (ODD §7.7: the FCC's ~8,400 locations at its cost per site, an input from the
+    record); the bans decided in the run alone give $0.58bn, below the range."""
     _assert_group(results, "p7_cost")
+
+
+def test_p7_without_the_us_order_the_emergent_bans_cost_less_than_a_billion():
+    # The honest split of P7: without the removal order (the same run otherwise), the cost is
+    # that of the bans the model decides, which stays below the literature's range (ODD §1.2).
+    s = short("sanctions-2019", "2024Q4", rollout__observed_launches=False)
+    s = dataclasses.replace(s, events=tuple(e for e in s.events if not e.removal_order))
+    res = run(s, replications=20, seed=11)
+    r = evaluate(res.model, res.countries, keys=("P7",))[0]
+    assert not r["pass"] and r["checks"][0]["value"] < 1e9, r["measured"]
 
 
 def test_a_check_fails_outside_its_tolerance():
