@@ -102,10 +102,8 @@ class World:
         plan_launch: the plan's launch as quarters after 2019Q1, −1 where no plan.
         frontline: 1.0 for frontline states (``frontline.csv``: facing a military threat from
             Russia or China in 2019), else 0; None for a world built without the file.
-        covered: share of each country's mobile sites holding China-bloc equipment that a
-            removal programme covers and the operators' 4G mix leaves out
-            (``covered_equipment.csv``: the US rural carriers' Huawei and ZTE gear), else 0;
-            None for a world built without the file.
+        covered: share of mobile sites with covered equipment outside the operators' 4G mix
+            (``covered_equipment.csv``), else 0; None for a world built without the file.
     """
 
     countries: pd.DataFrame
@@ -404,42 +402,27 @@ def read_frontline(path: Path, iso3: pd.Series) -> np.ndarray:
 
 
 def read_covered(path: Path, iso3: pd.Series) -> np.ndarray:
-    """Covered equipment (``covered_equipment.csv``): share of each country's mobile sites.
-
-    The share is ``covered_locations / mobile_sites`` (ODD §7.7, removal orders); 0 where the
-    file has no row, and everywhere for a world folder without the file.
-
-    Raises:
-        DataError: an unknown or repeated country, a count that is not a positive whole number,
-            more covered locations than sites, or a year after the record (2024).
-    """
+    """Covered equipment (``covered_equipment.csv``): locations / mobile sites, else 0 (§7.7)."""
     out = np.zeros(len(iso3))
     if not path.exists():
         return out
-    cols = ("iso3", "covered_locations", "mobile_sites", "locations_year", "sites_year",
-            "programme", "source")
-    df = _read_csv(path, cols, dtype=str, keep_default_na=False)
+    df = _read_csv(path, ("iso3", "covered_locations", "mobile_sites", "locations_year",
+                          "sites_year", "programme", "source"), dtype=str, keep_default_na=False)
     index = {code: i for i, code in enumerate(iso3)}
     for row, r in enumerate(df.itertuples(index=False)):
-        if r.iso3 not in index:
-            raise _fail(path, row, "iso3", f"unknown country {r.iso3!r} (not in countries.csv)")
-        if out[index[r.iso3]]:
-            raise _fail(path, row, "iso3", f"{r.iso3!r} appears twice")
-        counts = {}
-        for c in ("covered_locations", "mobile_sites"):
+        if r.iso3 not in index or out[index[r.iso3]]:
+            raise _fail(path, row, "iso3", f"{r.iso3!r} appears twice" if r.iso3 in index
+                        else f"unknown country {r.iso3!r} (not in countries.csv)")
+        for c, lo, hi in (("covered_locations", 1, 10**9), ("mobile_sites", 1, 10**9),
+                          ("locations_year", 2000, 2024), ("sites_year", 2000, 2024)):
             text = getattr(r, c)
-            if not text.isdigit() or int(text) <= 0:
-                raise _fail(path, row, c, f"expected a positive whole number, found {text!r}")
-            counts[c] = int(text)
-        if counts["covered_locations"] > counts["mobile_sites"]:
-            raise _fail(path, row, "covered_locations",
-                        f"{counts['covered_locations']} covered locations exceed the "
-                        f"{counts['mobile_sites']} mobile sites")
-        for c in ("locations_year", "sites_year"):
-            text = getattr(r, c)
-            if not text.isdigit() or not 2000 <= int(text) <= 2024:
-                raise _fail(path, row, c, f"expected a year in 2000-2024, found {text!r}")
-        out[index[r.iso3]] = counts["covered_locations"] / counts["mobile_sites"]
+            if not (text.isdigit() and lo <= int(text) <= hi):
+                want = "a positive whole number" if lo == 1 else "a year in 2000-2024"
+                raise _fail(path, row, c, f"expected {want}, found {text!r}")
+        if int(r.covered_locations) > int(r.mobile_sites):
+            raise _fail(path, row, "covered_locations", f"{r.covered_locations} covered "
+                        f"locations exceed the {r.mobile_sites} mobile sites")
+        out[index[r.iso3]] = int(r.covered_locations) / int(r.mobile_sites)
     return out
 
 
