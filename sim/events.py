@@ -11,9 +11,14 @@ An event can, from its quarter on:
 - change ``membership`` of an organisation (``{iso3: ITA, leave: bri}``, ``{iso3: FIN, join:
   nato}``), which moves security ties, the peer network and Belt & Road pricing;
 - change ``vendor`` attributes (``{id: huawei, price: 0.7}``): price, quality, US-input
-  dependence.
+  dependence;
+- order the ``removal_order`` of a country's China-bloc equipment (``{iso3: USA, years: 1}``):
+  its China-bloc 5G sites and the covered equipment of ``sim/data/covered_equipment.csv`` are
+  removed at a constant rate and gone ``years`` after the order (the FCC's removal requirement
+  for the US), whatever the country's policy; the country's own decision is not touched.
 
-The parts of one event apply in that order; events of one quarter apply in file order.
+The parts of one event apply in that order (a removal order last, after a release); events of
+one quarter apply in file order.
 """
 
 from __future__ import annotations
@@ -56,6 +61,14 @@ class CountryPolicy:
 
 
 @dataclass(frozen=True)
+class RemovalOrder:
+    """A removal order: ``iso3``'s China-bloc equipment goes within ``years`` (ODD §7.7)."""
+
+    iso3: str
+    years: float
+
+
+@dataclass(frozen=True)
 class Membership:
     """``iso3`` joins (member=True) or leaves an organisation of :data:`sim.world.ORGANISATIONS`."""
 
@@ -86,6 +99,7 @@ class Event(FrozenMappings):
         membership: changes of membership.
         vendor: changes of vendor attributes.
         release: iso3 codes freed from forced policies, or ``("all",)``.
+        removal_order: removal orders.
     """
 
     at: Quarter
@@ -97,6 +111,12 @@ class Event(FrozenMappings):
     membership: tuple[Membership, ...] = ()
     vendor: tuple[VendorChange, ...] = ()
     release: tuple[str, ...] = ()
+    removal_order: tuple[RemovalOrder, ...] = ()
+
+    def actions(self) -> bool:
+        """Whether the event changes anything (an event left with no action is dropped)."""
+        return bool(self.set or self.ramp or self.country_policy or self.membership
+                    or self.vendor or self.release or self.removal_order)
 
     def to_dict(self) -> dict:
         """The event as plain data, in the scenario file's own format."""
@@ -119,6 +139,9 @@ class Event(FrozenMappings):
         if self.release:
             out["release"] = (RELEASE_ALL if self.release == (RELEASE_ALL,)
                               else list(self.release))
+        if self.removal_order:
+            out["removal_order"] = [{"iso3": o.iso3, "years": o.years}
+                                    for o in self.removal_order]
         return out
 
 
@@ -166,6 +189,9 @@ class EventTarget(Protocol):
     def set_vendor(self, vendor_id: str, name: str, value: float) -> None:
         """A vendor's attribute of :data:`VENDOR_FIELDS` takes ``value``."""
 
+    def order_removal(self, orders: tuple[RemovalOrder, ...]) -> None:
+        """Countries' China-bloc equipment is removed within each order's years."""
+
 
 def apply(model: EventTarget, event: Event) -> None:
     """Apply one event to the model at the start of the current quarter."""
@@ -183,6 +209,8 @@ def apply(model: EventTarget, event: Event) -> None:
             model.set_vendor(change.vendor, name, value)
     if event.release:
         model.release_policies(None if event.release == (RELEASE_ALL,) else event.release)
+    if event.removal_order:
+        model.order_removal(event.removal_order)
 
 
 def apply_ramps(model: EventTarget) -> None:

@@ -272,6 +272,15 @@ class TechAllianceModel(mesa.Model):
         """Change a vendor's ``price``, ``quality`` or ``us_input_dependence``."""
         self.layers.vendors.set_attribute(vendor_id, name, value)
 
+    def order_removal(self, orders: tuple[events_mod.RemovalOrder, ...]) -> None:
+        """Remove the ordered countries' China-bloc equipment within each order's years."""
+        ordered = np.zeros(self.n_countries, dtype=bool)
+        years = np.ones(self.n_countries)
+        for o in orders:
+            i = self.shared.index[o.iso3]
+            ordered[i], years[i] = True, o.years
+        self.layers.operators.order_removal(ordered, years)
+
     # ----------------------------------------------------------------- the step
     def step(self) -> None:
         """One quarter: events → vendors → countries → operators → devices → firms → record."""

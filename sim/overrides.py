@@ -85,7 +85,7 @@ def _strip(events: tuple[Event, ...], key: str, since: Quarter | None, origin: s
                               "at": str(ev.at), "action": action, "dropped": part[key]})
         ev = replace(ev, set=MappingProxyType({k: v for k, v in ev.set.items() if k != key}),
                      ramp=MappingProxyType({k: v for k, v in ev.ramp.items() if k != key}))
-        if ev.set or ev.ramp or ev.country_policy or ev.membership or ev.vendor or ev.release:
+        if ev.actions():
             out.append(ev)
     return tuple(out)
 

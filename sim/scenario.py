@@ -39,6 +39,7 @@ from techbloc.sim.events import (
     Event,
     FrozenMappings,
     Membership,
+    RemovalOrder,
     VendorChange,
 )
 from techbloc.sim.quarters import Quarter
@@ -49,8 +50,9 @@ from techbloc.sim.yamlread import compose as _compose
 TOP_KEYS = ("name", "title", "description", "extends", "seed", "replications", "horizon",
             "params", "events")
 EVENT_KEYS = ("at", "name", "set", "ramp", "over", "country_policy", "membership", "vendor",
-              "release")
-ACTIONS = ("set", "ramp", "country_policy", "membership", "vendor", "release")
+              "release", "removal_order")
+ACTIONS = ("set", "ramp", "country_policy", "membership", "vendor", "release", "removal_order")
+ORDER_KEYS = ("iso3", "years")
 POLICY_KEYS = ("iso3", "policy", "removal_years", "lock")
 VENDOR_RANGES = {"price": (0.05, 5.0), "quality": (0.0, 3.0), "us_input_dependence": (0.0, 1.0)}
 WORLD_START = Quarter(2019, 1)
@@ -323,6 +325,11 @@ def _event(reader: _Reader, ev: object, i: int, horizon: tuple[Quarter, Quarter]
             for j, v in enumerate(_as_list(ev["vendor"])))))
     if "release" in ev:
         parts["release"] = _release(reader, ev["release"], f"{key}.release", iso3s)
+    if "removal_order" in ev:
+        parts["removal_order"] = tuple(filter(None, (
+            _removal_order(reader, o, _sub(f"{key}.removal_order", j, ev["removal_order"]),
+                           iso3s)
+            for j, o in enumerate(_as_list(ev["removal_order"])))))
     return Event(**parts)
 
 
@@ -365,6 +372,26 @@ def _country_policy(reader, c, path, iso3s) -> CountryPolicy | None:
         reader.fail(f"expected true or false, found {lock!r}", f"{path}.lock")
         ok = False
     return CountryPolicy(c["iso3"], policy, years, lock) if ok else None
+
+
+def _removal_order(reader, o, path, iso3s) -> RemovalOrder | None:
+    if not isinstance(o, dict):
+        reader.fail("expected {iso3: USA, years: 1}", path)
+        return None
+    for k in o:
+        if k not in ORDER_KEYS:
+            reader.fail("unknown key", f"{path}.{k}", did_you_mean(k, ORDER_KEYS))
+    ok = _iso3(reader, o.get("iso3"), f"{path}.iso3" if "iso3" in o else path, iso3s)
+    if "years" not in o:
+        reader.fail("a removal order needs 'years' (the deadline after the order, as in "
+                    "country.removal_years)", path)
+        return None
+    try:
+        years = params_mod.FLAT["country.removal_years"].check(f"{path}.years", o["years"])
+    except ScenarioError as e:
+        reader.fail(e.message, f"{path}.years")
+        return None
+    return RemovalOrder(o["iso3"], float(years)) if ok else None
 
 
 def _membership(reader, m, path, iso3s) -> Membership | None:

@@ -102,6 +102,8 @@ class World:
         plan_launch: the plan's launch as quarters after 2019Q1, −1 where no plan.
         frontline: 1.0 for frontline states (``frontline.csv``: facing a military threat from
             Russia or China in 2019), else 0; None for a world built without the file.
+        covered: share of mobile sites with covered equipment outside the operators' 4G mix
+            (``covered_equipment.csv``), else 0; None for a world built without the file.
     """
 
     countries: pd.DataFrame
@@ -114,6 +116,7 @@ class World:
     plan_density: np.ndarray | None = None
     plan_launch: np.ndarray | None = None
     frontline: np.ndarray | None = None
+    covered: np.ndarray | None = None
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -398,6 +401,31 @@ def read_frontline(path: Path, iso3: pd.Series) -> np.ndarray:
     return out
 
 
+def read_covered(path: Path, iso3: pd.Series) -> np.ndarray:
+    """Covered equipment (``covered_equipment.csv``): locations / mobile sites, else 0 (§7.7)."""
+    out = np.zeros(len(iso3))
+    if not path.exists():
+        return out
+    df = _read_csv(path, ("iso3", "covered_locations", "mobile_sites", "locations_year",
+                          "sites_year", "programme", "source"), dtype=str, keep_default_na=False)
+    index = {code: i for i, code in enumerate(iso3)}
+    for row, r in enumerate(df.itertuples(index=False)):
+        if r.iso3 not in index or out[index[r.iso3]]:
+            raise _fail(path, row, "iso3", f"{r.iso3!r} appears twice" if r.iso3 in index
+                        else f"unknown country {r.iso3!r} (not in countries.csv)")
+        for c, lo, hi in (("covered_locations", 1, 10**9), ("mobile_sites", 1, 10**9),
+                          ("locations_year", 2000, 2024), ("sites_year", 2000, 2024)):
+            text = getattr(r, c)
+            if not (text.isdigit() and lo <= int(text) <= hi):
+                want = "a positive whole number" if lo == 1 else "a year in 2000-2024"
+                raise _fail(path, row, c, f"expected {want}, found {text!r}")
+        if int(r.covered_locations) > int(r.mobile_sites):
+            raise _fail(path, row, "covered_locations", f"{r.covered_locations} covered "
+                        f"locations exceed the {r.mobile_sites} mobile sites")
+        out[index[r.iso3]] = int(r.covered_locations) / int(r.mobile_sites)
+    return out
+
+
 def read_operators(path: Path, iso3: pd.Series) -> pd.DataFrame:
     """Real operator overrides (``operators.csv``); an empty table if the file is absent."""
     cols = ["iso3", "operator", "market_share", "china_4g_share"]
@@ -453,8 +481,9 @@ def _load_world(data_dir: str) -> World:
     devices = read_devices(root / "devices.csv", root / "handset_markets.csv", vendors.ids)
     density, plan_launch = read_plans(root / "rollout_plans.csv", countries["iso3"])
     frontline = read_frontline(root / "frontline.csv", countries["iso3"])
+    covered = read_covered(root / "covered_equipment.csv", countries["iso3"])
     return World(countries, vendors, policy0, locked, operators, launch, devices, density,
-                 plan_launch, frontline=frontline)
+                 plan_launch, frontline=frontline, covered=covered)
 
 
 def read_plans(path: Path, iso3: pd.Series) -> tuple[np.ndarray, np.ndarray]:

@@ -91,6 +91,11 @@ class OperatorLayer:
         self.award_total = np.zeros(n_o)  # row sums of award, updated where awards change
         self.removal_rate = np.zeros(n_o)
         self.cum_cost = 0.0  # rip-and-replace cost so far, USD
+        # Covered equipment outside the operators' 4G mix (sim/data/covered_equipment.csv), in
+        # model sites by country, and its removal rate under a removal order (ODD §7.7).
+        covered = w.covered if w.covered is not None else np.zeros(n_c)
+        self.covered = covered * self.by_country(self.sites4)
+        self.covered_rate = np.zeros(n_c)
         # Invariants of the run (the operators do not change): computed once.
         self._flat = (oc[:, None] * n_v + np.arange(n_v)).ravel()  # (operator, vendor) -> cell
         self.launch_op = self.launch_step[oc]
@@ -192,6 +197,37 @@ class OperatorLayer:
                                          self.removal_rate)
         self.removal_rate = np.where(lifted[oc], 0.0, self.removal_rate)
 
+    def order_removal(self, ordered: np.ndarray, years: np.ndarray) -> None:
+        """A removal order: the ordered countries' China-bloc equipment goes within ``years``.
+
+        Both the China-bloc 5G sites standing now and the covered equipment outside the
+        operators' 4G mix are removed at a constant rate, fixed at the order, so each is gone
+        ``4·years`` quarters later (sooner for 5G sites that refresh replaces first).
+
+        Args:
+            ordered: the countries under a new order (C,).
+            years: the order's deadline by country, years (C,).
+        """
+        oc = self.country
+        cn_sites = self.sites[:, self.china].sum(axis=1)
+        self.removal_rate = np.where(ordered[oc], cn_sites / (4 * years[oc]), self.removal_rate)
+        self.covered_rate = np.where(ordered, self.covered / (4 * years), self.covered_rate)
+
+    def _remove_covered(self) -> float:
+        """Remove this quarter's share of the ordered covered equipment; return sites removed.
+
+        A removed site is rebuilt by the operator's west-bloc vendors; it is not one of the 5G
+        sites, so neither the site counts nor the vendors' revenue change (ODD §7.7).
+        """
+        removed = np.minimum(self.covered_rate, self.covered)
+        left = self.covered - removed
+        # The last quarter takes what rounding leaves, so the order ends on its deadline.
+        dust = left < 1e-9 * np.maximum(self.covered_rate, 1.0)
+        removed = np.where(dust, self.covered, removed)
+        self.covered = np.where(dust, 0.0, left)
+        self.covered_rate = np.where(self.covered > 0, self.covered_rate, 0.0)
+        return float(removed.sum())
+
     # ----------------------------------------------------------------- the step
     def step(self, countries: CountryLayer, vendors: VendorLayer) -> None:
         """Tenders, awards, refresh, removal and roll-out for this quarter; book revenue."""
@@ -259,6 +295,8 @@ class OperatorLayer:
             bought += new_by_vendor
             revenue = (ctx.prices[oc] * bought).sum(axis=0)
             self.contracts = np.count_nonzero(self.award > 0, axis=0)
+        if sh.on("removal") and self.covered_rate.any():
+            self.cum_cost += self._remove_covered() * p["country.removal_cost_per_site"]
         vendors.book(revenue)
 
     def record(self, t: int, installed: np.ndarray, rec: dict[str, np.ndarray]) -> np.ndarray:

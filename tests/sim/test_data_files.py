@@ -28,7 +28,8 @@ def test_shipped_world_covers_the_groups_that_matter():
 def test_every_column_is_documented_in_sources():
     sources = (DATA / "SOURCES.md").read_text()
     for name in ("countries.csv", "operators.csv", "policy_2019.csv", "launch_5g.csv",
-                 "devices.csv", "handset_markets.csv", "rollout_plans.csv"):
+                 "devices.csv", "handset_markets.csv", "rollout_plans.csv", "frontline.csv",
+                 "covered_equipment.csv"):
         header = (DATA / name).read_text().splitlines()[0].split(",")
         undocumented = [col for col in header if f"`{col}`" not in sources]
         assert not undocumented, f"{name}: columns not in SOURCES.md: {undocumented}"

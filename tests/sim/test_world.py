@@ -100,3 +100,29 @@ def test_duplicate_country_in_policy_file_is_refused(data):
         f.write("GBR,ban,,0,conflicting duplicate row\n")
     with pytest.raises(DataError, match=r"policy_2019.csv:\d+: iso3: .*GBR"):
         load_world(data)
+
+
+@pytest.mark.parametrize("row,fragments", [
+    ("USX,8400,395562,2022,2019,p,s",
+     ["covered_equipment.csv:3:", "iso3", "unknown country 'USX'"]),
+    ("USA,8400,395562,2022,2019,p,s", ["covered_equipment.csv:3:", "'USA' appears twice"]),
+    ("GBR,-5,40000,2022,2019,p,s", ["covered_locations", "positive whole number", "'-5'"]),
+    ("GBR,50000,40000,2022,2019,p,s", ["covered_locations", "exceed the 40000 mobile sites"]),
+    ("GBR,500,40000,2031,2019,p,s", ["locations_year", "a year in 2000-2024", "'2031'"]),
+])
+def test_bad_covered_equipment_rows_name_file_line_and_column(data, row, fragments):
+    path = data / "covered_equipment.csv"
+    path.write_text(path.read_text(encoding="utf-8") + row + "\n", encoding="utf-8")
+    with pytest.raises(DataError) as e:
+        load_world(data)
+    for f in fragments:
+        assert f in str(e.value), f"{f!r} not in {str(e.value)!r}"
+
+
+def test_covered_equipment_is_a_share_of_mobile_sites_and_optional(data):
+    usa = load_world(data).codes().index("USA")
+    assert load_world(data).covered[usa] == pytest.approx(8400 / 395562)
+    (data / "covered_equipment.csv").unlink()
+    other = data.parent / "data2"
+    shutil.copytree(data, other)
+    assert not load_world(other).covered.any()
