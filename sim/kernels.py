@@ -108,14 +108,18 @@ def _probability(z, iv, avail, nests, n_nests, mu, lam, v):
 
 @njit(cache=True)
 def _award_row(u, avail, nests, n_nests, mu, lam, dual, g_alt1, g_nest1, g_alt2, g_nest2,
-               uniforms, out, work, avail2):
+               uniforms, out, work, avail2, split=False, s1=1.0, s2=0.0):
     """One operator's contract shares, written into ``out``; returns their sum.
 
     The nested-logit draw by Gumbel-max at both levels; with ``dual``, a second draw without the
     first vendor, the two splitting the contract in proportion to their nested-logit
-    probabilities in the first draw's choice set (:func:`sim.mechanisms.choice.award`). The
-    ``g_*`` are Gumbel draws, or their uniforms (see :func:`_gumbel_max`). ``work`` is scratch
-    space of at least 3·V + 3·K floats, ``avail2`` of V booleans.
+    probabilities in the first draw's choice set (:func:`sim.mechanisms.choice.award`). With
+    ``split`` (a rank-split tender, :func:`sim.mechanisms.choice.split_award`) the contract goes
+    to the first three of the ranking in the fixed shares ``s1``, ``s2`` and 1 − s1 − s2: the
+    second is the second draw without the first, the third the runner-up of the same second
+    draw (its Gumbel variates again, without the first two), so no draw is added. The ``g_*``
+    are Gumbel draws, or their uniforms (see :func:`_gumbel_max`). ``work`` is scratch space of
+    at least 3·V + 3·K floats, ``avail2`` of V booleans.
     """
     n_v = u.size
     scale = mu * lam
@@ -130,7 +134,25 @@ def _award_row(u, avail, nests, n_nests, mu, lam, dual, g_alt1, g_nest1, g_alt2,
     if first < 0:
         return 0.0
     out[first] = 1.0
-    if dual:
+    if split:
+        for v in range(n_v):
+            avail2[v] = avail[v] and v != first
+            z2[v] = z[v] if avail2[v] else NEG
+        _inclusive(z2, nests, n_nests, mu, lam, m_safe, iv2)
+        second = _gumbel_max(z2, iv2, nests, n_nests, mu, g_alt2, g_nest2, uniforms)
+        if second >= 0:
+            out[first] = s1
+            out[second] = s2
+            avail2[second] = False
+            z2[second] = NEG
+            _inclusive(z2, nests, n_nests, mu, lam, m_safe, iv2)
+            third = _gumbel_max(z2, iv2, nests, n_nests, mu, g_alt2, g_nest2, uniforms)
+            if third >= 0:
+                out[third] = 1.0 - s1 - s2
+            else:  # two vendors available: they split the contract in the ratio s1 : s2
+                out[first] = s1 / (s1 + s2)
+                out[second] = s2 / (s1 + s2)
+    elif dual:
         for v in range(n_v):
             avail2[v] = avail[v] and v != first
             z2[v] = z[v] if avail2[v] else NEG
@@ -150,7 +172,7 @@ def _award_row(u, avail, nests, n_nests, mu, lam, dual, g_alt1, g_nest1, g_alt2,
 
 @njit(cache=True)
 def award_gumbel(u, available, nests, n_nests, mu, lam, dual_prob, g_alt1, g_nest1, g_alt2,
-                 g_nest2, dual_u):
+                 g_nest2, dual_u, split=False, s1=1.0, s2=0.0):
     """Contract shares of every row of ``u`` given standard Gumbel draws, (O, V).
 
     Args:
@@ -166,6 +188,9 @@ def award_gumbel(u, available, nests, n_nests, mu, lam, dual_prob, g_alt1, g_nes
         g_alt2: of the second draw over vendors, (O, V).
         g_nest2: of the second draw over nests, (O, K).
         dual_u: uniforms, (O,).
+        split: every row awards by rank split (shares ``s1``, ``s2``, 1 − s1 − s2).
+        s1: the first-ranked vendor's share of a rank-split award.
+        s2: the second-ranked vendor's share.
     """
     n_o, n_v = u.shape
     shares = np.empty((n_o, n_v))
@@ -174,7 +199,7 @@ def award_gumbel(u, available, nests, n_nests, mu, lam, dual_prob, g_alt1, g_nes
     for o in range(n_o):
         _award_row(u[o], available[o], nests, n_nests, mu, lam, dual_u[o] < dual_prob,
                    g_alt1[o], g_nest1[o], g_alt2[o], g_nest2[o], False, shares[o], work,
-                   avail2)
+                   avail2, split, s1, s2)
     return shares
 
 
@@ -192,7 +217,7 @@ def gumbel(u):
 def award_rows(rows, log_price, quality, installed4, sites, peer_cn, op_country, unreliability,
                us_exposure, restricted, alignment, china, bloc_sign, home, banned, nests,
                n_nests, coef, mu, lam, dual_prob, u_alt1, u_nest1, u_alt2, u_nest2, u_row,
-               dual_u, award, award_total):
+               dual_u, award, award_total, split, s1, s2):
     """New contract shares of the tendering operators ``rows``, written into ``award``.
 
     Per row o: the utility of each vendor (:func:`sim.mechanisms.choice.utilities`, term by
@@ -230,6 +255,9 @@ def award_rows(rows, log_price, quality, installed4, sites, peer_cn, op_country,
         dual_u: the rows' uniforms deciding a dual award, (R,).
         award: contract shares, (O, V); rows ``rows`` overwritten.
         award_total: their row sums, (O,); entries ``rows`` overwritten.
+        split: True where the operator awards by rank split (a state-planned tender), (O,).
+        s1: the first-ranked vendor's share of a rank-split award.
+        s2: the second-ranked vendor's share (the third takes 1 − s1 − s2).
     """
     n_v = log_price.shape[1]
     b_price, b_quality, b_lockin, b_peer, b_risk = coef[0], coef[1], coef[2], coef[3], coef[4]
@@ -259,7 +287,7 @@ def award_rows(rows, log_price, quality, installed4, sites, peer_cn, op_country,
         r = u_row[j]
         award_total[o] = _award_row(u, avail, nests, n_nests, mu, lam, dual_u[j] < dual_prob,
                                     u_alt1[r], u_nest1[r], u_alt2[r], u_nest2[r], True,
-                                    award[o], work, avail2)
+                                    award[o], work, avail2, split[o], s1, s2)
 
 
 @njit(cache=True)

@@ -152,6 +152,21 @@ TREE: Mapping[str, Mapping[str, Param]] = MappingProxyType({
             "is (1 − ω)·its 5G RAN share + ω·its 2019 share",
             "estimate: RAN about 40 % of Dell'Oro's total telecom equipment and 5G about half "
             "of RAN in 2020-2022 (lit. §3a), so 5G RAN about a quarter", symbol="ω"),
+        "equipment_market_usd": _p(93e9, "USD per year", 1e9, 1e12,
+            "M: total telecom equipment market (RAN, core, transport, broadband access, routers) "
+            "in which a quarter's 5G RAN purchases take their place and displace the rest, which "
+            "keeps the 2019 shares (mechanisms.equipment_market; ODD §7.2)",
+            "estimate: Dell'Oro about $90-95bn in 2020 and about $100bn in 2021 (lit. §3a), "
+            "held at the 2020 midpoint", symbol="M"),
+        "base_station_price_usd": _p(28_000.0, "USD per real base station at price index 1",
+            1_000, 500_000,
+            "p_BS: RAN equipment price of one real 5G base station at price index 1 (Ericsson); "
+            "converts the model's purchases (price index × modelled sites of rollout.site_unit "
+            "base stations) into USD",
+            "estimate: China Mobile's 2020 tender, CNY 37.1bn for 232,000 base stations, about "
+            "$22,600 each (Light Reading, 27 April 2020), at the tender's mean price index 0.81 "
+            "(Huawei 0.80, ZTE 0.75, Ericsson 1.00 weighted by 57/29/12 %, sim/data/vendors.yaml)",
+            symbol="p_BS"),
     }),
     "country": MappingProxyType({
         "review_prob": _p(0.25, "probability per quarter", 0, 1,
@@ -314,6 +329,15 @@ TREE: Mapping[str, Mapping[str, Param]] = MappingProxyType({
             "chance an award goes to two vendors: the second is drawn from the same nested logit "
             "without the first, and the two split the contract in proportion to their choice "
             "probabilities", "Asia Times 2020 (one RAN vendor per region is the norm)"),
+        "split_first": _p(0.588, "share of the contract", 0, 1,
+            "s_1: share of a rank-split tender (a state-planned roll-out's, ODD §7.6) won by the "
+            "first-ranked vendor; the second takes s_2, the third 1 − s_1 − s_2",
+            "China Mobile's 2020 5G tender by base stations: 57.3 % first, 28.7 % second, "
+            "11.5 % third, 2.6 % to a fourth (CICT, not modelled), so 57.3/97.5 (lit. §3a; "
+            "Capacity Media and RCR Wireless, March-April 2020)", symbol="s_1"),
+        "split_second": _p(0.294, "share of the contract", 0, 1,
+            "s_2: share of a rank-split tender won by the second-ranked vendor",
+            "China Mobile's 2020 5G tender: 28.7/97.5 (lit. §3a)", symbol="s_2"),
         "contract_years": _p(5.0, "years", 1, 15,
             "mean contract length; awards are re-tendered with hazard 1/(4·years) per quarter",
             "Strand Consult (3-5 year replacement cycle, lit. §2f)"),
@@ -496,7 +520,8 @@ TREE: Mapping[str, Mapping[str, Param]] = MappingProxyType({
                  "setting", "setting")
         for name in (
             "supply_risk", "indigenisation", "increasing_returns", "policy", "peer_effects",
-            "removal", "rollout", "alignment", "devices", "enterprises",
+            "removal", "rollout", "alignment", "devices", "enterprises", "split_awards",
+            "equipment_market",
         )
     }),
 })

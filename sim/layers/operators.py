@@ -17,7 +17,7 @@ from techbloc.sim.arrays import row_sum
 from techbloc.sim.layers.countries import CountryLayer
 from techbloc.sim.layers.shared import Shared
 from techbloc.sim.layers.vendors import VendorLayer
-from techbloc.sim.mechanisms import network, rollout, sanctions
+from techbloc.sim.mechanisms import choice, network, rollout, sanctions
 from techbloc.sim.operator_draws import Operators
 from techbloc.sim.quarters import Quarter
 
@@ -44,6 +44,7 @@ class OperatorLayer:
               "rollout.observed_launches", "rollout.bri_launch_boost",
               "operator.contract_years", "operator.equipment_life",
               "operator.noise", "operator.nest", "operator.dual_sourcing",
+              "mechanisms.split_awards", "operator.split_first", "operator.split_second",
               *(f"operator.beta_{k}" for k in _BETAS), "us.secondary_sanctions",
               "vendors.kappa", "country.removal_cost_per_site")
 
@@ -84,6 +85,10 @@ class OperatorLayer:
         self.target = self.target_country[oc] * ops.market_share
         self.bass_p = np.where(planned[oc], p["rollout.plan_p"], p["rollout.bass_p"])
         self.bass_q = np.where(planned[oc], p["rollout.plan_q"], p["rollout.bass_q"])
+        # A state-planned roll-out's tenders split each award among three winners by rank
+        # (ODD §7.6): its operators, where the mechanism is on.
+        self.planned_op = planned[oc]
+        choice.split_shares(p["operator.split_first"], p["operator.split_second"])  # or an error
         self.mix4g, self.us_exposure = ops.mix4g, ops.us_exposure
         self.sites = np.zeros((n_o, n_v))
         self.award = np.zeros((n_o, n_v))
@@ -106,7 +111,7 @@ class OperatorLayer:
                            out=np.zeros((n_c, n_v)), where=self._sites4_c[:, None] > 0)
         self._china4_c = row_sum(mix4_c, self.china_cols)  # China-bloc share of the 4G base
         self._has_target = self.target_country > 0
-        self._coef = (None, None)  # (parameter version, utility coefficients)
+        self._coef = (None,)  # (parameter version, utility coefficients, split awards)
         self._sites_c = (None, None)
         rc = shared.records
         self._rec = {name: rc.per_country(name) for name in NETWORK_RECORDS}
@@ -258,7 +263,10 @@ class OperatorLayer:
             if self._coef[0] != p.version:  # the utility's coefficients, per parameter change
                 coef = np.array([p[f"operator.beta_{k}"] for k in _BETAS])
                 coef[5] *= p["us.secondary_sanctions"]  # β_sanction·σ
-                self._coef = (p.version, coef)
+                s1, s2, _ = choice.split_shares(p["operator.split_first"],
+                                                p["operator.split_second"])
+                split = self.planned_op & bool(sh.on("split_awards"))
+                self._coef = (p.version, coef, split, s1, s2)
             g = gumbel.uniforms  # row gumbel.index[j] of each block for operator idx[j]
             kernels.award_rows(
                 idx, ctx.log_prices,
@@ -267,7 +275,8 @@ class OperatorLayer:
                 pol.restricted, countries.alignment, v.china, v.bloc_sign, self.home,
                 pol.banned, vendors.nests, 2, self._coef[1], p["operator.noise"],
                 p["operator.nest"], p["operator.dual_sourcing"], g["alt1"], g["nest1"],
-                g["alt2"], g["nest2"], gumbel.index, dual_u, self.award, self.award_total)
+                g["alt2"], g["nest2"], gumbel.index, dual_u, self.award, self.award_total,
+                *self._coef[2:])
 
         # self.sites is replaced, never changed in place (sites_by_country keys on it).
         if sh.on("rollout"):  # refresh, removal and roll-out in one pass; new arrays

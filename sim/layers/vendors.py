@@ -27,7 +27,9 @@ class VendorLayer:
               "mechanisms.increasing_returns", "mechanisms.devices", "us.export_controls",
               "vendors.indigenisation", "vendors.indigenisation_cooperation",
               "china.cooperation", "vendors.increasing_returns", "vendors.revenue_memory",
-              "vendors.other_equipment_share", "devices.w_revenue")
+              "vendors.other_equipment_share", "devices.w_revenue", "mechanisms.equipment_market",
+              "vendors.equipment_market_usd", "vendors.base_station_price_usd",
+              "rollout.site_unit")
 
     def __init__(self, shared: Shared) -> None:
         self.shared = shared
@@ -81,21 +83,43 @@ class VendorLayer:
                                                  p["vendors.increasing_returns"])
 
     def book(self, revenue: np.ndarray) -> None:
-        """The operators' purchases of the quarter, USD by vendor: smoothed revenue share."""
+        """The operators' purchases of the quarter by vendor (price index × sites): shares.
+
+        Sets the smoothed 5G RAN share (which drives quality) and the share of all equipment
+        revenue (Huawei's carrier revenue): with ``mechanisms.equipment_market`` the quarter's
+        purchases in USD within a market of fixed size, else (1 − ω)·smoothed 5G share + ω·2019.
+        """
         self.revenue = revenue
         p = self.shared.values
         self.rev_share = vendors.revenue_share(revenue, self.rev_share, p["vendors.revenue_memory"])
-        self.equipment_share = vendors.equipment_share(self.rev_share, self.rev_share0,
-                                                       p["vendors.other_equipment_share"])
+        self.equipment_share = self._equipment_share(self.rev_share)
+
+    def _usd(self, revenue: np.ndarray) -> np.ndarray:
+        """Purchases in price index × modelled sites, in USD."""
+        p = self.shared.values
+        return revenue * p["vendors.base_station_price_usd"] * p["rollout.site_unit"]
+
+    def _equipment_share(self, ran5g_share: np.ndarray) -> np.ndarray:
+        """This quarter's shares of all telecom equipment revenue (ODD §7.2).
+
+        Args:
+            ran5g_share: the 5G RAN share the fixed-ω form uses (the smoothed one for the
+                carrier revenue, the quarter's for the record).
+        """
+        p = self.shared.values
+        if self.shared.on("equipment_market"):
+            return vendors.market_share(self._usd(self.revenue), self.rev_share0,
+                                        p["vendors.equipment_market_usd"] / 4.0)
+        return vendors.equipment_share(ran5g_share, self.rev_share0,
+                                       p["vendors.other_equipment_share"])
 
     def record(self, t: int, share: np.ndarray, contracts: np.ndarray) -> None:
         """Write quarter ``t``: site share and contracts (from the operators) and own state."""
         rev_total = self.revenue.sum()
         # This quarter's share of all equipment revenue (ODD §7.2): its 5G RAN purchases
         # (the smoothed share in a quarter without any) and the rest of the market at 2019.
-        rev_share = vendors.equipment_share(
-            self.revenue / rev_total if rev_total > 0 else self.rev_share, self.rev_share0,
-            self.shared.values["vendors.other_equipment_share"])
+        rev_share = self._equipment_share(
+            self.revenue / rev_total if rev_total > 0 else self.rev_share)
         for block, values in zip(self._rec, (share, self.quality, self.dependence, rev_share,
                                              contracts), strict=True):
             block[:, t] = values

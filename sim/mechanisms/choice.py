@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from techbloc.sim import kernels
 from techbloc.sim.arrays import row_max, row_sum
+from techbloc.sim.errors import ScenarioError
 
 NEG = -np.inf
 
@@ -240,3 +241,61 @@ def award(
         float(dual_prob), f(draws["alt1"], dtype=float), f(draws["nest1"], dtype=float),
         f(draws["alt2"], dtype=float), f(draws["nest2"], dtype=float),
         f(draws["dual"], dtype=float))
+
+
+def split_shares(first: float, second: float) -> tuple[float, float, float]:
+    """The shares of a rank-split award, first to third; a clear error if they do not fit.
+
+    Raises:
+        ScenarioError: a share outside [0, 1], or the first two above 1 together, or out of
+            rank order (a lower rank taking more).
+    """
+    third = 1.0 - first - second
+    if not (0.0 <= second <= first <= 1.0 and third >= -1e-12 and third <= second):
+        raise ScenarioError(
+            f"operator.split_first = {first:g} and operator.split_second = {second:g} are not "
+            "the shares of a rank-split award: they need first >= second >= 1 - first - second "
+            ">= 0")
+    return first, second, max(third, 0.0)
+
+
+def split_award(
+    u: np.ndarray,
+    available: np.ndarray,
+    nests: np.ndarray,
+    mu: float,
+    lam: float,
+    draws: Mapping[str, np.ndarray],
+    first: float,
+    second: float,
+) -> np.ndarray:
+    """Contract shares of rank-split tenders: the first three of a ranking in fixed shares.
+
+    The ranking is drawn from the nested logit (the first as in :func:`award`, the second from
+    the second draw without the first, the third the runner-up of that draw); the first three
+    get ``first``, ``second`` and 1 − first − second of the contract (ODD §7.6, a state-planned
+    tender split among several winners). With two vendors available they share it in the ratio
+    first : second.
+
+    Args:
+        u: systematic utilities, shape (O, V).
+        available: allowed vendors, shape (O, V) or (V,).
+        nests: nest of each vendor.
+        mu: Gumbel scale.
+        lam: dissimilarity.
+        draws: ``alt1, nest1, alt2, nest2`` standard Gumbel arrays, (O, V) and (O, K).
+        first: the first-ranked vendor's share.
+        second: the second-ranked vendor's share.
+
+    Returns:
+        Shares, shape (O, V), rows summing to 1 (0 where nothing is available).
+    """
+    s1, s2, _ = split_shares(first, second)
+    n_nests = len(_nest_columns(nests, int(nests.max()) + 1))
+    available = np.ascontiguousarray(np.broadcast_to(available, u.shape), dtype=bool)
+    f = np.ascontiguousarray
+    return kernels.award_gumbel(
+        f(u, dtype=float), available, f(nests, dtype=np.int64), n_nests, float(mu), float(lam),
+        0.0, f(draws["alt1"], dtype=float), f(draws["nest1"], dtype=float),
+        f(draws["alt2"], dtype=float), f(draws["nest2"], dtype=float),
+        np.ones(u.shape[0]), True, float(s1), float(s2))

@@ -26,6 +26,24 @@ def equipment_share(ran5g: np.ndarray, share2019: np.ndarray, other: float) -> n
     return (1.0 - other) * ran5g + other * share2019
 
 
+def market_share(ran5g_usd: np.ndarray, share2019: np.ndarray, market_usd: float) -> np.ndarray:
+    """A vendor's share of all telecom equipment revenue in a market of fixed size (ODD §7.2).
+
+    S_v = (R_v + (M − ΣR)⁺·s_v,2019) / max(M, ΣR): the quarter's 5G RAN purchases R_v, in USD,
+    take their place in the quarter's equipment market M and displace the rest of it (4G RAN,
+    core, transport, routers), which keeps the 2019 shares. 5G weighs as much as was bought:
+    little in 2019, about a quarter of the market once China builds.
+
+    Args:
+        ran5g_usd: the quarter's 5G RAN revenue by vendor, USD.
+        share2019: the vendors' 2019 shares of equipment revenue (summing to 1).
+        market_usd: M, the quarter's equipment market, USD (> 0).
+    """
+    total = float(ran5g_usd.sum())
+    rest = max(market_usd - total, 0.0)
+    return (ran5g_usd + rest * share2019) / max(market_usd, total)
+
+
 def quality_drift(quality: np.ndarray, share: np.ndarray, eta: float) -> np.ndarray:
     """One quarter of increasing returns: q_v ← max(0, q_v + η·(share_v − 1/|V|))."""
     return np.maximum(0.0, quality + eta * (share - 1.0 / share.size))

@@ -5,7 +5,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-from techbloc.sim.mechanisms.choice import award, nested_logit_probabilities, sample_nested_logit
+from techbloc.sim.errors import ScenarioError
+from techbloc.sim.mechanisms.choice import (
+    award,
+    nested_logit_probabilities,
+    sample_nested_logit,
+    split_award,
+    split_shares,
+)
 
 NESTS = np.array([1, 1, 0, 0, 0])  # huawei, zte | ericsson, nokia, samsung
 CHINA = NESTS == 1
@@ -148,13 +155,15 @@ def test_the_models_kernel_awards_what_the_utility_formula_gives():
     uni = {k: rng.random((rows.size, w)) for k, w in
            (("alt1", n_v), ("nest1", 2), ("alt2", n_v), ("nest2", 2))}
     dual_u = rng.random(rows.size)
+    split = rng.random(n_o) < 0.3  # operators of rank-split tenders
     got, got_total = np.full((n_o, n_v), 7.0), np.full(n_o, 7.0)
     kernel_coef = coef.copy()
     kernel_coef[5] = coef[5] * p["us.secondary_sanctions"]
     kernels.award_rows(rows, log_price, quality, installed4, sites, peer_cn, op_country, unrel,
                        us_exp, restricted, alignment, china, bloc_sign, home, banned,
                        NESTS, 2, kernel_coef, 0.9, 0.6, 0.4, uni["alt1"], uni["nest1"],
-                       uni["alt2"], uni["nest2"], np.arange(rows.size), dual_u, got, got_total)
+                       uni["alt2"], uni["nest2"], np.arange(rows.size), dual_u, got, got_total,
+                       split, 0.6, 0.3)
 
     inst = installed4[rows] + sites[rows]
     base = inst.sum(axis=1, keepdims=True)
@@ -166,8 +175,11 @@ def test_the_models_kernel_awards_what_the_utility_formula_gives():
                      restricted=restricted[rows], alignment=alignment[op_country[rows]],
                      china=china, bloc_sign=bloc_sign, home=home[rows])
     avail = ~(banned[rows][:, None] & china[None, :])
-    want = award(utilities(x, p), avail, NESTS, 0.9, 0.6,
-                 {k: rng_gumbel(v) for k, v in uni.items()} | {"dual": dual_u}, 0.4)
+    gum = {k: rng_gumbel(v) for k, v in uni.items()}
+    u = utilities(x, p)
+    want = np.where(split[rows][:, None], split_award(u, avail, NESTS, 0.9, 0.6, gum, 0.6, 0.3),
+                    award(u, avail, NESTS, 0.9, 0.6, gum | {"dual": dual_u}, 0.4))
+    assert split[rows].any() and (~split[rows]).any()
     assert np.array_equal(got[rows], want)
     assert np.array_equal(got_total[rows], want.sum(axis=1))
     others = np.setdiff1d(np.arange(n_o), rows)
@@ -179,3 +191,48 @@ def rng_gumbel(u):
     import math
 
     return np.vectorize(lambda x: 0.0 - math.log(-math.log(1.0 - x)))(u)
+
+
+def _gumbels(rng, n_o, n_v=5):
+    return {k: rng.gumbel(size=(n_o, w)) for k, w in
+            (("alt1", n_v), ("nest1", 2), ("alt2", n_v), ("nest2", 2))}
+
+
+def test_a_rank_split_award_gives_three_winners_their_shares_by_rank():
+    """Split awards (ODD §7.6): each row holds exactly s1, s2 and 1 − s1 − s2, the first to the
+    primary draw's vendor; the vendors with the highest utility win most often."""
+    rng = np.random.default_rng(3)
+    n_o = 4000
+    u = np.tile([2.0, 1.0, 0.0, -0.5, -1.0], (n_o, 1))  # huawei, zte, ericsson, nokia, samsung
+    draws = _gumbels(rng, n_o)
+    a = split_award(u, np.ones(5, bool), NESTS, 1.0, 0.7, draws, 0.588, 0.294)
+    assert np.allclose(a.sum(axis=1), 1.0)
+    assert (np.sort(a, axis=1)[:, ::-1][:, :3] == [0.588, 0.294, 1 - 0.588 - 0.294]).all()
+    assert ((a > 0).sum(axis=1) == 3).all()
+    # The first-ranked vendor is the vendor a single award would pick with the same draws.
+    single = award(u, np.ones(5, bool), NESTS, 1.0, 0.7, draws | {"dual": np.ones(n_o)}, 0.0)
+    assert (a.argmax(axis=1) == single.argmax(axis=1)).all()
+    mean = a.mean(axis=0)
+    assert mean[0] > mean[1] > mean[2] > mean[4]
+
+
+def test_a_rank_split_award_respects_the_choice_set_and_two_vendors_share_by_ratio():
+    rng = np.random.default_rng(4)
+    u = rng.normal(size=(50, 5))
+    avail = np.array([False, False, True, True, False])  # a ban leaves two west vendors
+    a = split_award(u, avail, NESTS, 1.0, 0.7, _gumbels(rng, 50), 0.6, 0.3)
+    assert (a[:, ~avail] == 0).all()
+    assert np.allclose(np.sort(a[:, avail], axis=1), [1 / 3, 2 / 3])
+    none = split_award(u, np.zeros(5, bool), NESTS, 1.0, 0.7, _gumbels(rng, 50), 0.6, 0.3)
+    assert (none == 0).all()
+
+
+@pytest.mark.parametrize("first, second", [(0.5, 0.6), (0.3, 0.4), (0.9, 0.0), (1.2, 0.0)])
+def test_split_shares_out_of_rank_order_are_a_scenario_error(first, second):
+    with pytest.raises(ScenarioError, match="rank-split award"):
+        split_shares(first, second)
+
+
+def test_split_shares_of_china_mobile_s_tender():
+    s1, s2, s3 = split_shares(0.588, 0.294)
+    assert s3 == pytest.approx(0.118) and s1 + s2 + s3 == pytest.approx(1.0)

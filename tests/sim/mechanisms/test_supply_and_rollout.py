@@ -90,3 +90,64 @@ def test_plan_targets_convert_a_density_into_model_sites():
     t = rollout.plan_targets(pop, np.array([2.6, np.nan]), 7.0)
     assert t[0] == pytest.approx(1.4e9 / 1000 * 2.6 / 7.0) and np.isnan(t[1])
     assert rollout.plan_targets(pop, np.array([2.6, 1.0]), 14.0)[0] == pytest.approx(t[0] / 2)
+
+
+def test_5g_purchases_take_their_place_in_a_market_of_fixed_size():
+    """ODD §7.2 (mechanisms.equipment_market): S_v = (R_v + (M − ΣR)⁺·s_v,2019) / max(M, ΣR)."""
+    s19 = np.array([0.4, 0.13, 0.2, 0.23, 0.04])
+    assert np.allclose(vendors.market_share(np.zeros(5), s19, 10.0), s19)  # nothing bought
+    bought = np.array([3.0, 1.0, 0.0, 0.0, 0.0])  # a China-bloc build worth 40 % of the market
+    s = vendors.market_share(bought, s19, 10.0)
+    assert s.sum() == pytest.approx(1.0)
+    assert s[:2].sum() == pytest.approx(0.4 + 0.6 * 0.53)
+    # The more is bought, the more 5G weighs: the China-bloc share rises with the build's size.
+    small = vendors.market_share(bought / 10, s19, 10.0)
+    assert s19[:2].sum() < small[:2].sum() < s[:2].sum()
+    # Purchases above the market make it: the shares are the purchases' own.
+    assert np.allclose(vendors.market_share(bought * 5, s19, 10.0), bought / bought.sum())
+
+
+def _short(**sets):
+    from techbloc.sim import load_scenario, run
+
+    return run(load_scenario("sanctions-2019", horizon="2019Q1:2021Q4",
+                             set={"rollout.observed_launches": False, **sets}),
+               replications=2, seed=5)
+
+
+def test_china_s_state_tenders_split_awards_and_keep_a_western_share():
+    """ODD §7.6: with split awards China's 5G sites are about 1 − s_3 China-bloc (two Chinese
+    vendors ranked first and second, a western third); without, its operators buy Chinese only."""
+    on, off = _short(), _short(**{"mechanisms.split_awards": False})
+
+    def chn(res):
+        c = res.countries
+        at = c[(c["iso3"].astype(str) == "CHN") & (c["date"] == "2021Q4")]
+        return float(at["china_share"].mean())
+
+    assert 0.80 < chn(on) < 0.95
+    assert chn(off) > 0.99
+    # Huawei's carrier revenue relative to 2019 falls with the western third in China.
+    def carrier(res):
+        m = res.model
+        y = m["date"].str[:4]
+        by = m.groupby(y)["huawei_carrier_revenue_usd"].sum()
+        return by["2021"] / by["2019"]
+
+    assert carrier(on) < carrier(off)
+
+
+def test_the_equipment_market_weighs_2019_s_small_5g_build_little():
+    """ODD §7.2: 2019's China-bloc share of equipment revenue stays near the 2019 shares (0.535)
+    with the market of fixed size; the fixed-ω form gives 2019's few 5G sites a quarter of it."""
+    on, off = _short(), _short(**{"mechanisms.equipment_market": False})
+
+    def bloc_2019(res):
+        m = res.model[res.model["date"].str[:4] == "2019"]
+        cols = [f"revenue_share_{v}" for v in ("huawei", "zte", "ericsson", "nokia", "samsung")]
+        mean = m[cols].mean()
+        return (mean.iloc[0] + mean.iloc[1]) / mean.sum()
+
+    base = 0.38 / 0.71
+    assert abs(bloc_2019(on) - base) < abs(bloc_2019(off) - base)
+    assert abs(bloc_2019(on) - base) < 0.02
