@@ -85,8 +85,10 @@ def test_the_tolerances_are_the_literature_s_arithmetic():
 
 
 @pytest.mark.xfail(strict=True, reason="measured (seed 11, 20 replicates): China-bloc share of "
-                   "equipment revenue 0.485 in 2019 (band 0.514-0.583; 2020-2023 0.53-0.58 "
-                   "inside) and a range of 0.094 over 2019-2023 against the band's 0.069")
+                   "equipment revenue 0.482 in 2023 (band 0.514-0.583; 2019-2022 0.52-0.55 "
+                   "inside) and a range of 0.071 over 2019-2023 against the band's 0.069: the "
+                   "model's 5G purchases grow to about $54bn in 2023, west-heavy as China's plan "
+                   "nears its target, where Dell'Oro's RAN market fell in 2023")
 def test_p1_china_bloc_revenue_share_stays_in_the_literature_band(results):
     """P1 (lit. §3a, §4b, [M]): Huawei 28-31 %, ZTE 9-11 %, Ericsson and Nokia 14-16 %,
     Samsung 2-3 % of equipment revenue, stable despite sanctions: the China-bloc share of the
@@ -108,12 +110,12 @@ def test_p2_huawei_leads_the_south_trails_in_europe_and_is_absent_in_north_ameri
     _assert_group(results, "p2_ranks")
 
 
-@pytest.mark.xfail(strict=True, reason="measured (seed 11, 20 replicates): China's own "
-                   "China-bloc share 1.00 at end-2022 against 0.86-0.94: no western vendor "
-                   "keeps a share in China (China Mobile's 2020 tender gave Ericsson 11.5 %)")
 def test_p2_china_s_own_market_is_about_nine_tenths_chinese(results):
     """P2 (lit. §3a: Dell'Oro 1H2022 Huawei 58 % + ZTE 32 %, [L]; China Mobile's 2020 tender
-    86 %, [M]): China's China-bloc share at end-2022 within 0.90 ± 0.04."""
+    86 %, [M]): China's China-bloc share at end-2022 within 0.90 ± 0.04.
+
+    Not an independent test of the split awards (ODD §7.6): their shares come from the same
+    tender as the band's lower end; Dell'Oro's 0.90 is the independent figure."""
     _assert_group(results, "p2_china")
 
 
@@ -125,7 +127,7 @@ def test_p3_europe_s_chinese_share_declines_slowly(results):
 
 
 @pytest.mark.xfail(strict=True, reason="measured (seed 11, 20 replicates): Germany's "
-                   "China-bloc share falls from 0.62 (2020) to 0.43 (2022) against a rise to "
+                   "China-bloc share falls from 0.62 (2020) to 0.42 (2022) against a rise to "
                    "0.59 ± 0.09 (Germany is not open at 2021Q4 in 70 % of replicates, and its "
                    "operators then switch)")
 def test_p3_germany_s_chinese_share_rises_to_2022(results):
@@ -165,8 +167,6 @@ def test_p5_consumer_revenue_halves_and_recovers_in_china_first(results):
     _assert_group(results, "p5_consumer")
 
 
-@pytest.mark.xfail(strict=True, reason="measured (seed 11, 20 replicates): Huawei carrier "
-                   "revenue 2021/2019 1.14 against 0.95 ± 0.08")
 def test_p5_carrier_revenue_holds(results):
     """P5 (lit. §3g, [M]): carrier revenue 281.5/296.7 = 0.95 of 2019's in 2021, within 0.08."""
     _assert_group(results, "p5_carrier")
