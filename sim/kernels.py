@@ -113,13 +113,11 @@ def _award_row(u, avail, nests, n_nests, mu, lam, dual, g_alt1, g_nest1, g_alt2,
 
     The nested-logit draw by Gumbel-max at both levels; with ``dual``, a second draw without the
     first vendor, the two splitting the contract in proportion to their nested-logit
-    probabilities in the first draw's choice set (:func:`sim.mechanisms.choice.award`). With
-    ``split`` (a rank-split tender, :func:`sim.mechanisms.choice.split_award`) the contract goes
-    to the first three of the ranking in the fixed shares ``s1``, ``s2`` and 1 − s1 − s2: the
-    second is the second draw without the first, the third the runner-up of the same second
-    draw (its Gumbel variates again, without the first two), so no draw is added. The ``g_*``
-    are Gumbel draws, or their uniforms (see :func:`_gumbel_max`). ``work`` is scratch space of
-    at least 3·V + 3·K floats, ``avail2`` of V booleans.
+    probabilities in the first draw's choice set (:func:`sim.mechanisms.choice.award`); with
+    ``split``, the first three of the ranking in shares s1, s2, 1 − s1 − s2, the third the
+    runner-up of the second draw (:func:`sim.mechanisms.choice.split_award`). The ``g_*`` are
+    Gumbel draws, or their uniforms (see :func:`_gumbel_max`). ``work`` is scratch space of at
+    least 3·V + 3·K floats, ``avail2`` of V booleans.
     """
     n_v = u.size
     scale = mu * lam
@@ -141,17 +139,13 @@ def _award_row(u, avail, nests, n_nests, mu, lam, dual, g_alt1, g_nest1, g_alt2,
         _inclusive(z2, nests, n_nests, mu, lam, m_safe, iv2)
         second = _gumbel_max(z2, iv2, nests, n_nests, mu, g_alt2, g_nest2, uniforms)
         if second >= 0:
-            out[first] = s1
-            out[second] = s2
-            avail2[second] = False
-            z2[second] = NEG
+            out[first], out[second], avail2[second], z2[second] = s1, s2, False, NEG
             _inclusive(z2, nests, n_nests, mu, lam, m_safe, iv2)
             third = _gumbel_max(z2, iv2, nests, n_nests, mu, g_alt2, g_nest2, uniforms)
             if third >= 0:
                 out[third] = 1.0 - s1 - s2
             else:  # two vendors available: they split the contract in the ratio s1 : s2
-                out[first] = s1 / (s1 + s2)
-                out[second] = s2 / (s1 + s2)
+                out[first], out[second] = s1 / (s1 + s2), s2 / (s1 + s2)
     elif dual:
         for v in range(n_v):
             avail2[v] = avail[v] and v != first
