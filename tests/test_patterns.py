@@ -128,8 +128,8 @@ def test_p3_europe_s_chinese_share_declines_slowly(results):
 
 @pytest.mark.xfail(strict=True, reason="measured (seed 11, 20 replicates): Germany's "
                    "China-bloc share falls from 0.62 (2020) to 0.42 (2022) against a rise to "
-                   "0.59 ± 0.09: its operators switch as Huawei's supply reliability falls under the "
-                   "2019-2020 controls (0.64 in 2022 with supply risk off) and as Germany "
+                   "0.59 ± 0.09: its operators switch as Huawei's supply reliability falls under "
+                   "the 2019-2020 controls (0.64 in 2022 with supply risk off) and as Germany "
                    "restricts (not open at 2021Q4 in 70 % of replicates; 0.54 without β_P)")
 def test_p3_germany_s_chinese_share_rises_to_2022(results):
     """P3 (lit. §3b, [L/M]): Germany rose from 57 % (2020) to 59 % (2022): the model's 2022
