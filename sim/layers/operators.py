@@ -28,6 +28,19 @@ _BETAS = ("price", "quality", "lockin", "peer", "risk", "sanction", "restrict", 
           "home")
 
 
+def _choice_coefficients(p, planned_op: np.ndarray) -> tuple:
+    """The award kernel's coefficients for the current parameter values (ODD §7.6).
+
+    Returns:
+        (parameter version, the utility's β (β_sanction·σ folded in), which operators award by
+        rank split, s_1, s_2); a ScenarioError if the split shares are out of rank order.
+    """
+    coef = np.array([p[f"operator.beta_{k}"] for k in _BETAS])
+    coef[5] *= p["us.secondary_sanctions"]  # β_sanction·σ
+    s1, s2, _ = choice.split_shares(p["operator.split_first"], p["operator.split_second"])
+    return p.version, coef, planned_op & bool(p["mechanisms.split_awards"]), s1, s2
+
+
 class OperatorLayer:
     """Mobile operators: launch, awards (O × V), sites (O × V), removal rates.
 
@@ -85,10 +98,7 @@ class OperatorLayer:
         self.target = self.target_country[oc] * ops.market_share
         self.bass_p = np.where(planned[oc], p["rollout.plan_p"], p["rollout.bass_p"])
         self.bass_q = np.where(planned[oc], p["rollout.plan_q"], p["rollout.bass_q"])
-        # A state-planned roll-out's tenders split each award among three winners by rank
-        # (ODD §7.6): its operators, where the mechanism is on.
-        self.planned_op = planned[oc]
-        choice.split_shares(p["operator.split_first"], p["operator.split_second"])  # or an error
+        self.planned_op = planned[oc]  # a state plan's tenders split awards by rank (§7.6)
         self.mix4g, self.us_exposure = ops.mix4g, ops.us_exposure
         self.sites = np.zeros((n_o, n_v))
         self.award = np.zeros((n_o, n_v))
@@ -261,12 +271,7 @@ class OperatorLayer:
             else:
                 peer_cn = np.full(sh.n_countries, 0.5)
             if self._coef[0] != p.version:  # the utility's coefficients, per parameter change
-                coef = np.array([p[f"operator.beta_{k}"] for k in _BETAS])
-                coef[5] *= p["us.secondary_sanctions"]  # β_sanction·σ
-                s1, s2, _ = choice.split_shares(p["operator.split_first"],
-                                                p["operator.split_second"])
-                split = self.planned_op & bool(sh.on("split_awards"))
-                self._coef = (p.version, coef, split, s1, s2)
+                self._coef = _choice_coefficients(p, self.planned_op)
             g = gumbel.uniforms  # row gumbel.index[j] of each block for operator idx[j]
             kernels.award_rows(
                 idx, ctx.log_prices,
