@@ -63,6 +63,7 @@ COUNTRY_BOUNDS: Mapping[str, tuple[float, float]] = {
     "country.w_frontline": (0.0, 5.0),
     "country.bri_ally_discount": (0.0, 1.0),
     "country.disposition_sd": (0.0, 3.0),
+    "country.ban_shift_frontline": (0.0, 20.0),
 }
 EUROPE_2020 = 0.51  # users on Chinese 4G in Europe, 2020 (Strand Consult, lit. §3b)
 #: The 5G launch regimes of a fit: ``emergent`` (the hindcast's: launches from the roll-out
