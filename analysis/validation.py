@@ -474,11 +474,10 @@ def _rows(block: Mapping) -> list[str]:
 
 
 #: Calibrated country values fitted outside ``calibrate --countries`` that shape stances, with
-#: the bounds a fold refits them in when the scenario sets them (the ban cut-point shift δ_f
-#: was fitted alone on every country's 2019-2021 stances, grid 0-20; docs/ODD.md §1.2).
-FOLD_EXTRA_BOUNDS: Mapping[str, tuple[float, float]] = {
-    "country.ban_shift_frontline": (0.0, 20.0),
-}
+#: the bounds a fold refits them in when the scenario sets them. Empty since the ban cut-point
+#: shift δ_f, first fitted alone (grid 0-20), joined ``COUNTRY_BOUNDS`` (docs/ODD.md §1.2); a
+#: value fitted by hand on every country goes here, so no fold keeps it.
+FOLD_EXTRA_BOUNDS: Mapping[str, tuple[float, float]] = {}
 
 
 def fold_bounds(scenario) -> dict[str, tuple[float, float]]:

@@ -49,9 +49,11 @@ DEFAULT_BOUNDS: Mapping[str, tuple[float, float]] = {
     "operator.beta_restrict": (0.0, 3.0),
 }
 #: The country-decision weights of issue 16: the cut-points fitted to all three levels (so bans
-#: can emerge), the frontline term, Belt & Road's pull damped by security ties and the spread of
-#: the persistent disposition. Fitted with ``score="rps"``; the operators' β_restrict is left at
-#: its fitted value (the operators' calibration is another issue's).
+#: can emerge), the frontline term, Belt & Road's pull damped by security ties, the spread of
+#: the persistent disposition and the frontline ban cut-point shift δ_f (first fitted alone,
+#: now jointly, so the posterior ensemble and every cross-validation fold refit it too). Fitted
+#: with ``score="rps"``; the operators' β_restrict is left at its fitted value (the operators'
+#: calibration is another issue's).
 COUNTRY_BOUNDS: Mapping[str, tuple[float, float]] = {
     "country.threshold_restrict": (1.0, 4.5),
     "country.threshold_ban": (2.0, 8.0),
@@ -63,6 +65,7 @@ COUNTRY_BOUNDS: Mapping[str, tuple[float, float]] = {
     "country.w_frontline": (0.0, 5.0),
     "country.bri_ally_discount": (0.0, 1.0),
     "country.disposition_sd": (0.0, 3.0),
+    "country.ban_shift_frontline": (0.0, 20.0),
 }
 EUROPE_2020 = 0.51  # users on Chinese 4G in Europe, 2020 (Strand Consult, lit. §3b)
 #: The 5G launch regimes of a fit: ``emergent`` (the hindcast's: launches from the roll-out

@@ -257,6 +257,23 @@ TREE: Mapping[str, Mapping[str, Param]] = MappingProxyType({
             "Williams 2006 (generalised ordered logit); Christie et al. 2023 (states that depend "
             "on US security guarantees reject Huawei far more); fitted to 2019-2021",
             symbol="δ_s"),
+        "ban_shift_assurance": _p(0.0, "score per unit ι_i·(1 − ρ_china)", 0, 20,
+            "δ_a: supply-assurance ban channel: the ban cut-point of an intelligence-sharing "
+            "state (ι_i = 1) falls by δ_a·(1 − ρ_china), the China bloc's supply unreliability "
+            "under export controls, in full for a country open when it reviews and by the share "
+            "η for one restricting: θ_2,i = max(θ_1, θ_2 − g·(δ_f·f_i + δ_s·s_i) − "
+            "δ_a·ι_i·(1 − ρ_china)) (0 switches it off)",
+            "UK NCSC review of the FDPR (July 2020: Huawei's kit could no longer be assured; "
+            "lit. §3g); Sweden's PTS decision on Säpo's and the Armed Forces' assessments "
+            "(October 2020); Williams 2006 (generalised ordered logit); fitted to 2019-2021",
+            symbol="δ_a"),
+        "assurance_restricting": _p(1.0, "share of the assurance shift", 0, 1,
+            "η: share of the supply-assurance shift δ_a·ι_i·(1 − ρ_china) that applies to a "
+            "country already restricting when it reviews (1: a restriction resting on "
+            "assurance is re-decided as a ban in full, as the UK's was; 0: only new exclusions "
+            "take the shift, as with δ_f)",
+            "UK 35 % cap (January 2020) to ban (July 2020) after the FDPR (NCSC review, lit. "
+            "§3d, §3g); assumed", symbol="η"),
         "threshold_restrict": _p(2.8, "score", -10, 10,
             "θ_1: score above which a reviewing country moves from open to restrict",
             "calibrated by hand to P3-P4 (docs/ODD.md §7.5)", symbol="θ_1"),

@@ -144,8 +144,6 @@ def test_p4_the_early_movers_exclude_first(results):
     _assert_group(results, "p4_early")
 
 
-@pytest.mark.xfail(strict=True, reason="measured (seed 11, 20 replicates): 12.2 EU states "
-                   "expected not open at 2023Q2 against 10-12")
 def test_p4_about_ten_eu_states_restrict_by_mid_2023(results):
     """P4 (lit. §3i, the Commission's June 2023 report, [H/M]): 10 EU states had restricted
     high-risk suppliers; the record names 12 (sim/data/observed/SOURCES.md). The expected

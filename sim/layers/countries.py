@@ -57,7 +57,8 @@ class CountryLayer:
               # issue 16: frontline states, Belt & Road damped by ties, the disposition
               "country.w_frontline", "country.bri_ally_discount", "country.disposition_sd",
               "country.escalation_rate", "country.ban_shift_frontline",
-              "country.ban_shift_security")
+              "country.ban_shift_security", "country.ban_shift_assurance",
+              "country.assurance_restricting")
 
     def __init__(self, shared: Shared, op_country: np.ndarray) -> None:
         self.shared = shared
@@ -90,14 +91,18 @@ class CountryLayer:
         """Pin the hubs (USA, CHN) to the poles of their blocs."""
         return np.where(self.shared.hub, self.shared.hub_alignment, alignment)
 
-    def thresholds(self, security: np.ndarray) -> tuple[float, float | np.ndarray]:
+    def thresholds(self, security: np.ndarray, intel: np.ndarray | float = 0.0,
+                   unreliability: float = 0.0) -> tuple[float, float | np.ndarray]:
         """(θ_1, θ_2,i): the ban cut-point per country when it is shifted (ODD §7.5).
 
-        The shift applies to the countries open now (the form of a new exclusion).
+        The frontline and security shifts apply to the countries open now (the form of a new
+        exclusion); the supply-assurance shift to the intelligence-sharing states open now, and
+        by the share η to those restricting.
         """
         p = self.shared.values
         t = (p["country.threshold_restrict"], p["country.threshold_ban"])
-        return t[0], policy.ban_cutpoints(t, self.frontline, security, p, current=self.policy)
+        return t[0], policy.ban_cutpoints(t, self.frontline, security, p, current=self.policy,
+                                          intel=intel, unreliability=unreliability)
 
     def policy_context(self) -> SimpleNamespace:
         """What follows from the countries' policies alone, recomputed when a policy changes.
@@ -148,7 +153,7 @@ class CountryLayer:
                 price_gap=ctx.price_gap, china_exports=sh.x_cn, bri=ctx.bri,
                 frontline=self.frontline,
                 disposition=0.0 if self.disposition is None else self.disposition)
-            thresholds = self.thresholds(s)
+            thresholds = self.thresholds(s, ctx.intel, x.unreliability)
             if self.disposition is None:  # first review: u_i conditioned on the start stance
                 u = sh.streams["disposition"].random(n_c)
                 self.disposition = policy.draw_disposition(

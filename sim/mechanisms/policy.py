@@ -230,7 +230,8 @@ def truncated_normal_ppf(q: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndar
 
 def ban_cutpoints(thresholds: tuple[float, float], frontline: np.ndarray | float,
                   security: np.ndarray | float, p: dict,
-                  current: np.ndarray | None = None) -> float | np.ndarray:
+                  current: np.ndarray | None = None, intel: np.ndarray | float = 0.0,
+                  unreliability: float = 0.0) -> float | np.ndarray:
     """The ban cut-point θ_2,i of each country: partial proportional odds (generalised logit).
 
     In the plain (proportional-odds) ordered logit every covariate moves a country toward both
@@ -244,27 +245,46 @@ def ban_cutpoints(thresholds: tuple[float, float], frontline: np.ndarray | float
     review (``current`` open); a country that already restricts or bans keeps the plain θ_2, so
     a restriction is not re-decided as a ban (ODD §7.5).
 
+    A third, supply-assurance term lowers the cut-point further by δ_a·ι_i·(1 − ρ̄_china) for
+    the intelligence-sharing states (ι_i = 1), whose security agencies assess whether the
+    vendor's kit can still be assured once export controls cut its supply (the NCSC's review of
+    July 2020): for an open country in full and for a restricting one by the share η
+    (``country.assurance_restricting``), since a restriction that rests on assurance is what
+    the loss of assurance undoes (the UK's cap of January 2020, its ban of July 2020).
+
     Args:
         thresholds: (θ_1, θ_2).
         frontline: f_i, shape (C,) or a scalar.
         security: s_i, shape (C,) or a scalar.
         p: resolved parameters (``country.ban_shift_frontline`` δ_f,
-            ``country.ban_shift_security`` δ_s, ``us.ally_pressure`` g).
+            ``country.ban_shift_security`` δ_s, ``us.ally_pressure`` g,
+            ``country.ban_shift_assurance`` δ_a, ``country.assurance_restricting`` η).
         current: the countries' levels before the review, shape (C,); None shifts every
-            country's cut-point.
+            country's cut-point (by the open countries' rule).
+        intel: ι_i, 1.0 for the intelligence-sharing states, shape (C,) or a scalar.
+        unreliability: 1 − ρ̄_china, the China bloc's supply unreliability.
 
     Returns:
-        θ_2 itself (a float) when δ_f = δ_s = 0, so the model without the shift is bit-identical;
-        otherwise an array of shape (C,).
+        θ_2 itself (a float) when δ_f = δ_s = δ_a = 0, so the model without the shifts is
+        bit-identical; otherwise an array of shape (C,).
     """
     t1, t2 = thresholds
     d_f, d_s = p["country.ban_shift_frontline"], p["country.ban_shift_security"]
-    if not (d_f or d_s):
+    d_a = p["country.ban_shift_assurance"]
+    if not (d_f or d_s or d_a):
         return t2
     g = max(float(p["us.ally_pressure"]), 0.0)
     shift = g * (d_f * np.asarray(frontline, float) + d_s * np.asarray(security, float))
     if current is not None:
         shift = np.where(np.asarray(current) == OPEN, shift, 0.0)
+    if d_a:
+        assurance = d_a * max(float(unreliability), 0.0) * np.asarray(intel, float)
+        if current is not None:
+            cur = np.asarray(current)
+            assurance = assurance * np.where(
+                cur == OPEN, 1.0,
+                np.where(cur == RESTRICT, float(p["country.assurance_restricting"]), 0.0))
+        shift = shift + assurance
     return np.maximum(float(t1), float(t2) - shift)
 
 

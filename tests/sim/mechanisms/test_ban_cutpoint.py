@@ -136,3 +136,70 @@ def test_decision_terms_report_the_ban_cut_point_the_review_met():
     lva = m.decision_terms("LVA")
     assert lva["policy"] == "open"  # the seed keeps it open, so its next review is shifted
     assert lva["threshold_ban"] < theta_2
+
+
+def test_the_assurance_channel_off_is_the_model_without_it():
+    # δ_a = 0 (the default) returns the plain θ_2 whatever the intelligence ties and the
+    # supply unreliability, so the cut-points (and runs) are those of the model without it.
+    p = _params()
+    assert p["country.ban_shift_assurance"] == 0.0
+    t2 = policy.ban_cutpoints(T, np.zeros(3), np.zeros(3), p,
+                              current=np.array([0, 1, 2]), intel=np.ones(3), unreliability=0.9)
+    assert t2 == T[1] and isinstance(t2, float)
+    with_f = _params(**{"country.ban_shift_frontline": 4.0})
+    a = policy.ban_cutpoints(T, np.ones(3), np.zeros(3), with_f, current=np.zeros(3))
+    b = policy.ban_cutpoints(T, np.ones(3), np.zeros(3), with_f, current=np.zeros(3),
+                             intel=np.ones(3), unreliability=0.9)
+    assert a.tobytes() == b.tobytes()
+
+
+def test_the_assurance_shift_follows_unreliability_and_intelligence_sharing_not_pressure():
+    intel = np.array([1.0, 0.0, 1.0, 1.0])
+    cur = np.array([policy.OPEN, policy.OPEN, policy.RESTRICT, policy.BAN])
+    zeros = np.zeros(4)
+    for eta in (1.0, 0.5, 0.0):
+        p = _params(**{"country.ban_shift_assurance": 6.0, "country.assurance_restricting": eta})
+        t2 = policy.ban_cutpoints(T, zeros, zeros, p, current=cur, intel=intel,
+                                  unreliability=0.25)
+        assert t2 == pytest.approx([8.0 - 1.5, 8.0, 8.0 - eta * 1.5, 8.0])
+        # Ally pressure does not enter the channel; more unreliability lowers the cut-point.
+        p["us.ally_pressure"] = 0.0
+        assert policy.ban_cutpoints(T, zeros, zeros, p, current=cur, intel=intel,
+                                    unreliability=0.25) == pytest.approx(t2)
+        lower = policy.ban_cutpoints(T, zeros, zeros, p, current=cur, intel=intel,
+                                     unreliability=0.5)
+        assert lower[0] < t2[0] and lower[1] == 8.0
+    # A reliable vendor (ρ = 1) shifts nothing; a large shift stops at θ_1.
+    p = _params(**{"country.ban_shift_assurance": 20.0})
+    assert np.array_equal(policy.ban_cutpoints(T, zeros, zeros, p, current=cur, intel=intel,
+                                               unreliability=0.0), np.full(4, 8.0))
+    t2 = policy.ban_cutpoints(T, zeros, zeros, p, current=cur, intel=intel, unreliability=1.0)
+    assert t2.tolist() == [3.0, 8.0, 3.0, 8.0]
+    # It leaves P(not open) alone and raises P(ban | not open) of the members.
+    s = np.full(4, 4.0)
+    pr = policy.ordered_probabilities(s, (T[0], t2), 0.4)
+    assert pr[:, 0] == pytest.approx(policy.ordered_probabilities(s, T, 0.4)[:, 0])
+    assert pr[0, 2] > pr[1, 2]
+
+
+def test_in_the_model_the_assurance_channel_turns_member_exclusions_into_bans():
+    # sanctions-2019 to 2021Q4 with the calibrated weights, same seeds: the channel makes more
+    # Fourteen Eyes exclusions bans and leaves P(not open) of every country as it was within
+    # noise (θ_1 does not move).
+    from techbloc.sim.experiment import run
+
+    s = load_scenario("sanctions-2019").with_params({"uncertainty.parameters": False},
+                                                     origin="test")
+    eyes = ["AUS", "BEL", "CAN", "DEU", "DNK", "ESP", "FRA", "GBR", "ITA", "NLD", "NOR", "NZL",
+            "SWE"]
+    out = {}
+    for delta in (0.0, 20.0):
+        res = run(s.with_params({"country.ban_shift_assurance": delta}, origin="test"),
+                  replications=6, seed=11, horizon="2019Q1:2021Q4")
+        c = res.countries[res.countries["date"] == "2021Q4"]
+        member = c["iso3"].astype(str).isin(eyes)
+        pol = c["policy"].astype(str)
+        out[delta] = {"member_ban": int((member & (pol == "ban")).sum()),
+                      "member_excluding": int((member & (pol != "open")).sum())}
+    assert out[20.0]["member_ban"] > out[0.0]["member_ban"]
+    assert out[20.0]["member_ban"] <= out[20.0]["member_excluding"]
