@@ -192,6 +192,10 @@ def build_parser() -> argparse.ArgumentParser:
     hc.add_argument("--replications", "-n", type=positive_int, default=50, metavar="N")
     hc.add_argument("--seed", type=nonnegative_int, metavar="S")
     hc.add_argument("--out", metavar="DIR", help="output folder (default: results/hindcast-...)")
+    hc.add_argument("--uncertainty", choices=UNCERTAINTY,
+                    help="what varies between the replicates of every run the hindcast makes "
+                         "(as for run; noise scores the calibrated point estimate; default: "
+                         "the scenario's uncertainty.* settings)")
     hc.add_argument("--forecast-replicates", type=positive_int, default=200, metavar="P",
                     help="replicates of the free-running run whose paths condition the "
                          "temporal forecast from the end of 2021 on each country's 2019-2021 "
@@ -449,7 +453,6 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     import pandas as pd
     from techbloc.analysis.hindcast import hindcast, hindcast_figure
     from techbloc.analysis.markets import format_table, markets_figure
-    from techbloc.sim.calibration import launch_settings
     from techbloc.sim.commands import progress_bar
     from techbloc.sim.experiment import run
     from techbloc.sim.folders import new_results_folder
@@ -472,8 +475,7 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     # the cross-validation's refits run in the same regime (sim.calibration.launch_settings).
     with progress_bar(f"{args.scenario} to 2024Q4", args.replications) as update:
         res = run(args.scenario, replications=args.replications, seed=args.seed,
-                  horizon="2019Q1:2024Q4", search=args.search,
-                  set=launch_settings("emergent"),
+                  horizon="2019Q1:2024Q4", search=args.search, set=hindcast_settings(args),
                   progress=lambda done, total: update(done))
     observed = stances()
     scores = hindcast(res.model, res.countries, observed, read_vendor_shares(),
@@ -536,6 +538,14 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     return 0
 
 
+def hindcast_settings(args: argparse.Namespace) -> dict:
+    """What every hindcast run holds: emergent launches (issue 17) and ``--uncertainty``."""
+    from techbloc.sim.calibration import launch_settings
+
+    return {**launch_settings("emergent"),
+            **(UNCERTAINTY[args.uncertainty] if args.uncertainty else {})}
+
+
 def temporal_forecast(args: argparse.Namespace, countries, observed):
     """The model's forecast of 2024 from the end of 2021 (docs/ODD.md §1.2).
 
@@ -544,14 +554,13 @@ def temporal_forecast(args: argparse.Namespace, countries, observed):
     imposes the record to 2021 for countries too few paths match.
     """
     from techbloc.analysis import validation
-    from techbloc.sim.calibration import launch_settings
     from techbloc.sim.commands import progress_bar
     from techbloc.sim.experiment import run
     from techbloc.sim.scenario import load_scenario
 
     n = args.forecast_replicates
     common = {"seed": args.seed, "horizon": "2019Q1:2024Q4", "search": args.search,
-              "set": launch_settings("emergent")}
+              "set": hindcast_settings(args)}
     if args.replications >= n:
         particles = countries
     else:

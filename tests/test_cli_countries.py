@@ -41,6 +41,23 @@ def test_hindcast_reports_the_temporal_protocol(tmp_path):
     assert len(f["matches"]) == v["all_stances"]["n"] == 86
     assert f["from_imposed_run"] and all(f["matches"][c] < 10 for c in f["from_imposed_run"])
     _refused(techbloc("hindcast", "--forecast-replicates", "0"), "--forecast-replicates")
+    _refused(techbloc("hindcast", "--uncertainty", "most"), "--uncertainty")
+
+
+def test_hindcast_scores_the_point_estimate_with_uncertainty_noise(tmp_path):
+    # --uncertainty noise runs every replicate at the calibrated point; the scores differ from
+    # the default's (posterior draws), and the same command twice gives the same scores.
+    scores = []
+    for name, extra in (("a", ["--uncertainty", "noise"]), ("b", ["--uncertainty", "noise"]),
+                        ("c", [])):
+        out = tmp_path / name
+        proc = techbloc("hindcast", "-n", "3", "--forecast-replicates", "6", "--out", str(out),
+                        *extra)
+        assert proc.returncode == 0, proc.stderr
+        v = json.loads((out / "hindcast.json").read_text())["validation"]["temporal"]
+        scores.append(v["in_sample"]["model"]["all"])
+    assert scores[0] == scores[1]
+    assert scores[0] != scores[2]
 
 
 def test_uncertainty_noise_off_gives_identical_noise_across_replicates(tmp_path):

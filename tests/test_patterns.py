@@ -25,7 +25,8 @@ from tests.helpers import cached_run, short
 GROUPS = {
     "p1_revenue": ("P1", ("china_bloc_revenue",)),
     "p1_sites": ("P1", ("china_site_share",)),
-    "p2_ranks": ("P2", ("first:", "europe", "north_america")),
+    "p2_ranks": ("P2", ("first:", "europe_third", "north_america")),
+    "p2_europe_last": ("P2", ("europe_below",)),
     "p2_china": ("P2", ("china_2022",)),
     "p3_europe": ("P3", ("europe",)),
     "p3_germany": ("P3", ("germany",)),
@@ -85,8 +86,8 @@ def test_the_tolerances_are_the_literature_s_arithmetic():
 
 
 @pytest.mark.xfail(strict=True, reason="measured (seed 11, 20 replicates): China-bloc share of "
-                   "equipment revenue 0.482 in 2023 (band 0.514-0.583; 2019-2022 0.52-0.55 "
-                   "inside) and a range of 0.071 over 2019-2023 against the band's 0.069: the "
+                   "equipment revenue 0.485 in 2023 (band 0.514-0.583; 2019-2022 0.52-0.55 "
+                   "inside; range 0.067, inside the band's 0.069; after the refit): the "
                    "model's 5G purchases grow to about $54bn in 2023, west-heavy as China's plan "
                    "nears its target, where Dell'Oro's RAN market fell in 2023")
 def test_p1_china_bloc_revenue_share_stays_in_the_literature_band(results):
@@ -106,8 +107,19 @@ def test_p2_huawei_leads_the_south_trails_in_europe_and_is_absent_in_north_ameri
     """P2 (lit. §3a Omdia 2023, [M]; §3b ZTE 7 % of European RAN): China-bloc share at end-2023
     above 0.20 in East Asia & Pacific, MENA, Sub-Saharan Africa and Latin America (a first of
     five holds over 1/5), Europe below 0.40 (a third holds under 1/3, plus ZTE) and below each
-    of them, North America below 0.03 (Samsung's world share, the smallest of the top 5)."""
+    of them (asserted apart, below), North America below 0.03 (Samsung's world share, the
+    smallest of the top 5)."""
     _assert_group(results, "p2_ranks")
+
+
+@pytest.mark.xfail(strict=True, reason="measured (seed 11, 20 replicates, after the consistent "
+                   "refit and split awards): Europe 0.35 at end-2023 against Latin America "
+                   "0.34 (East Asia & Pacific 0.75, MENA 0.63, Sub-Saharan Africa 0.74): "
+                   "Latin America's China-bloc share is low by about 0.01")
+def test_p2_europe_trails_every_region_huawei_leads(results):
+    """P2 (lit. §3a Omdia 2023, [M]): Huawei is first in Asia & Oceania, MEA and Latin America
+    and third in Europe, so Europe's China-bloc share at end-2023 lies below each of theirs."""
+    _assert_group(results, "p2_europe_last")
 
 
 def test_p2_china_s_own_market_is_about_nine_tenths_chinese(results):
@@ -127,10 +139,11 @@ def test_p3_europe_s_chinese_share_declines_slowly(results):
 
 
 @pytest.mark.xfail(strict=True, reason="measured (seed 11, 20 replicates): Germany's "
-                   "China-bloc share falls from 0.62 (2020) to 0.42 (2022) against a rise to "
+                   "China-bloc share falls from 0.61 (2020) to 0.42 (2022) against a rise to "
                    "0.59 ± 0.09: its operators switch as Huawei's supply reliability falls under "
                    "the 2019-2020 controls (0.64 in 2022 with supply risk off) and as Germany "
-                   "restricts (not open at 2021Q4 in 70 % of replicates; 0.54 without β_P)")
+                   "restricts (not open at 2021Q4 in 70 % of replicates; 0.54 without β_P; these "
+                   "causes measured before the consistent refit)")
 def test_p3_germany_s_chinese_share_rises_to_2022(results):
     """P3 (lit. §3b, [L/M]): Germany rose from 57 % (2020) to 59 % (2022): the model's 2022
     share within 0.09 of 0.59 and not below its 2020 share."""
