@@ -178,7 +178,8 @@ def origin_scenario(scenario, observed: pd.DataFrame, fit_years: Sequence[int] =
     dispositions redrawn conditioned on the stance they hold (``country.condition_released``),
     so the run forecasts 2022-2024 from the state the record shows at the end of 2021 and
     knows what persistence knows, nothing more: no stance after the last fit year is an input.
-    Countries outside the record decide freely throughout.
+    Countries outside the record decide freely throughout; the world-locked hubs (USA, CHN) keep
+    their pinned stances and are neither forced nor released.
 
     Args:
         scenario: a name, path or Scenario.
@@ -193,7 +194,9 @@ def origin_scenario(scenario, observed: pd.DataFrame, fit_years: Sequence[int] =
     from techbloc.sim.world import load_world
 
     base = load_scenario(scenario)
-    known = set(load_world().countries["iso3"].astype(str))
+    w = load_world()  # the hubs (world-locked: USA, CHN) keep their own pinned stances
+    known = {str(c) for c, locked in zip(w.countries["iso3"], w.locked, strict=True)
+             if not locked}
     obs = observed.astype({"iso3": str})
     events = []
     for year in sorted(fit_years):
@@ -435,14 +438,15 @@ def report_lines(validation: Mapping) -> list[str]:
                       ("transitions", t["free_running"],
                        f"transitions at end-{test}; model free-running from 2019Q1")]
         f = t.get("forecast")
-        if f and f["from_imposed_run"]:
-            lines.append(f"  (forecast from the run with the record imposed for "
-                         f"{', '.join(f['from_imposed_run'])}: fewer matching paths)")
         for key, where, label in parts:
             b = where[key]
             lines.append(f"temporal, {label} (n={b['n']}, {b['not_open']} not open; rules "
                          f"fitted on {fy}):")
             lines.extend(_rows(b))
+            if key == "transitions" and where is t and f and f["from_imposed_run"]:
+                lines.append(f"  (the forecast of {', '.join(f['from_imposed_run'])} comes from "
+                             "the run with the record imposed to the origin: too few of the "
+                             "free-running paths match their record)")
     s = validation.get("spatial")
     if s:
         lines.append(f"spatial {s['k']}-fold cross-validation over countries (weights refitted "

@@ -193,13 +193,15 @@ def build_parser() -> argparse.ArgumentParser:
     hc.add_argument("--seed", type=nonnegative_int, metavar="S")
     hc.add_argument("--out", metavar="DIR", help="output folder (default: results/hindcast-...)")
     hc.add_argument("--uncertainty", choices=UNCERTAINTY,
-                    help="what varies between the replicates of every run the hindcast makes "
-                         "(as for run; noise scores the calibrated point estimate; default: "
-                         "the scenario's uncertainty.* settings)")
+                    help="what varies between the replicates of the hindcast's runs and its "
+                         "forecast (as for run; noise scores the calibrated point estimate; "
+                         "default: the scenario's uncertainty.* settings); the --cv folds run "
+                         "their own fitted point with noise")
     hc.add_argument("--forecast-replicates", type=positive_int, default=200, metavar="P",
                     help="replicates of the free-running run whose paths condition the "
                          "temporal forecast from the end of 2021 on each country's 2019-2021 "
-                         "record (docs/ODD.md §1.2; default 200)")
+                         "record (docs/ODD.md §1.2; default 200; the hindcast's own run is "
+                         "used when -n is at least as large)")
     hc.add_argument("--cv", type=int, default=0, metavar="K",
                     help="also run K-fold cross-validation over countries, refitting the "
                          "weights on the other folds' 2019-2021 stances alone (no Europe-wide "
@@ -561,8 +563,8 @@ def temporal_forecast(args: argparse.Namespace, countries, observed):
     n = args.forecast_replicates
     common = {"seed": args.seed, "horizon": "2019Q1:2024Q4", "search": args.search,
               "set": hindcast_settings(args)}
-    if args.replications >= n:
-        particles = countries
+    if args.replications >= n:  # the hindcast's own run has as many paths: use them all
+        particles, n = countries, args.replications
     else:
         with progress_bar("forecast: free-running paths", n) as update:
             particles = run(args.scenario, replications=n, **common,
@@ -572,7 +574,8 @@ def temporal_forecast(args: argparse.Namespace, countries, observed):
     with progress_bar("forecast: record imposed to 2021", args.replications) as update:
         imposed = run(origin, replications=args.replications, **common,
                       progress=lambda done, total: update(done)).countries
-    return validation.conditioned_forecast(particles, imposed, observed)
+    p, info = validation.conditioned_forecast(particles, imposed, observed)
+    return p, info, n
 
 
 def stance_validation(args: argparse.Namespace, countries, observed, forecast=None) -> dict:
@@ -582,8 +585,8 @@ def stance_validation(args: argparse.Namespace, countries, observed, forecast=No
         args: the hindcast's arguments.
         countries: the free-running run's country table.
         observed: the record.
-        forecast: (probabilities, per-country info) of :func:`temporal_forecast`, or None to
-            score the free-running run at 2024.
+        forecast: (probabilities, per-country info, paths used) of :func:`temporal_forecast`,
+            or None to score the free-running run at 2024.
     """
     from techbloc.analysis import validation
 
@@ -591,10 +594,10 @@ def stance_validation(args: argparse.Namespace, countries, observed, forecast=No
     out = {"temporal": validation.temporal(countries, observed, initial,
                                            forecast=None if forecast is None else forecast[0])}
     if forecast is not None:
-        info = forecast[1]
+        info, paths = forecast[1], forecast[2]
         out["temporal"]["forecast"] = {
             "method": "each country conditioned on its 2019-2021 record by the paths of "
-                      f"{args.forecast_replicates} free-running replicates; the run with the "
+                      f"{paths} free-running replicates; the run with the "
                       "record imposed to 2021 where fewer than "
                       f"{validation.MIN_MATCHES} paths match",
             "from_imposed_run": sorted(c for c, v in info.items() if v["source"] == "imposed"),

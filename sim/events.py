@@ -15,7 +15,9 @@ An event can, from its quarter on:
 - order the ``removal_order`` of a country's China-bloc equipment (``{iso3: USA, years: 1}``):
   its China-bloc 5G sites and the covered equipment of ``sim/data/covered_equipment.csv`` are
   removed at a constant rate and gone ``years`` after the order (the FCC's removal requirement
-  for the US), whatever the country's policy; the country's own decision is not touched.
+  for the US); the country's own decision is not touched. (A ban lifted or decided while the
+  order runs resets the 5G part's rate to the ban's own rule; the covered equipment's removal
+  goes on. Only the USA, whose ban is locked, has an order in the shipped scenarios.)
 
 The parts of one event apply in that order (a removal order last, after a release); events of
 one quarter apply in file order.

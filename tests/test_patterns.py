@@ -212,7 +212,7 @@ def test_p7_removal_costs_billions(results):
     """P7 (lit. §3d: UK up to £2bn, [H/M]; US $4.98bn, [H]; GSMA €55bn, [M]): the cumulative
     removal cost by 2024Q4 (median replicate) lies between $1bn and $50bn.
 
-    Measured (seed 11, 20 replicates): $3.74bn, of which $3.15bn in every replicate is the US
+    Measured (seed 11, 20 replicates): $3.38bn, of which $3.15bn in every replicate is the US
     removal order (ODD §7.7: the FCC's ~8,400 locations at its cost per site, an input from the
     record); the bans decided in the run alone give $0.58bn, below the range."""
     _assert_group(results, "p7_cost")

@@ -273,6 +273,27 @@ def _forced_then_released(tmp_path, condition: bool):
     return m.rec_country["policy"][:, m.country("BRA").index]
 
 
+def test_a_stance_released_before_the_first_review_conditions_the_disposition(tmp_path):
+    # Forced and released in the first quarter, before any review: the first draw conditions
+    # on the released stance, not on the 2019Q1 one (a hysteresis of 1 holds a restriction whose
+    # score drifts a little below θ_1, not one whose score sits far below it).
+    text = ("name: x\nparams:\n  country:\n    hysteresis: 1\n    score_noise: 0.01\n"
+            "    disposition_sd: 1.0\n    review_prob: 1.0\n"
+            "events:\n  - {at: 2019Q1, country_policy: {iso3: BRA, policy: restrict}}\n"
+            "  - {at: 2019Q1, release: [BRA]}\n")
+    m = model_of(tmp_path, text, end="2020Q4")
+    pol = m.rec_country["policy"][:, m.country("BRA").index]
+    assert np.all(pol == 1), f"BRA by step: {pol}"
+
+
+def test_release_all_leaves_the_hubs_pinned(tmp_path):
+    text = ("name: x\nevents:\n  - {at: 2019Q2, country_policy: {iso3: USA, policy: ban}}\n"
+            "  - {at: 2019Q3, release: all}\n")
+    m = model_of(tmp_path, text, end="2019Q4")
+    cl = m.layers.countries
+    assert cl.locked[m.country("USA").index] and cl.locked[m.country("CHN").index]
+
+
 def test_a_released_country_keeps_its_stance_when_its_disposition_is_conditioned(tmp_path):
     kept = _forced_then_released(tmp_path / "on", True)
     lapsed = _forced_then_released(tmp_path / "off", False)

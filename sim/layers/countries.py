@@ -155,10 +155,10 @@ class CountryLayer:
                 disposition=0.0 if self.disposition is None else self.disposition)
             thresholds = self.thresholds(s, ctx.intel, x.unreliability)
             if self.disposition is None:  # first review: u_i conditioned on the start stance
-                u = sh.streams["disposition"].random(n_c)
+                u = sh.streams["disposition"].random(n_c)  # (or on a stance released before)
+                held = np.where(self.recondition, self.policy, sh.world.policy0)
                 self.disposition = policy.draw_disposition(
-                    policy.score(x, p), sh.world.policy0, thresholds,
-                    p["country.disposition_sd"], u)
+                    policy.score(x, p), held, thresholds, p["country.disposition_sd"], u)
                 x = replace(x, disposition=self.disposition)
                 ctx.score_terms = None
             elif self.recondition.any():  # a forecast origin: condition on the released stance
@@ -244,9 +244,9 @@ class CountryLayer:
         """Free forced countries (all of them if ``iso3s`` is None) to review their policy."""
         release = (self.forced if iso3s is None
                    else self.forced & self.shared.index_mask(iso3s))
-        self.locked &= ~release
+        self.locked &= ~release | self.shared.world.locked  # the hubs stay pinned
         self.forced &= ~release
-        self.recondition |= release
+        self.recondition |= release & ~self.shared.world.locked
 
     def decision_terms(self, iso3: str) -> dict[str, float | str]:
         """Why a country holds its policy (see TechAllianceModel.decision_terms)."""

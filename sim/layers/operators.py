@@ -37,8 +37,11 @@ def _choice_coefficients(p, planned_op: np.ndarray) -> tuple:
     """
     coef = np.array([p[f"operator.beta_{k}"] for k in _BETAS])
     coef[5] *= p["us.secondary_sanctions"]  # β_sanction·σ
-    s1, s2, _ = choice.split_shares(p["operator.split_first"], p["operator.split_second"])
-    return p.version, coef, planned_op & bool(p["mechanisms.split_awards"]), s1, s2
+    split = bool(p["mechanisms.split_awards"])
+    # the shares are checked (and used) only when split awards are on
+    s1, s2, _ = (choice.split_shares(p["operator.split_first"], p["operator.split_second"])
+                 if split else (0.0, 0.0, 0.0))
+    return p.version, coef, planned_op & split, s1, s2
 
 
 class OperatorLayer:

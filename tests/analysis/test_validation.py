@@ -280,6 +280,12 @@ def test_origin_scenario_imposes_the_fit_years_record_and_releases_after():
     got = c[c["date"] == "2021Q4"].astype({"iso3": str, "policy": str})
     got = got[got["iso3"].isin(at.index)]
     assert (got["policy"].to_numpy() == at[got["iso3"]].to_numpy()).all()
-    # Released: the record's countries decide again in 2022-2023 (locks are off).
-    late = c[c["date"] == "2023Q4"].astype({"iso3": str, "policy": str})
-    assert late["policy"].isin(v.LEVELS).all()
+    # Released at 2022Q1: the record's countries decide again; the hubs stay pinned.
+    from techbloc.sim.model import TechAllianceModel
+
+    m = TechAllianceModel(sc.with_horizon("2019Q1:2022Q1"), seed=2)
+    m.run_model()
+    cl = m.layers.countries
+    for iso, locked in (("DEU", False), ("GBR", False), ("USA", True), ("CHN", True)):
+        assert bool(cl.locked[m.country(iso).index]) is locked, iso
+    assert not cl.forced.any()
