@@ -472,6 +472,11 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     if args.cv == 1 or args.cv < 0:
         raise TechblocError(f"--cv must be 0 (skip) or at least 2 folds, not {args.cv}",
                             key="--cv")
+    from techbloc.sim.scenario import load_scenario
+
+    # loaded once, with the search path, before anything runs: the forecast's and the folds'
+    # runs use it too, so a scenario found only in --scenarios DIR cannot fail after the runs
+    args.spec = load_scenario(args.scenario, search=args.search)
     # Hindcast mode: no launch date after the run's start is an input (issue 17); launches come
     # from the roll-out rule and are scored against the observed record. The calibration and
     # the cross-validation's refits run in the same regime (sim.calibration.launch_settings).
@@ -558,7 +563,6 @@ def temporal_forecast(args: argparse.Namespace, countries, observed):
     from techbloc.analysis import validation
     from techbloc.sim.commands import progress_bar
     from techbloc.sim.experiment import run
-    from techbloc.sim.scenario import load_scenario
 
     n = args.forecast_replicates
     common = {"seed": args.seed, "horizon": "2019Q1:2024Q4", "search": args.search,
@@ -569,8 +573,7 @@ def temporal_forecast(args: argparse.Namespace, countries, observed):
         with progress_bar("forecast: free-running paths", n) as update:
             particles = run(args.scenario, replications=n, **common,
                             progress=lambda done, total: update(done)).countries
-    origin = validation.origin_scenario(
-        load_scenario(args.scenario, search=args.search), observed)
+    origin = validation.origin_scenario(args.spec, observed)
     with progress_bar("forecast: record imposed to 2021", args.replications) as update:
         imposed = run(origin, replications=args.replications, **common,
                       progress=lambda done, total: update(done)).countries
@@ -607,10 +610,10 @@ def stance_validation(args: argparse.Namespace, countries, observed, forecast=No
         from techbloc.sim.calibration import DEFAULT_BOUNDS
 
         legacy = args.cv_fit == "legacy"
-        fit = validation.refit_runner(args.scenario, args.cv_trials, 4, seed,
+        fit = validation.refit_runner(args.spec, args.cv_trials, 4, seed,
                                       args.replications,
                                       bounds=(DEFAULT_BOUNDS if legacy
-                                              else validation.fold_bounds(args.scenario)),
+                                              else validation.fold_bounds(args.spec)),
                                       score="brier" if legacy else "rps")
 
         def progress(done: int, k: int) -> None:

@@ -1,10 +1,13 @@
 """Issue 16's command options as a user meets them: validation protocol, uncertainty, refusals."""
 
 import json
+from pathlib import Path
 
 import pandas as pd
 
 from tests.helpers import techbloc
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _refused(proc, *fragments):
@@ -70,3 +73,16 @@ def test_uncertainty_noise_off_gives_identical_noise_across_replicates(tmp_path)
         assert proc.returncode == 0, proc.stderr
     ca, cb = (pd.read_parquet(p / "countries.parquet") for p in (a, b))
     pd.testing.assert_frame_equal(ca, cb)
+
+
+def test_hindcast_folds_find_a_scenario_of_the_search_path(tmp_path):
+    # A scenario found only in --scenarios DIR: the forecast's and the folds' runs load it with
+    # the search path too (they failed with "unknown scenario" after the main run had finished).
+    text = (ROOT / "scenarios" / "sanctions-2019.yaml").read_text()
+    (tmp_path / "my-hist.yaml").write_text(text.replace("name: sanctions-2019", "name: my-hist"))
+    out = tmp_path / "h"
+    proc = techbloc("--scenarios", str(tmp_path), "hindcast", "--scenario", "my-hist", "-n", "2",
+                    "--forecast-replicates", "4", "--cv", "2", "--cv-trials", "4",
+                    "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((out / "hindcast.json").read_text())["validation"]["spatial"]["k"] == 2
