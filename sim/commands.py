@@ -51,12 +51,21 @@ def install_hint(extra: str) -> str:
 # ------------------------------------------------------------------------------ progress
 @contextlib.contextmanager
 def progress_bar(description: str, total: int | None) -> Iterator:
-    """A rich progress bar on stderr; yields ``update(done, total=None, description=None)``."""
+    """A rich progress bar on stderr; yields ``update(done, total=None, description=None)``.
+
+    When stderr is not a terminal (a log file, a background job) a bar cannot redraw; a plain
+    line is written instead each time another tenth of the total is done, once the task has run
+    for 5 s, so a long run's log shows how far it got and a short command's stays clean.
+    """
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield _progress_lines(description, total)
+        return
     with Progress("[progress.description]{task.description}", BarColumn(),
-                  MofNCompleteColumn(), TimeElapsedColumn(), console=Console(stderr=True),
+                  MofNCompleteColumn(), TimeElapsedColumn(), console=console,
                   transient=True) as bar:
         task = bar.add_task(description, total=total)
 
@@ -66,6 +75,29 @@ def progress_bar(description: str, total: int | None) -> Iterator:
                        **({"description": description} if description else {}))
 
         yield update
+
+
+def _progress_lines(description: str, total: int | None, min_seconds: float = 5.0):
+    """``update`` for a log: a line on stderr per tenth of ``total`` done after ``min_seconds``.
+
+    No line without a total, nor before the task has run ``min_seconds``.
+    """
+    import time
+
+    state = {"total": total, "description": description, "tenth": 0, "start": time.monotonic()}
+
+    def update(done: int, total: int | None = None, description: str | None = None):
+        state["total"] = total if total is not None else state["total"]
+        state["description"] = description or state["description"]
+        if not state["total"]:
+            return
+        tenth = int(10 * done / state["total"])
+        if tenth > state["tenth"] and time.monotonic() - state["start"] >= min_seconds:
+            state["tenth"] = tenth
+            print(f"{state['description']}: {done}/{state['total']} "
+                  f"({time.monotonic() - state['start']:.0f} s)", file=sys.stderr, flush=True)
+
+    return update
 
 
 @contextlib.contextmanager

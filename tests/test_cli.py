@@ -202,3 +202,21 @@ def test_missing_extra_hint_works_from_a_clone():
 
     assert install_hint("dask") == ("from the folder of your techbloc clone: .venv/bin/pip "
                                     "install -e '.[dask]' (techbloc is not on a package index)")
+
+
+def test_progress_goes_to_a_log_as_lines(capsys):
+    # stderr not a terminal (a log file, a background job): no bar can redraw, so a plain line
+    # per tenth done is written instead, once the task has run long enough (here at once).
+    from techbloc.sim.commands import _progress_lines
+
+    update = _progress_lines("calibrating", 20, min_seconds=0)
+    for done in range(1, 21):
+        update(done)
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 10 and lines[0].startswith("calibrating: 2/20 (")
+    assert lines[-1].startswith("calibrating: 20/20 (")
+    # A short task writes nothing (a one-line error stays one line).
+    quiet = _progress_lines("run", 4)
+    for done in range(1, 5):
+        quiet(done)
+    assert capsys.readouterr().err == ""
