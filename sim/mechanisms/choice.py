@@ -212,6 +212,7 @@ def award(
     lam: float,
     draws: Mapping[str, np.ndarray],
     dual_prob: float,
+    split: tuple[float, float] | None = None,
 ) -> np.ndarray:
     """Contract shares by vendor: a primary vendor and, with probability ``dual_prob``, a second.
 
@@ -229,10 +230,12 @@ def award(
         draws: ``alt1, nest1, alt2, nest2`` standard Gumbel arrays, (O, V) and (O, K), and
             ``dual`` uniforms (O,); a row takes a dual award where ``dual < dual_prob``.
         dual_prob: probability of a dual award.
+        split: (first, second) shares of a rank-split award (:func:`split_award`), or None.
 
     Returns:
         Shares, shape (O, V), rows summing to 1 (0 where nothing is available).
     """
+    s1, s2, _ = split_shares(*split) if split is not None else (1.0, 0.0, 0.0)
     n_nests = len(_nest_columns(nests, int(nests.max()) + 1))  # every nest must have a vendor
     available = np.ascontiguousarray(np.broadcast_to(available, u.shape), dtype=bool)
     f = np.ascontiguousarray
@@ -240,7 +243,7 @@ def award(
         f(u, dtype=float), available, f(nests, dtype=np.int64), n_nests, float(mu), float(lam),
         float(dual_prob), f(draws["alt1"], dtype=float), f(draws["nest1"], dtype=float),
         f(draws["alt2"], dtype=float), f(draws["nest2"], dtype=float),
-        f(draws["dual"], dtype=float))
+        f(draws["dual"], dtype=float), split is not None, float(s1), float(s2))
 
 
 def split_shares(first: float, second: float) -> tuple[float, float, float]:
@@ -290,12 +293,5 @@ def split_award(
     Returns:
         Shares, shape (O, V), rows summing to 1 (0 where nothing is available).
     """
-    s1, s2, _ = split_shares(first, second)
-    n_nests = len(_nest_columns(nests, int(nests.max()) + 1))
-    available = np.ascontiguousarray(np.broadcast_to(available, u.shape), dtype=bool)
-    f = np.ascontiguousarray
-    return kernels.award_gumbel(
-        f(u, dtype=float), available, f(nests, dtype=np.int64), n_nests, float(mu), float(lam),
-        0.0, f(draws["alt1"], dtype=float), f(draws["nest1"], dtype=float),
-        f(draws["alt2"], dtype=float), f(draws["nest2"], dtype=float),
-        np.ones(u.shape[0]), True, float(s1), float(s2))
+    return award(u, available, nests, mu, lam, {**draws, "dual": np.ones(u.shape[0])}, 0.0,
+                 split=(first, second))
