@@ -132,13 +132,13 @@ def _award_row(u, avail, nests, n_nests, mu, lam, dual, g_alt1, g_nest1, g_alt2,
     if first < 0:
         return 0.0
     out[first] = 1.0
-    if split:
+    if split or dual:  # the second draw, without the first vendor
         for v in range(n_v):
             avail2[v] = avail[v] and v != first
             z2[v] = z[v] if avail2[v] else NEG
         _inclusive(z2, nests, n_nests, mu, lam, m_safe, iv2)
         second = _gumbel_max(z2, iv2, nests, n_nests, mu, g_alt2, g_nest2, uniforms)
-        if second >= 0:
+        if second >= 0 and split:
             out[first], out[second], avail2[second], z2[second] = s1, s2, False, NEG
             _inclusive(z2, nests, n_nests, mu, lam, m_safe, iv2)
             third = _gumbel_max(z2, iv2, nests, n_nests, mu, g_alt2, g_nest2, uniforms)
@@ -146,13 +146,7 @@ def _award_row(u, avail, nests, n_nests, mu, lam, dual, g_alt1, g_nest1, g_alt2,
                 out[third] = 1.0 - s1 - s2
             else:  # two vendors available: they split the contract in the ratio s1 : s2
                 out[first], out[second] = s1 / (s1 + s2), s2 / (s1 + s2)
-    elif dual:
-        for v in range(n_v):
-            avail2[v] = avail[v] and v != first
-            z2[v] = z[v] if avail2[v] else NEG
-        _inclusive(z2, nests, n_nests, mu, lam, m_safe, iv2)
-        second = _gumbel_max(z2, iv2, nests, n_nests, mu, g_alt2, g_nest2, uniforms)
-        if second >= 0:
+        elif second >= 0:
             p1 = _probability(z, iv, avail, nests, n_nests, mu, lam, first)
             p2 = _probability(z, iv, avail, nests, n_nests, mu, lam, second)
             w1 = p1 / (p1 + p2)
