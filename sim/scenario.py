@@ -345,16 +345,27 @@ def _iso3(reader: _Reader, value, path: str, iso3s: set[str]) -> bool:
     return True
 
 
+def _country_item(reader, item, path, iso3s, keys, example) -> bool | None:
+    """A country's mapping in an event: None if not a mapping, else whether its iso3 is known.
+
+    Unknown keys are reported (with the nearest known one) but do not stop the other checks.
+    """
+    if not isinstance(item, dict):
+        reader.fail(f"expected {example}", path)
+        return None
+    for k in item:
+        if k not in keys:
+            reader.fail("unknown key", f"{path}.{k}", did_you_mean(k, keys))
+    return _iso3(reader, item.get("iso3"), f"{path}.iso3" if "iso3" in item else path, iso3s)
+
+
 def _country_policy(reader, c, path, iso3s) -> CountryPolicy | None:
     from techbloc.sim.world import POLICIES
 
-    if not isinstance(c, dict):
-        reader.fail("expected {iso3: GBR, policy: ban, removal_years: 7}", path)
+    ok = _country_item(reader, c, path, iso3s, POLICY_KEYS,
+                       "{iso3: GBR, policy: ban, removal_years: 7}")
+    if ok is None:
         return None
-    for k in c:
-        if k not in POLICY_KEYS:
-            reader.fail("unknown key", f"{path}.{k}", did_you_mean(k, POLICY_KEYS))
-    ok = _iso3(reader, c.get("iso3"), f"{path}.iso3" if "iso3" in c else path, iso3s)
     policy = c.get("policy")
     if policy not in POLICIES:
         reader.fail(f"expected one of {', '.join(POLICIES)}, found {policy!r}",
@@ -375,13 +386,9 @@ def _country_policy(reader, c, path, iso3s) -> CountryPolicy | None:
 
 
 def _removal_order(reader, o, path, iso3s) -> RemovalOrder | None:
-    if not isinstance(o, dict):
-        reader.fail("expected {iso3: USA, years: 1}", path)
+    ok = _country_item(reader, o, path, iso3s, ORDER_KEYS, "{iso3: USA, years: 1}")
+    if ok is None:
         return None
-    for k in o:
-        if k not in ORDER_KEYS:
-            reader.fail("unknown key", f"{path}.{k}", did_you_mean(k, ORDER_KEYS))
-    ok = _iso3(reader, o.get("iso3"), f"{path}.iso3" if "iso3" in o else path, iso3s)
     if "years" not in o:
         reader.fail("a removal order needs 'years' (the deadline after the order, as in "
                     "country.removal_years)", path)
