@@ -346,10 +346,7 @@ def _iso3(reader: _Reader, value, path: str, iso3s: set[str]) -> bool:
 
 
 def _country_item(reader, item, path, iso3s, keys, example) -> bool | None:
-    """A country's mapping in an event: None if not a mapping, else whether its iso3 is known.
-
-    Unknown keys are reported (with the nearest known one) but do not stop the other checks.
-    """
+    """None if ``item`` is not a mapping, else whether its iso3 is known (unknown keys reported)."""
     if not isinstance(item, dict):
         reader.fail(f"expected {example}", path)
         return None
