@@ -241,7 +241,15 @@ def build_parser() -> argparse.ArgumentParser:
                           "recorded dates of sim/data/launch_5g.csv (observed, the regime "
                           "scenarios/calibrated.yaml was fitted in)")
     cal.add_argument("--generations", type=positive_int, default=4, metavar="G",
-                     help="ABC-SMC generations of --posterior (default 4)")
+                     help="the most ABC-SMC generations of --posterior (default 4); it stops "
+                          "earlier once its tolerance reaches the noise floor, the median "
+                          "distance at the point fit")
+    cal.add_argument("--abc-replications", type=positive_int, default=8, metavar="R",
+                     help="replicates per ABC evaluation (default 8): fewer make the distance "
+                          "noisier and its floor higher")
+    cal.add_argument("--posterior-only", action="store_true",
+                     help="with --countries --posterior, skip the point fit and fit only the "
+                          "ensemble, around the scenario's own (calibrated) values")
     cal.add_argument("--out", metavar="DIR", help="a new folder for calibrated.yaml and "
                      "trials.csv (default results/calibrate-<UTC timestamp>); nothing else "
                      "changes: adopting the fit is a separate step the command prints")

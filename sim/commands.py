@@ -520,9 +520,15 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if args.posterior and not args.countries:
         raise TechblocError("--posterior fits the country weights: add --countries",
                             key="--posterior")
-    if args.posterior < 0 or args.posterior == 1:
-        raise TechblocError(f"--posterior needs at least 2 particles, not {args.posterior}",
+    # The local proposal estimates each particle's covariance from its nearest quarter: more
+    # neighbours than parameters, or the importance weights come out zero.
+    fewest = 4 * (len(COUNTRY_BOUNDS) + 1)
+    if args.posterior and args.posterior < fewest:
+        raise TechblocError(f"--posterior needs at least {fewest} particles for the "
+                            f"{len(COUNTRY_BOUNDS)} country weights, not {args.posterior}",
                             key="--posterior")
+    if args.posterior_only and not args.posterior:
+        raise TechblocError("--posterior-only needs --posterior POP", key="--posterior-only")
     out = Path(args.out) if args.out else new_results_folder("calibrate")
     if out.suffix in (".yaml", ".yml"):
         raise TechblocError("--out names a folder (calibrated.yaml is written into it); "
@@ -533,6 +539,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                             file=str(out / "calibrated.yaml"), key="--out")
     base = load_scenario(args.scenario, search=args.search)
     observed = stances()
+    if args.posterior_only:
+        out.mkdir(parents=True, exist_ok=True)
+        write_posterior(args, base, observed, {k: base.params[k] for k in COUNTRY_BOUNDS},
+                        out / "calibrated.yaml")
+        return 0
     with progress_bar(f"calibrating on 2019-2021 (x {args.replications} replicates; best "
                       "objective shown as it improves)", args.trials) as update:
         def on_trial(done: int, best: float) -> None:
@@ -579,7 +590,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     print("fitted:", ", ".join(f"{k}={v:.3f}" for k, v in result.values.items()))
     print("\n".join(rows))
     if args.posterior:
-        write_posterior(args, observed, out / "calibrated.yaml")
+        write_posterior(args, base, observed, {**base.params, **result.values},
+                        out / "calibrated.yaml")
     extra = (f" (and {out / 'calibrated_posterior.parquet'} beside it)" if args.posterior
              else "")
     print(f"calibration folder: {out} (calibrated.yaml, trials.csv; objective "
@@ -590,20 +602,29 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def write_posterior(args: argparse.Namespace, observed, out: Path) -> None:
-    """Fit the ABC-SMC ensemble, write it beside ``out`` and report its marginals."""
+def write_posterior(args: argparse.Namespace, base, observed, point: dict, out: Path) -> None:
+    """Fit the ABC-SMC ensemble, write it beside ``out`` and report its marginals.
+
+    Its tolerance stops at the noise floor: the median distance at ``point`` (the point fit,
+    or with ``--posterior-only`` the scenario's own values) over fresh replicates.
+    """
     from techbloc.analysis.posterior import marginals_figure, summary_lines
-    from techbloc.sim.calibration import COUNTRY_BOUNDS, fit_posterior
+    from techbloc.sim.calibration import COUNTRY_BOUNDS, fit_posterior, noise_floor
 
     try:
         import pyabc  # noqa: F401
     except ImportError:
         raise TechblocError("the posterior ensemble needs pyabc, which is not installed",
                             key="--posterior", hint=install_hint("calibrate")) from None
-    print(f"posterior: ABC-SMC, {args.posterior} particles x {args.generations} generations",
+    floor = noise_floor(base, observed, {k: point[k] for k in COUNTRY_BOUNDS},
+                        replications=args.abc_replications, seed=args.seed,
+                        launches=args.launches)
+    print(f"posterior: ABC-SMC, {args.posterior} particles x at most {args.generations} "
+          f"generations of {args.abc_replications} replicates; noise floor {floor:.4f}",
           file=sys.stderr)
-    draws = fit_posterior(args.scenario, observed, COUNTRY_BOUNDS, population=args.posterior,
+    draws = fit_posterior(base, observed, COUNTRY_BOUNDS, population=args.posterior,
                           generations=args.generations, seed=args.seed,
+                          replications=args.abc_replications, floor=floor,
                           progress=lambda line: print("  " + line, file=sys.stderr),
                           launches=args.launches)
     path = out.with_name(f"{out.stem}_posterior.parquet")

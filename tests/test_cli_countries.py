@@ -86,3 +86,19 @@ def test_hindcast_folds_find_a_scenario_of_the_search_path(tmp_path):
                     "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     assert json.loads((out / "hindcast.json").read_text())["validation"]["spatial"]["k"] == 2
+
+
+def test_posterior_only_fits_the_ensemble_around_the_scenarios_values(tmp_path):
+    _refused(techbloc("calibrate", "--countries", "--posterior-only", "--out",
+                      str(tmp_path / "x")), "--posterior-only", "--posterior POP")
+    out = tmp_path / "post"
+    _refused(techbloc("calibrate", "--countries", "--posterior", "20", "--out",
+                      str(tmp_path / "y")), "--posterior", "at least 48 particles")
+    proc = techbloc("calibrate", "--countries", "--posterior", "48", "--posterior-only",
+                    "--generations", "2", "--abc-replications", "1", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "noise floor" in proc.stderr
+    draws = pd.read_parquet(out / "calibrated_posterior.parquet")
+    assert len(draws) == 200 and draws["country.threshold_restrict"].between(1.0, 4.5).all()
+    assert (out / "calibrated_posterior.png").exists()
+    assert not (out / "calibrated.yaml").exists()  # no point fit was made

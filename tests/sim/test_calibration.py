@@ -96,3 +96,24 @@ def test_trials_run_at_point_values_not_posterior_draws():
                            replications=2, seed=3, europe_weight=0.0)
         values.append(f(x))
     assert values[0] == values[1]
+
+
+def test_the_abc_tolerance_stops_at_its_noise_floor():
+    # A tolerance below the noise of the distance at the best point selects lucky replicates,
+    # not parameters: fit_posterior never sets one below its floor and stops when it gets there.
+    from techbloc.sim.calibration import fit_posterior, noise_floor
+    from techbloc.sim.observed import stances
+
+    observed = stances()
+    bounds = {"country.threshold_restrict": (1.0, 4.5)}
+    point = {"country.threshold_restrict": load_scenario("calibrated").params[
+        "country.threshold_restrict"]}
+    floor = noise_floor("sanctions-2019", observed, point, replications=1, evaluations=5)
+    assert 0.0 < floor < 0.5
+    kw = dict(population=6, replications=1, draws=10, seed=3)
+    free = fit_posterior("sanctions-2019", observed, bounds, generations=3, **kw)
+    # A floor far above every distance: the first generation meets it, and the run stops.
+    stopped = fit_posterior("sanctions-2019", observed, bounds, generations=3, floor=5.0, **kw)
+    assert stopped["epsilon"].iloc[0] == 5.0 and free["epsilon"].iloc[0] < 5.0
+    assert stopped["evaluations"].iloc[0] < free["evaluations"].iloc[0]
+    assert stopped["country.threshold_restrict"].between(1.0, 4.5).all()
