@@ -241,12 +241,10 @@ def build_parser() -> argparse.ArgumentParser:
                           "recorded dates of sim/data/launch_5g.csv (observed, the regime "
                           "scenarios/calibrated.yaml was fitted in)")
     cal.add_argument("--generations", type=positive_int, default=4, metavar="G",
-                     help="the most ABC-SMC generations of --posterior (default 4); it stops "
-                          "earlier once its tolerance reaches the noise floor, the median "
-                          "distance at the point fit")
-    cal.add_argument("--abc-replications", type=positive_int, default=8, metavar="R",
-                     help="replicates per ABC evaluation (default 8): fewer make the distance "
-                          "noisier and its floor higher")
+                     help="ABC-SMC generations of --posterior (default 4)")
+    cal.add_argument("--abc-replications", type=positive_int, default=2, metavar="R",
+                     help="replicates per ABC evaluation (default 2, as the shipped ensemble): "
+                          "more make the distance less noisy and each evaluation slower")
     cal.add_argument("--posterior-only", action="store_true",
                      help="with --countries --posterior, skip the point fit and fit only the "
                           "ensemble, around the scenario's own (calibrated) values")

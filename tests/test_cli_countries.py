@@ -97,7 +97,7 @@ def test_posterior_only_fits_the_ensemble_around_the_scenarios_values(tmp_path):
     proc = techbloc("calibrate", "--countries", "--posterior", "48", "--posterior-only",
                     "--generations", "2", "--abc-replications", "1", "--out", str(out))
     assert proc.returncode == 0, proc.stderr
-    assert "noise floor" in proc.stderr
+    assert "final tolerance" in proc.stdout and "at the point values" in proc.stdout
     draws = pd.read_parquet(out / "calibrated_posterior.parquet")
     assert len(draws) == 200 and draws["country.threshold_restrict"].between(1.0, 4.5).all()
     assert (out / "calibrated_posterior.png").exists()
