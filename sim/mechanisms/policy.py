@@ -140,8 +140,8 @@ def declaration_term(x: PolicyInputs, p: dict) -> np.ndarray | float:
 TERMS = (
     "security_pressure", "security_base", "intel_sharing", "power", "frontline", "disposition",
     "alignment", "peers", "supply_risk",
-    "us_exposure", "installed_base", "price_gap", "china_trade", "retaliation", "belt_and_road",
-    "declaration",
+    "us_exposure", "declaration",
+    "installed_base", "price_gap", "china_trade", "retaliation", "belt_and_road",
 )
 
 
@@ -169,6 +169,7 @@ def terms(x: PolicyInputs, p: dict) -> dict[str, np.ndarray]:
         "peers": p["country.w_peer"] * x.peer,
         "supply_risk": p["country.w_risk"] * x.unreliability,
         "us_exposure": p["country.w_us_exposure"] * sigma * x.us_exports,
+        "declaration": declaration_term(x, p),
         "installed_base": -p["country.w_installed"] * x.installed
         * (1.0 - p["us.rip_replace_subsidy"]),
         "price_gap": -p["country.w_price"] * x.price_gap,
@@ -176,7 +177,6 @@ def terms(x: PolicyInputs, p: dict) -> dict[str, np.ndarray]:
         "retaliation": -p["country.w_retaliation"] * r * x.china_exports,
         "belt_and_road": -p["country.w_bri"] * x.bri * (b + c)
         * (1.0 - p["country.bri_ally_discount"] * x.security),
-        "declaration": declaration_term(x, p),
     }
     return {k: np.broadcast_to(np.asarray(v, dtype=float), shape) for k, v in out.items()}
 
