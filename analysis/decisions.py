@@ -27,7 +27,7 @@ TERM_LABELS = {
     "supply_risk": "China-bloc supply risk", "us_exposure": "exports to US × sanctions",
     "installed_base": "installed China-bloc 4G", "price_gap": "price gap",
     "china_trade": "trade with China", "retaliation": "retaliation threat",
-    "belt_and_road": "Belt & Road finance",
+    "belt_and_road": "Belt & Road finance", "declaration": "US 5G declaration × pressure",
 }
 
 

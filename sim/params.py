@@ -274,6 +274,22 @@ TREE: Mapping[str, Mapping[str, Param]] = MappingProxyType({
             "take the shift, as with δ_f)",
             "UK 35 % cap (January 2020) to ban (July 2020) after the FDPR (NCSC review, lit. "
             "§3d, §3g); assumed", symbol="η"),
+        "w_declaration": _p(0.0, "score per unit d_i·g", 0, 20,
+            "w_d: weight of a US 5G security declaration (d_i = 1 from the quarter country i "
+            "signed a joint declaration, memorandum or commitment with the US, "
+            "sim/data/us_5g_declarations.csv) times ally pressure: the signatory's public "
+            "commitment to a rigorous evaluation of suppliers raises its propensity to exclude "
+            "(0 switches it off)",
+            "US joint declarations and memoranda on 5G security, 2019-2021 (sim/data/SOURCES.md); "
+            "Christie et al. 2023 (patron-client); fitted to 2019-2021 (ODD §7.5)",
+            symbol="w_d"),
+        "ban_shift_declaration": _p(0.0, "score per unit d_i·g", 0, 20,
+            "δ_d: how much further a US 5G security declaration (d_i·g) moves a signatory open "
+            "when it reviews toward the ban cut-point: θ_2,i falls by δ_d·d_i·g as with δ_f "
+            "(0 switches it off)",
+            "US joint declarations and memoranda on 5G security, 2019-2021 (sim/data/SOURCES.md); "
+            "Williams 2006 (generalised ordered logit); fitted to 2019-2021 (ODD §7.5)",
+            symbol="δ_d"),
         "threshold_restrict": _p(2.8, "score", -10, 10,
             "θ_1: score above which a reviewing country moves from open to restrict",
             "calibrated by hand to P3-P4 (docs/ODD.md §7.5)", symbol="θ_1"),

@@ -17,7 +17,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
+from techbloc.sim.csvread import _fail, _read_csv
 from techbloc.sim.errors import DataError
+from techbloc.sim.policy_data import read_declarations, read_frontline
 
 DATA = Path(str(resources.files("techbloc.sim") / "data"))
 
@@ -104,6 +106,8 @@ class World:
             Russia or China in 2019), else 0; None for a world built without the file.
         covered: share of mobile sites with covered equipment outside the operators' 4G mix
             (``covered_equipment.csv``), else 0; None for a world built without the file.
+        declared: the quarter (:attr:`Quarter.index`) from which a country's US 5G security
+            declaration counts (``us_5g_declarations.csv``), +inf where none (§7.5).
     """
 
     countries: pd.DataFrame
@@ -117,6 +121,7 @@ class World:
     plan_launch: np.ndarray | None = None
     frontline: np.ndarray | None = None
     covered: np.ndarray | None = None
+    declared: np.ndarray | None = None
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -199,31 +204,6 @@ def ties_from(members: dict[str, np.ndarray], region: pd.Series) -> tuple[np.nda
     np.fill_diagonal(w, 0.0)
     rows = w.sum(axis=1, keepdims=True)
     return s, np.divide(w, rows, out=np.zeros_like(w), where=rows > 0)
-
-
-def _fail(file: Path, row: int | None, column: str, message: str) -> DataError:
-    # Row numbers are the 1-based line in the CSV file (header is line 1).
-    return DataError(message, file=str(file), line=None if row is None else row + 2, key=column)
-
-
-def _read_csv(path: Path, columns: Iterable[str], **kwargs) -> pd.DataFrame:
-    """Read a data CSV, turning every way it can be unreadable into a located DataError."""
-    if not path.exists():
-        raise DataError("file not found", file=str(path), hint="reinstall techbloc")
-    try:
-        df = pd.read_csv(path, encoding="utf-8", **kwargs)
-    except UnicodeDecodeError as e:
-        raise DataError(f"not UTF-8 text ({e.reason} at byte {e.start})", file=str(path)) from None
-    except pd.errors.EmptyDataError:
-        raise DataError("empty file; expected a header and rows", file=str(path)) from None
-    except pd.errors.ParserError as e:
-        raise DataError(f"not a readable CSV file ({e})".replace("\n", " "),
-                        file=str(path)) from None
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise _fail(path, None, missing[0], "column missing; expected columns: "
-                    + ", ".join(columns))
-    return df
 
 
 def read_countries(path: Path) -> pd.DataFrame:
@@ -377,30 +357,6 @@ def read_policies(path: Path, iso3: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return policy, locked
 
 
-def read_frontline(path: Path, iso3: pd.Series) -> np.ndarray:
-    """Frontline states (``frontline.csv``) as 1.0 per country, 0 elsewhere (ODD §7.5).
-
-    A world folder without the file has no frontline states.
-    """
-    out = np.zeros(len(iso3))
-    if not path.exists():
-        return out
-    df = _read_csv(path, ("iso3", "theatre", "since", "basis"), dtype=str, keep_default_na=False)
-    index = {code: i for i, code in enumerate(iso3)}
-    for row, r in enumerate(df.itertuples(index=False)):
-        if r.iso3 not in index:
-            raise _fail(path, row, "iso3", f"unknown country {r.iso3!r} (not in countries.csv)")
-        if r.theatre not in ("Russia", "China"):
-            raise _fail(path, row, "theatre", f"expected Russia or China, found {r.theatre!r}")
-        if not r.since.isdigit() or int(r.since) > 2019:
-            raise _fail(path, row, "since", f"expected a year up to 2019 (the model's start), "
-                        f"found {r.since!r}")
-        if out[index[r.iso3]]:
-            raise _fail(path, row, "iso3", f"{r.iso3!r} appears twice")
-        out[index[r.iso3]] = 1.0
-    return out
-
-
 def read_covered(path: Path, iso3: pd.Series) -> np.ndarray:
     """Covered equipment (``covered_equipment.csv``): locations / mobile sites, else 0 (§7.7)."""
     out = np.zeros(len(iso3))
@@ -482,8 +438,9 @@ def _load_world(data_dir: str) -> World:
     density, plan_launch = read_plans(root / "rollout_plans.csv", countries["iso3"])
     frontline = read_frontline(root / "frontline.csv", countries["iso3"])
     covered = read_covered(root / "covered_equipment.csv", countries["iso3"])
+    declared = read_declarations(root / "us_5g_declarations.csv", countries["iso3"])
     return World(countries, vendors, policy0, locked, operators, launch, devices, density,
-                 plan_launch, frontline=frontline, covered=covered)
+                 plan_launch, frontline=frontline, covered=covered, declared=declared)
 
 
 def read_plans(path: Path, iso3: pd.Series) -> tuple[np.ndarray, np.ndarray]:

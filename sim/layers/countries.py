@@ -17,6 +17,7 @@ from techbloc.sim import kernels
 from techbloc.sim.errors import TechblocError, did_you_mean
 from techbloc.sim.layers.shared import Shared
 from techbloc.sim.mechanisms import network, policy
+from techbloc.sim.policy_data import declared
 from techbloc.sim.world import POLICIES
 
 #: Country-level outputs of the policy layer (columns of the country table).
@@ -58,7 +59,9 @@ class CountryLayer:
               "country.w_frontline", "country.bri_ally_discount", "country.disposition_sd",
               "country.escalation_rate", "country.ban_shift_frontline",
               "country.ban_shift_security", "country.ban_shift_assurance",
-              "country.assurance_restricting")
+              "country.assurance_restricting",
+              # US 5G security declarations (us_5g_declarations.csv), ODD §7.5
+              "country.w_declaration", "country.ban_shift_declaration")
 
     def __init__(self, shared: Shared, op_country: np.ndarray) -> None:
         self.shared = shared
@@ -92,17 +95,19 @@ class CountryLayer:
         return np.where(self.shared.hub, self.shared.hub_alignment, alignment)
 
     def thresholds(self, security: np.ndarray, intel: np.ndarray | float = 0.0,
-                   unreliability: float = 0.0) -> tuple[float, float | np.ndarray]:
+                   unreliability: float = 0.0,
+                   declaration: np.ndarray | float = 0.0) -> tuple[float, float | np.ndarray]:
         """(θ_1, θ_2,i): the ban cut-point per country when it is shifted (ODD §7.5).
 
         The frontline and security shifts apply to the countries open now (the form of a new
         exclusion); the supply-assurance shift to the intelligence-sharing states open now, and
-        by the share η to those restricting.
+        by the share η to those restricting; the declaration shift to signatories open now.
         """
         p = self.shared.values
         t = (p["country.threshold_restrict"], p["country.threshold_ban"])
         return t[0], policy.ban_cutpoints(t, self.frontline, security, p, current=self.policy,
-                                          intel=intel, unreliability=unreliability)
+                                          intel=intel, unreliability=unreliability,
+                                          declaration=declaration)
 
     def policy_context(self) -> SimpleNamespace:
         """What follows from the countries' policies alone, recomputed when a policy changes.
@@ -152,8 +157,9 @@ class CountryLayer:
                 us_exports=sh.x_us, installed=self.installed,
                 price_gap=ctx.price_gap, china_exports=sh.x_cn, bri=ctx.bri,
                 frontline=self.frontline,
-                disposition=0.0 if self.disposition is None else self.disposition)
-            thresholds = self.thresholds(s, ctx.intel, x.unreliability)
+                disposition=0.0 if self.disposition is None else self.disposition,
+                declaration=declared(sh.world.declared, sh.start + sh.t))
+            thresholds = self.thresholds(s, ctx.intel, x.unreliability, x.declaration)
             if self.disposition is None:  # first review: u_i conditioned on the start stance
                 u = sh.streams["disposition"].random(n_c)  # (or on a stance released before)
                 held = np.where(self.recondition, self.policy, sh.world.policy0)
@@ -177,6 +183,8 @@ class CountryLayer:
                 p["country.w_peer"], p["country.w_risk"] * x.unreliability, self.installed,
                 p["country.w_installed"], 1.0 - p["us.rip_replace_subsidy"],
                 p["country.score_noise"], shock)
+            if p["country.w_declaration"]:  # quarterly, so outside the static terms (§7.5)
+                score = score + policy.declaration_term(x, p)
             review = (review_u < p["country.review_prob"]) & ~self.locked
             old = self.policy
             hysteresis = policy.hysteresis_pair(thresholds, p["country.hysteresis"],

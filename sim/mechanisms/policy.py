@@ -38,6 +38,8 @@ class PolicyInputs:
         bri: 1.0 for Belt & Road MoU countries.
         frontline: f_i, 1.0 for frontline states (``frontline.csv``).
         disposition: u_i, the persistent country disposition (:func:`draw_disposition`).
+        declaration: d_i(t), 1.0 from the quarter a country signed a 5G security declaration
+            with the US (``us_5g_declarations.csv``).
     """
 
     security: np.ndarray
@@ -53,6 +55,7 @@ class PolicyInputs:
     bri: np.ndarray
     frontline: np.ndarray | float = 0.0
     disposition: np.ndarray | float = 0.0
+    declaration: np.ndarray | float = 0.0
 
 
 def static_terms(x: PolicyInputs, p: dict) -> tuple[np.ndarray, ...]:
@@ -95,7 +98,9 @@ def score(x: PolicyInputs, p: dict, static: tuple[np.ndarray, ...] | None = None
 
     E_i = w_s·s_i·g + w_sb·s_i + w_ι·ι_i·g + w_pow·power_i + w_f·f_i·g + u_i + w_a·a_i
     + w_peer·peer_i + w_risk·(1 − ρ_china) + w_x·σ·x_i^US and C_i = w_c·h_i·(1 − subsidy)
-    + w_p·gap_i + w_t·x_i^CN + w_r·r·x_i^CN + w_b·BRI_i·(b + c)·(1 − κ·s_i), added in this order.
+    + w_p·gap_i + w_t·x_i^CN + w_r·r·x_i^CN + w_b·BRI_i·(b + c)·(1 − κ·s_i), added in this order;
+    then the declaration term w_d·d_i(t)·g, only when w_d ≠ 0 (it changes within a year, so it
+    is not one of the :func:`static_terms`; with w_d = 0 the numbers are those without it).
 
     Args:
         x: the per-country inputs.
@@ -115,7 +120,19 @@ def score(x: PolicyInputs, p: dict, static: tuple[np.ndarray, ...] | None = None
         p["country.w_installed"] * x.installed * (1.0 - p["us.rip_replace_subsidy"])
         + price + trade + retaliation + bri
     )
-    return pressure - cost
+    out = pressure - cost
+    if p["country.w_declaration"]:
+        out = out + declaration_term(x, p)
+    return out
+
+
+def declaration_term(x: PolicyInputs, p: dict) -> np.ndarray | float:
+    """w_d·d_i(t)·g: a US 5G security declaration times ally pressure (ODD §7.5).
+
+    The signatory's public commitment to a "rigorous evaluation" of suppliers raises its
+    propensity to exclude in any form, as the patron's pressure made bilateral.
+    """
+    return p["country.w_declaration"] * np.asarray(x.declaration, float) * p["us.ally_pressure"]
 
 
 #: The terms of the policy score, in the order :func:`terms` returns them: exclusion pressure
@@ -123,7 +140,8 @@ def score(x: PolicyInputs, p: dict, static: tuple[np.ndarray, ...] | None = None
 TERMS = (
     "security_pressure", "security_base", "intel_sharing", "power", "frontline", "disposition",
     "alignment", "peers", "supply_risk",
-    "us_exposure", "installed_base", "price_gap", "china_trade", "retaliation", "belt_and_road",
+    "us_exposure", "declaration",
+    "installed_base", "price_gap", "china_trade", "retaliation", "belt_and_road",
 )
 
 
@@ -151,6 +169,7 @@ def terms(x: PolicyInputs, p: dict) -> dict[str, np.ndarray]:
         "peers": p["country.w_peer"] * x.peer,
         "supply_risk": p["country.w_risk"] * x.unreliability,
         "us_exposure": p["country.w_us_exposure"] * sigma * x.us_exports,
+        "declaration": declaration_term(x, p),
         "installed_base": -p["country.w_installed"] * x.installed
         * (1.0 - p["us.rip_replace_subsidy"]),
         "price_gap": -p["country.w_price"] * x.price_gap,
@@ -231,7 +250,8 @@ def truncated_normal_ppf(q: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndar
 def ban_cutpoints(thresholds: tuple[float, float], frontline: np.ndarray | float,
                   security: np.ndarray | float, p: dict,
                   current: np.ndarray | None = None, intel: np.ndarray | float = 0.0,
-                  unreliability: float = 0.0) -> float | np.ndarray:
+                  unreliability: float = 0.0,
+                  declaration: np.ndarray | float = 0.0) -> float | np.ndarray:
     """The ban cut-point θ_2,i of each country: partial proportional odds (generalised logit).
 
     In the plain (proportional-odds) ordered logit every covariate moves a country toward both
@@ -252,6 +272,10 @@ def ban_cutpoints(thresholds: tuple[float, float], frontline: np.ndarray | float
     (``country.assurance_restricting``), since a restriction that rests on assurance is what
     the loss of assurance undoes (the UK's cap of January 2020, its ban of July 2020).
 
+    A US 5G security declaration d_i(t) may shift it too, by δ_d·d_i·g for a signatory open when
+    it reviews (``country.ban_shift_declaration``, ODD §7.5): the declarations' supplier
+    criteria exclude a class of vendor from the whole network, the shape of a ban.
+
     Args:
         thresholds: (θ_1, θ_2).
         frontline: f_i, shape (C,) or a scalar.
@@ -263,18 +287,21 @@ def ban_cutpoints(thresholds: tuple[float, float], frontline: np.ndarray | float
             country's cut-point (by the open countries' rule).
         intel: ι_i, 1.0 for the intelligence-sharing states, shape (C,) or a scalar.
         unreliability: 1 − ρ̄_china, the China bloc's supply unreliability.
+        declaration: d_i(t), 1.0 for the signatories of a declaration, shape (C,) or a scalar.
 
     Returns:
-        θ_2 itself (a float) when δ_f = δ_s = δ_a = 0, so the model without the shifts is
+        θ_2 itself (a float) when δ_f = δ_s = δ_a = δ_d = 0, so the model without them is
         bit-identical; otherwise an array of shape (C,).
     """
     t1, t2 = thresholds
     d_f, d_s = p["country.ban_shift_frontline"], p["country.ban_shift_security"]
-    d_a = p["country.ban_shift_assurance"]
-    if not (d_f or d_s or d_a):
+    d_a, d_d = p["country.ban_shift_assurance"], p["country.ban_shift_declaration"]
+    if not (d_f or d_s or d_a or d_d):
         return t2
     g = max(float(p["us.ally_pressure"]), 0.0)
     shift = g * (d_f * np.asarray(frontline, float) + d_s * np.asarray(security, float))
+    if d_d:
+        shift = shift + g * d_d * np.asarray(declaration, float)
     if current is not None:
         shift = np.where(np.asarray(current) == OPEN, shift, 0.0)
     if d_a:

@@ -7,7 +7,8 @@ import pytest
 from techbloc.sim.errors import DataError
 from techbloc.sim.mechanisms import policy
 from techbloc.sim.params import defaults
-from techbloc.sim.world import load_world, read_frontline
+from techbloc.sim.policy_data import read_frontline
+from techbloc.sim.world import load_world
 
 
 def _inputs(n=4, **kw):
