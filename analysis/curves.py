@@ -420,6 +420,7 @@ def adoption_figure(model: pd.DataFrame, countries: pd.DataFrame, title: str = "
     for i, ax in enumerate(axes[:n]):
         _finish(ax, "China-bloc share\nof 5G sites" if i % per_row == 0 else None, half=True)
         ax.set_xlim(start - 0.125, end + 0.125)
+        style.no_tick_at_right_edge(ax)
         _mark_entry(ax, firsts[i] if i < len(firsts) else None, start)
     _bottom_labels(axes, n, cols)
     if axes[0].get_legend_handles_labels()[0]:

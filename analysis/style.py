@@ -132,6 +132,19 @@ def quarter_to_year(dates) -> np.ndarray:
     return year + (q - 0.5) / 4
 
 
+def no_tick_at_right_edge(ax) -> None:
+    """Year ticks inside the x limits, none at the right edge.
+
+    In a grid of panels side by side the right edge's year label of one panel would run into
+    the left edge's label of the next (a short horizon puts whole years at both edges).
+    """
+    from matplotlib.ticker import FixedLocator
+
+    lo, hi = ax.get_xlim()
+    ticks = MaxNLocator(nbins=6, integer=True, steps=[1, 2, 5, 10]).tick_values(lo, hi)
+    ax.xaxis.set_major_locator(FixedLocator([t for t in ticks if lo <= t < hi - 0.2]))
+
+
 def date_axis(ax, start: float | None = None, end: float | None = None) -> None:
     """Year ticks on the x axis, light grid."""
     if start is not None and end is not None:

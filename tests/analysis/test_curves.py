@@ -50,6 +50,17 @@ def test_adoption_figure_has_world_and_region_panels_without_pyplot_state():
     assert plt.get_fignums() == before, "the figure leaked into pyplot's global state"
 
 
+def test_short_horizon_panels_have_no_year_label_at_their_right_edge():
+    # 2019Q1-2021Q4 puts whole years at both edges of every panel: the right edge's "2022" ran
+    # into the next panel's "2019" ("2022019"). Ticks stay strictly inside the right edge.
+    res = cached_run("sanctions-2019", replications=2, seed=11, end="2021Q4")
+    fig, axes = adoption_figure(res.model, res.countries, title="short")
+    for ax in (a for a in axes if a.get_visible()):
+        lo, hi = ax.get_xlim()
+        ticks = ax.get_xticks()
+        assert len(ticks) >= 3 and ticks.min() >= lo and ticks.max() < hi - 0.2, (ticks, hi)
+
+
 def test_device_and_enterprise_curves_from_a_run():
     from techbloc.analysis.curves import device_curves, enterprise_curves, enterprise_shares
 
