@@ -43,7 +43,7 @@ from techbloc.sim.events import (
     VendorChange,
 )
 from techbloc.sim.quarters import Quarter
-from techbloc.sim.yamlread import MAX_NODES, parse_value  # noqa: F401 - part of this API
+from techbloc.sim.yamlread import MAX_EXTENDS, MAX_NODES, parse_value  # noqa: F401 - API
 from techbloc.sim.yamlread import Reader as _Reader
 from techbloc.sim.yamlread import compose as _compose
 
@@ -601,6 +601,8 @@ def _load(path: Path, chain: tuple[str, ...], errors: list | None, search: tuple
             reader.fail(f"expected a scenario name, found {base!r}", "extends")
         else:
             try:
+                if len(chain) >= MAX_EXTENDS:
+                    raise ScenarioError(f"'extends' chain longer than {MAX_EXTENDS} scenarios")
                 ref = _parent_file(base, path, search)
                 parent = _load(ref, (*chain, resolved), errors, search)
             except ScenarioError as e:

@@ -17,6 +17,7 @@ import yaml
 from techbloc.sim.errors import ScenarioError
 
 MAX_NODES = 50_000  # refuse documents that expand past this many YAML nodes (billion laughs)
+MAX_EXTENDS = 100  # refuse 'extends' chains longer than this (before Python's recursion limit)
 
 
 class _Loader(yaml.SafeLoader):
