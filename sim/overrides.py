@@ -227,17 +227,31 @@ MARKDOWN = [
 ]
 
 
-def held_in_sweep(doc: Mapping, fail) -> dict[str, object]:
+def held_in_sweep(doc: Mapping, fail, given: Mapping | None = None) -> dict[str, object]:
     """A sweep file's ``set:`` mapping (values held in the base at every point), checked.
 
     Args:
         doc: the sweep file's top-level mapping.
         fail: ``fail(message, key, hint)`` makes the error naming the file, line and key.
+        given: the values fixed from outside the file by kind, ``{"set": {...}, "scale":
+            {...}}`` (``--set``/``--scale``, ``set=``/``scale=``); none may be an axis.
 
     Raises:
         SweepError: (from ``fail``) not a mapping, an unknown parameter, a value outside the
-            parameter's type or range, or a parameter that is also one of the sweep's axes.
+            parameter's type or range, a parameter that is also one of the sweep's axes, or a
+            parameter varied under both ``parameters:`` and ``scale:``.
     """
+    axes = {s: doc[s] for s in ("parameters", "scale") if isinstance(doc.get(s), Mapping)}
+    for key in axes.get("scale", {}):
+        if key in axes.get("parameters", {}):
+            raise fail(f"'{key}' is varied under parameters: and scale: too; keep one axis",
+                       f"scale.{key}", None)
+    for kind, values in (given or {}).items():
+        for key in values:
+            axis = [s for s in axes if key in axes[s]]
+            if axis:
+                raise fail(f"varied by this sweep, so --{kind} {key} (or {kind}=) cannot fix it "
+                           f"too; drop one of the two", f"{axis[0]}.{key}", None)
     held = doc.get("set", {})
     if not isinstance(held, Mapping) or ("set" in doc and not held):
         raise fail("expected a mapping of parameters to hold at every point", "set", None)

@@ -173,7 +173,8 @@ def load_sweep(path: str | Path, set: Mapping[str, object] | None = None,
     for key in doc:
         if key not in TOP_KEYS:
             raise fail("unknown key", key, did_you_mean(key, TOP_KEYS))
-    held, fixed = held_in_sweep(doc, fail), {"set": dict(set or {}), "scale": dict(scale or {})}
+    fixed = {"set": dict(set or {}), "scale": dict(scale or {})}
+    held = held_in_sweep(doc, fail, fixed)
     for key in ("scenario", "design", "parameters"):
         if key not in doc:
             raise fail(f"'{key}' is required", key)
