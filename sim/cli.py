@@ -447,7 +447,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from techbloc.sim.commands import status
     from techbloc.sim.folders import output_file
 
-    out = output_file(args.output, Path(args.run_dir) / "report.html")
+    out = output_file(args.output, Path(args.run_dir) / "report.html", ("html", "htm"))
     with status(f"writing the report of {args.run_dir}"):
         path = write_report(args.run_dir, out, args.date)
     print(f"wrote {path}")

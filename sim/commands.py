@@ -290,6 +290,13 @@ def plot_file(run_dir: str | Path, kind: str, *, metric: str | None = None,
     return Path(run_dir) / ("-".join(parts) + ".png")
 
 
+def _pictures() -> list[str]:
+    """The file endings matplotlib can write a picture to (png, pdf, svg, ...)."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    return list(FigureCanvasBase.get_supported_filetypes())
+
+
 def _save(fig, out: Path) -> None:
     existed = out.exists()
     fig.savefig(out, dpi=120)
@@ -308,9 +315,10 @@ def cmd_plot(args: argparse.Namespace) -> int:
             raise TechblocError("a heatmap needs --x and --y (parameters of the grid)",
                                 key="--x/--y")
         res = read_sweep(args.run_dir)  # a run folder is refused, saying what it supports
+        out = output_file(args.output, Path(args.run_dir) / "heatmap.png", _pictures())
         with status("drawing the heatmap"):
             fig, _ = heatmap(res, args.x, args.y, args.metric or "share_china_2030")
-        _save(fig, output_file(args.output, Path(args.run_dir) / "heatmap.png"))
+        _save(fig, out)
         return 0
     from techbloc.analysis import country_table, policy_curves, world_map
     from techbloc.analysis.load import load_run
@@ -323,7 +331,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
     weight = args.weight
     out = output_file(args.output, plot_file(
         args.run_dir, args.kind, metric=args.metric, by=args.by, weight=weight,
-        value=args.value, date=date))
+        value=args.value, date=date), ("csv",) if args.kind == "countries" else _pictures())
     if args.kind == "countries":
         table = country_table(res.countries, date)
         existed = out.exists()

@@ -21,7 +21,7 @@ import json
 import os
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,15 +99,26 @@ def _make_dir(path: Path) -> None:
     path.mkdir(parents=True, exist_ok=True)  # OSErrors (permission, not a dir) go to the caller
 
 
-def output_file(path: str | Path | None, default: Path) -> Path:
+def output_file(path: str | Path | None, default: Path, suffixes: Iterable[str] = ()) -> Path:
     """The file a picture or report is written to: ``path``, or ``default`` if None.
 
+    Args:
+        path: the file the user named (``-o``), or None.
+        default: the file written when ``path`` is None.
+        suffixes: the endings the writer can produce (``png``, ``csv``); a name with another
+            ending is refused, one without an ending is left to the writer.
+
     Raises:
-        DataError: ``path`` is an existing folder (a file name is expected).
+        DataError: ``path`` is an existing folder (a file name is expected) or ends in a suffix
+            the writer cannot produce.
     """
     out = Path(path) if path else default
     if out.is_dir():
         raise DataError("is a folder; expected a file name (like picture.png)", file=str(out))
+    kinds = sorted({s.lower() for s in suffixes})
+    if kinds and out.suffix and out.suffix[1:].lower() not in kinds:
+        raise DataError(f"cannot write a {out.suffix} file here; expected a name ending in "
+                        + ", ".join(f".{s}" for s in kinds), file=str(out), key="--output")
     return out
 
 

@@ -68,3 +68,33 @@ def test_set_or_scale_on_a_sweep_axis_is_refused_not_ignored(tmp_path, capsys, o
     with pytest.raises(SweepError, match="varied by this sweep"):
         load_sweep(f, **{option[2:]: {"us.ally_pressure": 0.5}})
 
+
+# --------------------------------------------------------------------------- output files
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    from techbloc.sim.experiment import run
+
+    out = tmp_path_factory.mktemp("runs") / "base"
+    run("baseline", replications=1, seed=1, horizon=SHORT, out=out)
+    return out
+
+
+@pytest.mark.parametrize("args,name,expected", [
+    (["plot"], "curves.xyz", ".png"),
+    (["plot"], "curves.csv", ".svg"),
+    (["plot", "--kind", "countries"], "table.png", ".csv"),
+    (["report"], "report.png", ".html"),
+])
+def test_an_output_name_of_the_wrong_kind_is_refused_before_drawing(run_dir, tmp_path, capsys,
+                                                                     args, name, expected):
+    out = tmp_path / name
+    code, err = run_main(capsys, *args, run_dir, "-o", out)
+    one_line_error(code, err, f"{out}: ", "--output", expected)
+    assert not out.exists()
+
+
+def test_an_output_name_of_the_right_kind_is_written(run_dir, tmp_path, capsys):
+    for args, name in ((["plot"], "c.PDF"), (["plot", "--kind", "countries"], "t.csv"),
+                       (["report"], "r.htm")):
+        assert main([*args, str(run_dir), "-o", str(tmp_path / name)]) == 0
+        assert (tmp_path / name).stat().st_size > 0
