@@ -22,6 +22,7 @@ import fnmatch
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from numbers import Real
 from pathlib import Path
 
 import numpy as np
@@ -163,7 +164,8 @@ def tipping(scenario: str | Path | Scenario, lever: str, metric: str = "n_not_op
         progress: called with a line of text as the search goes.
 
     Raises:
-        ScenarioError: unknown lever or metric (listing the valid ones), bad bounds.
+        ScenarioError: unknown lever or metric (listing the valid ones), bad bounds, a target
+            that is not a finite number.
     """
     param = _check_lever(lever)
     base = load_scenario(scenario, search=search)
@@ -175,6 +177,9 @@ def tipping(scenario: str | Path | Scenario, lever: str, metric: str = "n_not_op
                             key="--range")
     if points < 3:
         raise ScenarioError(f"need at least 3 grid points, found {points}", key="--points")
+    if target is not None and (isinstance(target, bool) or not isinstance(target, Real)
+                               or not np.isfinite(target)):
+        raise ScenarioError(f"expected a finite number to cross, found {target!r}", key="--target")
     world = load_world()
     region = dict(zip(world.countries["iso3"], world.countries["region"], strict=True))
     seeds = replicate_seeds(base.seed if seed is None else seed, replications)

@@ -8,6 +8,7 @@ Kept apart from :mod:`sim.cli` (which only registers them): argument parsing her
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import warnings
 from pathlib import Path
@@ -33,9 +34,12 @@ def print_notes() -> None:
 
 def _share(text: str) -> float:
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        value = math.nan
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
 
 
 def _years(text: str) -> tuple[int, int]:

@@ -98,3 +98,26 @@ def test_an_output_name_of_the_right_kind_is_written(run_dir, tmp_path, capsys):
                        (["report"], "r.htm")):
         assert main([*args, str(run_dir), "-o", str(tmp_path / name)]) == 0
         assert (tmp_path / name).stat().st_size > 0
+
+
+# --------------------------------------------------------------------------- explore commands
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "1e400", "x"])
+def test_explore_numbers_must_be_finite(tmp_path, capsys, value):
+    for args in (["tipping", "baseline", "--lever", "us.ally_pressure", f"--target={value}"],
+                 ["discover", tmp_path, "--metric", "n_ban_2030", f"--below={value}"],
+                 ["discover", tmp_path, "--metric", "n_ban_2030", "--above", "1",
+                  f"--threshold={value}"]):
+        with pytest.raises(SystemExit) as e:
+            main([str(a) for a in args])
+        err = capsys.readouterr().err
+        assert e.value.code == 2 and "expected a finite number" in err and value in err, err
+
+
+def test_tipping_in_python_refuses_a_target_that_is_not_a_finite_number(tmp_path):
+    from techbloc.sim.errors import ScenarioError
+    from techbloc.sim.explore import tipping
+
+    for target in (float("nan"), float("inf"), "0.5", True):
+        with pytest.raises(ScenarioError, match="--target: expected a finite number to cross"):
+            tipping("baseline", "us.ally_pressure", target=target, out=tmp_path / "t")
+    assert not (tmp_path / "t").exists()
