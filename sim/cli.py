@@ -20,6 +20,15 @@ EXIT_USAGE = 2
 
 
 
+def _folder(text: str) -> str:
+    """An existing folder (--scenarios): a misspelt one would otherwise be passed over silently."""
+    path = Path(text)
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{'not a folder' if path.exists() else 'no such folder'}"
+                                         f": {text!r}")
+    return text
+
+
 def _assignment(text: str) -> tuple[str, object]:
     from techbloc.sim.scenario import parse_value
 
@@ -52,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Scenario simulator of tech-alliance dynamics: countries' Huawei policies "
                     "and operators' 5G vendor choices under sanctions and Belt & Road incentives.",
     )
-    parser.add_argument("--scenarios", dest="search", action="append", default=[],
+    parser.add_argument("--scenarios", dest="search", type=_folder, action="append", default=[],
                         metavar="DIR", help="also look for scenario names in DIR (searched "
                         "first; also $TECHBLOC_SCENARIOS, ./scenarios, the shipped ones)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -121,3 +121,15 @@ def test_tipping_in_python_refuses_a_target_that_is_not_a_finite_number(tmp_path
         with pytest.raises(ScenarioError, match="--target: expected a finite number to cross"):
             tipping("baseline", "us.ally_pressure", target=target, out=tmp_path / "t")
     assert not (tmp_path / "t").exists()
+
+
+# --------------------------------------------------------------------------- global options
+def test_a_scenarios_folder_that_is_not_there_is_refused(tmp_path, capsys):
+    (tmp_path / "mine.yaml").write_text("name: mine\nextends: baseline\n")
+    for where, what in ((tmp_path / "nope", "no such folder"), (tmp_path / "mine.yaml",
+                                                                 "not a folder")):
+        with pytest.raises(SystemExit) as e:
+            main(["--scenarios", str(where), "show", "mine"])
+        err = capsys.readouterr().err
+        assert e.value.code == 2 and f"argument --scenarios: {what}: '{where}'" in err, err
+    assert main(["--scenarios", str(tmp_path), "show", "mine", "--plain"]) == 0
