@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from collections.abc import Callable, Mapping
+from numbers import Integral
 from pathlib import Path
 
 import pandas as pd
@@ -102,13 +103,14 @@ def run(
     scenario = load_scenario(scenario, set=set, horizon=horizon, search=search, scale=scale)
     overrides.warn(scenario)
     n = scenario.replications if replications is None else replications
-    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_REPLICATIONS:
+    if isinstance(n, bool) or not isinstance(n, Integral) or not 1 <= n <= MAX_REPLICATIONS:
         raise ScenarioError(f"replications must be an integer from 1 to {MAX_REPLICATIONS}, "
                             f"found {n!r}", key="replications")
     base_seed = scenario.seed if seed is None else seed
-    if isinstance(base_seed, bool) or not isinstance(base_seed, int) or base_seed < 0:
+    if isinstance(base_seed, bool) or not isinstance(base_seed, Integral) or base_seed < 0:
         raise ScenarioError(f"seed must be a non-negative integer, found {base_seed!r}",
                             key="seed")
+    n, base_seed = int(n), int(base_seed)  # numpy integers as Python's, for the manifest
     world = world if world is not None else load_world()  # data errors before any folder exists
     seeds = rng.replicate_seeds(base_seed, n)
     manifest = {

@@ -24,6 +24,7 @@ import math
 import warnings
 from collections.abc import Mapping
 from dataclasses import replace
+from numbers import Real
 from types import MappingProxyType
 from typing import TypeVar
 
@@ -119,11 +120,11 @@ def apply(scenario: Scenario, set: Mapping[str, object] | None = None,
         param = params_mod.check_key(key, path=f"scale {key}")
         if param.kind is bool:
             raise ScenarioError("a switch cannot be scaled; use set", key=f"scale {key}")
-        if (isinstance(factor, bool) or not isinstance(factor, int | float)
+        if (isinstance(factor, bool) or not isinstance(factor, Real)
                 or not math.isfinite(factor) or not 0 <= factor <= MAX_SCALE):
             raise ScenarioError(f"expected a factor from 0 to {MAX_SCALE:g}, found {factor!r}",
                                 key=f"scale {key}")
-        lo, hi = param.range
+        factor, (lo, hi) = float(factor), param.range
 
         def scaled(v: float, where: str, key=key, factor=factor, lo=lo, hi=hi) -> float:
             x = float(v) * factor

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from numbers import Real
 from types import MappingProxyType
 
 from techbloc.sim.errors import ScenarioError, did_you_mean
@@ -64,7 +65,7 @@ class Param:
                     f"expected true or false, found {value!r}", file=file, line=line, key=key
                 )
             return value
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        if isinstance(value, bool) or not isinstance(value, Real):  # numpy numbers too
             raise ScenarioError(
                 f"expected a number ({self.unit}) in [{self.range[0]}, {self.range[1]}], "
                 f"found {value!r}",

@@ -2,7 +2,7 @@
 
 import pytest
 from techbloc.sim.cli import main
-from techbloc.sim.errors import SweepError
+from techbloc.sim.errors import ScenarioError, SweepError
 from techbloc.sim.scenario import validate
 from techbloc.sim.sweeps import load_sweep
 
@@ -133,3 +133,28 @@ def test_a_scenarios_folder_that_is_not_there_is_refused(tmp_path, capsys):
         err = capsys.readouterr().err
         assert e.value.code == 2 and f"argument --scenarios: {what}: '{where}'" in err, err
     assert main(["--scenarios", str(tmp_path), "show", "mine", "--plain"]) == 0
+
+
+# --------------------------------------------------------------------------- Python API
+def test_numpy_numbers_are_accepted_like_python_ones(tmp_path):
+    import json
+
+    import numpy as np
+
+    import techbloc as tb
+
+    for value in (np.int64(2), np.float32(2.5), np.int8(1)):
+        s = tb.load_scenario("baseline", set={"country.w_peer": value},
+                             scale={"us.ally_pressure": value / 2})
+        assert s.params["country.w_peer"] == float(value)
+    with pytest.raises(ScenarioError, match=r"outside the range \[0, 20\]"):
+        tb.load_scenario("baseline", set={"country.w_peer": np.float64(np.nan)})
+    with pytest.raises(ScenarioError, match="expected a factor from 0 to 100"):
+        tb.load_scenario("baseline", scale={"us.ally_pressure": np.float64(np.inf)})
+    res = tb.run("baseline", replications=np.int64(1), seed=np.uint32(3), horizon=SHORT,
+                 set={"country.w_peer": np.int64(2)}, out=tmp_path / "r")
+    manifest = json.loads((tmp_path / "r" / "manifest.json").read_text())
+    assert manifest["replications"] == 1 and manifest["base_seed"] == 3
+    assert res.manifest["replicates"][0]["status"] == "complete"
+    with pytest.raises(ScenarioError, match="replications must be an integer"):
+        tb.run("baseline", replications=np.float64(1.0))
