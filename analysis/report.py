@@ -11,6 +11,7 @@ from techbloc.analysis.curves import adoption_figure, policy_curves
 from techbloc.analysis.load import load_run
 from techbloc.analysis.maps import policy_maps, world_map
 from techbloc.analysis.tables import country_table
+from techbloc.sim.folders import output_file
 
 CSS = """
 body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
@@ -135,7 +136,13 @@ def build_report(run_dir: str | Path, date: str | None = None) -> str:
 
 def write_report(run_dir: str | Path, out: str | Path | None = None,
                  date: str | None = None) -> Path:
-    """Write ``report.html`` (or ``out``) for a run folder; returns its path."""
-    path = Path(out) if out else Path(run_dir) / "report.html"
-    path.write_text(build_report(run_dir, date), encoding="utf-8")
+    """Write ``report.html`` (or ``out``) for a run folder; returns its path.
+
+    Raises:
+        DataError: the folder is not a complete run (see :func:`techbloc.analysis.load.load_run`),
+            or ``out`` is a folder or a name ending in something other than .html or .htm.
+    """
+    page = build_report(run_dir, date)  # what is wrong with the folder is said first
+    path = output_file(out, Path(run_dir) / "report.html", ("html", "htm"))
+    path.write_text(page, encoding="utf-8")
     return path

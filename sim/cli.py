@@ -456,7 +456,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from techbloc.sim.commands import status
     from techbloc.sim.folders import output_file
 
-    out = output_file(args.output, Path(args.run_dir) / "report.html", ("html", "htm"))
+    out = output_file(args.output, Path(args.run_dir) / "report.html")
     with status(f"writing the report of {args.run_dir}"):
         path = write_report(args.run_dir, out, args.date)
     print(f"wrote {path}")
