@@ -1,5 +1,8 @@
 """Analysis of techbloc result tables: pandas in, pandas or (fig, ax) out; never builds a model.
 
+Where a function takes a run's table, the run's Results will do too (its ``countries``, ``model``
+or ``devices`` table is used); anything else is a DataError naming the table expected.
+
 The names below are imported on first use (PEP 562), so importing a module of this package
 (e.g. :mod:`techbloc.sim.commands` for a run with ``--no-plots``) does not load matplotlib.
 

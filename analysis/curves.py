@@ -13,7 +13,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from techbloc.analysis import style
 from techbloc.analysis.bands import bands
-from techbloc.analysis.load import with_groups
+from techbloc.analysis.load import table, with_groups
 
 #: A group's share is shown once it has built this share of its final 5G site count: the first
 #: handful of sites (one launch) would otherwise swing the curve from 0 to 1.
@@ -57,6 +57,7 @@ def group_shares(countries: pd.DataFrame, by: str | None = "region", weight: str
     Returns:
         Columns ``replicate, date, [group,] china_share, sites``.
     """
+    countries = table(countries, "countries")
     if weight not in WEIGHTS:
         raise ValueError(f"weight must be one of {', '.join(WEIGHTS)}, got {weight!r}")
     col = _column(by)
@@ -142,6 +143,9 @@ def adoption_curves(df: pd.DataFrame, metric: str = "china_share", by: str | Non
     Returns:
         (fig, ax) for a single panel, (fig, axes) for one panel per group.
     """
+    if not isinstance(df, pd.DataFrame):  # a run's Results: the table the metric is read from
+        df = table(df, "devices" if metric == DEVICE_METRIC else "model" if by == "vendor"
+                   or metric not in ("china_share", ENTERPRISE_METRIC) else "countries")
     col = _column(by)
     if metric == DEVICE_METRIC:
         return device_curves(df, by=by, ax=ax, title=title)
@@ -335,6 +339,7 @@ def policy_curves(countries: pd.DataFrame, by: str | None = None, ax=None, title
     Returns:
         (fig, ax) or (fig, axes).
     """
+    countries = table(countries, "countries")
     col = _column(by)
     counts = policy_shares(countries, by, weight)
     n_rep = countries["replicate"].nunique()
@@ -399,6 +404,7 @@ def adoption_figure(model: pd.DataFrame, countries: pd.DataFrame, title: str = "
     Returns:
         (fig, axes).
     """
+    model, countries = table(model, "model"), table(countries, "countries")
     regional = group_shares(countries, by="region")
     world = built_model(model)
     regions = sorted(regional["region"].unique()) if regions is None else list(regions)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from techbloc.sim.errors import DataError
 from techbloc.sim.folders import SweepResult
-from techbloc.sim.results import load_folder, load_results
+from techbloc.sim.results import Results, load_folder, load_results
 from techbloc.sim.world import load_world
 
 GROUPINGS = ("region", "income_group", "alliance", "bri_group", "eu", "nato", "five_eyes",
@@ -41,12 +41,27 @@ def groups(year: int = 2019) -> pd.DataFrame:
     })
 
 
+def table(obj, name: str) -> pd.DataFrame:
+    """``obj`` if it is a table; the table ``name`` of a run's Results (``res.countries``) if not.
+
+    Raises:
+        DataError: ``obj`` is neither a pandas DataFrame nor Results, naming the table expected.
+    """
+    if isinstance(obj, pd.DataFrame):
+        return obj
+    if isinstance(obj, Results) and isinstance(getattr(obj, name, None), pd.DataFrame):
+        return getattr(obj, name)
+    raise DataError(f"expected the {name} table of a run (a pandas DataFrame such as "
+                    f"res.{name}) or the run's Results, found {type(obj).__name__}", key=name)
+
+
 def with_groups(countries: pd.DataFrame, year: int = 2019) -> pd.DataFrame:
     """Join the groupings onto a countries table.
 
     Raises:
         DataError: an iso3 in the table is not in the world data.
     """
+    countries = table(countries, "countries")
     g = groups(year)
     # The distinct codes first: iterating every row of an Arrow-backed column is slow.
     codes = set(countries["iso3"].drop_duplicates().astype(str))

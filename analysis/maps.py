@@ -22,6 +22,7 @@ from matplotlib.colors import LinearSegmentedColormap, Normalize
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Polygon
 from techbloc.analysis import style
+from techbloc.analysis.load import table
 from techbloc.sim.errors import DataError
 from techbloc.sim.world import DATA, POLICIES, load_world
 
@@ -54,6 +55,7 @@ def country_values(countries: pd.DataFrame, date: str, value: str = "policy") ->
 
     The median share is over the replicates in which the country has 5G sites (NaN if none).
     """
+    countries = table(countries, "countries")
     if value not in VALUES:
         raise ValueError(f"value must be one of {', '.join(VALUES)}, got {value!r}")
     at = countries[countries["date"] == date]
@@ -89,6 +91,7 @@ def world_map(countries: pd.DataFrame, date: str, value: str = "policy", ax=None
     Returns:
         (fig, ax).
     """
+    countries = table(countries, "countries")
     vals = country_values(countries, date, value)
     if ax is None:
         fig = Figure(figsize=(10, 5.2), layout="constrained")
@@ -162,6 +165,7 @@ def policy_maps(countries: pd.DataFrame, date: str, title: str = ""):
     Returns:
         (fig, (ax_modal, ax_probability)).
     """
+    countries = table(countries, "countries")
     fig = Figure(figsize=(15, 3.9), layout="constrained")
     ax_m, ax_p = fig.subplots(1, 2)
     world_map(countries, date, "policy", ax=ax_m)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from techbloc.analysis.load import with_groups
+from techbloc.analysis.load import table, with_groups
 from techbloc.analysis.maps import country_values
 
 
@@ -15,6 +15,7 @@ def country_table(countries: pd.DataFrame, date: str) -> pd.DataFrame:
         (median over replicates with 5G sites; NaN if none), ``p_open, p_restrict, p_ban``
         (shares of replicates) and ``sites`` (median).
     """
+    countries = table(countries, "countries")
     at = countries[countries["date"] == date]
     share = country_values(countries, date, "china_share")
     p = pd.crosstab(at["iso3"], at["policy"].astype(str), normalize="index")

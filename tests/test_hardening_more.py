@@ -158,3 +158,25 @@ def test_numpy_numbers_are_accepted_like_python_ones(tmp_path):
     assert res.manifest["replicates"][0]["status"] == "complete"
     with pytest.raises(ScenarioError, match="replications must be an integer"):
         tb.run("baseline", replications=np.float64(1.0))
+
+
+def test_analysis_takes_a_runs_results_or_says_which_table_it_wants(run_dir):
+    import pandas as pd
+    import techbloc.analysis as an
+    from techbloc.sim.errors import DataError
+
+    import techbloc as tb
+
+    res = tb.load(run_dir)
+    date = str(res.model["date"].iloc[-1])
+    pd.testing.assert_frame_equal(an.country_table(res, date),
+                                  an.country_table(res.countries, date))
+    for f in (lambda x: an.world_map(x, date), lambda x: an.policy_curves(x),
+              lambda x: an.adoption_curves(x), lambda x: an.adoption_curves(x, by="vendor"),
+              lambda x: an.adoption_figure(x, x), lambda x: an.group_shares(x)):
+        assert f(res) is not None
+    for bad in (None, {"countries": res.countries}, str(run_dir)):
+        with pytest.raises(DataError, match="expected the countries table of a run .* found"):
+            an.country_table(bad, date)
+    with pytest.raises(DataError, match="expected the model table of a run"):
+        an.adoption_curves({}, metric="share_china")
