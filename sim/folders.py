@@ -173,13 +173,16 @@ def claim_run_folder(path: str | Path, overwrite: bool = False) -> Iterator[Path
     """Claim a run folder for one run: lock it and refuse (or, with ``overwrite``, clear) a run.
 
     Raises:
-        DataError: the path is a file, another process writes the folder, or it holds a run
-            and ``overwrite`` is false.
+        DataError: the path is a file, another process writes the folder, it holds a sweep, or
+            it holds a run and ``overwrite`` is false.
     """
     if str(Path(path).resolve()) in _HELD:  # claimed already by this process (run, then save)
         yield Path(path)
         return
     with locked(path) as path:
+        if (path / "runs").is_dir() or (path / "summary.parquet").exists():
+            raise DataError("folder holds a sweep (runs/); a run never replaces a sweep, even "
+                            "with --overwrite", file=str(path), hint="choose another --out")
         held = [f for f in RUN_FILES if (path / f).exists()]
         if held and not overwrite:
             raise DataError(f"folder already holds a run ({', '.join(held[:3])})",

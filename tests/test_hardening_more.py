@@ -180,3 +180,25 @@ def test_analysis_takes_a_runs_results_or_says_which_table_it_wants(run_dir):
             an.country_table(bad, date)
     with pytest.raises(DataError, match="expected the model table of a run"):
         an.adoption_curves({}, metric="share_china")
+
+
+# --------------------------------------------------------------------------- folders
+@pytest.fixture(scope="module")
+def sweep_dir(tmp_path_factory):
+    from techbloc.sim.sweeps import sweep
+
+    d = tmp_path_factory.mktemp("sweeps")
+    (d / "grid.yaml").write_text(GRID)
+    return sweep(load_sweep(d / "grid.yaml"), workers=1, out=d / "sweep").path
+
+
+@pytest.mark.parametrize("overwrite", [[], ["--overwrite"]])
+def test_a_run_never_replaces_a_sweep(sweep_dir, tmp_path, capsys, overwrite):
+    import pandas as pd
+    from techbloc.sim.sweeps import load_sweep_result
+
+    before = load_sweep_result(sweep_dir).summary
+    code, err = run_main(capsys, "run", "baseline", "-n", "1", "--horizon", SHORT, "--no-plots",
+                         "--out", sweep_dir, *overwrite)
+    one_line_error(code, err, f"{sweep_dir}: folder holds a sweep", "choose another --out")
+    pd.testing.assert_frame_equal(load_sweep_result(sweep_dir).summary, before)
