@@ -472,7 +472,7 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     from techbloc.analysis.markets import format_table, markets_figure
     from techbloc.sim.commands import progress_bar
     from techbloc.sim.experiment import run
-    from techbloc.sim.folders import new_results_folder
+    from techbloc.sim.folders import check_out_folder, new_results_folder
     from techbloc.sim.observed import (
         OBSERVED,
         read_china_sites,
@@ -487,6 +487,7 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     if args.cv == 1 or args.cv < 0:
         raise TechblocError(f"--cv must be 0 (skip) or at least 2 folds, not {args.cv}",
                             key="--cv")
+    check_out_folder(args.out)
     from techbloc.sim.scenario import load_scenario
 
     # loaded once, with the search path, before anything runs: the forecast's and the folds'

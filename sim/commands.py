@@ -388,10 +388,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
     """Run or load scenarios and compare them with paired intervals."""
     from techbloc.analysis.compare import compare, compare_figure
     from techbloc.sim.experiment import run
-    from techbloc.sim.folders import new_results_folder
+    from techbloc.sim.folders import check_out_folder, new_results_folder
     from techbloc.sim.results import load_results
     from techbloc.sim.scenario import load_scenario
 
+    check_out_folder(args.out)
     runs = {}
     for d in args.from_dirs:
         res = load_results(d)

@@ -30,6 +30,7 @@ import pandas as pd
 from techbloc.sim import params as params_mod
 from techbloc.sim.errors import ScenarioError, did_you_mean
 from techbloc.sim.experiment import run_replicate
+from techbloc.sim.folders import check_out_folder
 from techbloc.sim.quarters import Quarter
 from techbloc.sim.rng import replicate_seeds
 from techbloc.sim.scenario import Scenario, load_scenario
@@ -166,7 +167,9 @@ def tipping(scenario: str | Path | Scenario, lever: str, metric: str = "n_not_op
     Raises:
         ScenarioError: unknown lever or metric (listing the valid ones), bad bounds, a target
             that is not a finite number.
+        DataError: ``out`` is a file.
     """
+    check_out_folder(out)
     param = _check_lever(lever)
     base = load_scenario(scenario, search=search)
     _check_metric(metric, base)
@@ -401,7 +404,9 @@ def reversibility(scenario: str | Path | Scenario, lift: tuple[int, int] = (2021
     Raises:
         ScenarioError: unknown metric or lever pattern (listing the valid ones), years outside
             the horizon.
+        DataError: ``out`` is a file.
     """
+    check_out_folder(out)
     for m in metrics:
         if m not in REV_METRICS:
             raise ScenarioError(f"unknown metric {m!r}; valid: {', '.join(REV_METRICS)}",

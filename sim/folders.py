@@ -93,10 +93,24 @@ def digest(file: Path) -> str:
 
 
 def _make_dir(path: Path) -> None:
-    if path.exists() and not path.is_dir():
-        raise DataError("exists and is not a folder", file=str(path),
-                        hint="choose another --out")
+    check_out_folder(path)
     path.mkdir(parents=True, exist_ok=True)  # OSErrors (permission, not a dir) go to the caller
+
+
+def check_out_folder(path: str | Path | None) -> None:
+    """Refuse an output folder that cannot be one, before a command computes what goes in it.
+
+    Raises:
+        DataError: ``path`` (or a folder above it) exists and is a file.
+    """
+    if path is None:
+        return
+    for p in (Path(path), *Path(path).parents):
+        if p.exists():
+            if not p.is_dir():
+                raise DataError("exists and is not a folder", file=str(p),
+                                hint="choose another --out")
+            return
 
 
 def output_file(path: str | Path | None, default: Path, suffixes: Iterable[str] = ()) -> Path:

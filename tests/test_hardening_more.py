@@ -202,3 +202,26 @@ def test_a_run_never_replaces_a_sweep(sweep_dir, tmp_path, capsys, overwrite):
                          "--out", sweep_dir, *overwrite)
     one_line_error(code, err, f"{sweep_dir}: folder holds a sweep", "choose another --out")
     pd.testing.assert_frame_equal(load_sweep_result(sweep_dir).summary, before)
+
+
+@pytest.mark.parametrize("args", [
+    ["compare", "baseline", "sanctions-2019", "-n", "1"],
+    ["hindcast", "-n", "1"],
+    ["tipping", "baseline", "--lever", "us.ally_pressure", "-n", "1"],
+    ["reversibility", "sanctions-2019", "-n", "1"],
+])
+@pytest.mark.parametrize("under", [False, True])
+def test_an_out_that_is_a_file_is_refused_before_anything_runs(tmp_path, capsys, monkeypatch,
+                                                               args, under):
+    from techbloc.sim import experiment, explore
+
+    def never(*a, **k):
+        raise AssertionError("ran before checking --out")
+
+    monkeypatch.setattr(experiment, "run", never)
+    monkeypatch.setattr(explore, "run_replicate", never)
+    f = tmp_path / "taken.txt"
+    f.write_text("mine\n")
+    code, err = run_main(capsys, *args, "--out", f / "sub" if under else f)
+    one_line_error(code, err, f"{f}: exists and is not a folder", "choose another --out")
+    assert f.read_text() == "mine\n"
