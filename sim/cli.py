@@ -487,6 +487,9 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     if args.cv == 1 or args.cv < 0:
         raise TechblocError(f"--cv must be 0 (skip) or at least 2 folds, not {args.cv}",
                             key="--cv")
+    if args.cv > (n_countries := stances()["iso3"].nunique()):
+        raise TechblocError(f"--cv {args.cv} folds is more than the {n_countries} countries of "
+                            "the record; each fold needs at least one", key="--cv")
     check_out_folder(args.out)
     from techbloc.sim.scenario import load_scenario
 

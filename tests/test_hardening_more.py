@@ -225,3 +225,14 @@ def test_an_out_that_is_a_file_is_refused_before_anything_runs(tmp_path, capsys,
     code, err = run_main(capsys, *args, "--out", f / "sub" if under else f)
     one_line_error(code, err, f"{f}: exists and is not a folder", "choose another --out")
     assert f.read_text() == "mine\n"
+
+
+def test_more_folds_than_countries_is_refused_before_anything_runs(tmp_path, capsys,
+                                                                    monkeypatch):
+    from techbloc.sim import experiment
+    from techbloc.sim.observed import stances
+
+    monkeypatch.setattr(experiment, "run", lambda *a, **k: pytest.fail("ran before --cv check"))
+    n = stances()["iso3"].nunique()
+    code, err = run_main(capsys, "hindcast", "--cv", n + 1, "--out", tmp_path / "h")
+    one_line_error(code, err, f"--cv: --cv {n + 1} folds is more than the {n} countries")
