@@ -327,8 +327,7 @@ def _event(reader: _Reader, ev: object, i: int, horizon: tuple[Quarter, Quarter]
         parts["release"] = _release(reader, ev["release"], f"{key}.release", iso3s)
     if "removal_order" in ev:
         parts["removal_order"] = tuple(filter(None, (
-            _removal_order(reader, o, _sub(f"{key}.removal_order", j, ev["removal_order"]),
-                           iso3s)
+            _removal_order(reader, o, _sub(f"{key}.removal_order", j, ev["removal_order"]), iso3s)
             for j, o in enumerate(_as_list(ev["removal_order"])))))
     return Event(**parts)
 
@@ -466,8 +465,9 @@ def find(name_or_path: str | Path, search: Iterable[str | Path] = ()) -> Path:
     text = str(name_or_path)
     path = Path(text)
     if path.suffix in (".yaml", ".yml") or path.exists():
-        if not path.is_file():
-            raise ScenarioError("scenario file not found", file=text)
+        if not path.is_file():  # a missing file, a device or a pipe: not found
+            what = "a folder, not a scenario file" if path.is_dir() else "scenario file not found"
+            raise ScenarioError(what, file=text)
         return path
     names = available(search)
     if text in names:

@@ -236,3 +236,12 @@ def test_more_folds_than_countries_is_refused_before_anything_runs(tmp_path, cap
     n = stances()["iso3"].nunique()
     code, err = run_main(capsys, "hindcast", "--cv", n + 1, "--out", tmp_path / "h")
     one_line_error(code, err, f"--cv: --cv {n + 1} folds is more than the {n} countries")
+
+
+def test_a_folder_given_as_a_scenario_is_called_a_folder(tmp_path, capsys):
+    code, err = run_main(capsys, "run", tmp_path, "-n", "1")
+    one_line_error(code, err, f"{tmp_path}: a folder, not a scenario file")
+    errors = validate(tmp_path)
+    assert [str(e) for e in errors] == [f"{tmp_path}: a folder, not a scenario file"]
+    code, err = run_main(capsys, "show", tmp_path / "missing.yaml")
+    one_line_error(code, err, "missing.yaml: scenario file not found")
