@@ -46,6 +46,7 @@ from techbloc.sim.quarters import Quarter
 from techbloc.sim.yamlread import MAX_EXTENDS, MAX_NODES, parse_value  # noqa: F401 - API
 from techbloc.sim.yamlread import Reader as _Reader
 from techbloc.sim.yamlread import compose as _compose
+from techbloc.sim.yamlread import read_text as _read_text
 
 TOP_KEYS = ("name", "title", "description", "extends", "seed", "replications", "horizon",
             "params", "events")
@@ -575,11 +576,7 @@ def _load(path: Path, chain: tuple[str, ...], errors: list | None, search: tuple
     if resolved in chain:
         names = " -> ".join(Path(c).stem for c in (*chain, resolved))
         raise ScenarioError(f"'extends' cycle: {names}", file=file, key="extends")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise ScenarioError(f"cannot read scenario ({e})", file=file) from None
-    node = _compose(text, file)
+    node = _compose(_read_text(path, file), file)
     if node is None:
         raise ScenarioError("empty scenario file", file=file)
     reader = _Reader(file, errors)

@@ -32,6 +32,26 @@ DEFAULT_TAGS = {yaml.MappingNode: "tag:yaml.org,2002:map",
                 yaml.SequenceNode: "tag:yaml.org,2002:seq"}
 
 
+def read_text(path, file: str) -> str:
+    """The text of a YAML file, read as UTF-8.
+
+    Raises:
+        ScenarioError: the file cannot be read, or holds a byte that is not UTF-8 (naming its
+            line and column).
+    """
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise ScenarioError(f"cannot read scenario ({e.strerror or e})", file=file) from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw.count(b"\n", 0, e.start) + 1
+        column = e.start - raw.rfind(b"\n", 0, e.start)
+        raise ScenarioError(f"not UTF-8 text (byte 0x{raw[e.start]:02x}); save the file as UTF-8",
+                            file=file, line=line, column=column) from None
+
+
 def compose(text: str, file: str):
     """The node tree of one YAML document (None if empty); a ScenarioError if it is not YAML."""
     loader = None

@@ -245,3 +245,13 @@ def test_a_folder_given_as_a_scenario_is_called_a_folder(tmp_path, capsys):
     assert [str(e) for e in errors] == [f"{tmp_path}: a folder, not a scenario file"]
     code, err = run_main(capsys, "show", tmp_path / "missing.yaml")
     one_line_error(code, err, "missing.yaml: scenario file not found")
+
+
+def test_a_byte_that_is_not_utf8_is_named_by_line_and_column(tmp_path, capsys):
+    f = tmp_path / "latin1.yaml"
+    f.write_bytes("name: latin1\nextends: baseline\ntitle: café\n".encode("latin-1"))
+    errors = validate(f)
+    assert [str(e) for e in errors] == [
+        f"{f}:3:11: not UTF-8 text (byte 0xe9); save the file as UTF-8"]
+    code, err = run_main(capsys, "run", f, "-n", "1")
+    one_line_error(code, err, f"{f}:3:11: not UTF-8 text")
