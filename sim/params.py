@@ -599,10 +599,11 @@ def check_key(key: str, *, file: str | None = None, line: int | None = None,
     group, _, name = key.partition(".")
     if group in TREE:
         hint = did_you_mean(name, TREE[group])
-        raise ScenarioError(f"unknown parameter '{name}' in group '{group}'", file=file,
-                            line=line, key=path, hint=hint)
+        what = (f"unknown parameter '{name}' in group '{group}'" if name else
+                f"'{group}' is a group of parameters; name one, like {group}.{min(TREE[group])}")
+        raise ScenarioError(what, file=file, line=line, key=path, hint=hint)
     raise ScenarioError(f"unknown parameter group '{group}'", file=file, line=line,
-                        key=f"params.{key}", hint=did_you_mean(group, TREE))
+                        key=path, hint=did_you_mean(group, TREE))
 
 
 def resolve(overrides: Mapping[str, object]) -> dict[str, float | bool]:

@@ -255,3 +255,22 @@ def test_a_byte_that_is_not_utf8_is_named_by_line_and_column(tmp_path, capsys):
         f"{f}:3:11: not UTF-8 text (byte 0xe9); save the file as UTF-8"]
     code, err = run_main(capsys, "run", f, "-n", "1")
     one_line_error(code, err, f"{f}:3:11: not UTF-8 text")
+
+
+@pytest.mark.parametrize("text,where,fragment", [
+    ("events:\n  - at: 2020Q1\n    name: x\n    set: {uss.ally_pressure: 0.5}\n",
+     ":6:11: events[0].set.uss.ally_pressure: ", "unknown parameter group 'uss'; did you mean"),
+    ("events:\n  - at: 2020Q1\n    name: x\n    set: {us: 0.5}\n",
+     ":6:11: events[0].set.us: ", "'us' is a group of parameters; name one, like us."),
+    ("params:\n  us: 0.5\n", ":4:3: params.us: ", "'us' is a group of parameters"),
+])
+def test_a_group_or_unknown_group_is_named_where_it_was_written(tmp_path, capsys, text, where,
+                                                               fragment):
+    f = tmp_path / "g.yaml"
+    f.write_text("name: g\nextends: baseline\n" + text)
+    assert [str(e).startswith(f"{f}{where}{fragment}") for e in validate(f)] == [True], \
+        validate(f)
+    code, err = run_main(capsys, "show", "baseline", "--set", "us=1")
+    one_line_error(code, err, "set us: 'us' is a group of parameters")
+    code, err = run_main(capsys, "show", "baseline", "--set", "uss.ally_pressure=1")
+    one_line_error(code, err, "set uss.ally_pressure: unknown parameter group 'uss'")
