@@ -272,3 +272,23 @@ def held_in_sweep(doc: Mapping, fail, given: Mapping | None = None) -> dict[str,
             except ScenarioError as e:
                 raise fail(e.message, f"set.{key}", None) from None
     return dict(held)
+
+
+def resume_mismatch(then: Mapping, now: Mapping) -> str:
+    """Why a sweep cannot resume, for its error: the base values that differ, if any.
+
+    Args:
+        then: the ``sweep`` block of the folder's manifest.
+        now: the same block of the sweep given now (``SweepSpec.to_dict()``).
+    """
+    old, new = (then.get("scenario") or {}).get("params") or {}, now["scenario"]["params"]
+    changed = [f"{k} {old.get(k)!r} then, {new.get(k)!r} now"
+               for k in sorted({*old, *new}) if old.get(k) != new.get(k)]
+    if changed:
+        return ("the base scenario differs from when this sweep started: "
+                + "; ".join(changed[:3]) + ("; ..." if len(changed) > 3 else "")
+                + " (--set/--scale given then and not now, or the file changed); resume with "
+                "the same file and options")
+    return ("the sweep file or its options (--set, --scale, --horizon) changed since this sweep "
+            "started (hash differs); resume with the same file and options")
+

@@ -35,7 +35,7 @@ import pandas as pd
 from techbloc.sim import params as params_mod
 from techbloc.sim.errors import ScenarioError, SweepError, did_you_mean
 from techbloc.sim.folders import SweepResult, locked, read_manifest, read_sweep, write_atomic
-from techbloc.sim.overrides import MAX_SCALE, describe, held_in_sweep, warn
+from techbloc.sim.overrides import MAX_SCALE, describe, held_in_sweep, resume_mismatch, warn
 from techbloc.sim.procs import exit_with_parent, pool_context
 from techbloc.sim.scenario import Scenario, _compose, _Reader, load_scenario
 from techbloc.sim.world import REGION_SLUGS
@@ -515,9 +515,8 @@ def sweep(spec: SweepSpec | str | Path, workers: int = 1, backend: str = "local"
         if "techbloc_sweep" not in old or not isinstance(old.get("sweep"), dict):
             raise SweepError("not a sweep folder (a run folder?)", file=str(manifest_file))
         if old["sweep"].get("digest") != spec.digest:
-            raise SweepError("the sweep file changed since this sweep started (hash differs); "
-                             "resume needs the same file", file=str(manifest_file),
-                             key="digest")
+            raise SweepError(resume_mismatch(old["sweep"], spec.to_dict()),
+                             file=str(manifest_file), key="digest")
     else:
         import tempfile  # only for a sweep from Python without a folder
         name = Path(spec.source).stem if spec.source else "sweep"

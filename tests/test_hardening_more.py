@@ -274,3 +274,13 @@ def test_a_group_or_unknown_group_is_named_where_it_was_written(tmp_path, capsys
     one_line_error(code, err, "set us: 'us' is a group of parameters")
     code, err = run_main(capsys, "show", "baseline", "--set", "uss.ally_pressure=1")
     one_line_error(code, err, "set uss.ally_pressure: unknown parameter group 'uss'")
+
+
+def test_resume_with_other_options_says_which_values_differ(sweep_dir, tmp_path, capsys):
+    f = sweep_dir.parent / "grid.yaml"
+    code, err = run_main(capsys, "sweep", f, "--resume", sweep_dir, "--set",
+                         "china.bri_discount=0.2")
+    one_line_error(code, err, f"{sweep_dir / 'manifest.json'}: digest: the base scenario "
+                   "differs from when this sweep started: china.bri_discount ", "then, 0.2 now")
+    code, err = run_main(capsys, "sweep", f, "--resume", sweep_dir, "--horizon", "2019Q1:2019Q4")
+    one_line_error(code, err, "options (--set, --scale, --horizon) changed", "hash differs")
