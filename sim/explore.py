@@ -22,7 +22,7 @@ import fnmatch
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from numbers import Real
+from numbers import Integral, Real
 from pathlib import Path
 
 import numpy as np
@@ -50,7 +50,25 @@ def numeric_params() -> list[str]:
     return sorted(keys, key=lambda k: params_mod.FLAT[k].role != "lever")
 
 
+def _integer(value, least: int, key: str) -> int:
+    """A count given from Python (replicates, grid points), checked like the command's."""
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < least:
+        raise ScenarioError(f"expected an integer of at least {least}, found {value!r}", key=key)
+    return int(value)
+
+
+def _pair(value, key: str) -> tuple[float, float]:
+    """Two finite numbers (a range, or first and last years)."""
+    if not (isinstance(value, Sequence) and not isinstance(value, str) and len(value) == 2
+            and all(isinstance(v, Real) and not isinstance(v, bool) and np.isfinite(v)
+                    for v in value)):
+        raise ScenarioError(f"expected two numbers (low, high), found {value!r}", key=key)
+    return value[0], value[1]
+
+
 def _check_lever(lever: str) -> params_mod.Param:
+    if not isinstance(lever, str):
+        raise ScenarioError(f"expected a parameter name, found {lever!r}", key="--lever")
     if lever not in params_mod.FLAT or params_mod.FLAT[lever].kind is bool:
         levers = [k for k, p in params_mod.FLAT.items() if p.role == "lever"]
         hint = did_you_mean(lever, numeric_params())
@@ -171,9 +189,12 @@ def tipping(scenario: str | Path | Scenario, lever: str, metric: str = "n_not_op
     """
     check_out_folder(out)
     param = _check_lever(lever)
+    points = _integer(points, 1, "--points")
+    replications = _integer(replications, 1, "--replications")
     base = load_scenario(scenario, search=search)
     _check_metric(metric, base)
-    lo, hi = bounds if bounds is not None else (SCALE_RANGE if scale else param.range)
+    lo, hi = _pair(bounds, "--range") if bounds is not None else (
+        SCALE_RANGE if scale else param.range)
     limit = (0.0, 100.0) if scale else param.range
     if not limit[0] <= lo < hi <= limit[1]:
         raise ScenarioError(f"range {lo:g}:{hi:g} must lie within {limit[0]:g}:{limit[1]:g}",
@@ -407,14 +428,16 @@ def reversibility(scenario: str | Path | Scenario, lift: tuple[int, int] = (2021
         DataError: ``out`` is a file.
     """
     check_out_folder(out)
+    replications = _integer(replications, 1, "--replications")
+    first, last = _pair(lift, "--lift")
+    metrics = [metrics] if isinstance(metrics, str) else list(metrics)  # one name, or several
     for m in metrics:
         if m not in REV_METRICS:
-            raise ScenarioError(f"unknown metric {m!r}; valid: {', '.join(REV_METRICS)}",
-                                key="--metric", hint=did_you_mean(m, REV_METRICS))
+            raise ScenarioError(f"unknown metric {m!r}", key="--metric",
+                                hint=did_you_mean(str(m), REV_METRICS))
     keys = _lever_keys(levers)
     measures = load_scenario(scenario, search=search, horizon=horizon)
     cf = load_scenario(counterfactual, search=search, horizon=horizon)
-    first, last = lift
     if not measures.horizon[0].year < first <= last <= measures.horizon[1].year:
         raise ScenarioError(f"lift years {first}-{last} must lie after 2019 and within the "
                             f"horizon ({measures.horizon[0]}-{measures.horizon[1]})", key="--lift")

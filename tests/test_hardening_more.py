@@ -284,3 +284,28 @@ def test_resume_with_other_options_says_which_values_differ(sweep_dir, tmp_path,
                    "differs from when this sweep started: china.bri_discount ", "then, 0.2 now")
     code, err = run_main(capsys, "sweep", f, "--resume", sweep_dir, "--horizon", "2019Q1:2019Q4")
     one_line_error(code, err, "options (--set, --scale, --horizon) changed", "hash differs")
+
+
+@pytest.mark.parametrize("call,fragment", [
+    (lambda tb: tb.tipping("baseline", None), "--lever: expected a parameter name, found None"),
+    (lambda tb: tb.tipping("baseline", "us.ally_pressure", points="3"),
+     "--points: expected an integer of at least 1, found '3'"),
+    (lambda tb: tb.tipping("baseline", "us.ally_pressure", replications=0),
+     "--replications: expected an integer of at least 1, found 0"),
+    (lambda tb: tb.tipping("baseline", "us.ally_pressure", bounds=(1,)),
+     "--range: expected two numbers (low, high), found (1,)"),
+    (lambda tb: tb.reversibility("sanctions-2019", replications=0),
+     "--replications: expected an integer of at least 1, found 0"),
+    (lambda tb: tb.reversibility("sanctions-2019", lift=2021),
+     "--lift: expected two numbers (low, high), found 2021"),
+    (lambda tb: tb.reversibility("sanctions-2019", metrics="share_chin"),
+     "--metric: unknown metric 'share_chin'; did you mean 'share_china'?"),
+])
+def test_explore_functions_check_their_arguments_in_python(call, fragment):
+    from techbloc.sim.errors import TechblocError
+
+    import techbloc as tb
+
+    with pytest.raises(TechblocError) as e:
+        call(tb)
+    assert str(e.value) == fragment
