@@ -52,6 +52,13 @@ def safe_component(name: object, default: str = "run") -> str:
     return text or default
 
 
+def utc_now() -> str:
+    """The time now in UTC to the second, ISO 8601, as manifests record it."""
+    import datetime as dt
+
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
 def new_results_folder(kind: str, parent: str | Path = "results") -> Path:
     """A fresh default folder for a command's output: ``results/KIND-YYYYmmddTHHMMSSZ``.
 

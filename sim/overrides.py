@@ -22,14 +22,14 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from numbers import Real
 from types import MappingProxyType
 from typing import TypeVar
 
 from techbloc.sim import params as params_mod
-from techbloc.sim.errors import ScenarioError, did_you_mean
+from techbloc.sim.errors import ScenarioError, SweepError, did_you_mean
 from techbloc.sim.events import Event
 from techbloc.sim.quarters import Quarter
 
@@ -228,6 +228,29 @@ MARKDOWN = [
 ]
 
 
+def check_given(axes: Mapping[str, Iterable[str]], given: Mapping[str, object], fail) -> None:
+    """Values fixed in a sweep from outside its file (``--set``/``--scale``, ``set=``/``scale=``).
+
+    Args:
+        axes: the parameters varied by section, ``{"parameters": [...], "scale": [...]}``.
+        given: ``{"set": {...}, "scale": {...}}``.
+        fail: ``fail(message, key, hint)`` makes the error naming the file, line and key.
+
+    Raises:
+        SweepError: a ``set``/``scale`` that is not a mapping, or a key that is also an axis.
+    """
+    for kind, values in given.items():
+        if not isinstance(values, Mapping):
+            raise SweepError(f"expected a mapping of dotted parameter keys to values, like "
+                             f"{{'us.ally_pressure': 0.8}}, found {type(values).__name__}",
+                             key=kind)
+        for key in values:
+            axis = [s for s in axes if key in axes[s]]
+            if axis:
+                raise fail(f"varied by this sweep, so --{kind} {key} (or {kind}=) cannot fix it "
+                           f"too; drop one of the two", f"{axis[0]}.{key}", None)
+
+
 def held_in_sweep(doc: Mapping, fail, given: Mapping | None = None) -> dict[str, object]:
     """A sweep file's ``set:`` mapping (values held in the base at every point), checked.
 
@@ -247,12 +270,7 @@ def held_in_sweep(doc: Mapping, fail, given: Mapping | None = None) -> dict[str,
         if key in axes.get("parameters", {}):
             raise fail(f"'{key}' is varied under parameters: and scale: too; keep one axis",
                        f"scale.{key}", None)
-    for kind, values in (given or {}).items():
-        for key in values:
-            axis = [s for s in axes if key in axes[s]]
-            if axis:
-                raise fail(f"varied by this sweep, so --{kind} {key} (or {kind}=) cannot fix it "
-                           f"too; drop one of the two", f"{axis[0]}.{key}", None)
+    check_given(axes, given or {}, fail)
     held = doc.get("set", {})
     if not isinstance(held, Mapping) or ("set" in doc and not held):
         raise fail("expected a mapping of parameters to hold at every point", "set", None)

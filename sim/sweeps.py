@@ -18,7 +18,6 @@ failed ones and ends with the same ``summary.parquet`` as an uninterrupted sweep
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import itertools
 import json
@@ -32,10 +31,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from techbloc.sim import overrides as ov
 from techbloc.sim import params as params_mod
 from techbloc.sim.errors import ScenarioError, SweepError, did_you_mean
 from techbloc.sim.folders import SweepResult, locked, read_manifest, read_sweep, write_atomic
-from techbloc.sim.overrides import MAX_SCALE, describe, held_in_sweep, resume_mismatch, warn
+from techbloc.sim.folders import utc_now as _now
+from techbloc.sim.overrides import MAX_SCALE, describe, held_in_sweep, warn
 from techbloc.sim.procs import exit_with_parent, pool_context
 from techbloc.sim.scenario import Scenario, _compose, _Reader, load_scenario
 from techbloc.sim.world import REGION_SLUGS
@@ -150,6 +151,8 @@ def load_sweep(path: str | Path, set: Mapping[str, object] | None = None,
     Raises:
         SweepError: naming file, line, column and key, with the nearest valid key.
     """
+    if not isinstance(path, str | os.PathLike):
+        raise SweepError(f"expected a sweep file path, found {type(path).__name__}", key="spec")
     path = Path(path)
     file = str(path)
     try:
@@ -173,7 +176,7 @@ def load_sweep(path: str | Path, set: Mapping[str, object] | None = None,
     for key in doc:
         if key not in TOP_KEYS:
             raise fail("unknown key", key, did_you_mean(key, TOP_KEYS))
-    fixed = {"set": dict(set or {}), "scale": dict(scale or {})}
+    fixed = {"set": set or {}, "scale": scale or {}}
     held = held_in_sweep(doc, fail, fixed)
     for key in ("scenario", "design", "parameters"):
         if key not in doc:
@@ -263,8 +266,7 @@ def load_sweep(path: str | Path, set: Mapping[str, object] | None = None,
             raise fail(f"unknown metric {m!r}", "metrics", did_you_mean(str(m), known))
     return SweepSpec(base=base, design=design, factors=tuple(factors), samples=samples,
                      levels=levels, replications=reps, seed=seed, common_random_numbers=crn,
-                     metrics=tuple(metrics),
-                     threshold=float(threshold), source=file,
+                     metrics=tuple(metrics), threshold=float(threshold), source=file,
                      digest=hashlib.sha256(raw + json.dumps(
                          {k: str(v) for k, v in sorted({**overrides, **fixed}.items())}
                          ).encode()).hexdigest(),
@@ -454,10 +456,6 @@ def read_finished(runs_dir: Path) -> dict[tuple[int, int], dict]:
 
 
 # --------------------------------------------------------------------------- the sweep
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
 def _write_json(path: Path, doc: dict) -> None:
     text = json.dumps(doc, indent=2, default=str) + "\n"
     write_atomic(path, lambda tmp: tmp.write_text(text))
@@ -496,6 +494,9 @@ def sweep(spec: SweepSpec | str | Path, workers: int = 1, backend: str = "local"
     if not isinstance(spec, SweepSpec):
         spec = load_sweep(spec, set=set, scale=scale)
     elif set or scale:
+        ov.check_given({"parameters": [f.key for f in spec.factors if not f.scale], "scale": [
+            f.key.removeprefix(SCALE_PREFIX) for f in spec.factors if f.scale]}, {"set": set or {},
+            "scale": scale or {}}, lambda message, key, hint: SweepError(message, key=key))
         spec = replace(spec, base=spec.base.with_overrides(set=set, scale=scale))
     n_runs = design_size(spec)
     if n_runs > max_runs:
@@ -506,8 +507,7 @@ def sweep(spec: SweepSpec | str | Path, workers: int = 1, backend: str = "local"
     if backend not in ("local", "dask"):
         raise SweepError(f"unknown backend {backend!r}; expected local or dask", key="backend")
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise SweepError(f"workers must be a positive integer, found {workers!r}",
-                         key="workers")
+        raise SweepError(f"workers must be a positive integer, found {workers!r}", key="workers")
     if resume is not None:
         path = Path(resume)
         manifest_file = path / "manifest.json"
@@ -515,7 +515,7 @@ def sweep(spec: SweepSpec | str | Path, workers: int = 1, backend: str = "local"
         if "techbloc_sweep" not in old or not isinstance(old.get("sweep"), dict):
             raise SweepError("not a sweep folder (a run folder?)", file=str(manifest_file))
         if old["sweep"].get("digest") != spec.digest:
-            raise SweepError(resume_mismatch(old["sweep"], spec.to_dict()),
+            raise SweepError(ov.resume_mismatch(old["sweep"], spec.to_dict()),
                              file=str(manifest_file), key="digest")
     else:
         import tempfile  # only for a sweep from Python without a folder

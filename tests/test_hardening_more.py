@@ -309,3 +309,19 @@ def test_explore_functions_check_their_arguments_in_python(call, fragment):
     with pytest.raises(TechblocError) as e:
         call(tb)
     assert str(e.value) == fragment
+
+
+def test_sweep_in_python_checks_its_arguments(sweep_dir, tmp_path):
+    from techbloc.sim.sweeps import sweep
+
+    f = sweep_dir.parent / "grid.yaml"
+    for bad in ({"scenario": "baseline"}, None, 5):
+        with pytest.raises(SweepError, match="spec: expected a sweep file path, found"):
+            sweep(bad, out=tmp_path / "a")
+    for kind in ("set", "scale"):
+        for bad in (["us.ally_pressure"], "china.bri_discount=0.1"):
+            with pytest.raises(SweepError, match=f"^{kind}: expected a mapping of dotted"):
+                load_sweep(f, **{kind: bad})
+        with pytest.raises(SweepError, match=r"^parameters\.us\.ally_pressure: varied by this"):
+            sweep(load_sweep(f), **{kind: {"us.ally_pressure": 0.5}}, out=tmp_path / "b")
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
