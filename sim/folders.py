@@ -219,8 +219,11 @@ def read_manifest(path: str | Path) -> dict:
     """The manifest of a run or sweep folder, as a dict.
 
     Raises:
-        DataError: no such folder, no manifest, or a manifest that is not a JSON object.
+        DataError: not a path, no such folder, no manifest, or a manifest that is not a JSON
+            object.
     """
+    if not isinstance(path, str | os.PathLike):
+        raise DataError(f"expected a folder path, found {type(path).__name__} {path!r}")
     path = Path(path)
     if not path.exists():
         raise DataError("folder not found", file=str(path))
@@ -285,8 +288,8 @@ def read_run(path: str | Path) -> tuple[dict, dict[str, pd.DataFrame | None]]:
         DataError: see :func:`read_manifest` and :func:`read_table`; also a run that did not
             complete, or tables whose seeds or scenario differ from the manifest's.
     """
-    path = Path(path)
     manifest = read_manifest(path)
+    path = Path(path)
     mf = path / "manifest.json"
     if "techbloc_sweep" in manifest:
         raise DataError("a sweep folder, not a run folder", file=str(path),
@@ -345,8 +348,8 @@ def read_sweep(path: str | Path) -> SweepResult:
     Raises:
         DataError: not a sweep folder, unfinished, a malformed manifest or summary table.
     """
-    path = Path(path)
     manifest = read_manifest(path)
+    path = Path(path)
     mf = path / "manifest.json"
     if "techbloc_sweep" not in manifest:
         raise DataError("not a sweep folder (a run folder?)", file=str(path),

@@ -325,3 +325,16 @@ def test_sweep_in_python_checks_its_arguments(sweep_dir, tmp_path):
         with pytest.raises(SweepError, match=r"^parameters\.us\.ally_pressure: varied by this"):
             sweep(load_sweep(f), **{kind: {"us.ally_pressure": 0.5}}, out=tmp_path / "b")
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def test_reading_functions_say_a_folder_path_is_expected():
+    from techbloc.sim.errors import DataError
+    from techbloc.sim.folders import read_sweep
+    from techbloc.sim.sweeps import load_sweep_result
+
+    import techbloc as tb
+
+    for read in (tb.load_results, tb.load, read_sweep, load_sweep_result):
+        for bad in (None, 5, ["a"]):
+            with pytest.raises(DataError, match="expected a folder path, found"):
+                read(bad)
