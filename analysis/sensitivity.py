@@ -42,6 +42,10 @@ def sensitivity(res: SweepResult, metric: str = "share_china_2030") -> pd.DataFr
 
     Returns:
         One row per parameter, sorted by total effect (ST, or mu* for Morris).
+
+    Raises:
+        SweepError: not a Sobol or Morris design, or a metric that is undefined (NaN) at some
+            design point or the same at every one (its indices would be reported as 0).
     """
     spec = res.manifest["sweep"]
     design = spec["design"]
@@ -49,7 +53,14 @@ def sensitivity(res: SweepResult, metric: str = "share_china_2030") -> pd.DataFr
     bounds = [[f["low"], f["high"]] if f["low"] is not None else [0.0, float(len(f["values"]))]
               for f in spec["factors"]]
     problem = {"num_vars": len(names), "names": names, "bounds": bounds}
-    y = point_means(res, metric).to_numpy()
+    y = point_means(res, metric).to_numpy(dtype=float)
+    if np.isnan(y).any():
+        raise SweepError(f"{metric} is undefined (NaN) at {int(np.isnan(y).sum())} of {len(y)} "
+                         "design points (e.g. a region with no 5G sites yet); the indices need a "
+                         "value at every point: choose another metric", key="--metric")
+    if design in ("sobol", "morris") and np.ptp(y) == 0:
+        raise SweepError(f"{metric} is {y[0]:g} at every design point; the indices of an outcome "
+                         "that does not vary are undefined: choose another metric", key="--metric")
     if design == "sobol":
         from SALib.analyze import sobol
 

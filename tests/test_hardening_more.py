@@ -338,3 +338,28 @@ def test_reading_functions_say_a_folder_path_is_expected():
         for bad in (None, 5, ["a"]):
             with pytest.raises(DataError, match="expected a folder path, found"):
                 read(bad)
+
+
+SOBOL = """scenario: baseline
+design: sobol
+samples: 2
+horizon: "2019Q1:2019Q2"
+parameters:
+  us.ally_pressure: {low: 0, high: 1}
+  china.bri_discount: {low: 0, high: 0.3}
+"""
+
+
+def test_sensitivity_of_an_undefined_or_constant_metric_is_refused(tmp_path, capsys):
+    from techbloc.sim.sweeps import sweep
+
+    (tmp_path / "sobol.yaml").write_text(SOBOL)
+    res = sweep(load_sweep(tmp_path / "sobol.yaml"), workers=1, out=tmp_path / "s")
+    assert res.summary["share_china_sa_end"].isna().all()  # no 5G in South Asia by 2019Q2
+    assert (res.summary["rip_replace_cost_usd_end"] == 0).all()
+    for metric, fragment in (("share_china_sa_end", "is undefined (NaN) at 8 of 8 design "),
+                             ("rip_replace_cost_usd_end", "is 0 at every design point")):
+        code, err = run_main(capsys, "sensitivity", res.path, "--metric", metric)
+        one_line_error(code, err, f"--metric: {metric} {fragment}")
+        assert not (res.path / "sensitivity.csv").exists()
+    assert main(["sensitivity", str(res.path), "--metric", "share_china_end"]) == 0
