@@ -112,10 +112,12 @@ def check_out_folder(path: str | Path | None) -> None:
     """
     if path is None:
         return
-    for p in (Path(path), *Path(path).parents):
+    path = Path(path)
+    for p in (path, *path.parents):
         if p.exists():
             if not p.is_dir():
-                raise DataError("exists and is not a folder", file=str(p),
+                raise DataError("exists and is not a folder" if p == path else
+                                f"{p} is a file, not a folder", file=str(path),
                                 hint="choose another --out")
             return
 

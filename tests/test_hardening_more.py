@@ -223,7 +223,8 @@ def test_an_out_that_is_a_file_is_refused_before_anything_runs(tmp_path, capsys,
     f = tmp_path / "taken.txt"
     f.write_text("mine\n")
     code, err = run_main(capsys, *args, "--out", f / "sub" if under else f)
-    one_line_error(code, err, f"{f}: exists and is not a folder", "choose another --out")
+    one_line_error(code, err, f"{f / 'sub'}: {f} is a file, not a folder" if under else
+                   f"{f}: exists and is not a folder", "choose another --out")
     assert f.read_text() == "mine\n"
 
 
