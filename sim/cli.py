@@ -12,7 +12,11 @@ import sys
 from pathlib import Path
 
 from techbloc.sim import explore_cli  # light too: its commands import their modules when run
-from techbloc.sim.commands import nonnegative_int, positive_int  # light at import
+from techbloc.sim.commands import (  # light at import
+    nonnegative_float,
+    nonnegative_int,
+    positive_int,
+)
 from techbloc.sim.errors import TechblocError, describe_os_error  # light
 
 EXIT_USAGE = 2
@@ -233,7 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--trials", type=positive_int, default=300, metavar="N")
     cal.add_argument("--replications", "-n", type=positive_int, default=4, metavar="N")
     cal.add_argument("--seed", type=nonnegative_int, default=1, metavar="S")
-    cal.add_argument("--ban-weight", type=float, default=0.0, metavar="W",
+    cal.add_argument("--ban-weight", type=nonnegative_float, default=0.0, metavar="W",
                      help="weight of the Brier score of P(ban) in the objective (default 0)")
     cal.add_argument("--countries", action="store_true",
                      help="fit the country-decision weights of docs/ODD.md §7.5 (cut-points, "

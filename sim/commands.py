@@ -43,6 +43,19 @@ positive_int = int_at_least(1, "positive integer")
 nonnegative_int = int_at_least(0, "non-negative integer")
 
 
+def nonnegative_float(text: str) -> float:
+    """An argparse type accepting finite numbers >= 0 (no NaN, no infinity)."""
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text!r}")
+    return value
+
+
 def install_hint(extra: str) -> str:
     """The command that installs an optional extra (``app``, ``dask``) into a clone's venv."""
     return INSTALL_HINT.format(extra=extra)
@@ -521,7 +534,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         scenario_yaml,
     )
     from techbloc.sim.experiment import run
-    from techbloc.sim.folders import new_results_folder
+    from techbloc.sim.folders import check_out_folder, new_results_folder
     from techbloc.sim.observed import stances
     from techbloc.sim.params import defaults
     from techbloc.sim.scenario import load_scenario
@@ -538,6 +551,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                             key="--posterior")
     if args.posterior_only and not args.posterior:
         raise TechblocError("--posterior-only needs --posterior POP", key="--posterior-only")
+    check_out_folder(args.out)  # before the fit, which takes minutes
     out = Path(args.out) if args.out else new_results_folder("calibrate")
     if out.suffix in (".yaml", ".yml"):
         raise TechblocError("--out names a folder (calibrated.yaml is written into it); "

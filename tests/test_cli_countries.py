@@ -23,6 +23,11 @@ def test_bad_cross_validation_and_posterior_options_are_refused(tmp_path):
     _refused(techbloc("calibrate", "--posterior", "50", "--out", str(tmp_path / "c.yaml")),
              "--posterior", "--countries")
     _refused(techbloc("run", "baseline", "--uncertainty", "some"), "--uncertainty")
+    for w in ("nan", "-1", "inf"):
+        _refused(techbloc("calibrate", "--ban-weight", w), "--ban-weight", "finite number >= 0")
+    (tmp_path / "afile").write_text("x")
+    _refused(techbloc("calibrate", "--trials", "1", "--out", str(tmp_path / "afile")),
+             "not a folder")
     assert not (tmp_path / "c.yaml").exists()
 
 
