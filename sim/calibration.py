@@ -371,10 +371,14 @@ def fit_posterior(base, observed: pd.DataFrame, bounds: Mapping[str, tuple[float
 
     np.random.seed(seed)  # pyabc's samplers draw from NumPy's global generator  # noqa: NPY002
     # A local (nearest-neighbour) proposal keeps the importance weights from collapsing onto a
-    # few particles in ten dimensions, as the global multivariate normal did.
+    # few particles in eleven dimensions, as the global multivariate normal did; each kernel's
+    # covariance is taken from the nearest half of the particles and doubled, so that a
+    # particle accepted far from the others (a lucky draw of the noisy distance) does not take
+    # most of the weight (effective sample size 159 of 240, against 14 with the nearest
+    # quarter unscaled; ODD §1.2).
     abc = pyabc.ABCSMC(model, prior, distance, population_size=population,
                        sampler=pyabc.sampler.SingleCoreSampler(),
-                       transitions=pyabc.transition.LocalTransition(k_fraction=0.25),
+                       transitions=pyabc.transition.LocalTransition(k_fraction=0.5, scaling=2.0),
                        eps=pyabc.epsilon.QuantileEpsilon(alpha=0.5))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(db) if db else Path(tmp) / "abc.db"

@@ -542,7 +542,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if args.posterior and not args.countries:
         raise TechblocError("--posterior fits the country weights: add --countries",
                             key="--posterior")
-    # The local proposal estimates each particle's covariance from its nearest quarter: more
+    # The local proposal estimates each particle's covariance from its nearest half: more
     # neighbours than parameters, or the importance weights come out zero.
     fewest = 4 * (len(COUNTRY_BOUNDS) + 1)
     if args.posterior and args.posterior < fewest:
@@ -551,7 +551,6 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                             key="--posterior")
     if args.posterior_only and not args.posterior:
         raise TechblocError("--posterior-only needs --posterior POP", key="--posterior-only")
-    check_out_folder(args.out)  # before the fit, which takes minutes
     out = Path(args.out) if args.out else new_results_folder("calibrate")
     if out.suffix in (".yaml", ".yml"):
         raise TechblocError("--out names a folder (calibrated.yaml is written into it); "
@@ -560,6 +559,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if (out / "calibrated.yaml").exists():
         raise TechblocError("the folder already holds a calibration; name a new one",
                             file=str(out / "calibrated.yaml"), key="--out")
+    check_out_folder(out)  # before the fit, which takes minutes
     base = load_scenario(args.scenario, search=args.search)
     observed = stances()
     if args.posterior_only:

@@ -86,8 +86,8 @@ def test_the_tolerances_are_the_literature_s_arithmetic():
 
 
 @pytest.mark.xfail(strict=True, reason="measured (seed 11, 20 replicates): China-bloc share of "
-                   "equipment revenue 0.485 in 2023 (band 0.514-0.583; 2019-2022 0.52-0.55 "
-                   "inside; range 0.067, inside the band's 0.069; after the refit): the "
+                   "equipment revenue 0.486 in 2023 (band 0.514-0.583; 2019-2022 inside; "
+                   "after the refit and its posterior ensemble): the "
                    "model's 5G purchases grow to about $54bn in 2023, west-heavy as China's plan "
                    "nears its target, where Dell'Oro's RAN market fell in 2023")
 def test_p1_china_bloc_revenue_share_stays_in_the_literature_band(results):
@@ -112,13 +112,13 @@ def test_p2_huawei_leads_the_south_trails_in_europe_and_is_absent_in_north_ameri
     _assert_group(results, "p2_ranks")
 
 
-@pytest.mark.xfail(strict=True, reason="measured (seed 11, 20 replicates, after the consistent "
-                   "refit and split awards): Europe 0.35 at end-2023 against Latin America "
-                   "0.34 (East Asia & Pacific 0.75, MENA 0.63, Sub-Saharan Africa 0.74): "
-                   "Latin America's China-bloc share is low by about 0.01")
 def test_p2_europe_trails_every_region_huawei_leads(results):
     """P2 (lit. §3a Omdia 2023, [M]): Huawei is first in Asia & Oceania, MEA and Latin America
-    and third in Europe, so Europe's China-bloc share at end-2023 lies below each of theirs."""
+    and third in Europe, so Europe's China-bloc share at end-2023 lies below each of theirs.
+
+    A knife edge (ODD §1.1): with the refitted posterior ensemble, Europe 0.347 against Latin
+    America 0.348 at this seed; 0.37 against 0.35 (a miss) with the hindcast's seed.
+    """
     _assert_group(results, "p2_europe_last")
 
 
@@ -139,7 +139,7 @@ def test_p3_europe_s_chinese_share_declines_slowly(results):
 
 
 @pytest.mark.xfail(strict=True, reason="measured (seed 11, 20 replicates): Germany's "
-                   "China-bloc share falls from 0.61 (2020) to 0.42 (2022) against a rise to "
+                   "China-bloc share falls from 0.62 (2020) to 0.43 (2022) against a rise to "
                    "0.59 ± 0.09: its operators switch as Huawei's supply reliability falls under "
                    "the 2019-2020 controls (0.64 in 2022 with supply risk off) and as Germany "
                    "restricts (not open at 2021Q4 in 70 % of replicates; 0.54 without β_P; these "
