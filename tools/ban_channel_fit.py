@@ -17,20 +17,17 @@ minutes on one core when the machine is quiet).
 import sys
 import warnings
 
+import fitset
 import numpy as np
 import pandas as pd
 from techbloc.analysis.validation import folds
-from techbloc.sim.calibration import EUROPE_2020, europe_share, launch_settings
-from techbloc.sim.experiment import run_replicate
+from techbloc.sim.calibration import EUROPE_2020
 from techbloc.sim.observed import stances
 from techbloc.sim.rng import replicate_seeds
-from techbloc.sim.scenario import load_scenario
 from techbloc.sim.world import load_world
 
 GRID = (0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 13.0, 16.0, 20.0)
 FORMS = (1.0, 0.0)  # η: the argued form (restrictions re-decided) first, then new exclusions
-YEARS = (2019, 2020, 2021)
-CODES = {"open": 0, "restrict": 1, "ban": 2}
 SHOWN = {"GBR": 2020, "SWE": 2020, "EST": 2021, "LTU": 2021, "ROU": 2021, "BEL": 2021,
          "DEU": 2021, "DNK": 2021, "FRA": 2021, "ITA": 2021, "NLD": 2021, "CAN": 2021,
          "ESP": 2021, "NOR": 2021}
@@ -40,8 +37,7 @@ def per_country(reps: int, seeds: list[int]) -> pd.DataFrame:
     """One row per (seed, η, δ_a, year, country): P(open), P(ban), RPS; and Europe's 2020 share."""
     world = load_world()
     observed = stances().astype({"iso3": str})
-    base = load_scenario("sanctions-2019").with_horizon("2019Q1:2021Q4").with_params(
-        {**launch_settings("emergent"), "uncertainty.parameters": False}, origin="ban channel")
+    base = fitset.base_scenario("ban channel")
     rows = []
     for seed in seeds:
         replicate = replicate_seeds(seed, reps)
@@ -52,23 +48,9 @@ def per_country(reps: int, seeds: list[int]) -> pd.DataFrame:
                 s = base.with_params({"country.ban_shift_assurance": delta,
                                       "country.assurance_restricting": eta},
                                      origin="ban channel")
-                c = pd.concat([run_replicate(s, i, sd, world)[1]
-                               for i, sd in enumerate(replicate)], ignore_index=True)
-                europe = europe_share(c, "2020Q4")
-                for year in YEARS:
-                    at = c[c["date"] == f"{year}Q4"]
-                    level = at["policy"].astype(str).map(CODES)
-                    iso = at["iso3"].astype(str)
-                    f0 = (level == 0).groupby(iso).mean()
-                    f1 = (level <= 1).groupby(iso).mean()
-                    ban = (level == 2).groupby(iso).mean()
-                    for r in observed[observed["year"] == year].itertuples():
-                        if r.iso3 not in f0.index:
-                            continue
-                        y = CODES[r.stance]
-                        rps = ((f0[r.iso3] - (y <= 0)) ** 2 + (f1[r.iso3] - (y <= 1)) ** 2) / 2
-                        rows.append((seed, eta, delta, year, r.iso3, f0[r.iso3], ban[r.iso3],
-                                     rps, europe))
+                for year, iso3, p_open, p_ban, rps, europe in fitset.scores(
+                        s, replicate, world, observed):
+                    rows.append((seed, eta, delta, year, iso3, p_open, p_ban, rps, europe))
                 print(f"seed {seed} eta {eta} delta {delta} done", file=sys.stderr, flush=True)
     return pd.DataFrame(rows, columns=["seed", "eta", "delta", "year", "iso3", "p_open",
                                        "p_ban", "rps", "europe2020"])

@@ -31,21 +31,18 @@ Run: ``python tools/declaration_fit.py [REPS] [SEEDS]`` (defaults 200 and 7,101,
 import sys
 import warnings
 
+import fitset
 import numpy as np
 import pandas as pd
 from techbloc.analysis.validation import folds
-from techbloc.sim.calibration import EUROPE_2020, europe_share, launch_settings
-from techbloc.sim.experiment import run_replicate
+from techbloc.sim.calibration import EUROPE_2020
 from techbloc.sim.observed import stances
 from techbloc.sim.rng import replicate_seeds
-from techbloc.sim.scenario import load_scenario
 from techbloc.sim.world import load_world
 
 FORMS = {"score": ("country.w_declaration", (0.0, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0)),
          "cut": ("country.ban_shift_declaration", (0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 13.0, 16.0,
                                                    20.0))}
-YEARS = (2019, 2020, 2021)
-CODES = {"open": 0, "restrict": 1, "ban": 2}
 SIGNED = ("ROU", "POL", "EST", "LVA", "CZE", "SVN", "SRB", "LTU", "SVK", "BGR", "MKD", "ALB")
 BANS = {"GBR": 2020, "SWE": 2020, "EST": 2021, "LTU": 2021, "ROU": 2021, "CAN": 2021,
         "PRT": 2021, "DEU": 2021}
@@ -55,8 +52,7 @@ def per_country(reps: int, seeds: list[int]) -> pd.DataFrame:
     """One row per (seed, form, weight, year, country): P(open), P(ban), RPS; Europe's share."""
     world = load_world()
     observed = stances().astype({"iso3": str})
-    base = load_scenario("sanctions-2019").with_horizon("2019Q1:2021Q4").with_params(
-        {**launch_settings("emergent"), "uncertainty.parameters": False}, origin="declarations")
+    base = fitset.base_scenario("declarations")
     rows = []
     for seed in seeds:
         replicate = replicate_seeds(seed, reps)
@@ -65,23 +61,9 @@ def per_country(reps: int, seeds: list[int]) -> pd.DataFrame:
                 if weight == 0 and form != "score":
                     continue  # weight 0 is the same model for both forms
                 s = base.with_params({key: weight}, origin="declarations")
-                c = pd.concat([run_replicate(s, i, sd, world)[1]
-                               for i, sd in enumerate(replicate)], ignore_index=True)
-                europe = europe_share(c, "2020Q4")
-                for year in YEARS:
-                    at = c[c["date"] == f"{year}Q4"]
-                    level = at["policy"].astype(str).map(CODES)
-                    iso = at["iso3"].astype(str)
-                    f0 = (level == 0).groupby(iso).mean()
-                    f1 = (level <= 1).groupby(iso).mean()
-                    ban = (level == 2).groupby(iso).mean()
-                    for r in observed[observed["year"] == year].itertuples():
-                        if r.iso3 not in f0.index:
-                            continue
-                        y = CODES[r.stance]
-                        rps = ((f0[r.iso3] - (y <= 0)) ** 2 + (f1[r.iso3] - (y <= 1)) ** 2) / 2
-                        rows.append((seed, form, weight, year, r.iso3, f0[r.iso3], ban[r.iso3],
-                                     rps, europe))
+                for year, iso3, p_open, p_ban, rps, europe in fitset.scores(
+                        s, replicate, world, observed):
+                    rows.append((seed, form, weight, year, iso3, p_open, p_ban, rps, europe))
                 print(f"seed {seed} {form} {weight} done", file=sys.stderr, flush=True)
     df = pd.DataFrame(rows, columns=["seed", "form", "weight", "year", "iso3", "p_open",
                                      "p_ban", "rps", "europe2020"])
