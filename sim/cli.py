@@ -705,6 +705,17 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def _once_each(args: argparse.Namespace) -> None:
+    """Refuse a parameter given twice to --set or --scale (the last would win silently)."""
+    for option, pairs in (("--set", getattr(args, "overrides", None) or []),
+                          ("--scale", getattr(args, "scale", None) or [])):
+        keys = [k for k, _ in pairs]
+        twice = next((k for k in keys if keys.count(k) > 1), None)
+        if twice is not None:
+            raise TechblocError(f"{twice} is given twice; give each parameter once",
+                                key=f"{option} {twice}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``techbloc`` console script."""
     explore_cli.print_notes()  # override notes (sim.overrides) as one stderr line each
@@ -719,6 +730,7 @@ def main(argv: list[str] | None = None) -> int:
                 "sweep": cmd_sweep, "sensitivity": cmd_sensitivity, "hindcast": cmd_hindcast,
                 "calibrate": cmd_calibrate, "app": cmd_app, **explore_cli.COMMANDS}
     try:
+        _once_each(args)
         return commands[args.command](args)
     except TechblocError as e:
         print(f"techbloc: error: {e}", file=sys.stderr)

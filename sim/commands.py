@@ -327,6 +327,9 @@ def cmd_plot(args: argparse.Namespace) -> int:
         if not (args.x and args.y):
             raise TechblocError("a heatmap needs --x and --y (parameters of the grid)",
                                 key="--x/--y")
+        if args.x == args.y:
+            raise TechblocError(f"--x and --y are both {args.x}; a heatmap needs two different "
+                                "parameters of the grid", key="--x/--y")
         res = read_sweep(args.run_dir)  # a run folder is refused, saying what it supports
         out = output_file(args.output, Path(args.run_dir) / "heatmap.png", _pictures())
         with status("drawing the heatmap"):

@@ -40,6 +40,7 @@ from techbloc.sim.overrides import MAX_SCALE, describe, held_in_sweep, warn
 from techbloc.sim.procs import exit_with_parent, pool_context
 from techbloc.sim.scenario import Scenario, _compose, _Reader, load_scenario
 from techbloc.sim.world import REGION_SLUGS
+from techbloc.sim.yamlread import read_text
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 TOP_KEYS = ("scenario", "design", "parameters", "scale", "set", "samples", "levels",
@@ -156,11 +157,9 @@ def load_sweep(path: str | Path, set: Mapping[str, object] | None = None,
     path = Path(path)
     file = str(path)
     try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise SweepError(f"cannot read sweep file ({e.strerror})", file=file) from None
-    try:
-        node = _compose(raw.decode("utf-8", errors="replace"), file)
+        text = read_text(path, file, "sweep file")
+        raw = text.encode("utf-8")  # the same bytes (UTF-8 round-trips): the sweep's digest
+        node = _compose(text, file)
         reader = _Reader(file)
         doc = reader.convert(node) if node is not None else None
     except ScenarioError as e:

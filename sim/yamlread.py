@@ -32,7 +32,7 @@ DEFAULT_TAGS = {yaml.MappingNode: "tag:yaml.org,2002:map",
                 yaml.SequenceNode: "tag:yaml.org,2002:seq"}
 
 
-def read_text(path, file: str) -> str:
+def read_text(path, file: str, what: str = "scenario") -> str:
     """The text of a YAML file, read as UTF-8.
 
     Raises:
@@ -42,7 +42,7 @@ def read_text(path, file: str) -> str:
     try:
         raw = path.read_bytes()
     except OSError as e:
-        raise ScenarioError(f"cannot read scenario ({e.strerror or e})", file=file) from None
+        raise ScenarioError(f"cannot read {what} ({e.strerror or e})", file=file) from None
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as e:

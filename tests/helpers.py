@@ -41,3 +41,21 @@ def techbloc(*args, cwd=None, timeout: float = 600, env: dict | None = None):
     """Run ``techbloc ARGS`` in a fresh process; returns the CompletedProcess (text output)."""
     return subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, cwd=cwd,
                           timeout=timeout, env=None if env is None else {**os.environ, **env})
+
+
+def one_line_error(code, err, *fragments):
+    """Assert a command's bad-input answer: exit 2 and one line naming each fragment."""
+    assert code == 2, err
+    assert "Traceback" not in err, err
+    lines = [line for line in err.strip().splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("techbloc: error: "), err
+    for f in fragments:
+        assert f in err, f"{f!r} not in {err!r}"
+
+
+def run_main(capsys, *args):
+    """Run the CLI in-process; return its exit code and stderr."""
+    from techbloc.sim.cli import main
+
+    code = main([str(a) for a in args])
+    return code, capsys.readouterr().err

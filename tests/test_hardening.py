@@ -22,25 +22,11 @@ from techbloc.sim.folders import claim_run_folder, locked, safe_component, temp_
 from techbloc.sim.results import load_folder as read_folder
 from techbloc.sim.scenario import load_scenario, validate
 
-from tests.helpers import CLI, techbloc
+from tests.helpers import CLI, one_line_error, run_main, techbloc
 
 SHORT = "2019Q1:2020Q2"
 
 
-
-def one_line_error(code, err, *fragments):
-    assert code == 2, err
-    assert "Traceback" not in err, err
-    lines = [line for line in err.strip().splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("techbloc: error: "), err
-    for f in fragments:
-        assert f in err, f"{f!r} not in {err!r}"
-
-
-def run_main(capsys, *args):
-    code = main([str(a) for a in args])
-    out = capsys.readouterr()
-    return code, out.err
 
 
 @pytest.fixture(scope="module")

@@ -6,22 +6,10 @@ from techbloc.sim.errors import ScenarioError, SweepError
 from techbloc.sim.scenario import validate
 from techbloc.sim.sweeps import load_sweep
 
+from tests.helpers import one_line_error, run_main
+
 SHORT = "2019Q1:2019Q3"
 
-
-def one_line_error(code, err, *fragments):
-    assert code == 2, err
-    assert "Traceback" not in err, err
-    lines = [line for line in err.strip().splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("techbloc: error: "), err
-    for f in fragments:
-        assert f in err, f"{f!r} not in {err!r}"
-
-
-def run_main(capsys, *args):
-    code = main([str(a) for a in args])
-    out = capsys.readouterr()
-    return code, out.err
 
 
 # --------------------------------------------------------------------------- scenario files
@@ -364,3 +352,29 @@ def test_sensitivity_of_an_undefined_or_constant_metric_is_refused(tmp_path, cap
         one_line_error(code, err, f"--metric: {metric} {fragment}")
         assert not (res.path / "sensitivity.csv").exists()
     assert main(["sensitivity", str(res.path), "--metric", "share_china_end"]) == 0
+
+
+def test_a_parameter_given_twice_to_set_or_scale_is_refused(capsys):
+    # The last value used to win silently.
+    code, err = run_main(capsys, "show", "baseline", "--set", "us.ally_pressure=0.5",
+                         "--set", "us.ally_pressure=0.8")
+    one_line_error(code, err, "--set us.ally_pressure", "given twice")
+    code, err = run_main(capsys, "show", "baseline", "--scale", "us.ally_pressure=2",
+                         "--scale", "us.ally_pressure=3")
+    one_line_error(code, err, "--scale us.ally_pressure", "given twice")
+
+
+def test_a_sweep_file_that_is_not_utf8_is_named_by_line_and_column(tmp_path, capsys):
+    # Its bad bytes used to be replaced silently (and a name with them then failed elsewhere).
+    f = tmp_path / "latin1.yaml"
+    f.write_bytes("scenario: baseline\n# café\ndesign: grid\n".encode("latin-1"))
+    with pytest.raises(SweepError, match="not UTF-8 text"):
+        load_sweep(f)
+    code, err = run_main(capsys, "sweep", f, "--out", tmp_path / "s")
+    one_line_error(code, err, f"{f}:2:6: not UTF-8 text (byte 0xe9)")
+
+
+def test_a_heatmap_of_one_parameter_against_itself_is_refused(tmp_path, capsys):
+    code, err = run_main(capsys, "plot", tmp_path, "--kind", "heatmap", "--x",
+                         "us.ally_pressure", "--y", "us.ally_pressure")
+    one_line_error(code, err, "--x and --y are both us.ally_pressure")
