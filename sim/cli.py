@@ -154,7 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="how countries are weighed: curves by sites (default), population "
                            "or count; policy by population (default), gdp or count")
     plot.add_argument("--value", choices=("policy", "china_share", "p_not_open"),
-                      default="policy", help="what the map shows (policy: the most frequent "
+                      help="what the map shows (policy, the default: the most frequent "
                       "policy beside P(not open))")
     plot.add_argument("--date", help="quarter of the map or table (default: the last)")
     plot.add_argument("-o", "--output", metavar="FILE",

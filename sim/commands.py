@@ -316,10 +316,22 @@ def _save(fig, out: Path) -> None:
     print(f"wrote {out}" + (" (replaced the file of the same name)" if existed else ""))
 
 
+#: The options each kind of ``techbloc plot`` reads; any other is refused, not ignored.
+PLOT_OPTIONS = {"curves": ("metric", "by", "weight"), "policy": ("by", "weight"),
+                "map": ("value", "date"), "countries": ("date",),
+                "heatmap": ("x", "y", "metric")}
+
+
 def cmd_plot(args: argparse.Namespace) -> int:
     """Draw a picture of a saved run or sweep."""
     from techbloc.sim.folders import output_file
 
+    for option in ("x", "y", "metric", "by", "weight", "value", "date"):
+        if getattr(args, option) is not None and option not in PLOT_OPTIONS[args.kind]:
+            kinds = [k for k, used in PLOT_OPTIONS.items() if option in used]
+            raise TechblocError(f"--kind {args.kind} does not use --{option} (it is for "
+                                f"{' and '.join(kinds)})", key=f"--{option}")
+    args.value = args.value or "policy"
     if args.kind == "heatmap":
         from techbloc.analysis.sensitivity import heatmap
         from techbloc.sim.folders import read_sweep

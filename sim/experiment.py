@@ -8,7 +8,6 @@ and parallel or Dask execution build on :func:`run_replicate`.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 from collections.abc import Callable, Mapping
 from numbers import Integral
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 from techbloc.sim import overrides, rng
 from techbloc.sim.errors import ScenarioError, TechblocError
-from techbloc.sim.folders import claim_run_folder
+from techbloc.sim.folders import claim_run_folder, utc_now
 from techbloc.sim.model import TechAllianceModel
 from techbloc.sim.results import (
     COUNTRY_UNITS,
@@ -50,10 +49,6 @@ def replicate_tables(scenario: Scenario, replicate: int, seed: int,
     frames = (model_frame(model, scenario.name, replicate),
               countries_frame(model, scenario.name, replicate))
     return (*frames, devices_frame(model, scenario.name, replicate)) if devices else frames
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def run(
@@ -114,7 +109,7 @@ def run(
     world = world if world is not None else load_world()  # data errors before any folder exists
     seeds = rng.replicate_seeds(base_seed, n)
     manifest = {
-        "techbloc_run": 1, "status": "running", "started": _now(), "finished": None,
+        "techbloc_run": 1, "status": "running", "started": utc_now(), "finished": None,
         # The scenario block as run: the seed and replicate count given here replace the file's.
         "scenario": {**scenario.to_dict(), "seed": base_seed, "replications": n},
         "base_seed": base_seed, "replications": n,
@@ -152,7 +147,7 @@ def _run(scenario, seeds, world, manifest, out_path, progress, on_tables=None) -
         manifest["replicates"][i]["status"] = "complete"
         if progress:
             progress(i + 1, n)
-    manifest["finished"] = _now()
+    manifest["finished"] = utc_now()
     res = Results(pd.concat(models, ignore_index=True), pd.concat(countries, ignore_index=True),
                   manifest, devices=pd.concat(devices, ignore_index=True))
     if on_tables is not None:

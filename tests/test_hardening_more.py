@@ -378,3 +378,16 @@ def test_a_heatmap_of_one_parameter_against_itself_is_refused(tmp_path, capsys):
     code, err = run_main(capsys, "plot", tmp_path, "--kind", "heatmap", "--x",
                          "us.ally_pressure", "--y", "us.ally_pressure")
     one_line_error(code, err, "--x and --y are both us.ally_pressure")
+
+
+@pytest.mark.parametrize(("kind", "extra", "option"), [
+    ("map", ("--by", "region"), "--by"),
+    ("map", ("--weight", "gdp"), "--weight"),
+    ("countries", ("--value", "china_share"), "--value"),
+    ("curves", ("--date", "2020Q4"), "--date"),
+    ("policy", ("--metric", "device_share"), "--metric"),
+    ("curves", ("--x", "us.ally_pressure"), "--x")])
+def test_a_plot_option_its_kind_does_not_use_is_refused(tmp_path, capsys, kind, extra, option):
+    # These were ignored silently (the picture drawn without them).
+    code, err = run_main(capsys, "plot", tmp_path, "--kind", kind, *extra)
+    one_line_error(code, err, f"--kind {kind} does not use {option}")
