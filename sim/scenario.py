@@ -43,7 +43,7 @@ from techbloc.sim.events import (
     VendorChange,
 )
 from techbloc.sim.quarters import Quarter
-from techbloc.sim.yamlread import MAX_EXTENDS, MAX_NODES, parse_value  # noqa: F401 - API
+from techbloc.sim.yamlread import MAX_EXTENDS, MAX_NODES, other_kind, parse_value  # noqa: F401 - API
 from techbloc.sim.yamlread import Reader as _Reader
 from techbloc.sim.yamlread import compose as _compose
 from techbloc.sim.yamlread import read_text as _read_text
@@ -589,7 +589,8 @@ def _load(path: Path, chain: tuple[str, ...], errors: list | None, search: tuple
                             line=1)
     for key in doc:
         if key not in TOP_KEYS:
-            reader.fail("unknown key", key, did_you_mean(key, TOP_KEYS))
+            hint = other_kind(doc, "scenario") or did_you_mean(key, TOP_KEYS)
+            reader.fail("unknown key", key, hint)
 
     parent = None
     if doc.get("extends") is not None:

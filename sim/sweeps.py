@@ -40,7 +40,7 @@ from techbloc.sim.overrides import MAX_SCALE, describe, held_in_sweep, warn
 from techbloc.sim.procs import exit_with_parent, pool_context
 from techbloc.sim.scenario import Scenario, _compose, _Reader, load_scenario
 from techbloc.sim.world import REGION_SLUGS
-from techbloc.sim.yamlread import read_text
+from techbloc.sim.yamlread import other_kind, read_text
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 TOP_KEYS = ("scenario", "design", "parameters", "scale", "set", "samples", "levels",
@@ -174,7 +174,7 @@ def load_sweep(path: str | Path, set: Mapping[str, object] | None = None,
 
     for key in doc:
         if key not in TOP_KEYS:
-            raise fail("unknown key", key, did_you_mean(key, TOP_KEYS))
+            raise fail("unknown key", key, other_kind(doc, "sweep") or did_you_mean(key, TOP_KEYS))
     fixed = {"set": set or {}, "scale": scale or {}}
     held = held_in_sweep(doc, fail, fixed)
     for key in ("scenario", "design", "parameters"):

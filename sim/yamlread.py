@@ -157,3 +157,18 @@ def parse_value(text: str, key: str = "value"):
         return Reader("--set").convert(node)
     except ScenarioError as e:
         raise ScenarioError(e.message, key=key, hint=e.hint) from None
+
+
+def other_kind(keys, kind: str) -> str | None:
+    """A hint when a file of the other kind is given: a sweep file to ``run``, or the reverse.
+
+    Args:
+        keys: the file's top-level keys.
+        kind: ``"scenario"`` or ``"sweep"``, what the command expected.
+    """
+    keys = set(keys)
+    if kind == "scenario" and {"scenario", "design"} <= keys:
+        return "this is a sweep file: run it with techbloc sweep FILE"
+    if kind == "sweep" and keys & {"extends", "params", "events"} and "design" not in keys:
+        return "this is a scenario file: run it with techbloc run FILE"
+    return None

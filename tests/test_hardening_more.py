@@ -391,3 +391,16 @@ def test_a_plot_option_its_kind_does_not_use_is_refused(tmp_path, capsys, kind, 
     # These were ignored silently (the picture drawn without them).
     code, err = run_main(capsys, "plot", tmp_path, "--kind", kind, *extra)
     one_line_error(code, err, f"--kind {kind} does not use {option}")
+
+
+def test_a_sweep_file_given_to_run_and_a_scenario_given_to_sweep_say_so(tmp_path, capsys):
+    # The error listed the other kind's valid keys; it now names the command to use.
+    code, err = run_main(capsys, "run", "scenarios/sweeps/discovery.yaml", "-n", "1")
+    one_line_error(code, err, "unknown key", "this is a sweep file: run it with techbloc sweep")
+    code, err = run_main(capsys, "sweep", "scenarios/baseline.yaml")
+    one_line_error(code, err, "unknown key", "this is a scenario file: run it with techbloc run")
+    # A genuine misspelling still gets the nearest key.
+    f = tmp_path / "s.yaml"
+    f.write_text("scenario: baseline\ndesing: grid\n")
+    with pytest.raises(SweepError, match="did you mean 'design'"):
+        load_sweep(f)
