@@ -331,7 +331,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
             kinds = [k for k, used in PLOT_OPTIONS.items() if option in used]
             raise TechblocError(f"--kind {args.kind} does not use --{option} (it is for "
                                 f"{' and '.join(kinds)})", key=f"--{option}")
-    args.value = args.value or "policy"
+    value = args.value or "policy"
     if args.kind == "heatmap":
         from techbloc.analysis.sensitivity import heatmap
         from techbloc.sim.folders import read_sweep
@@ -359,7 +359,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
     weight = args.weight
     out = output_file(args.output, plot_file(
         args.run_dir, args.kind, metric=args.metric, by=args.by, weight=weight,
-        value=args.value, date=date), ("csv",) if args.kind == "countries" else _pictures())
+        value=value, date=date), ("csv",) if args.kind == "countries" else _pictures())
     if args.kind == "countries":
         table = country_table(res.countries, date)
         existed = out.exists()
@@ -379,10 +379,10 @@ def cmd_plot(args: argparse.Namespace) -> int:
                                     f"count, not {weight!r}", key="--weight")
             fig, _ = policy_curves(res.countries, by=args.by, title=title,
                                    weight=weight or "population")
-        elif args.value == "policy":
+        elif value == "policy":
             fig, _ = policy_maps(res.countries, date, title=title)
         else:
-            fig, _ = world_map(res.countries, date, args.value, title=title)
+            fig, _ = world_map(res.countries, date, value, title=title)
     _save(fig, out)
     return 0
 
@@ -557,8 +557,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if args.posterior and not args.countries:
         raise TechblocError("--posterior fits the country weights: add --countries",
                             key="--posterior")
-    # The local proposal estimates each particle's covariance from its nearest half: more
-    # neighbours than parameters, or the importance weights come out zero.
+    # The local proposal estimates each particle's covariance from its nearest half, which must
+    # hold well more particles than there are parameters (with 4 particles the importance
+    # weights came out zero inside pyabc): twice as many, 24 neighbours for 11 weights.
     fewest = 4 * (len(COUNTRY_BOUNDS) + 1)
     if args.posterior and args.posterior < fewest:
         raise TechblocError(f"--posterior needs at least {fewest} particles for the "
@@ -579,8 +580,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     observed = stances()
     if args.posterior_only:
         out.mkdir(parents=True, exist_ok=True)
-        write_posterior(args, base, observed, {k: base.params[k] for k in COUNTRY_BOUNDS},
-                        out / "calibrated.yaml")
+        write_posterior(args, base, observed, base.params, out / "calibrated.yaml")
         return 0
     with progress_bar(f"calibrating on 2019-2021 (x {args.replications} replicates; best "
                       "objective shown as it improves)", args.trials) as update:
@@ -640,12 +640,13 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def write_posterior(args: argparse.Namespace, base, observed, point: dict, out: Path) -> None:
+def write_posterior(args: argparse.Namespace, base, observed, point, out: Path) -> None:
     """Fit the ABC-SMC ensemble, write it beside ``out`` and report its marginals.
 
-    Its final tolerance is printed beside the distance's median at ``point`` (the point fit,
-    or with ``--posterior-only`` the scenario's own values) on as many fresh replicates: a
-    tolerance below it accepts parameter sets mostly when their replicates were lucky.
+    Its final tolerance is printed beside the distance's median at ``point`` (a mapping of
+    parameter values holding the country weights: the point fit, or with ``--posterior-only``
+    the scenario's own values) on as many fresh replicates: a tolerance below it accepts
+    parameter sets mostly when their replicates were lucky.
     """
     from techbloc.analysis.posterior import marginals_figure, summary_lines
     from techbloc.sim.calibration import COUNTRY_BOUNDS, distance_at_point, fit_posterior

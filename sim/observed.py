@@ -12,7 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from techbloc.sim.world import DATA, POLICIES, _fail, _read_csv, load_world
+from techbloc.sim.csvread import _fail, _read_csv
+from techbloc.sim.world import DATA, POLICIES, load_world
 
 OBSERVED = DATA / "observed"
 YEARS = tuple(range(2019, 2025))

@@ -158,7 +158,8 @@ class CountryLayer:
                 price_gap=ctx.price_gap, china_exports=sh.x_cn, bri=ctx.bri,
                 frontline=self.frontline,
                 disposition=0.0 if self.disposition is None else self.disposition,
-                declaration=declared(sh.world.declared, sh.start + sh.t))
+                declaration=declared(sh.world.declared, sh.start + sh.t)
+                if p["country.w_declaration"] or p["country.ban_shift_declaration"] else 0.0)
             thresholds = self.thresholds(s, ctx.intel, x.unreliability, x.declaration)
             if self.disposition is None:  # first review: u_i conditioned on the start stance
                 u = sh.streams["disposition"].random(n_c)  # (or on a stance released before)
