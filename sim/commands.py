@@ -567,6 +567,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                             key="--posterior")
     if args.posterior_only and not args.posterior:
         raise TechblocError("--posterior-only needs --posterior POP", key="--posterior-only")
+    if args.posterior and args.abc_score == "fair" and args.abc_replications < 2:
+        raise TechblocError("the fair RPS of --abc-score fair needs at least 2 replicates per "
+                            f"evaluation, not {args.abc_replications}",
+                            key="--abc-replications", hint="--abc-replications 2, or "
+                            "--abc-score plain")
     out = Path(args.out) if args.out else new_results_folder("calibrate")
     if out.suffix in (".yaml", ".yml"):
         raise TechblocError("--out names a folder (calibrated.yaml is written into it); "
@@ -656,16 +661,17 @@ def write_posterior(args: argparse.Namespace, base, observed, point, out: Path) 
     except ImportError:
         raise TechblocError("the posterior ensemble needs pyabc, which is not installed",
                             key="--posterior", hint=install_hint("calibrate")) from None
+    score = {"fair": "fair_rps", "plain": "rps"}[args.abc_score]
     print(f"posterior: ABC-SMC, {args.posterior} particles x {args.generations} generations "
-          f"of {args.abc_replications} replicates", file=sys.stderr)
+          f"of {args.abc_replications} replicates, {args.abc_score} RPS", file=sys.stderr)
     draws = fit_posterior(base, observed, COUNTRY_BOUNDS, population=args.posterior,
                           generations=args.generations, seed=args.seed,
                           replications=args.abc_replications,
                           progress=lambda line: print("  " + line, file=sys.stderr),
-                          launches=args.launches)
+                          launches=args.launches, score=score)
     noise = distance_at_point(base, observed, {k: point[k] for k in COUNTRY_BOUNDS},
                               replications=args.abc_replications, seed=args.seed,
-                              launches=args.launches)
+                              launches=args.launches, score=score)
     print(f"final tolerance {draws['epsilon'].iloc[0]:.4f}; the distance's median at the point "
           f"values, {args.abc_replications} fresh replicates: {noise:.4f}"
           + (" (the tolerance is below it: the last generations accept lucky replicates as "
