@@ -28,9 +28,6 @@ cross-validation is below weight 0's on average over the folds, on every seed.
 Run: ``python tools/declaration_fit.py [REPS] [SEEDS]`` (defaults 200 and 7,101,202).
 """
 
-import sys
-import warnings
-
 import fitset
 import pandas as pd
 
@@ -63,7 +60,4 @@ def report(df: pd.DataFrame) -> None:
 
 
 if __name__ == "__main__":
-    warnings.simplefilter("ignore")
-    reps = int(sys.argv[1]) if len(sys.argv) > 1 else 200
-    seeds = [int(s) for s in sys.argv[2].split(",")] if len(sys.argv) > 2 else [7, 101, 202]
-    report(fitset.grid(FORMS, reps, seeds, "declarations"))
+    fitset.main(report, FORMS, "declarations")

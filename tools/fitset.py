@@ -8,7 +8,8 @@ no posterior draws, emergent 5G launches, as in ``techbloc calibrate``).
 """
 
 import sys
-from collections.abc import Iterator
+import warnings
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -138,3 +139,12 @@ def print_fit(df: pd.DataFrame) -> None:
     g = fit_scores(df)
     print("fit-set RPS (2019-2021)\n", g["rps"].unstack("seed").round(4).to_string())
     print("objective\n", g["objective"].unstack("seed").round(4).to_string())
+
+
+def main(report: Callable[[pd.DataFrame], None], forms, origin: str) -> None:
+    """Run a tool's grid from its command line (``[REPS] [SEEDS]``, defaults 200 and
+    7,101,202) and print its report."""
+    warnings.simplefilter("ignore")
+    reps = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    seeds = [int(s) for s in sys.argv[2].split(",")] if len(sys.argv) > 2 else [7, 101, 202]
+    report(grid(forms, reps, seeds, origin))

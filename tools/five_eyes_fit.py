@@ -20,9 +20,6 @@ and the objective are both below δ_5 = 0's on every seed, and the held-out RPS 
 Run: ``python tools/five_eyes_fit.py [REPS] [SEEDS]`` (defaults 200 and 7,101,202).
 """
 
-import sys
-import warnings
-
 import fitset
 import pandas as pd
 
@@ -43,7 +40,4 @@ def report(df: pd.DataFrame) -> None:
 
 
 if __name__ == "__main__":
-    warnings.simplefilter("ignore")
-    reps = int(sys.argv[1]) if len(sys.argv) > 1 else 200
-    seeds = [int(s) for s in sys.argv[2].split(",")] if len(sys.argv) > 2 else [7, 101, 202]
-    report(fitset.grid(FORMS, reps, seeds, "five eyes"))
+    fitset.main(report, FORMS, "five eyes")
