@@ -334,7 +334,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
     """List the scenarios on the search path: name, title, parent, horizon."""
-    from techbloc.sim.scenario import available, library_markdown, load_scenario
+    from techbloc.sim.library import library_markdown
+    from techbloc.sim.scenario import available, load_scenario
 
     if args.markdown:
         sys.stdout.write(library_markdown())

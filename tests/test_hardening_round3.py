@@ -1,0 +1,186 @@
+"""Bad input, round 3: each case ends in one clear error naming the file, line or key (exit 2)."""
+
+import pytest
+from techbloc.sim.cli import main
+from techbloc.sim.errors import ScenarioError
+from techbloc.sim.scenario import ENV_VAR, load_scenario, scenario_dir, validate
+
+from tests.helpers import one_line_error, run_main
+
+SHIPPED = sorted(scenario_dir().glob("*.yaml"))
+
+
+def _file(tmp_path, events: str, name: str = "s.yaml"):
+    f = tmp_path / name
+    f.write_text(f"name: s\nextends: sanctions-2019\nevents:\n{events}")
+    return f
+
+
+# --------------------------------------------------------------------------- same-quarter events
+def test_two_events_setting_one_key_in_one_quarter_are_refused_naming_both(tmp_path, capsys):
+    f = _file(tmp_path, "  - {at: 2021Q1, name: first, set: {us.ally_pressure: 0.3}}\n"
+                        "  - {at: 2021-02-15, name: second, set: {us.ally_pressure: 0.7}}\n")
+    errors = validate(f)
+    assert len(errors) == 1, errors
+    text = str(errors[0])
+    assert text.startswith(f"{f}:5:"), text
+    assert errors[0].key == "events[1].set.us.ally_pressure", text
+    assert "events[0] ('first', line 4)" in text and "2021Q1" in text, text
+    assert "0.3" in text and "0.7" in text, text
+    with pytest.raises(ScenarioError, match="same quarter"):
+        load_scenario(f)
+    code, err = run_main(capsys, "show", f)
+    one_line_error(code, err, f"{f}:5:", "events[1].set.us.ally_pressure", "events[0]")
+
+
+def test_the_same_value_twice_in_one_quarter_is_accepted(tmp_path):
+    f = _file(tmp_path, "  - {at: 2021Q1, name: a, set: {us.ally_pressure: 0.3}}\n"
+                        "  - {at: 2021Q1, name: b, set: {us: {ally_pressure: 0.3}}}\n"
+                        "  - {at: 2021Q2, name: c, set: {us.ally_pressure: 0.9}}\n")
+    assert validate(f) == []
+    assert [e.set["us.ally_pressure"] for e in load_scenario(f).events
+            if "us.ally_pressure" in e.set][-3:] == [0.3, 0.3, 0.9]
+
+
+@pytest.mark.parametrize("events,key,fragment", [
+    ("  - {at: 2021Q1, name: a, ramp: {us.ally_pressure: 0.9}, over: 4}\n"
+     "  - {at: 2021Q1, name: b, set: {us.ally_pressure: 0.2}}\n",
+     "events[1].set.us.ally_pressure", "ramped"),
+    ("  - {at: 2021Q1, name: a, ramp: {us.ally_pressure: 0.9}, over: 4}\n"
+     "  - {at: 2021Q1, name: b, ramp: {us.ally_pressure: 0.9}, over: 2}\n",
+     "events[1].ramp.us.ally_pressure", "ramped"),
+    ("  - {at: 2021Q1, name: a, country_policy: {iso3: NOR, policy: restrict}}\n"
+     "  - {at: 2021Q1, name: b, country_policy: {iso3: NOR, policy: ban}}\n",
+     "events[1].country_policy", "NOR"),
+    ("  - {at: 2021Q1, name: a, country_policy: [{iso3: NOR, policy: restrict},"
+     " {iso3: NOR, policy: ban}]}\n",
+     "events[0].country_policy", "NOR"),
+    ("  - {at: 2021Q1, name: a, membership: {iso3: ITA, leave: bri}}\n"
+     "  - {at: 2021Q1, name: b, membership: {iso3: ITA, join: bri}}\n",
+     "events[1].membership", "ITA"),
+    ("  - {at: 2021Q1, name: a, vendor: {id: huawei, price: 0.7}}\n"
+     "  - {at: 2021Q1, name: b, vendor: {id: huawei, price: 0.9, quality: 1.0}}\n",
+     "events[1].vendor", "huawei price"),
+    ("  - {at: 2021Q1, name: a, removal_order: {iso3: NOR, years: 2}}\n"
+     "  - {at: 2021Q1, name: b, removal_order: {iso3: NOR, years: 3}}\n",
+     "events[1].removal_order", "NOR"),
+])
+def test_other_same_quarter_clashes_are_refused(tmp_path, events, key, fragment):
+    errors = validate(_file(tmp_path, events))
+    assert len(errors) == 1, errors
+    assert errors[0].key == key and fragment in str(errors[0]), str(errors[0])
+
+
+def test_a_set_then_a_ramp_and_a_child_over_its_parent_are_accepted(tmp_path):
+    f = _file(tmp_path, "  - {at: 2021Q1, name: jump, set: {us.ally_pressure: 0.2}}\n"
+                        "  - {at: 2021Q1, name: then ramp, ramp: {us.ally_pressure: 0.9}, over: 4}\n"
+                        "  - {at: 2020Q3, name: child wins, set: {us.ally_pressure: 0.1}}\n")
+    assert validate(f) == []
+    # sanctions-2019 sets us.ally_pressure in 2020Q3 too: the child's event replaces that action
+    # (the parent's event keeps its other keys), so the resolved scenario holds no clash.
+    parent = [e for e in load_scenario("sanctions-2019").events if str(e.at) == "2020Q3"]
+    q3 = [e for e in load_scenario(f).events if str(e.at) == "2020Q3"]
+    assert [e.set.get("us.ally_pressure") for e in q3] == [None] * len(parent) + [0.1], q3
+    assert [e.name for e in q3[:-1]] == [e.name for e in parent]
+    assert any("us.ally_pressure" in e.set for e in parent)
+    for mine, theirs in zip(q3, parent, strict=False):
+        assert dict(mine.set) == {k: v for k, v in theirs.set.items() if k != "us.ally_pressure"}
+
+
+@pytest.mark.parametrize("name", [p.stem for p in SHIPPED])
+def test_show_output_of_every_shipped_scenario_loads_back_equal(tmp_path, name):
+    s = load_scenario(name)
+    f = tmp_path / f"{name}.yaml"
+    f.write_text(s.to_yaml())
+    back = load_scenario(f)
+    assert back.events == s.events and back.params == s.params
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_every_shipped_scenario_still_validates_from_the_command_line(path, capsys):
+    code, err = run_main(capsys, "validate", path)
+    assert code == 0 and err == "", err
+
+
+# --------------------------------------------------------------------------- search path
+@pytest.mark.parametrize("kind", ["missing", "file"])
+def test_a_bad_folder_in_the_environment_is_refused_naming_it(tmp_path, monkeypatch, capsys,
+                                                               kind):
+    bad = tmp_path / "scenarioz"
+    if kind == "file":
+        bad.write_text("not a folder")
+    monkeypatch.setenv(ENV_VAR, f"{tmp_path}:{bad}")
+    with pytest.raises(ScenarioError, match=f"\\${ENV_VAR}"):
+        load_scenario("baseline")
+    code, err = run_main(capsys, "show", "baseline")
+    one_line_error(code, err, f"${ENV_VAR}", str(bad),
+                   "no such folder" if kind == "missing" else "not a folder")
+    code, err = run_main(capsys, "scenarios")
+    one_line_error(code, err, f"${ENV_VAR}", str(bad))
+
+
+def test_empty_entries_of_the_environment_are_skipped(tmp_path, monkeypatch):
+    (tmp_path / "mine.yaml").write_text("name: mine\nextends: baseline\n")
+    monkeypatch.setenv(ENV_VAR, f":{tmp_path}:")
+    assert load_scenario("mine").extends == "baseline"
+
+
+def test_a_missing_search_folder_from_python_is_refused(tmp_path):
+    with pytest.raises(ScenarioError, match="search: no such folder"):
+        load_scenario("baseline", search=[tmp_path / "nope"])
+
+
+# --------------------------------------------------------------------------- validate
+def test_validate_checks_a_sweep_file_as_a_sweep(tmp_path, capsys):
+    sweep = scenario_dir() / "sweeps" / "pressure-vs-bri.yaml"
+    assert main(["validate", str(sweep)]) == 0
+    out, err = capsys.readouterr()
+    assert err == "" and f"ok: {sweep} (a sweep file: 25 points x 4 replicates)" in out, out
+    bad = tmp_path / "sweep.yaml"
+    bad.write_text(sweep.read_text().replace("design: grid", "design: gird"))
+    code, err = run_main(capsys, "validate", bad)
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 2 and "unknown design 'gird'" in lines[0], err
+
+
+def test_a_sweep_file_given_as_a_scenario_is_one_error_with_one_hint(tmp_path, capsys):
+    sweep = scenario_dir() / "sweeps" / "discovery.yaml"
+    errors = validate(sweep)
+    assert len(errors) == 1, errors
+    assert str(errors[0]).count("techbloc sweep") == 1, errors
+    code, err = run_main(capsys, "run", sweep, "--out", tmp_path / "r")
+    one_line_error(code, err, str(sweep), "sweep file", "techbloc sweep")
+    assert not (tmp_path / "r").exists()
+
+
+# --------------------------------------------------------------------------- --set @QUARTER
+@pytest.mark.parametrize("value,fragments", [
+    ("0.5@2031Q1", ["after the horizon's end (2030Q4)", "2019Q1 to 2030Q4"]),
+    ("0.5@2019Q5", ["'2019Q5'", "KEY=VALUE@2022Q1"]),
+    ("0.5@19Q1", ["'19Q1'", "KEY=VALUE@2022Q1"]),
+    ("0.5@", ["''", "KEY=VALUE@2022Q1"]),
+    ("0.5@2020Q1@2021Q1", ["'2020Q1@2021Q1'", "KEY=VALUE@2022Q1"]),
+])
+def test_a_bad_quarter_after_set_names_the_option_and_the_form(capsys, value, fragments):
+    code, err = run_main(capsys, "show", "baseline", "--set", f"us.ally_pressure={value}")
+    one_line_error(code, err, "set us.ally_pressure: ", *fragments)
+
+
+def test_a_value_missing_before_the_quarter_names_the_form(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["show", "baseline", "--set", "us.ally_pressure=@2022Q1"])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and "Traceback" not in err
+    assert "expected a value before '@'" in err and "KEY=VALUE@2022Q1" in err, err
+
+
+def test_a_scale_with_a_quarter_says_scale_takes_none(capsys):
+    code, err = run_main(capsys, "show", "baseline", "--scale", "us.ally_pressure=2@2022Q1")
+    one_line_error(code, err, "scale us.ally_pressure", "takes no quarter")
+
+
+def test_a_quarter_before_the_horizon_still_holds_for_the_whole_horizon():
+    s = load_scenario("sanctions-2019", set={"us.ally_pressure": "0.5@2018Q4"})
+    assert s.params["us.ally_pressure"] == 0.5
+    assert not any("us.ally_pressure" in e.set for e in s.events)
