@@ -116,7 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = sub.add_parser("validate", help="check scenario files and report every error",
                               description="Validate scenario files; print all errors of all "
-                                          "files; exit 2 if any.")
+                                          "files; exit 2 if any. A sweep file is checked as a "
+                                          "sweep (its first error).")
     validate.add_argument("paths", nargs="+", metavar="PATH")
 
     cmp_ = sub.add_parser("compare", help="run scenarios with the same seeds and compare them",
@@ -368,10 +369,20 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     """Validate files; print every error."""
     from techbloc.sim.scenario import validate
+    from techbloc.sim.sweeps import load_sweep
+    from techbloc.sim.yamlread import OtherKind
 
     n_bad = 0
     for path in args.paths:
         errors = validate(path, args.search)
+        if len(errors) == 1 and isinstance(errors[0], OtherKind):  # a sweep file: check it as one
+            try:
+                spec = load_sweep(path)
+                print(f"ok: {path} (a sweep file: {len(spec.points())} points x "
+                      f"{spec.replications} replicate{'s' if spec.replications > 1 else ''})")
+                continue
+            except TechblocError as e:
+                errors = [e]
         for e in errors:
             print(f"{e}", file=sys.stderr)
         if errors:

@@ -49,7 +49,7 @@ from techbloc.sim.events import (
     supersede,
 )
 from techbloc.sim.quarters import Quarter
-from techbloc.sim.yamlread import MAX_EXTENDS, MAX_NODES, other_kind, parse_value  # noqa: F401 - API
+from techbloc.sim.yamlread import MAX_EXTENDS, MAX_NODES, OtherKind, other_kind, parse_value  # noqa: F401 - API
 from techbloc.sim.yamlread import Reader as _Reader
 from techbloc.sim.yamlread import compose as _compose
 from techbloc.sim.yamlread import read_text as _read_text
@@ -603,10 +603,12 @@ def _load(path: Path, chain: tuple[str, ...], errors: list | None, search: tuple
     if not isinstance(doc, dict):
         raise ScenarioError("expected a mapping with keys like name, params, events", file=file,
                             line=1)
+    if other_kind(doc, "scenario"):  # one error for the file, not one per key
+        raise OtherKind("unknown keys " + ", ".join(k for k in doc if k not in TOP_KEYS),
+                        file=file, line=1, hint=other_kind(doc, "scenario"))
     for key in doc:
         if key not in TOP_KEYS:
-            hint = other_kind(doc, "scenario") or did_you_mean(key, TOP_KEYS)
-            reader.fail("unknown key", key, hint)
+            reader.fail("unknown key", key, did_you_mean(key, TOP_KEYS))
 
     parent = None
     if doc.get("extends") is not None:

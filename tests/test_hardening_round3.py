@@ -73,7 +73,7 @@ def test_other_same_quarter_clashes_are_refused(tmp_path, events, key, fragment)
 
 def test_a_set_then_a_ramp_and_a_child_over_its_parent_are_accepted(tmp_path):
     f = _file(tmp_path, "  - {at: 2021Q1, name: jump, set: {us.ally_pressure: 0.2}}\n"
-                        "  - {at: 2021Q1, name: then ramp, ramp: {us.ally_pressure: 0.9}, over: 4}\n"
+                        "  - {at: 2021Q1, name: ramp, ramp: {us.ally_pressure: 0.9}, over: 4}\n"
                         "  - {at: 2020Q3, name: child wins, set: {us.ally_pressure: 0.1}}\n")
     assert validate(f) == []
     # sanctions-2019 sets us.ally_pressure in 2020Q3 too: the child's event replaces that action
