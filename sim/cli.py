@@ -39,6 +39,9 @@ def _assignment(text: str) -> tuple[str, object]:
     key, sep, value = text.partition("=")
     if not sep or not key.strip():
         raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    if value.strip().startswith("@"):
+        raise argparse.ArgumentTypeError(f"{key.strip()}: expected a value before '@' "
+                                         f"(KEY=VALUE@2022Q1), got {text!r}")
     try:
         return key.strip(), parse_value(value, key.strip())
     except TechblocError as e:
