@@ -225,9 +225,9 @@ def build_parser() -> argparse.ArgumentParser:
                          "share term, no value fitted on every country; launches emergent in "
                          "the fits as in the scoring; docs/ODD.md §1.2) (default 0: skip; "
                          "5 takes minutes)")
-    hc.add_argument("--cv-trials", type=positive_int, default=240, metavar="N",
+    hc.add_argument("--cv-trials", type=positive_int, metavar="N",
                     help="calibration trials per fold (default 240)")
-    hc.add_argument("--cv-fit", choices=("countries", "legacy"), default="countries",
+    hc.add_argument("--cv-fit", choices=("countries", "legacy"),
                     help="what each fold refits: the country weights by ranked probability "
                          "score (countries, as calibrate --countries) or the earlier eight "
                          "weights by Brier score (legacy, as calibrate without --countries)")
@@ -238,10 +238,12 @@ def build_parser() -> argparse.ArgumentParser:
                                      "in-sample (2019-2021) and out-of-sample (2022-2024) skill "
                                      "and write the fitted set as a scenario.")
     cal.add_argument("--scenario", default="sanctions-2019")
-    cal.add_argument("--trials", type=positive_int, default=300, metavar="N")
-    cal.add_argument("--replications", "-n", type=positive_int, default=4, metavar="N")
+    cal.add_argument("--trials", type=positive_int, metavar="N",
+                     help="trials of the point fit (default 300)")
+    cal.add_argument("--replications", "-n", type=positive_int, metavar="N",
+                     help="replicates per trial of the point fit (default 4)")
     cal.add_argument("--seed", type=nonnegative_int, default=1, metavar="S")
-    cal.add_argument("--ban-weight", type=nonnegative_float, default=0.0, metavar="W",
+    cal.add_argument("--ban-weight", type=nonnegative_float, metavar="W",
                      help="weight of the Brier score of P(ban) in the objective (default 0)")
     cal.add_argument("--countries", action="store_true",
                      help="fit the country-decision weights of docs/ODD.md §7.5 (cut-points, "
@@ -257,9 +259,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "techbloc hindcast scores them (emergent, the default), or the "
                           "recorded dates of sim/data/launch_5g.csv (observed, the regime "
                           "scenarios/calibrated.yaml was fitted in)")
-    cal.add_argument("--generations", type=positive_int, default=4, metavar="G",
+    cal.add_argument("--generations", type=positive_int, metavar="G",
                      help="ABC-SMC generations of --posterior (default 4)")
-    cal.add_argument("--abc-replications", type=positive_int, default=2, metavar="R",
+    cal.add_argument("--abc-replications", type=positive_int, metavar="R",
                      help="replicates per ABC evaluation (default 2, as the shipped ensemble): "
                           "more make the distance less noisy and each evaluation slower")
     cal.add_argument("--posterior-only", action="store_true",
@@ -506,6 +508,12 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     if args.cv == 1 or args.cv < 0:
         raise TechblocError(f"--cv must be 0 (skip) or at least 2 folds, not {args.cv}",
                             key="--cv")
+    for option, given in (("--cv-trials", args.cv_trials), ("--cv-fit", args.cv_fit)):
+        if given is not None and not args.cv:  # else ignored: the folds are not run
+            raise TechblocError("belongs to the cross-validation; add --cv K (K >= 2 folds) or "
+                                "drop it", key=option)
+    args.cv_trials = args.cv_trials or 240
+    args.cv_fit = args.cv_fit or "countries"
     if args.cv > (n_countries := stances()["iso3"].nunique()):
         raise TechblocError(f"--cv {args.cv} folds is more than the {n_countries} countries of "
                             "the record; each fold needs at least one", key="--cv")

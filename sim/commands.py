@@ -567,14 +567,28 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                             key="--posterior")
     if args.posterior_only and not args.posterior:
         raise TechblocError("--posterior-only needs --posterior POP", key="--posterior-only")
+    # An option the chosen fit does not use is refused, not ignored (then the defaults).
+    unused = ([("--trials", args.trials), ("--replications", args.replications),
+               ("--ban-weight", args.ban_weight)] if args.posterior_only else []) + (
+        [] if args.posterior else [("--generations", args.generations),
+                                   ("--abc-replications", args.abc_replications)])
+    for option, given in unused:
+        if given is not None:
+            raise TechblocError("is not used by " + ("--posterior-only (no point fit)"
+                                if args.posterior_only else "a fit without --posterior POP"),
+                                key=option)
+    for key, default in (("trials", 300), ("replications", 4), ("ban_weight", 0.0),
+                         ("generations", 4), ("abc_replications", 2)):
+        setattr(args, key, default if getattr(args, key) is None else getattr(args, key))
     out = Path(args.out) if args.out else new_results_folder("calibrate")
     if out.suffix in (".yaml", ".yml"):
         raise TechblocError("--out names a folder (calibrated.yaml is written into it); "
                             "adopting a fit is a separate step", key="--out",
                             hint=f"techbloc calibrate --out {out.with_suffix('')}")
-    if (out / "calibrated.yaml").exists():
-        raise TechblocError("the folder already holds a calibration; name a new one",
-                            file=str(out / "calibrated.yaml"), key="--out")
+    for held in (out / "calibrated.yaml", out / "calibrated_posterior.parquet"):
+        if held.exists():
+            raise TechblocError("the folder already holds a calibration; name a new one",
+                                file=str(held), key="--out")
     check_out_folder(out)  # before the fit, which takes minutes
     base = load_scenario(args.scenario, search=args.search)
     observed = stances()

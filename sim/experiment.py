@@ -17,6 +17,7 @@ from techbloc.sim import overrides, rng
 from techbloc.sim.errors import ScenarioError, TechblocError
 from techbloc.sim.folders import claim_run_folder, utc_now
 from techbloc.sim.model import TechAllianceModel
+from techbloc.sim.posterior import check_drawable
 from techbloc.sim.results import (
     COUNTRY_UNITS,
     DEVICE_UNITS,
@@ -96,6 +97,7 @@ def run(
         [0, 1]
     """
     scenario = load_scenario(scenario, set=set, horizon=horizon, search=search, scale=scale)
+    check_drawable(scenario)  # parameter draws alone, with nothing to draw: identical replicates
     overrides.warn(scenario)
     n = scenario.replications if replications is None else replications
     if isinstance(n, bool) or not isinstance(n, Integral) or not 1 <= n <= MAX_REPLICATIONS:

@@ -184,3 +184,78 @@ def test_a_quarter_before_the_horizon_still_holds_for_the_whole_horizon():
     s = load_scenario("sanctions-2019", set={"us.ally_pressure": "0.5@2018Q4"})
     assert s.params["us.ally_pressure"] == 0.5
     assert not any("us.ally_pressure" in e.set for e in s.events)
+
+
+# --------------------------------------------------------------------------- calibrate
+@pytest.fixture
+def no_fit(monkeypatch):
+    """Any fit or run makes the test fail: the refusals must come before any work."""
+    from techbloc.sim import calibration, experiment
+
+    def never(*a, **k):
+        raise AssertionError("work started before the options were checked")
+
+    for module, name in ((calibration, "calibrate"), (calibration, "fit_posterior"),
+                         (calibration, "distance_at_point"), (experiment, "run")):
+        monkeypatch.setattr(module, name, never)
+
+
+@pytest.mark.parametrize("args,option", [
+    (["--generations", "3"], "--generations"),
+    (["--countries", "--abc-replications", "3"], "--abc-replications"),
+    (["--countries", "--posterior", "48", "--posterior-only", "--trials", "5"], "--trials"),
+    (["--countries", "--posterior", "48", "--posterior-only", "-n", "2"], "--replications"),
+    (["--countries", "--posterior", "48", "--posterior-only", "--ban-weight", "1"],
+     "--ban-weight"),
+])
+def test_a_calibrate_option_the_chosen_fit_does_not_use_is_refused(tmp_path, capsys, no_fit,
+                                                                   args, option):
+    # These were ignored silently: a full point fit ran without the asked-for ensemble.
+    out = tmp_path / "cal"
+    code, err = run_main(capsys, "calibrate", *args, "--out", out)
+    one_line_error(code, err, option)
+    assert not out.exists()
+
+
+def test_posterior_only_refuses_a_folder_holding_an_ensemble(tmp_path, capsys, no_fit):
+    out = tmp_path / "cal"
+    out.mkdir()
+    (out / "calibrated_posterior.parquet").write_bytes(b"earlier work")
+    code, err = run_main(capsys, "calibrate", "--countries", "--posterior", "48",
+                         "--posterior-only", "--out", out)
+    one_line_error(code, err, "calibrated_posterior.parquet", "--out")
+    assert (out / "calibrated_posterior.parquet").read_bytes() == b"earlier work"
+
+
+# --------------------------------------------------------------------------- uncertainty
+def test_parameters_alone_with_nothing_to_draw_is_refused(tmp_path, capsys):
+    # A scenario that does not extend the calibrated one has no value the ensemble may replace:
+    # with the noise off every replicate was the same run, silently (a band of zero width).
+    f = tmp_path / "plain.yaml"
+    f.write_text("name: plain\n")
+    out = tmp_path / "r"
+    code, err = run_main(capsys, "run", f, "-n", "2", "--uncertainty", "parameters",
+                         "--horizon", "2019Q1:2019Q2", "--no-plots", "--out", out)
+    one_line_error(code, err, "uncertainty.parameters", "plain", "--uncertainty noise")
+    assert not out.exists()
+    # The same when --set holds every weight of the ensemble (they no longer come from it).
+    from techbloc.sim import run
+    from techbloc.sim.posterior import read_draws
+
+    first = read_draws().drop(columns=["draw", "epsilon", "evaluations"], errors="ignore").iloc[0]
+    with pytest.raises(ScenarioError, match="nothing to draw"):
+        run("baseline", replications=2, horizon="2019Q1:2019Q2",
+            set={"uncertainty.parameters": True, "uncertainty.noise": False,
+                 **{k: float(v) for k, v in first.items()}})
+
+
+# --------------------------------------------------------------------------- hindcast
+@pytest.mark.parametrize("args,option", [
+    (["--cv-trials", "4"], "--cv-trials"),
+    (["--cv-fit", "legacy"], "--cv-fit"),
+])
+def test_a_cross_validation_option_without_cv_is_refused(tmp_path, capsys, no_fit, args, option):
+    out = tmp_path / "h"
+    code, err = run_main(capsys, "hindcast", *args, "--out", out)
+    one_line_error(code, err, option, "--cv K")
+    assert not out.exists()
