@@ -389,12 +389,14 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
 def _curves(res, args: argparse.Namespace, title: str):
     from techbloc.analysis import adoption_curves
+    from techbloc.analysis.curves import curve_problem, model_metrics
 
     metric = args.metric or "china_share"
-    weight = args.weight or "sites"
-    if weight == "gdp":
-        raise TechblocError("adoption curves weigh by sites, population or count, not gdp",
-                            key="--weight")
+    problem = curve_problem(metric, args.by, args.weight, res.model)
+    if problem:
+        hint = (did_you_mean(metric, [*model_metrics(res.model), "device_share"])
+                if problem[0] == "metric" else None)
+        raise TechblocError(problem[1], key=f"--{problem[0]}", hint=hint)
     if metric == "device_share":
         df = res.devices
     elif metric == "enterprise_china_share" and args.by:
@@ -403,11 +405,8 @@ def _curves(res, args: argparse.Namespace, title: str):
         df = res.model
     else:
         df = res.countries
-    if metric not in ("china_share", "device_share", "enterprise_china_share") \
-            and metric not in res.model.columns:
-        raise TechblocError(f"unknown metric {metric!r}", key="--metric",
-                            hint=did_you_mean(metric, [*res.model.columns, "device_share"]))
-    fig, _ = adoption_curves(df, metric=metric, by=args.by, weight=weight, title=title)
+    fig, _ = adoption_curves(df, metric=metric, by=args.by, weight=args.weight or "sites",
+                             title=title)
     return fig
 
 

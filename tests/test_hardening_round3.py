@@ -259,3 +259,47 @@ def test_a_cross_validation_option_without_cv_is_refused(tmp_path, capsys, no_fi
     code, err = run_main(capsys, "hindcast", *args, "--out", out)
     one_line_error(code, err, option, "--cv K")
     assert not out.exists()
+
+
+# --------------------------------------------------------------------------- plot
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    from techbloc.sim.experiment import run
+
+    out = tmp_path_factory.mktemp("runs") / "base"
+    run("baseline", replications=1, seed=1, horizon="2019Q1:2019Q4", out=out)
+    return out
+
+
+@pytest.mark.parametrize("extra,option,fragment", [
+    # were tracebacks
+    (["--metric", "enterprise_china_share", "--by", "vendor"], "--by", "not vendors"),
+    (["--metric", "device_share", "--by", "bri"], "--by", "by region or for the world"),
+    (["--metric", "date"], "--metric", "unknown metric 'date'"),
+    # were drawn with the option silently ignored
+    (["--metric", "replicate"], "--metric", "unknown metric 'replicate'"),
+    (["--metric", "contracts_huawei", "--by", "alliance"], "--by", "no groups"),
+    (["--metric", "own_os_share", "--by", "vendor"], "--by", "no groups"),
+    (["--metric", "own_os_share", "--weight", "count"], "--weight", "takes no --weight"),
+    (["--metric", "device_share", "--weight", "population"], "--weight", "takes no --weight"),
+    (["--metric", "enterprise_china_share", "--weight", "count"], "--weight",
+     "takes no --weight"),
+    (["--by", "vendor", "--weight", "population"], "--weight", "takes no --weight"),
+])
+def test_a_curves_combination_that_cannot_be_drawn_is_refused(run_dir, tmp_path, capsys, extra,
+                                                              option, fragment):
+    out = tmp_path / "p.png"
+    code, err = run_main(capsys, "plot", run_dir, "--kind", "curves", *extra, "-o", out)
+    one_line_error(code, err, option, fragment)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("extra", [
+    [], ["--by", "vendor"], ["--by", "region", "--weight", "count"],
+    ["--metric", "device_share", "--by", "region"], ["--metric", "enterprise_china_share"],
+    ["--metric", "enterprise_china_share", "--by", "bri"], ["--metric", "own_os_share"]])
+def test_the_curves_combinations_that_mean_something_still_draw(run_dir, tmp_path, capsys,
+                                                                extra):
+    out = tmp_path / "p.png"
+    assert main(["plot", str(run_dir), "--kind", "curves", *extra, "-o", str(out)]) == 0
+    assert out.stat().st_size > 10_000
