@@ -454,21 +454,21 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
-def _analysis(name: str):
+def _analysis(name: str, module: str = "commands"):
     """A command whose body lives in :mod:`techbloc.sim.commands` (imported when run)."""
 
     def command(args: argparse.Namespace) -> int:
-        from techbloc.sim import commands
+        import importlib
 
-        return getattr(commands, name)(args)
+        return getattr(importlib.import_module(f"techbloc.sim.{module}"), name)(args)
 
-    command.__doc__ = f"See techbloc.sim.commands.{name}."
+    command.__doc__ = f"See techbloc.sim.{module}.{name}."
     return command
 
 
-cmd_params, cmd_compare, cmd_plot, cmd_sensitivity, cmd_calibrate = (
-    _analysis(n) for n in ("cmd_params", "cmd_compare", "cmd_plot", "cmd_sensitivity",
-                           "cmd_calibrate"))
+cmd_params, cmd_compare, cmd_sensitivity, cmd_calibrate = (
+    _analysis(n) for n in ("cmd_params", "cmd_compare", "cmd_sensitivity", "cmd_calibrate"))
+cmd_plot = _analysis("cmd_plot", "plot_command")
 
 
 def cmd_report(args: argparse.Namespace) -> int:
