@@ -283,23 +283,29 @@ class RunPictures:
 # ------------------------------------------------------------------------------ compare
 def cmd_compare(args: argparse.Namespace) -> int:
     """Run or load scenarios and compare them with paired intervals."""
-    from techbloc.analysis.compare import compare, compare_figure
-    from techbloc.sim.experiment import run
+    from techbloc.analysis.compare import compare, compare_figure, pairing_problem
+    from techbloc.sim.experiment import replicate_plan, run
     from techbloc.sim.folders import check_out_folder, new_results_folder
     from techbloc.sim.results import load_results
     from techbloc.sim.scenario import load_scenario
 
     check_out_folder(args.out)
-    runs = {}
-    for d in args.from_dirs:
-        res = load_results(d)
-        runs[str(res.manifest["scenario"].get("name", Path(d).name))] = res
+    saved = [(str(r.manifest["scenario"].get("name", Path(d).name)), f"--from {d}", r)
+             for d in args.from_dirs for r in [load_results(d)]]
+    runs = {name: r for name, _, r in saved}
     names = list(args.scenarios)
     if not names and not runs:
         raise TechblocError("name at least one scenario, or saved runs with --from",
                             key="compare")
     scenarios = [load_scenario(n, horizon=args.horizon, search=args.search,
                                set=dict(args.overrides), scale=dict(args.scale)) for n in names]
+    given = [*((n, src) for n, src, _ in saved),
+             *((s.name, str(n)) for s, n in zip(scenarios, names, strict=True))]
+    twice = next((n for n, _ in given if [m for m, _ in given].count(n) > 1), None)
+    if twice and len({src for n, src in given if n == twice}) > 1:  # one name, two sources
+        raise TechblocError(f"'{twice}' is given twice (" + ", ".join(
+            src for n, src in given if n == twice) + "): give the scenarios different names",
+            key="compare")
     baseline = args.baseline or (scenarios[0].name if scenarios else next(iter(runs)))
     base_scen = next((s for s in scenarios if s.name == baseline), None)
     compared = [*runs, *(s.name for s in scenarios)]  # checked before anything runs
@@ -311,8 +317,17 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise TechblocError("need at least two different scenarios to compare", key="compare")
     seed = args.seed if args.seed is not None else (
         base_scen.seed if base_scen else runs[baseline].manifest.get("base_seed"))
+    counts = [args.replications or (base_scen or s).replications for s in scenarios]
+    plans = {name: (r.model.groupby("replicate")["seed"].first().tolist(),
+                    list(r.model["date"].unique())) for name, r in runs.items()}
+    plans.update({s.name: replicate_plan(s, n, seed)
+                  for s, n in zip(scenarios, counts, strict=True)})
+    problem = pairing_problem(plans, baseline)  # before anything runs
+    if problem:
+        seeds = ", ".join(f"{n} {r.manifest.get('base_seed')}" for n, _, r in saved)
+        raise TechblocError(problem, key="compare",
+                            hint=f"base seeds of the saved runs: {seeds}" if saved else None)
     if scenarios:
-        counts = [args.replications or (base_scen or s).replications for s in scenarios]
         first = "" if kernels_compiled() else f" ({COMPILING})"
         with progress_bar(f"{scenarios[0].name}{first}", sum(counts)) as update:
             done = 0

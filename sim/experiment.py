@@ -52,6 +52,21 @@ def replicate_tables(scenario: Scenario, replicate: int, seed: int,
     return (*frames, devices_frame(model, scenario.name, replicate)) if devices else frames
 
 
+def replicate_plan(scenario: Scenario, n: int, seed: int | None = None
+                   ) -> tuple[list[int], list[str]]:
+    """The seed each of ``n`` replicates would record and the quarters the run would cover.
+
+    What :func:`run` would write in the tables' ``seed`` and ``date`` columns, known before it
+    runs (``techbloc compare`` checks that runs pair before running them).
+    """
+    from techbloc.sim.posterior import for_replicate
+
+    seeds = rng.replicate_seeds(scenario.seed if seed is None else seed, n)
+    start, end = scenario.horizon
+    return ([for_replicate(scenario, s)[1] for s in seeds],
+            [str(start + i) for i in range(end - start + 1)])
+
+
 def run(
     scenario: str | Path | Scenario,
     replications: int | None = None,

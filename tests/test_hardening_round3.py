@@ -303,3 +303,57 @@ def test_the_curves_combinations_that_mean_something_still_draw(run_dir, tmp_pat
     out = tmp_path / "p.png"
     assert main(["plot", str(run_dir), "--kind", "curves", *extra, "-o", str(out)]) == 0
     assert out.stat().st_size > 10_000
+
+
+# --------------------------------------------------------------------------- compare
+@pytest.fixture(scope="module")
+def other_seed_dir(tmp_path_factory):
+    from techbloc.sim.experiment import run
+
+    out = tmp_path_factory.mktemp("runs") / "s2"
+    run("sanctions-2019", replications=1, seed=2, horizon="2019Q1:2019Q4", out=out)
+    return out
+
+
+@pytest.fixture
+def no_run(monkeypatch):
+    from techbloc.sim import experiment
+
+    def never(*a, **k):
+        raise AssertionError("a scenario ran before the comparison was checked")
+
+    monkeypatch.setattr(experiment, "run", never)
+
+
+def test_saved_runs_of_different_seeds_are_refused_naming_them(run_dir, other_seed_dir, tmp_path,
+                                                                capsys):
+    # was a ValueError traceback from analysis.compare
+    code, err = run_main(capsys, "compare", "--from", run_dir, other_seed_dir,
+                         "--out", tmp_path / "c")
+    one_line_error(code, err, "'sanctions-2019' and 'baseline'", "different seeds", "--seed")
+    assert not (tmp_path / "c").exists()
+
+
+def test_a_run_that_cannot_be_paired_is_refused_before_the_others_run(run_dir, tmp_path, capsys,
+                                                                      no_run):
+    # The saved baseline ends at 2019Q4 (seed 1); the scenarios would run to 2030Q4 with the
+    # baseline's seed, then fail on the missing dates (a KeyError traceback after minutes).
+    code, err = run_main(capsys, "compare", "sanctions-2019", "--from", run_dir,
+                         "--baseline", "sanctions-2019", "-n", "1", "--seed", "1",
+                         "--out", tmp_path / "c")
+    one_line_error(code, err, "'baseline'", "2019Q4", "2030Q4", "--horizon")
+    # the seed given does not match the saved run's
+    code, err = run_main(capsys, "compare", "sanctions-2019", "--from", run_dir, "-n", "1",
+                         "--seed", "5", "--horizon", "2019Q1:2019Q4", "--out", tmp_path / "c")
+    one_line_error(code, err, "different seeds")
+
+
+def test_one_name_given_twice_is_refused_naming_both_sources(run_dir, tmp_path, capsys, no_run):
+    # The scenario run replaced the saved run of the same name, silently.
+    code, err = run_main(capsys, "compare", "sanctions-2019", "baseline", "--from", run_dir,
+                         "--out", tmp_path / "c")
+    one_line_error(code, err, "'baseline' is given twice", str(run_dir))
+    f = tmp_path / "b2.yaml"
+    f.write_text("name: baseline\nextends: sanctions-2019\n")
+    code, err = run_main(capsys, "compare", "baseline", f, "--out", tmp_path / "c")
+    one_line_error(code, err, "'baseline' is given twice", str(f), "different names")
