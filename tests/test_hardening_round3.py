@@ -357,3 +357,36 @@ def test_one_name_given_twice_is_refused_naming_both_sources(run_dir, tmp_path, 
     f.write_text("name: baseline\nextends: sanctions-2019\n")
     code, err = run_main(capsys, "compare", "baseline", f, "--out", tmp_path / "c")
     one_line_error(code, err, "'baseline' is given twice", str(f), "different names")
+
+
+# --------------------------------------------------------------------------- data files
+def _world_with(tmp_path, name: str, text: str):
+    import shutil
+
+    from techbloc.sim.world import DATA, load_world
+
+    d = tmp_path / "data"
+    shutil.copytree(DATA, d)
+    (d / name).write_text(text)
+    return lambda: load_world(d)
+
+
+@pytest.mark.parametrize("name,text,fragments", [
+    # a row one field longer than the header: pandas took the first column as an index and the
+    # error blamed the next column's value ("unknown country 'Russia'")
+    ("frontline.csv", "iso3,theatre,since,basis\nEST,Russia,2016,NATO,extra\n",
+     ["frontline.csv:2:", "5 fields", "4 columns"]),
+    ("policy_2019.csv", "iso3,policy,locked\nUSA,ban,true,x\n", ["policy_2019.csv:2:", "4 fields"]),
+    # a year that is no year, and an empty basis (the row's source)
+    ("frontline.csv", "iso3,theatre,since,basis\nEST,Russia,１２,NATO\n", ["since", "１２"]),
+    ("frontline.csv", "iso3,theatre,since,basis\nEST,Russia,12,NATO\n", ["since", "'12'"]),
+    ("frontline.csv", "iso3,theatre,since,basis\nEST,Russia,2016,\n", ["basis", "empty"]),
+])
+def test_bad_rows_of_data_files_name_the_file_line_and_problem(tmp_path, name, text, fragments):
+    from techbloc.sim.errors import DataError
+
+    load = _world_with(tmp_path, name, text)
+    with pytest.raises(DataError) as e:
+        load()
+    for f in fragments:
+        assert f in str(e.value), str(e.value)
