@@ -112,7 +112,7 @@ def run(
         [0, 1]
     """
     scenario = load_scenario(scenario, set=set, horizon=horizon, search=search, scale=scale)
-    check_drawable(scenario)  # parameter draws alone, with nothing to draw: identical replicates
+    check_drawable(scenario)  # the ensemble, before any folder exists (sim.posterior)
     overrides.warn(scenario)
     n = scenario.replications if replications is None else replications
     if isinstance(n, bool) or not isinstance(n, Integral) or not 1 <= n <= MAX_REPLICATIONS:

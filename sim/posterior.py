@@ -103,9 +103,11 @@ def _drawn(scenario, draws: pd.DataFrame) -> list[str]:
 
 
 def check_drawable(scenario) -> None:
-    """Refuse parameter draws alone (noise off) when the ensemble has nothing to replace.
+    """Check, before a run starts, the ensemble its replicates will draw from.
 
     Raises:
+        DataError: ``uncertainty.parameters`` on and the ensemble missing or damaged (read here,
+            before any run folder exists, rather than in the first replicate).
         ScenarioError: ``uncertainty.parameters`` on and ``uncertainty.noise`` off, but no
             parameter of the ensemble takes its value from the calibrated scenario (the scenario
             does not extend it, or ``--set`` holds them all): every replicate would be one run.
@@ -113,8 +115,10 @@ def check_drawable(scenario) -> None:
     from techbloc.sim.params import resolve
 
     values = resolve(scenario.params)
-    if (values["uncertainty.parameters"] and not values["uncertainty.noise"]
-            and not _drawn(scenario, _shipped())):
+    if not values["uncertainty.parameters"]:
+        return
+    draws = _shipped()
+    if not values["uncertainty.noise"] and not _drawn(scenario, draws):
         raise ScenarioError(
             f"nothing to draw: no weight of the posterior ensemble in '{scenario.name}' comes "
             "from the calibrated scenario (it does not extend it, or --set holds them), so with "

@@ -390,3 +390,21 @@ def test_bad_rows_of_data_files_name_the_file_line_and_problem(tmp_path, name, t
         load()
     for f in fragments:
         assert f in str(e.value), str(e.value)
+
+
+def test_a_damaged_posterior_ensemble_is_refused_before_the_run_folder(tmp_path, monkeypatch,
+                                                                       capsys):
+    from techbloc.sim import posterior
+
+    bad = tmp_path / "calibrated_posterior.parquet"
+    bad.write_bytes(b"garbage")
+    monkeypatch.setattr(posterior, "POSTERIOR", bad)
+    posterior._shipped.cache_clear()
+    try:
+        out = tmp_path / "r"
+        code, err = run_main(capsys, "run", "baseline", "-n", "1", "--horizon", "2019Q1:2019Q2",
+                             "--no-plots", "--out", out)
+        one_line_error(code, err, str(bad), "cannot read the posterior ensemble")
+        assert not out.exists(), "a failed run folder was left for a data error"
+    finally:
+        posterior._shipped.cache_clear()
