@@ -408,3 +408,19 @@ def test_a_damaged_posterior_ensemble_is_refused_before_the_run_folder(tmp_path,
         assert not out.exists(), "a failed run folder was left for a data error"
     finally:
         posterior._shipped.cache_clear()
+
+
+@pytest.mark.parametrize("value,fragment", [("0.5@2025Q1", "after the horizon's end"),
+                                            ("0.5@2019Q9", "'2019Q9'")])
+def test_a_bad_dated_hold_in_a_sweep_file_is_located_at_its_line(tmp_path, value, fragment):
+    from techbloc.sim.errors import SweepError
+    from techbloc.sim.sweeps import load_sweep
+
+    f = tmp_path / "sw.yaml"
+    f.write_text("scenario: baseline\ndesign: grid\nhorizon: \"2019Q1:2019Q3\"\nset:\n"
+                 f"  china.retaliation: \"{value}\"\nparameters:\n"
+                 "  us.ally_pressure: [0.0, 1.0]\n")
+    with pytest.raises(SweepError) as e:
+        load_sweep(f)
+    assert str(e.value).startswith(f"{f}:5:3: set.china.retaliation: "), str(e.value)
+    assert fragment in str(e.value)
