@@ -16,6 +16,7 @@ from techbloc.sim.commands import (  # light at import
     nonnegative_float,
     nonnegative_int,
     positive_int,
+    replicate_count,
 )
 from techbloc.sim.errors import TechblocError, describe_os_error  # light
 
@@ -79,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      "adoption.png into a run folder.")
     run.add_argument("scenario", metavar="NAME|PATH",
                      help="a shipped scenario (baseline, sanctions-2019) or a YAML file")
-    run.add_argument("--replications", "-n", type=positive_int, metavar="N",
+    run.add_argument("--replications", "-n", type=replicate_count, metavar="N",
                      help="number of replicates (default: the scenario's)")
     run.add_argument("--seed", type=nonnegative_int, metavar="S",
                      help="base seed (default: the scenario's)")
@@ -130,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
                                       "intervals paired by replicate.")
     cmp_.add_argument("scenarios", nargs="*", metavar="NAME|PATH")
     cmp_.add_argument("--baseline", help="the baseline (default: the first scenario)")
-    cmp_.add_argument("--replications", "-n", type=positive_int, metavar="N")
+    cmp_.add_argument("--replications", "-n", type=replicate_count, metavar="N")
     cmp_.add_argument("--seed", type=nonnegative_int, metavar="S",
                       help="common base seed (default: the baseline's)")
     _overrides(cmp_)
@@ -206,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
                                     "hindcast.png and markets.png.")
     hc.add_argument("--scenario", default="sanctions-2019",
                     help="the free-running historical scenario (default sanctions-2019)")
-    hc.add_argument("--replications", "-n", type=positive_int, default=50, metavar="N")
+    hc.add_argument("--replications", "-n", type=replicate_count, default=50, metavar="N")
     hc.add_argument("--seed", type=nonnegative_int, metavar="S")
     hc.add_argument("--out", metavar="DIR", help="output folder (default: results/hindcast-...)")
     hc.add_argument("--uncertainty", choices=UNCERTAINTY,
@@ -214,7 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "forecast (as for run; noise scores the calibrated point estimate; "
                          "default: the scenario's uncertainty.* settings); the --cv folds run "
                          "their own fitted point with noise")
-    hc.add_argument("--forecast-replicates", type=positive_int, default=200, metavar="P",
+    hc.add_argument("--forecast-replicates", type=replicate_count, default=200, metavar="P",
                     help="replicates of the free-running run whose paths condition the "
                          "temporal forecast from the end of 2021 on each country's 2019-2021 "
                          "record (docs/ODD.md §1.2; default 200; the hindcast's own run is "
@@ -240,7 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--scenario", default="sanctions-2019")
     cal.add_argument("--trials", type=positive_int, metavar="N",
                      help="trials of the point fit (default 300)")
-    cal.add_argument("--replications", "-n", type=positive_int, metavar="N",
+    cal.add_argument("--replications", "-n", type=replicate_count, metavar="N",
                      help="replicates per trial of the point fit (default 4)")
     cal.add_argument("--seed", type=nonnegative_int, default=1, metavar="S")
     cal.add_argument("--ban-weight", type=nonnegative_float, metavar="W",
@@ -261,7 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "scenarios/calibrated.yaml was fitted in)")
     cal.add_argument("--generations", type=positive_int, metavar="G",
                      help="ABC-SMC generations of --posterior (default 4)")
-    cal.add_argument("--abc-replications", type=positive_int, metavar="R",
+    cal.add_argument("--abc-replications", type=replicate_count, metavar="R",
                      help="replicates per ABC evaluation (default 2, as the shipped ensemble): "
                           "more make the distance less noisy and each evaluation slower")
     cal.add_argument("--posterior-only", action="store_true",

@@ -25,15 +25,15 @@ INSTALL_HINT = ("from the folder of your techbloc clone: .venv/bin/pip install -
                 "(techbloc is not on a package index)")
 
 
-def int_at_least(low: int, what: str):
-    """An argparse type accepting integers >= ``low``, with a message naming ``what``."""
+def int_at_least(low: int, what: str, high: int | None = None):
+    """An argparse type accepting integers >= ``low`` (and <= ``high``), naming ``what``."""
 
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             value = None
-        if value is None or value < low:
+        if value is None or value < low or (high is not None and value > high):
             raise argparse.ArgumentTypeError(f"expected a {what}, got {text!r}")
         return value
 
@@ -42,6 +42,8 @@ def int_at_least(low: int, what: str):
 
 positive_int = int_at_least(1, "positive integer")
 nonnegative_int = int_at_least(0, "non-negative integer")
+#: A number of replicates (sim.scenario.MAX_REPLICATIONS, not imported: this module stays light).
+replicate_count = int_at_least(1, "number of replicates, an integer from 1 to 10000", 10_000)
 
 
 def nonnegative_float(text: str) -> float:

@@ -424,3 +424,23 @@ def test_a_bad_dated_hold_in_a_sweep_file_is_located_at_its_line(tmp_path, value
         load_sweep(f)
     assert str(e.value).startswith(f"{f}:5:3: set.china.retaliation: "), str(e.value)
     assert fragment in str(e.value)
+
+
+@pytest.mark.parametrize("args,option", [
+    (["calibrate", "--replications", "100000"], "--replications"),
+    (["calibrate", "--countries", "--posterior", "48", "--abc-replications", "20000"],
+     "--abc-replications"),
+    (["hindcast", "--forecast-replicates", "200000", "-n", "1"], "--forecast-replicates"),
+    (["tipping", "baseline", "--lever", "us.ally_pressure", "-n", "20000"], "--replications"),
+    (["reversibility", "sanctions-2019", "-n", "20000"], "--replications"),
+    (["run", "baseline", "-n", "20000"], "--replications"),
+])
+def test_replicate_counts_above_the_limit_are_refused_by_the_parser(tmp_path, capsys, no_fit,
+                                                                    args, option):
+    # calibrate and tipping ran on (for days); hindcast refused --forecast-replicates only
+    # after its main run, under the name 'replications'
+    with pytest.raises(SystemExit) as exit_:
+        main([*args, "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and f"argument {option}" in err and "1 to 10000" in err, err
+    assert not (tmp_path / "o").exists()
