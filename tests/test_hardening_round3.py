@@ -444,3 +444,12 @@ def test_replicate_counts_above_the_limit_are_refused_by_the_parser(tmp_path, ca
     err = capsys.readouterr().err
     assert exit_.value.code == 2 and f"argument {option}" in err and "1 to 10000" in err, err
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("args,example", [(["report"], "report.html"),
+                                          (["plot", "--kind", "countries"], "countries-2019Q4.csv"),
+                                          (["plot"], ".png")])
+def test_an_output_that_is_a_folder_names_a_file_of_the_right_kind(run_dir, tmp_path, capsys,
+                                                                   args, example):
+    code, err = run_main(capsys, *args, run_dir, "-o", tmp_path)
+    one_line_error(code, err, str(tmp_path), "is a folder", "--output", example)
