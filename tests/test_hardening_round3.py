@@ -453,3 +453,15 @@ def test_an_output_that_is_a_folder_names_a_file_of_the_right_kind(run_dir, tmp_
                                                                    args, example):
     code, err = run_main(capsys, *args, run_dir, "-o", tmp_path)
     one_line_error(code, err, str(tmp_path), "is a folder", "--output", example)
+
+
+def test_short_runs_label_years_without_an_offset(run_dir):
+    # Under two years the ticks fall on half years; they were labelled -0.5, 0.0 ... "+2.02e3".
+    from techbloc.analysis import adoption_curves
+    from techbloc.analysis.load import load_run
+
+    fig, ax = adoption_curves(load_run(run_dir).countries)
+    fig.canvas.draw()
+    labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert ax.xaxis.get_offset_text().get_text() == "", labels
+    assert labels and all(lab.startswith("2019") or lab.startswith("2020") for lab in labels)
