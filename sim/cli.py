@@ -13,6 +13,7 @@ from pathlib import Path
 
 from techbloc.sim import explore_cli  # light too: its commands import their modules when run
 from techbloc.sim.commands import (  # light at import
+    int_at_least,
     nonnegative_float,
     nonnegative_int,
     positive_int,
@@ -278,7 +279,8 @@ def build_parser() -> argparse.ArgumentParser:
                                      "export) and print its address. Needs the app extra.")
     app.add_argument("--host", default="127.0.0.1",
                      help="interface to listen on (default 127.0.0.1: this machine only)")
-    app.add_argument("--port", type=positive_int, default=8765, help="port (default 8765)")
+    app.add_argument("--port", type=int_at_least(1, "port from 1 to 65535", 65535), default=8765,
+                     help="port (default 8765)")
     app.add_argument("--scenario", default=None, metavar="NAME",
                      help="the scenario the page opens with (default sanctions-2019)")
 

@@ -465,3 +465,11 @@ def test_short_runs_label_years_without_an_offset(run_dir):
     labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
     assert ax.xaxis.get_offset_text().get_text() == "", labels
     assert labels and all(lab.startswith("2019") or lab.startswith("2020") for lab in labels)
+
+
+def test_a_port_out_of_range_is_refused_by_the_parser(capsys):
+    # uvicorn's OverflowError traceback came after Solara had loaded
+    with pytest.raises(SystemExit) as exit_:
+        main(["app", "--port", "99999"])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and "argument --port" in err and "65535" in err, err
