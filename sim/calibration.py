@@ -119,12 +119,19 @@ def stance_brier(countries: pd.DataFrame, observed: pd.DataFrame,
     return float(np.mean(scores))
 
 
-def stance_rps(countries: pd.DataFrame, observed: pd.DataFrame, years: Sequence[int]) -> float:
+def stance_rps(countries: pd.DataFrame, observed: pd.DataFrame, years: Sequence[int],
+               fair: bool = False) -> float:
     """Mean ranked probability score of the three ordered levels over countries and year-ends.
 
     The replicates' shares open, restricting and banning are the predicted distribution; RPS =
     ((F_open − O_open)² + (F_open+restrict − O_open+restrict)²) / 2, so a ban predicted for a
     restricting country costs less than one predicted for an open country.
+
+    With ``fair``, each cumulative share F_k of m replicates is scored by the fair (ensemble-
+    adjusted) Brier score (F_k − O_k)² − F_k·(1 − F_k)/(m − 1) (Ferro 2014). Its expectation is
+    the score of the model's own probability, whatever m; the plain score's is that plus
+    p_k·(1 − p_k)/m, a penalty on every probability between 0 and 1 that is large for few
+    replicates and favours parameters whose runs rarely differ (ODD §1.2).
     """
     codes = {"open": 0, "restrict": 1, "ban": 2}
     scores = []
@@ -139,8 +146,14 @@ def stance_rps(countries: pd.DataFrame, observed: pd.DataFrame, years: Sequence[
                              "y": obs["stance"].astype(str).map(codes).to_numpy()})
         rows = rows[rows["iso3"].isin(f0.index)]
         y = rows["y"].to_numpy()
-        scores.append(np.mean(((f0[rows["iso3"]].to_numpy() - (y <= 0)) ** 2
-                               + (f1[rows["iso3"]].to_numpy() - (y <= 1)) ** 2) / 2))
+        a, b = f0[rows["iso3"]].to_numpy(), f1[rows["iso3"]].to_numpy()
+        per = ((a - (y <= 0)) ** 2 + (b - (y <= 1)) ** 2) / 2
+        if fair:
+            m = iso.value_counts()[rows["iso3"]].to_numpy()
+            if (m < 2).any():
+                raise ValueError("the fair RPS needs at least 2 replicates per country")
+            per = per - (a * (1 - a) + b * (1 - b)) / (2 * (m - 1))
+        scores.append(np.mean(per))
     return float(np.mean(scores))
 
 
@@ -163,7 +176,9 @@ def make_objective(base: Scenario, observed: pd.DataFrame, names: Sequence[str],
     """The function of a parameter vector that the optimiser minimises.
 
     ``score`` is ``"brier"`` (P(not open), plus ``ban_weight`` times the Brier score of P(ban))
-    or ``"rps"`` (the ranked probability score of the three levels, which fits both cut-points).
+    or ``"rps"`` (the ranked probability score of the three levels, which fits both cut-points),
+    or ``"fair_rps"`` (its fair version, unbiased for any number of replicates:
+    :func:`stance_rps`).
     ``launches`` is the 5G launch regime (:data:`LAUNCHES`; default the hindcast's, emergent);
     ``world`` the world to run (default the shipped one).
 
@@ -173,8 +188,8 @@ def make_objective(base: Scenario, observed: pd.DataFrame, names: Sequence[str],
     (:func:`sim.overrides.apply`): a fitted key that the base's events also change would lose
     those events' actions on it, so the fit never tests a value the events then overwrite.
     """
-    if score not in ("brier", "rps"):
-        raise ValueError(f"score must be 'brier' or 'rps', not {score!r}")
+    if score not in ("brier", "rps", "fair_rps"):
+        raise ValueError(f"score must be 'brier', 'rps' or 'fair_rps', not {score!r}")
     end = max(fit_years)
     # The values a trial does not fit stay at their calibrated point values: no draws from the
     # posterior ensemble (fitted with these very values) under the trials.
@@ -188,8 +203,8 @@ def make_objective(base: Scenario, observed: pd.DataFrame, names: Sequence[str],
                                  origin="calibration")
         countries = pd.concat([run_replicate(s, i, sd, world)[1]
                                for i, sd in enumerate(seeds)], ignore_index=True)
-        if score == "rps":
-            value = stance_rps(countries, observed, fit_years)
+        if score in ("rps", "fair_rps"):
+            value = stance_rps(countries, observed, fit_years, fair=score == "fair_rps")
         else:
             value = stance_brier(countries, observed, fit_years)
         if ban_weight:
@@ -286,7 +301,7 @@ def scenario_yaml(cal: Calibration, base: str, stats: Mapping[str, object],
 def distance_at_point(base, observed: pd.DataFrame, values: Mapping[str, float],
                       replications: int = 2, evaluations: int = 20, seed: int = 1,
                       fit_years: Sequence[int] = (2019, 2020, 2021),
-                      launches: str = "emergent") -> float:
+                      launches: str = "emergent", score: str = "fair_rps") -> float:
     """The median distance of :func:`fit_posterior` at a point, over fresh replicate seeds.
 
     The distance is the fit objective on ``replications`` fresh replicates, so even at the best
@@ -304,13 +319,14 @@ def distance_at_point(base, observed: pd.DataFrame, values: Mapping[str, float],
         seed: seed of the evaluations' replicate seeds (distinct from the ABC's).
         fit_years: year-ends scored.
         launches: the 5G launch regime (:data:`LAUNCHES`).
+        score: the distance's score, as in :func:`fit_posterior`.
     """
     base = load_scenario(base)
     names = list(values)
     record = observed[observed["year"].isin(list(fit_years))]
     x = np.array([values[n] for n in names], float)
     d = [make_objective(base, record, names, fit_years, replications,
-                        seed * 7_000_003 + k, score="rps", launches=launches)(x)
+                        seed * 7_000_003 + k, score=score, launches=launches)(x)
          for k in range(evaluations)]
     return float(np.median(d))
 
@@ -320,7 +336,7 @@ def fit_posterior(base, observed: pd.DataFrame, bounds: Mapping[str, tuple[float
                   seed: int = 1, draws: int = 200, db: str | Path | None = None,
                   fit_years: Sequence[int] = (2019, 2020, 2021),
                   progress: Callable[[str], None] | None = None,
-                  launches: str = "emergent") -> pd.DataFrame:
+                  launches: str = "emergent", score: str = "fair_rps") -> pd.DataFrame:
     """ABC-SMC posterior of ``bounds``' parameters given the stances of ``fit_years``.
 
     Args:
@@ -338,6 +354,11 @@ def fit_posterior(base, observed: pd.DataFrame, bounds: Mapping[str, tuple[float
         fit_years: year-ends scored.
         progress: called with a line of text after each generation.
         launches: the 5G launch regime of the evaluations (:data:`LAUNCHES`).
+        score: the distance's stance score: ``"fair_rps"`` (the default; unbiased for the
+            model's probabilities with any number of replicates, so few replicates do not
+            favour parameters whose runs rarely differ; needs ``replications`` ≥ 2) or
+            ``"rps"`` (the plain score of the replicates' shares, as the ensemble before
+            issue 16's last refit; ODD §1.2). Europe's 2020 share is added to either.
 
     Returns:
         One row per draw: ``draw``, then one column per parameter (dotted keys), then the
@@ -347,6 +368,8 @@ def fit_posterior(base, observed: pd.DataFrame, bounds: Mapping[str, tuple[float
 
     import pyabc
     launch_settings(launches)  # a bad regime fails before any evaluation
+    if score == "fair_rps" and replications < 2:
+        raise ValueError("the fair RPS needs at least 2 replicates per evaluation")
     base = load_scenario(base)
     names = list(bounds)
     safe = {n: n.replace(".", "__") for n in names}
@@ -361,7 +384,7 @@ def fit_posterior(base, observed: pd.DataFrame, bounds: Mapping[str, tuple[float
     def model(par):
         # Fresh replicate seeds per evaluation, numbered in the (sequential) order of calls.
         f = make_objective(base, record, names, fit_years, replications,
-                           seed * 1_000_003 + next(counter), score="rps", launches=launches)
+                           seed * 1_000_003 + next(counter), score=score, launches=launches)
         if len(order) == 2 and par[order[0]] >= par[order[1]]:
             return {"d": np.inf}  # the ordered logit needs θ_1 < θ_2: outside the prior
         return {"d": f(np.array([par[safe[n]] for n in names], float))}
@@ -390,7 +413,12 @@ def fit_posterior(base, observed: pd.DataFrame, bounds: Mapping[str, tuple[float
         evaluations = int(history.total_nr_simulations)
         if progress:
             for r in pops.itertuples():
-                progress(f"generation {r.t}: epsilon {r.epsilon:.4f}, {r.samples} evaluations")
+                if r.t < 0:
+                    continue  # pyabc's calibration row, not a generation
+                weights = np.asarray(history.get_distribution(m=0, t=r.t)[1], float)
+                ess = weights.sum() ** 2 / (weights ** 2).sum()
+                progress(f"generation {r.t}: epsilon {r.epsilon:.4f}, {r.samples} evaluations, "
+                         f"effective sample size {ess:.0f} of {len(weights)}")
     pick = np.random.default_rng(seed).choice(len(df), size=draws, p=np.asarray(w) / np.sum(w))
     out = pd.DataFrame({n: df[safe[n]].to_numpy()[pick] for n in names})
     out.insert(0, "draw", np.arange(draws))

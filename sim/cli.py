@@ -266,6 +266,12 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--abc-replications", type=replicate_count, metavar="R",
                      help="replicates per ABC evaluation (default 2, as the shipped ensemble): "
                           "more make the distance less noisy and each evaluation slower")
+    cal.add_argument("--abc-score", choices=("fair", "plain"),
+                     help="the ABC distance's stance score: the fair RPS (default; unbiased "
+                          "for any --abc-replications, which must then be at least 2) or the "
+                          "plain RPS of the replicates' shares, which few replicates bias "
+                          "toward parameters whose runs rarely differ (the ensemble shipped "
+                          "before the fair score; docs/ODD.md §1.2)")
     cal.add_argument("--posterior-only", action="store_true",
                      help="with --countries --posterior, skip the point fit and fit only the "
                           "ensemble, around the scenario's own (calibrated) values")

@@ -457,15 +457,21 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     unused = ([("--trials", args.trials), ("--replications", args.replications),
                ("--ban-weight", args.ban_weight)] if args.posterior_only else []) + (
         [] if args.posterior else [("--generations", args.generations),
-                                   ("--abc-replications", args.abc_replications)])
+                                   ("--abc-replications", args.abc_replications),
+                                   ("--abc-score", args.abc_score)])
     for option, given in unused:
         if given is not None:
             raise TechblocError("is not used by " + ("--posterior-only (no point fit)"
                                 if args.posterior_only else "a fit without --posterior POP"),
                                 key=option)
     for key, default in (("trials", 300), ("replications", 4), ("ban_weight", 0.0),
-                         ("generations", 4), ("abc_replications", 2)):
+                         ("generations", 4), ("abc_replications", 2), ("abc_score", "fair")):
         setattr(args, key, default if getattr(args, key) is None else getattr(args, key))
+    if args.posterior and args.abc_score == "fair" and args.abc_replications < 2:
+        raise TechblocError("the fair RPS of --abc-score fair needs at least 2 replicates per "
+                            f"evaluation, not {args.abc_replications}",
+                            key="--abc-replications", hint="--abc-replications 2, or "
+                            "--abc-score plain")
     out = Path(args.out) if args.out else new_results_folder("calibrate")
     if out.suffix in (".yaml", ".yml"):
         raise TechblocError("--out names a folder (calibrated.yaml is written into it); "
@@ -556,16 +562,17 @@ def write_posterior(args: argparse.Namespace, base, observed, point, out: Path) 
     except ImportError:
         raise TechblocError("the posterior ensemble needs pyabc, which is not installed",
                             key="--posterior", hint=install_hint("calibrate")) from None
+    score = {"fair": "fair_rps", "plain": "rps"}[args.abc_score]
     print(f"posterior: ABC-SMC, {args.posterior} particles x {args.generations} generations "
-          f"of {args.abc_replications} replicates", file=sys.stderr)
+          f"of {args.abc_replications} replicates, {args.abc_score} RPS", file=sys.stderr)
     draws = fit_posterior(base, observed, COUNTRY_BOUNDS, population=args.posterior,
                           generations=args.generations, seed=args.seed,
                           replications=args.abc_replications,
                           progress=lambda line: print("  " + line, file=sys.stderr),
-                          launches=args.launches)
+                          launches=args.launches, score=score)
     noise = distance_at_point(base, observed, {k: point[k] for k in COUNTRY_BOUNDS},
                               replications=args.abc_replications, seed=args.seed,
-                              launches=args.launches)
+                              launches=args.launches, score=score)
     print(f"final tolerance {draws['epsilon'].iloc[0]:.4f}; the distance's median at the point "
           f"values, {args.abc_replications} fresh replicates: {noise:.4f}"
           + (" (the tolerance is below it: the last generations accept lucky replicates as "

@@ -258,6 +258,14 @@ TREE: Mapping[str, Mapping[str, Param]] = MappingProxyType({
             "Williams 2006 (generalised ordered logit); Christie et al. 2023 (states that depend "
             "on US security guarantees reject Huawei far more); fitted to 2019-2021",
             symbol="δ_s"),
+        "ban_shift_five_eyes": _p(0.0, "score per unit e_i·g", 0, 20,
+            "δ_5: how much further Five Eyes membership (e_i·g) moves a country open when it "
+            "reviews toward the ban cut-point than toward the restriction's: θ_2,i falls by "
+            "δ_5·e_i·g as with δ_f (0 switches it off)",
+            "ASD head's speech (October 2018: 5G erases the core/edge distinction); Australia's "
+            "5G exclusion (August 2018); GCSB on Spark (November 2018); UK cap to ban "
+            "(January to July 2020, lit. §3d); Williams 2006 (generalised ordered logit); fitted "
+            "to 2019-2021 (ODD §7.5)", symbol="δ_5"),
         "ban_shift_assurance": _p(0.0, "score per unit ι_i·(1 − ρ_china)", 0, 20,
             "δ_a: supply-assurance ban channel: the ban cut-point of an intelligence-sharing "
             "state (ι_i = 1) falls by δ_a·(1 − ρ_china), the China bloc's supply unreliability "

@@ -100,10 +100,18 @@ def test_posterior_only_fits_the_ensemble_around_the_scenarios_values(tmp_path):
     _refused(techbloc("calibrate", "--countries", "--posterior", "20", "--out",
                       str(tmp_path / "y")), "--posterior", "at least 48 particles")
     proc = techbloc("calibrate", "--countries", "--posterior", "48", "--posterior-only",
-                    "--generations", "2", "--abc-replications", "1", "--out", str(out))
+                    "--generations", "2", "--abc-replications", "1", "--abc-score", "plain",
+                    "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     assert "final tolerance" in proc.stdout and "at the point values" in proc.stdout
     draws = pd.read_parquet(out / "calibrated_posterior.parquet")
     assert len(draws) == 200 and draws["country.threshold_restrict"].between(1.0, 4.5).all()
     assert (out / "calibrated_posterior.png").exists()
     assert not (out / "calibrated.yaml").exists()  # no point fit was made
+
+
+def test_the_fair_abc_score_refuses_one_replicate_before_any_work(tmp_path):
+    _refused(techbloc("calibrate", "--countries", "--posterior", "48", "--posterior-only",
+                      "--abc-replications", "1", "--out", str(tmp_path / "z")),
+             "--abc-replications", "at least 2 replicates")
+    assert not (tmp_path / "z").exists()

@@ -203,6 +203,7 @@ def no_fit(monkeypatch):
 @pytest.mark.parametrize("args,option", [
     (["--generations", "3"], "--generations"),
     (["--countries", "--abc-replications", "3"], "--abc-replications"),
+    (["--countries", "--abc-score", "plain"], "--abc-score"),
     (["--countries", "--posterior", "48", "--posterior-only", "--trials", "5"], "--trials"),
     (["--countries", "--posterior", "48", "--posterior-only", "-n", "2"], "--replications"),
     (["--countries", "--posterior", "48", "--posterior-only", "--ban-weight", "1"],

@@ -61,7 +61,8 @@ class CountryLayer:
               "country.ban_shift_security", "country.ban_shift_assurance",
               "country.assurance_restricting",
               # US 5G security declarations (us_5g_declarations.csv), ODD §7.5
-              "country.w_declaration", "country.ban_shift_declaration")
+              "country.w_declaration", "country.ban_shift_declaration",
+              "country.ban_shift_five_eyes")
 
     def __init__(self, shared: Shared, op_country: np.ndarray) -> None:
         self.shared = shared
@@ -96,18 +97,20 @@ class CountryLayer:
 
     def thresholds(self, security: np.ndarray, intel: np.ndarray | float = 0.0,
                    unreliability: float = 0.0,
-                   declaration: np.ndarray | float = 0.0) -> tuple[float, float | np.ndarray]:
+                   declaration: np.ndarray | float = 0.0,
+                   five_eyes: np.ndarray | float = 0.0) -> tuple[float, float | np.ndarray]:
         """(θ_1, θ_2,i): the ban cut-point per country when it is shifted (ODD §7.5).
 
         The frontline and security shifts apply to the countries open now (the form of a new
         exclusion); the supply-assurance shift to the intelligence-sharing states open now, and
-        by the share η to those restricting; the declaration shift to signatories open now.
+        by the share η to those restricting; the declaration shift to signatories open now, and
+        the Five Eyes shift to the Five Eyes open now.
         """
         p = self.shared.values
         t = (p["country.threshold_restrict"], p["country.threshold_ban"])
         return t[0], policy.ban_cutpoints(t, self.frontline, security, p, current=self.policy,
                                           intel=intel, unreliability=unreliability,
-                                          declaration=declaration)
+                                          declaration=declaration, five_eyes=five_eyes)
 
     def policy_context(self) -> SimpleNamespace:
         """What follows from the countries' policies alone, recomputed when a policy changes.
@@ -160,7 +163,8 @@ class CountryLayer:
                 disposition=0.0 if self.disposition is None else self.disposition,
                 declaration=declared(sh.world.declared, sh.start + sh.t)
                 if p["country.w_declaration"] or p["country.ban_shift_declaration"] else 0.0)
-            thresholds = self.thresholds(s, ctx.intel, x.unreliability, x.declaration)
+            thresholds = self.thresholds(s, ctx.intel, x.unreliability, x.declaration,
+                                         ctx.five_eyes)
             if self.disposition is None:  # first review: u_i conditioned on the start stance
                 u = sh.streams["disposition"].random(n_c)  # (or on a stance released before)
                 held = np.where(self.recondition, self.policy, sh.world.policy0)

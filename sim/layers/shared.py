@@ -201,6 +201,7 @@ class Shared:
                                           p["china.bri_discount"])
             self._ctx = SimpleNamespace(
                 year=year, security=s, intel=members["intel_sharing"].astype(float),
+                five_eyes=members["five_eyes"].astype(float),
                 weights=weights, bri=bri_now, prices=prices,
                 log_prices=np.log(prices),
                 price_gap=bri.price_gap(prices, v.china),

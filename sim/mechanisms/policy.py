@@ -251,7 +251,8 @@ def ban_cutpoints(thresholds: tuple[float, float], frontline: np.ndarray | float
                   security: np.ndarray | float, p: dict,
                   current: np.ndarray | None = None, intel: np.ndarray | float = 0.0,
                   unreliability: float = 0.0,
-                  declaration: np.ndarray | float = 0.0) -> float | np.ndarray:
+                  declaration: np.ndarray | float = 0.0,
+                  five_eyes: np.ndarray | float = 0.0) -> float | np.ndarray:
     """The ban cut-point θ_2,i of each country: partial proportional odds (generalised logit).
 
     In the plain (proportional-odds) ordered logit every covariate moves a country toward both
@@ -274,7 +275,10 @@ def ban_cutpoints(thresholds: tuple[float, float], frontline: np.ndarray | float
 
     A US 5G security declaration d_i(t) may shift it too, by δ_d·d_i·g for a signatory open when
     it reviews (``country.ban_shift_declaration``, ODD §7.5): the declarations' supplier
-    criteria exclude a class of vendor from the whole network, the shape of a ban.
+    criteria exclude a class of vendor from the whole network, the shape of a ban. Five Eyes
+    membership e_i may shift it by δ_5·e_i·g for a member open when it reviews
+    (``country.ban_shift_five_eyes``, ODD §7.5): their signals agencies hold that 5G leaves no
+    core to confine a high-risk vendor from.
 
     Args:
         thresholds: (θ_1, θ_2).
@@ -288,20 +292,24 @@ def ban_cutpoints(thresholds: tuple[float, float], frontline: np.ndarray | float
         intel: ι_i, 1.0 for the intelligence-sharing states, shape (C,) or a scalar.
         unreliability: 1 − ρ̄_china, the China bloc's supply unreliability.
         declaration: d_i(t), 1.0 for the signatories of a declaration, shape (C,) or a scalar.
+        five_eyes: e_i, 1.0 for the Five Eyes, shape (C,) or a scalar.
 
     Returns:
-        θ_2 itself (a float) when δ_f = δ_s = δ_a = δ_d = 0, so the model without them is
+        θ_2 itself (a float) when δ_f = δ_s = δ_a = δ_d = δ_5 = 0, so the model without them is
         bit-identical; otherwise an array of shape (C,).
     """
     t1, t2 = thresholds
     d_f, d_s = p["country.ban_shift_frontline"], p["country.ban_shift_security"]
     d_a, d_d = p["country.ban_shift_assurance"], p["country.ban_shift_declaration"]
-    if not (d_f or d_s or d_a or d_d):
+    d_5 = p["country.ban_shift_five_eyes"]
+    if not (d_f or d_s or d_a or d_d or d_5):
         return t2
     g = max(float(p["us.ally_pressure"]), 0.0)
     shift = g * (d_f * np.asarray(frontline, float) + d_s * np.asarray(security, float))
     if d_d:
         shift = shift + g * d_d * np.asarray(declaration, float)
+    if d_5:
+        shift = shift + g * d_5 * np.asarray(five_eyes, float)
     if current is not None:
         shift = np.where(np.asarray(current) == OPEN, shift, 0.0)
     if d_a:

@@ -108,11 +108,41 @@ def test_the_abc_distance_is_noisier_and_higher_with_fewer_replicates():
 
     observed = stances()
     point = {k: load_scenario("calibrated").params[k] for k in COUNTRY_BOUNDS}
-    one = distance_at_point("sanctions-2019", observed, point, replications=1, evaluations=5)
-    six = distance_at_point("sanctions-2019", observed, point, replications=6, evaluations=5)
+    one = distance_at_point("sanctions-2019", observed, point, replications=1, evaluations=5,
+                            score="rps")
+    six = distance_at_point("sanctions-2019", observed, point, replications=6, evaluations=5,
+                            score="rps")
     assert 0.0 < six < one < 0.5
     bounds = {"country.threshold_restrict": (1.0, 4.5)}
-    kw = dict(population=6, generations=2, replications=1, draws=10, seed=3)
+    kw = dict(population=6, generations=2, replications=1, draws=10, seed=3, score="rps")
     a = fit_posterior("sanctions-2019", observed, bounds, **kw)
     assert a.equals(fit_posterior("sanctions-2019", observed, bounds, **kw))  # seeded
     assert a["country.threshold_restrict"].between(1.0, 4.5).all() and len(a) == 10
+
+
+def test_the_fair_rps_is_unbiased_for_any_number_of_replicates_and_the_plain_one_is_not():
+    # Ferro (2014): scored on m replicates, the plain RPS of the replicates' shares exceeds the
+    # score of the model's own probabilities by p(1 - p)/m per cumulative level; the fair RPS
+    # does not. 400 synthetic countries, each open with probability 0.7 and otherwise
+    # restricting, all recorded open: the RPS of the probabilities is (0.3² + 0) / 2 = 0.045.
+    import numpy as np
+    from techbloc.sim.calibration import stance_rps
+
+    rng = np.random.default_rng(0)
+    n = 400
+    observed = pd.DataFrame({"iso3": [f"C{i}" for i in range(n)], "year": 2020,
+                             "stance": "open"})
+    true = 0.3 ** 2 / 2
+    for m in (2, 3, 10):
+        plain, fair = [], []
+        for _ in range(20):
+            policy = np.where(rng.random((m, n)) < 0.7, "open", "restrict")
+            countries = pd.DataFrame({"date": "2020Q4", "iso3": np.tile(observed["iso3"], m),
+                                      "policy": policy.ravel()})
+            plain.append(stance_rps(countries, observed, [2020]))
+            fair.append(stance_rps(countries, observed, [2020], fair=True))
+        assert abs(np.mean(fair) - true) < 0.004, (m, np.mean(fair))
+        assert abs(np.mean(plain) - (true + 0.7 * 0.3 / m / 2)) < 0.004, (m, np.mean(plain))
+    one = pd.DataFrame({"date": "2020Q4", "iso3": observed["iso3"], "policy": "open"})
+    with pytest.raises(ValueError, match="at least 2 replicates"):
+        stance_rps(one, observed, [2020], fair=True)

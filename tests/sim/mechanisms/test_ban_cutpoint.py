@@ -203,3 +203,47 @@ def test_in_the_model_the_assurance_channel_turns_member_exclusions_into_bans():
                       "member_excluding": int((member & (pol != "open")).sum())}
     assert out[20.0]["member_ban"] > out[0.0]["member_ban"]
     assert out[20.0]["member_ban"] <= out[20.0]["member_excluding"]
+
+
+def test_the_five_eyes_shift_moves_only_open_members_and_scales_with_pressure():
+    # δ_5 (ODD §7.5, off by default): θ_2,i falls by δ_5·e_i·g for a Five Eyes state open
+    # when it reviews; restricting or banning members and non-members keep θ_2.
+    eyes = np.array([1.0, 0.0, 1.0, 1.0])
+    cur = np.array([policy.OPEN, policy.OPEN, policy.RESTRICT, policy.BAN])
+    zeros = np.zeros(4)
+    p = _params()
+    assert p["country.ban_shift_five_eyes"] == 0.0
+    off = policy.ban_cutpoints(T, zeros, zeros, p, current=cur, five_eyes=eyes)
+    assert off == T[1] and isinstance(off, float)
+    p = _params(**{"country.ban_shift_five_eyes": 5.0})
+    t2 = policy.ban_cutpoints(T, zeros, zeros, p, current=cur, five_eyes=eyes)
+    assert t2 == pytest.approx([8.0 - 0.6 * 5.0, 8.0, 8.0, 8.0])
+    p["us.ally_pressure"] = 0.3
+    half = policy.ban_cutpoints(T, zeros, zeros, p, current=cur, five_eyes=eyes)
+    assert half[0] == pytest.approx(8.0 - 1.5) and half[0] > t2[0]
+    p["us.ally_pressure"] = 0.0  # no pressure (baseline): no shift
+    assert np.array_equal(policy.ban_cutpoints(T, zeros, zeros, p, current=cur,
+                                               five_eyes=eyes), np.full(4, 8.0))
+    p = _params(**{"country.ban_shift_five_eyes": 20.0})  # the floor θ_1 keeps levels ordered
+    assert policy.ban_cutpoints(T, zeros, zeros, p, current=cur, five_eyes=eyes)[0] == 3.0
+
+
+def test_the_five_eyes_shift_turns_the_uks_exclusions_into_bans_in_a_run():
+    # In free-running sanctions-2019 at the point fit, δ_5 = 10 leaves P(not open) of the UK
+    # unchanged and raises its P(ban) at the end of 2021 (tools/five_eyes_fit.py measured
+    # 0.00 to 0.57 on 200 replicates); France, not a member, is untouched.
+    from techbloc.sim import run
+
+    s = load_scenario("sanctions-2019").with_horizon("2019Q1:2021Q4").with_params(
+        {"uncertainty.parameters": False}, origin="test")
+    out = {}
+    for delta in (0.0, 10.0):
+        c = run(s.with_params({"country.ban_shift_five_eyes": delta}, origin="test"),
+                replications=20, seed=3).countries
+        at = c[c["date"] == "2021Q4"].assign(iso3=lambda d: d["iso3"].astype(str),
+                                             policy=lambda d: d["policy"].astype(str))
+        out[delta] = {iso: ((g["policy"] != "open").mean(), (g["policy"] == "ban").mean())
+                      for iso, g in at[at["iso3"].isin(["GBR", "FRA"])].groupby("iso3")}
+    assert out[10.0]["GBR"][0] == out[0.0]["GBR"][0]
+    assert out[10.0]["GBR"][1] >= out[0.0]["GBR"][1] + 0.2
+    assert out[10.0]["FRA"] == out[0.0]["FRA"]
