@@ -207,7 +207,8 @@ def build_parser() -> argparse.ArgumentParser:
                                     "P1-P7 against the observed record; writes hindcast.json, "
                                     "hindcast.png and markets.png.")
     hc.add_argument("--scenario", default="sanctions-2019",
-                    help="the free-running historical scenario (default sanctions-2019)")
+                    help="the free-running historical scenario (default sanctions-2019); one "
+                         "that forces a country's policy before 2025 (history) is refused")
     hc.add_argument("--replications", "-n", type=replicate_count, default=50, metavar="N")
     hc.add_argument("--seed", type=nonnegative_int, metavar="S")
     hc.add_argument("--out", metavar="DIR", help="output folder (default: results/hindcast-...)")
@@ -532,6 +533,15 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     # loaded once, with the search path, before anything runs: the forecast's and the folds'
     # runs use it too, so a scenario found only in --scenarios DIR cannot fail after the runs
     args.spec = load_scenario(args.scenario, search=args.search)
+    forced = sorted({c.iso3 for e in args.spec.events if e.at.year <= 2024
+                     for c in e.country_policy})
+    if forced:  # the record imposed would be scored against itself
+        raise TechblocError(
+            f"'{args.spec.name}' forces the policy of {len(forced)} countries in 2019-2024 ("
+            + ", ".join(forced) + "); a hindcast scores the model's own decisions against the "
+            "record, so its scenario must force none", key="--scenario",
+            hint="use sanctions-2019 (the default) or a scenario without country_policy events "
+            "before 2025")
     # Hindcast mode: no launch date after the run's start is an input (issue 17); launches come
     # from the roll-out rule and are scored against the observed record. The calibration and
     # the cross-validation's refits run in the same regime (sim.calibration.launch_settings).
