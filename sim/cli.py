@@ -240,7 +240,9 @@ def build_parser() -> argparse.ArgumentParser:
                                      "the 2019-2021 stances by differential evolution; report "
                                      "in-sample (2019-2021) and out-of-sample (2022-2024) skill "
                                      "and write the fitted set as a scenario.")
-    cal.add_argument("--scenario", default="sanctions-2019")
+    cal.add_argument("--scenario", default="sanctions-2019",
+                     help="the free-running scenario fitted (default sanctions-2019); one that "
+                          "forces a country's policy before 2025 (history) is refused")
     cal.add_argument("--trials", type=positive_int, metavar="N",
                      help="trials of the point fit (default 300)")
     cal.add_argument("--replications", "-n", type=replicate_count, metavar="N",
@@ -501,7 +503,7 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     import pandas as pd
     from techbloc.analysis.hindcast import hindcast, hindcast_figure
     from techbloc.analysis.markets import format_table, markets_figure
-    from techbloc.sim.commands import progress_bar
+    from techbloc.sim.commands import progress_bar, refuse_forced
     from techbloc.sim.experiment import run
     from techbloc.sim.folders import check_out_folder, new_results_folder
     from techbloc.sim.observed import (
@@ -533,15 +535,7 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     # loaded once, with the search path, before anything runs: the forecast's and the folds'
     # runs use it too, so a scenario found only in --scenarios DIR cannot fail after the runs
     args.spec = load_scenario(args.scenario, search=args.search)
-    forced = sorted({c.iso3 for e in args.spec.events if e.at.year <= 2024
-                     for c in e.country_policy})
-    if forced:  # the record imposed would be scored against itself
-        raise TechblocError(
-            f"'{args.spec.name}' forces the policy of {len(forced)} countries in 2019-2024 ("
-            + ", ".join(forced) + "); a hindcast scores the model's own decisions against the "
-            "record, so its scenario must force none", key="--scenario",
-            hint="use sanctions-2019 (the default) or a scenario without country_policy events "
-            "before 2025")
+    refuse_forced(args.spec, "a hindcast")  # the record imposed would be scored against itself
     # Hindcast mode: no launch date after the run's start is an input (issue 17); launches come
     # from the roll-out rule and are scored against the observed record. The calibration and
     # the cross-validation's refits run in the same regime (sim.calibration.launch_settings).

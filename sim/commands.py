@@ -59,6 +59,26 @@ def nonnegative_float(text: str) -> float:
     return value
 
 
+def refuse_forced(scenario, what: str) -> None:
+    """Refuse to score or fit a scenario that forces country policies in 2019-2024.
+
+    A hindcast or a calibration compares the model's own decisions with the record; a scenario
+    that imposes the record (``history``) would score it against itself.
+
+    Raises:
+        TechblocError: naming the scenario and the countries it forces.
+    """
+    forced = sorted({c.iso3 for e in scenario.events if e.at.year <= 2024
+                     for c in e.country_policy})
+    if forced:
+        raise TechblocError(
+            f"'{scenario.name}' forces the policy of {len(forced)} countries in 2019-2024 ("
+            + ", ".join(forced) + f"); {what} scores the model's own decisions against the "
+            "record, so its scenario must force none", key="--scenario",
+            hint="use sanctions-2019 (the default) or a scenario without country_policy events "
+            "before 2025")
+
+
 def install_hint(extra: str) -> str:
     """The command that installs an optional extra (``app``, ``dask``) into a clone's venv."""
     return INSTALL_HINT.format(extra=extra)
@@ -483,6 +503,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                                 file=str(held), key="--out")
     check_out_folder(out)  # before the fit, which takes minutes
     base = load_scenario(args.scenario, search=args.search)
+    refuse_forced(base, "a calibration")
     observed = stances()
     if args.posterior_only:
         out.mkdir(parents=True, exist_ok=True)

@@ -476,11 +476,15 @@ def test_a_port_out_of_range_is_refused_by_the_parser(capsys):
     assert exit_.value.code == 2 and "argument --port" in err and "65535" in err, err
 
 
-@pytest.mark.parametrize("name", ["history", "detente-2025"])
-def test_a_hindcast_of_a_scenario_that_forces_the_record_is_refused(tmp_path, capsys, no_fit,
-                                                                    name):
-    # It scored the recorded decisions, imposed by country_policy events, against themselves.
+@pytest.mark.parametrize("command,name", [
+    (["hindcast", "-n", "2"], "history"), (["hindcast"], "detente-2025"),
+    (["calibrate", "--countries", "--trials", "2"], "history"),
+    (["calibrate", "--countries", "--posterior", "48", "--posterior-only"], "history")])
+def test_scoring_or_fitting_a_scenario_that_forces_the_record_is_refused(tmp_path, capsys,
+                                                                         no_fit, command, name):
+    # It scored (or fitted to) the recorded decisions, imposed by country_policy events,
+    # against themselves.
     out = tmp_path / "h"
-    code, err = run_main(capsys, "hindcast", "--scenario", name, "-n", "2", "--out", out)
+    code, err = run_main(capsys, *command, "--scenario", name, "--out", out)
     one_line_error(code, err, "--scenario", f"'{name}' forces", "GBR", "sanctions-2019")
     assert not out.exists()
