@@ -488,3 +488,20 @@ def test_scoring_or_fitting_a_scenario_that_forces_the_record_is_refused(tmp_pat
     code, err = run_main(capsys, *command, "--scenario", name, "--out", out)
     one_line_error(code, err, "--scenario", f"'{name}' forces", "GBR", "sanctions-2019")
     assert not out.exists()
+
+
+@pytest.mark.parametrize("args", [["baseline"], ["sanctions-2019", "--counterfactual",
+                                                 "sanctions-2019"]])
+def test_reversibility_of_a_scenario_against_itself_is_refused(tmp_path, capsys, args,
+                                                               monkeypatch):
+    # It ran both for minutes to report "no gap to recover" in every row.
+    from techbloc.sim import explore
+
+    def never(*a, **k):
+        raise AssertionError("ran before the arguments were checked")
+
+    monkeypatch.setattr(explore, "run_replicate", never)
+    out = tmp_path / "rv"
+    code, err = run_main(capsys, "reversibility", *args, "-n", "1", "--out", out)
+    one_line_error(code, err, "--counterfactual", "nothing to lift")
+    assert not out.exists()
