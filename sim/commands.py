@@ -487,6 +487,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     for key, default in (("trials", 300), ("replications", 4), ("ban_weight", 0.0),
                          ("generations", 4), ("abc_replications", 2), ("abc_score", "fair")):
         setattr(args, key, default if getattr(args, key) is None else getattr(args, key))
+    if args.posterior:  # before the point fit, which takes minutes
+        try:
+            import pyabc  # noqa: F401
+        except ImportError:
+            raise TechblocError("the posterior ensemble needs pyabc, which is not installed",
+                                key="--posterior", hint=install_hint("calibrate")) from None
     if args.posterior and args.abc_score == "fair" and args.abc_replications < 2:
         raise TechblocError("the fair RPS of --abc-score fair needs at least 2 replicates per "
                             f"evaluation, not {args.abc_replications}",
@@ -578,11 +584,6 @@ def write_posterior(args: argparse.Namespace, base, observed, point, out: Path) 
     from techbloc.analysis.posterior import marginals_figure, summary_lines
     from techbloc.sim.calibration import COUNTRY_BOUNDS, distance_at_point, fit_posterior
 
-    try:
-        import pyabc  # noqa: F401
-    except ImportError:
-        raise TechblocError("the posterior ensemble needs pyabc, which is not installed",
-                            key="--posterior", hint=install_hint("calibrate")) from None
     score = {"fair": "fair_rps", "plain": "rps"}[args.abc_score]
     print(f"posterior: ABC-SMC, {args.posterior} particles x {args.generations} generations "
           f"of {args.abc_replications} replicates, {args.abc_score} RPS", file=sys.stderr)

@@ -505,3 +505,14 @@ def test_reversibility_of_a_scenario_against_itself_is_refused(tmp_path, capsys,
     code, err = run_main(capsys, "reversibility", *args, "-n", "1", "--out", out)
     one_line_error(code, err, "--counterfactual", "nothing to lift")
     assert not out.exists()
+
+
+def test_a_missing_pyabc_is_refused_before_the_point_fit(tmp_path, capsys, no_fit, monkeypatch):
+    # The point fit ran for minutes, then the ensemble found pyabc missing.
+    import sys
+
+    monkeypatch.setitem(sys.modules, "pyabc", None)  # import pyabc raises ImportError
+    out = tmp_path / "cal"
+    code, err = run_main(capsys, "calibrate", "--countries", "--posterior", "48", "--out", out)
+    one_line_error(code, err, "--posterior", "pyabc", "pip install")
+    assert not out.exists()
