@@ -702,9 +702,10 @@ def cmd_app(args: argparse.Namespace) -> int:
     except ImportError:
         raise TechblocError("the browser app needs Solara, which is not installed", key="app",
                             hint=install_hint("app")) from None
-    if args.scenario is not None:
-        from techbloc.sim.scenario import find
+    from techbloc.sim.scenario import find, search_path
 
+    search_path(args.search)  # a missing $TECHBLOC_SCENARIOS folder fails here, not in a page
+    if args.scenario is not None:
         find(args.scenario, args.search)  # an unknown name fails here, with suggestions
     serve(host=args.host, port=args.port, scenario=args.scenario)
     return 0

@@ -516,3 +516,19 @@ def test_a_missing_pyabc_is_refused_before_the_point_fit(tmp_path, capsys, no_fi
     code, err = run_main(capsys, "calibrate", "--countries", "--posterior", "48", "--out", out)
     one_line_error(code, err, "--posterior", "pyabc", "pip install")
     assert not out.exists()
+
+
+def test_the_app_refuses_a_bad_scenario_folder_before_serving(tmp_path, monkeypatch, capsys):
+    # The app started and its scenario list failed in the browser.
+    pytest.importorskip("solara")
+    from techbloc.app import server
+
+    def never(*a, **k):
+        raise AssertionError("the app was served")
+
+    monkeypatch.setattr(server, "serve", never)
+    monkeypatch.setattr(server, "configure", lambda *a, **k: None)
+    monkeypatch.setenv(ENV_VAR, str(tmp_path / "missing"))
+    code, err = run_main(capsys, "app")
+    lines = [x for x in err.splitlines() if x.startswith("techbloc: error:")]
+    assert code == 2 and len(lines) == 1 and f"${ENV_VAR}" in lines[0], err
