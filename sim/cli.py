@@ -318,6 +318,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     overrides = dict(args.overrides)
     if args.uncertainty:
+        both = sorted(set(overrides) & set(UNCERTAINTY[args.uncertainty]))
+        if both:  # the option would replace the --set value silently
+            raise TechblocError(f"--set {both[0]} and --uncertainty both set it; give one",
+                                key="--uncertainty")
         overrides.update(UNCERTAINTY[args.uncertainty])
     scenario = load_scenario(args.scenario, set=overrides, horizon=args.horizon,
                              search=args.search, scale=dict(args.scale))

@@ -532,3 +532,11 @@ def test_the_app_refuses_a_bad_scenario_folder_before_serving(tmp_path, monkeypa
     code, err = run_main(capsys, "app")
     lines = [x for x in err.splitlines() if x.startswith("techbloc: error:")]
     assert code == 2 and len(lines) == 1 and f"${ENV_VAR}" in lines[0], err
+
+
+def test_uncertainty_and_a_set_of_its_settings_together_are_refused(tmp_path, capsys):
+    # --uncertainty silently replaced the --set value.
+    code, err = run_main(capsys, "run", "baseline", "--uncertainty", "noise", "--set",
+                         "uncertainty.parameters=true", "-n", "1", "--out", tmp_path / "r")
+    one_line_error(code, err, "--uncertainty", "uncertainty.parameters")
+    assert not (tmp_path / "r").exists()
