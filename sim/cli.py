@@ -316,6 +316,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from techbloc.sim.folders import new_results_folder, safe_component
     from techbloc.sim.scenario import load_scenario
 
+    if args.overwrite and not args.out:  # a new folder is made; nothing would be replaced
+        raise TechblocError("replaces the run in --out DIR; without --out a new folder is made",
+                            key="--overwrite")
     overrides = dict(args.overrides)
     if args.uncertainty:
         both = sorted(set(overrides) & set(UNCERTAINTY[args.uncertainty]))

@@ -540,3 +540,11 @@ def test_uncertainty_and_a_set_of_its_settings_together_are_refused(tmp_path, ca
                          "uncertainty.parameters=true", "-n", "1", "--out", tmp_path / "r")
     one_line_error(code, err, "--uncertainty", "uncertainty.parameters")
     assert not (tmp_path / "r").exists()
+
+
+def test_overwrite_without_out_is_refused(tmp_path, capsys, monkeypatch):
+    # It was ignored: a new timestamped folder was made instead.
+    monkeypatch.chdir(tmp_path)
+    code, err = run_main(capsys, "run", "baseline", "--overwrite", "-n", "1")
+    one_line_error(code, err, "--overwrite", "--out")
+    assert not (tmp_path / "results").exists()
