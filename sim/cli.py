@@ -436,6 +436,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     if not args.file:
         raise TechblocError("name the sweep file (with --resume: the same file)", key="FILE")
+    if args.scheduler and args.backend != "dask":  # else ignored: the local pool runs it
+        raise TechblocError("names a Dask scheduler; add --backend dask", key="--scheduler")
+    if args.resume and args.out:  # else ignored: a sweep resumes in its own folder
+        raise TechblocError("a resumed sweep continues in its own folder (--resume DIR); "
+                            "drop --out", key="--out")
     spec = load_sweep(args.file, set=dict(args.overrides), scale=dict(args.scale),
                       horizon=args.horizon)
     workers = args.workers or os.cpu_count() or 1

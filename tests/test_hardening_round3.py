@@ -548,3 +548,24 @@ def test_overwrite_without_out_is_refused(tmp_path, capsys, monkeypatch):
     code, err = run_main(capsys, "run", "baseline", "--overwrite", "-n", "1")
     one_line_error(code, err, "--overwrite", "--out")
     assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.parametrize("extra,option", [
+    (["--scheduler", "tcp://localhost:1"], "--scheduler"),
+    (["--resume", "RESUME", "--out", "OUT"], "--out"),
+])
+def test_sweep_options_that_would_be_ignored_are_refused(tmp_path, capsys, monkeypatch, extra,
+                                                         option):
+    from techbloc.sim import sweeps
+
+    monkeypatch.chdir(tmp_path)  # a default results/ folder lands here, not in the clone
+
+    f = tmp_path / "grid.yaml"
+    f.write_text("scenario: baseline\ndesign: grid\nhorizon: \"2019Q1:2019Q2\"\nparameters:\n"
+                 "  us.ally_pressure: [0.0, 1.0]\nreplications: 1\n")
+    done = sweeps.sweep(sweeps.load_sweep(f), workers=1, out=tmp_path / "s").path
+    extra = [str(done) if x == "RESUME" else str(tmp_path / "o") if x == "OUT" else x
+             for x in extra]
+    code, err = run_main(capsys, "sweep", f, *extra)
+    one_line_error(code, err, option)
+    assert not (tmp_path / "o").exists()
