@@ -26,7 +26,9 @@ RULES = [
     "country. The error names both events (index and line) and the key: keep the value that "
     "should hold or date the events apart. A `set` followed by a `ramp` of the same parameter is "
     "accepted (the ramp starts from the set value). A child's event may override its parent's "
-    "in the same quarter: that is how a child changes its parent's story (allied-split does so).",
+    "in the same quarter: that is how a child changes its parent's story (allied-split does "
+    "so). The parent's action is then dropped from the resolved scenario, its other actions "
+    "kept, so `techbloc show` prints a file that loads back to the same scenario.",
     "",
 ]
 
