@@ -412,6 +412,9 @@ def cmd_params(args: argparse.Namespace) -> int:
     from techbloc.sim import params
     from techbloc.sim.scenario import load_scenario
 
+    if args.markdown and args.scenario:  # else ignored: the Markdown documents the tree
+        raise TechblocError("--markdown prints the parameter tree (docs/parameters.md), not a "
+                            "scenario's values; drop one of the two", key="--scenario")
     if args.markdown:
         sys.stdout.write(params.to_markdown())
         return 0

@@ -569,3 +569,9 @@ def test_sweep_options_that_would_be_ignored_are_refused(tmp_path, capsys, monke
     code, err = run_main(capsys, "sweep", f, *extra)
     one_line_error(code, err, option)
     assert not (tmp_path / "o").exists()
+
+
+def test_params_markdown_with_a_scenario_is_refused(capsys):
+    # The scenario was ignored: the Markdown is the parameter tree's, not a scenario's.
+    code, err = run_main(capsys, "params", "--markdown", "--scenario", "sanctions-2019")
+    one_line_error(code, err, "--scenario", "--markdown")
