@@ -769,7 +769,12 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``techbloc`` console script."""
     explore_cli.print_notes()  # override notes (sim.overrides) as one stderr line each
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # as parse_args would, with the one misplacement a hint can fix
+        late = "--scenarios" in unknown or any(u.startswith("--scenarios=") for u in unknown)
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}" + (
+            f" (--scenarios is an option of techbloc itself and goes before the command: "
+            f"techbloc --scenarios DIR {args.command} ...)" if late else ""))
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE

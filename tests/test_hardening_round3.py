@@ -575,3 +575,11 @@ def test_params_markdown_with_a_scenario_is_refused(capsys):
     # The scenario was ignored: the Markdown is the parameter tree's, not a scenario's.
     code, err = run_main(capsys, "params", "--markdown", "--scenario", "sanctions-2019")
     one_line_error(code, err, "--scenario", "--markdown")
+
+
+def test_scenarios_after_the_command_says_where_it_goes(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["show", "baseline", "--scenarios", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and "before the command" in err, err
+    assert "techbloc --scenarios DIR show" in err, err
