@@ -345,6 +345,8 @@ def supersede(earlier: tuple[Event, ...], later: list[Event]) -> tuple[Event, ..
                              if kept(f"member {m.iso3} {m.organisation}")),
             vendor=tuple(v for v in vendor if v.values),
             removal_order=tuple(o for o in ev.removal_order if kept(f"order {o.iso3}")))
+        if not ev.ramp:
+            ev = replace(ev, over=1)  # as an event without a ramp is written and read back
         if ev.actions():
             out.append(ev)
     return tuple(out)

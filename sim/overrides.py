@@ -84,8 +84,9 @@ def _strip(events: tuple[Event, ...], key: str, since: Quarter | None, origin: s
             if key in part:
                 notes.append({"key": key, "rule": rule, "origin": origin, "event": ev.name,
                               "at": str(ev.at), "action": action, "dropped": part[key]})
+        ramp = {k: v for k, v in ev.ramp.items() if k != key}
         ev = replace(ev, set=MappingProxyType({k: v for k, v in ev.set.items() if k != key}),
-                     ramp=MappingProxyType({k: v for k, v in ev.ramp.items() if k != key}))
+                     ramp=MappingProxyType(ramp), over=ev.over if ramp else 1)
         if ev.actions():
             out.append(ev)
     return tuple(out)

@@ -583,3 +583,34 @@ def test_scenarios_after_the_command_says_where_it_goes(tmp_path, capsys):
     err = capsys.readouterr().err
     assert exit_.value.code == 2 and "before the command" in err, err
     assert "techbloc --scenarios DIR show" in err, err
+
+
+def test_a_childs_same_quarter_actions_replace_its_parents_of_every_kind(tmp_path):
+    (tmp_path / "parent.yaml").write_text(
+        "name: parent\nevents:\n"
+        "  - {at: 2021Q1, name: p, country_policy: [{iso3: NOR, policy: ban},"
+        " {iso3: SWE, policy: restrict}], vendor: {id: huawei, price: 0.7, quality: 1.1},"
+        " ramp: {us.ally_pressure: 0.8}, over: 4, set: {china.retaliation: 0.3}}\n")
+    child = tmp_path / "child.yaml"
+    child.write_text(
+        "name: child\nextends: parent\nevents:\n"
+        "  - {at: 2021Q1, name: c, country_policy: {iso3: NOR, policy: restrict},"
+        " vendor: {id: huawei, price: 0.9}, set: {us.ally_pressure: 0.2}}\n")
+    p, c = load_scenario(child).events
+    assert (p.name, c.name) == ("p", "c")
+    assert [x.iso3 for x in p.country_policy] == ["SWE"]  # NOR's is the child's
+    assert [dict(v.values) for v in p.vendor] == [{"quality": 1.1}]  # price is the child's
+    assert dict(p.ramp) == {} and dict(p.set) == {"china.retaliation": 0.3}  # set ends the ramp
+    f = tmp_path / "shown.yaml"
+    f.write_text(load_scenario(child).to_yaml())
+    assert validate(f) == [] and load_scenario(f).events == load_scenario(child).events
+
+
+def test_show_output_with_a_ramped_lever_held_loads_back_equal(tmp_path):
+    # An event whose ramp lost its only key kept its 'over', which the file does not write.
+    f = _file(tmp_path, "  - {at: 2021Q1, name: a, ramp: {us.ally_pressure: 0.8}, over: 4,"
+                        " set: {china.retaliation: 0.3}}\n")
+    held = load_scenario(f, set={"us.ally_pressure": 0.5})
+    shown = tmp_path / "shown.yaml"
+    shown.write_text(held.to_yaml())
+    assert load_scenario(shown).events == held.events
