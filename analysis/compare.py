@@ -19,10 +19,36 @@ METRICS = ("share_china", "n_ban", "n_restrict", "world_split", "polarization",
            "own_os_share", "enterprise_adoption", "enterprise_china_share")
 
 
-def default_dates(model: pd.DataFrame) -> list[str]:
-    """2025Q4, 2030Q4 and the horizon's end, where the run covers them."""
-    dates = list(model["date"].unique())
+def default_dates(model: pd.DataFrame | Sequence[str]) -> list[str]:
+    """2025Q4, 2030Q4 and the horizon's end, where the run (or list of dates) covers them."""
+    dates = list(model["date"].unique()) if isinstance(model, pd.DataFrame) else list(model)
     return list(dict.fromkeys(d for d in ("2025Q4", "2030Q4", dates[-1]) if d in dates))
+
+
+def pairing_problem(plans: Mapping[str, tuple[Sequence[int], Sequence[str]]],
+                    baseline: str) -> str | None:
+    """Why runs cannot be compared with ``baseline`` replicate by replicate, or None.
+
+    Checked before a comparison runs anything (``techbloc compare``): :func:`compare` pairs the
+    replicates of equal index, which must have equal seeds, at the baseline's
+    :func:`default_dates`, which every run must cover.
+
+    Args:
+        plans: each run's replicate seeds (in replicate order) and dates, made or to be made.
+        baseline: the run the others are compared with.
+    """
+    seeds, dates = plans[baseline]
+    for name, (other, covered) in plans.items():
+        n = min(len(other), len(seeds))
+        if name != baseline and list(other[:n]) != list(seeds[:n]):
+            return (f"{name!r} and {baseline!r} were run with different seeds, so no "
+                    "replicate pairs with another; run them with the same --seed")
+        missing = [d for d in default_dates(dates) if d not in covered]
+        if missing:
+            return (f"{name!r} ends at {covered[-1]}, before {missing[-1]} (compared in the "
+                    f"baseline {baseline!r}, which ends at {dates[-1]}); compare runs of one "
+                    "horizon (--horizon)")
+    return None
 
 
 def _interval(x: np.ndarray, level: float) -> tuple[float, float]:

@@ -31,6 +31,51 @@ Y_LABEL = {"sites": "China-bloc share of 5G sites",
            "count": "share of countries on\nmajority China-bloc 5G"}
 
 
+#: Model-table columns that identify a row rather than measure an outcome.
+ROW_KEYS = ("scenario", "replicate", "seed", "step", "date")
+
+
+def model_metrics(model: pd.DataFrame) -> list[str]:
+    """The model-table columns :func:`adoption_curves` can draw (numeric outcomes)."""
+    return [c for c in model.columns
+            if c not in ROW_KEYS and pd.api.types.is_numeric_dtype(model[c])]
+
+
+def curve_problem(metric: str, by: str | None, weight: str | None,
+                  model: pd.DataFrame) -> tuple[str, str] | None:
+    """Why :func:`adoption_curves` cannot draw a combination, before it tries.
+
+    Args:
+        metric: as for :func:`adoption_curves`.
+        by: the grouping, or None.
+        weight: the weight asked for, or None (the default).
+        model: the run's model table (its columns are the other metrics).
+
+    Returns:
+        ``(option, message)`` naming the option at fault (``metric``, ``by``, ``weight``), or
+        None when the combination draws what it says.
+    """
+    if metric == "china_share":
+        if by == "vendor" and weight is not None:
+            return "weight", ("--by vendor draws shares of 5G sites per vendor and takes no "
+                              "--weight")
+        if weight not in (None, *WEIGHTS):
+            return "weight", f"adoption curves weigh by {', '.join(WEIGHTS)}, not {weight}"
+        return None
+    if metric == DEVICE_METRIC and by not in (None, "region"):
+        return "by", f"device shares are by region or for the world, not by {by!r}"
+    if metric == ENTERPRISE_METRIC and by == "vendor":
+        return "by", "enterprise shares group by countries, not vendors"
+    if metric not in (DEVICE_METRIC, ENTERPRISE_METRIC, *model_metrics(model)):
+        return "metric", f"unknown metric {metric!r}"
+    if metric not in (DEVICE_METRIC, ENTERPRISE_METRIC) and by is not None:
+        return "by", (f"{metric} is a world total of the model table, with no groups (--by is "
+                      f"for china_share, {DEVICE_METRIC} and {ENTERPRISE_METRIC})")
+    if weight is not None:
+        return "weight", f"{metric} takes no --weight (it is for china_share)"
+    return None
+
+
 def _built_enough(df: pd.DataFrame, keys: list[str], sites: str, min_built: float) -> pd.Series:
     final = df.groupby(keys, observed=True)[sites].transform("max")
     return (df[sites] > 0) & (df[sites] >= min_built * final)

@@ -150,4 +150,7 @@ def date_axis(ax, start: float | None = None, end: float | None = None) -> None:
     if start is not None and end is not None:
         ax.set_xlim(start, end)
     ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True, steps=[1, 2, 5, 10]))
+    # Under two years there are too few whole years and the ticks fall on half years: written
+    # out (2019.5), not as offsets from "+2.02e3".
+    ax.ticklabel_format(axis="x", useOffset=False, style="plain")
     ax.grid(True, alpha=0.3, linewidth=0.5)

@@ -26,7 +26,14 @@ from techbloc.sim.errors import ScenarioError
 from techbloc.sim.model import TechAllianceModel
 from techbloc.sim.quarters import Quarter
 from techbloc.sim.results import countries_frame, model_frame
-from techbloc.sim.scenario import MAX_END, WORLD_START, Scenario, load_scenario, validate
+from techbloc.sim.scenario import (
+    ACTIONS,
+    MAX_END,
+    WORLD_START,
+    Scenario,
+    load_scenario,
+    validate,
+)
 from techbloc.sim.world import load_world
 
 #: The levers the app shows as sliders (ODD §5.2), in the order of the page.
@@ -132,6 +139,32 @@ def hold_events(scenario: Scenario, held: Mapping[str, float], end: str) -> list
             for q, values in sorted(by_quarter.items())]
 
 
+def without_keys(events: object, keys: Iterable[str]) -> object:
+    """An uploaded file's events without their ``set``/``ramp`` of ``keys`` (sim.overrides' rule).
+
+    A file may not act twice on one parameter in one quarter (sim.scenario refuses it), so the
+    holds of moved sliders replace the upload's own actions on those levers instead of following
+    them; an event left with no action is dropped. Anything malformed is left for the loader.
+    """
+    if not isinstance(events, list):
+        return events
+    keys, out = set(keys), []
+    for ev in events:
+        if isinstance(ev, Mapping):
+            ev = dict(ev)
+            for action in ("set", "ramp"):
+                if isinstance(ev.get(action), Mapping):
+                    ev[action] = {k: v for k, v in flatten(ev[action]).items() if k not in keys}
+                    if not ev[action]:
+                        del ev[action]
+            if "ramp" not in ev:
+                ev.pop("over", None)
+            if not any(a in ev for a in ACTIONS):
+                continue
+        out.append(ev)
+    return out
+
+
 def scenario_yaml(base: str | None, levers: Mapping[str, float], seed: int, replications: int,
                   end: str, uploaded: Mapping | None = None, title: str = "",
                   held: Iterable[str] | None = None) -> str:
@@ -176,6 +209,8 @@ def scenario_yaml(base: str | None, levers: Mapping[str, float], seed: int, repl
     if held is None:
         held = [k for k, v in levers.items() if float(v) != float(resolved.params[k])]
     holds = hold_events(resolved, {k: levers[k] for k in held}, end)
+    if holds and "events" in doc:  # the upload's own actions on a held lever go, as --set's do
+        doc["events"] = without_keys(doc["events"], held)
     if holds:
         doc["events"] = [*(doc.get("events") or []), *holds]
     out = {**head, "seed": int(seed), "replications": int(replications),

@@ -13,9 +13,11 @@ from pathlib import Path
 
 from techbloc.sim import explore_cli  # light too: its commands import their modules when run
 from techbloc.sim.commands import (  # light at import
+    int_at_least,
     nonnegative_float,
     nonnegative_int,
     positive_int,
+    replicate_count,
 )
 from techbloc.sim.errors import TechblocError, describe_os_error  # light
 
@@ -39,6 +41,9 @@ def _assignment(text: str) -> tuple[str, object]:
     key, sep, value = text.partition("=")
     if not sep or not key.strip():
         raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    if value.strip().startswith("@"):
+        raise argparse.ArgumentTypeError(f"{key.strip()}: expected a value before '@' "
+                                         f"(KEY=VALUE@2022Q1), got {text!r}")
     try:
         return key.strip(), parse_value(value, key.strip())
     except TechblocError as e:
@@ -76,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      "adoption.png into a run folder.")
     run.add_argument("scenario", metavar="NAME|PATH",
                      help="a shipped scenario (baseline, sanctions-2019) or a YAML file")
-    run.add_argument("--replications", "-n", type=positive_int, metavar="N",
+    run.add_argument("--replications", "-n", type=replicate_count, metavar="N",
                      help="number of replicates (default: the scenario's)")
     run.add_argument("--seed", type=nonnegative_int, metavar="S",
                      help="base seed (default: the scenario's)")
@@ -116,7 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = sub.add_parser("validate", help="check scenario files and report every error",
                               description="Validate scenario files; print all errors of all "
-                                          "files; exit 2 if any.")
+                                          "files; exit 2 if any. A sweep file is checked as a "
+                                          "sweep (its first error).")
     validate.add_argument("paths", nargs="+", metavar="PATH")
 
     cmp_ = sub.add_parser("compare", help="run scenarios with the same seeds and compare them",
@@ -126,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
                                       "intervals paired by replicate.")
     cmp_.add_argument("scenarios", nargs="*", metavar="NAME|PATH")
     cmp_.add_argument("--baseline", help="the baseline (default: the first scenario)")
-    cmp_.add_argument("--replications", "-n", type=positive_int, metavar="N")
+    cmp_.add_argument("--replications", "-n", type=replicate_count, metavar="N")
     cmp_.add_argument("--seed", type=nonnegative_int, metavar="S",
                       help="common base seed (default: the baseline's)")
     _overrides(cmp_)
@@ -201,8 +207,9 @@ def build_parser() -> argparse.ArgumentParser:
                                     "P1-P7 against the observed record; writes hindcast.json, "
                                     "hindcast.png and markets.png.")
     hc.add_argument("--scenario", default="sanctions-2019",
-                    help="the free-running historical scenario (default sanctions-2019)")
-    hc.add_argument("--replications", "-n", type=positive_int, default=50, metavar="N")
+                    help="the free-running historical scenario (default sanctions-2019); one "
+                         "that forces a country's policy before 2025 (history) is refused")
+    hc.add_argument("--replications", "-n", type=replicate_count, default=50, metavar="N")
     hc.add_argument("--seed", type=nonnegative_int, metavar="S")
     hc.add_argument("--out", metavar="DIR", help="output folder (default: results/hindcast-...)")
     hc.add_argument("--uncertainty", choices=UNCERTAINTY,
@@ -210,7 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "forecast (as for run; noise scores the calibrated point estimate; "
                          "default: the scenario's uncertainty.* settings); the --cv folds run "
                          "their own fitted point with noise")
-    hc.add_argument("--forecast-replicates", type=positive_int, default=200, metavar="P",
+    hc.add_argument("--forecast-replicates", type=replicate_count, default=200, metavar="P",
                     help="replicates of the free-running run whose paths condition the "
                          "temporal forecast from the end of 2021 on each country's 2019-2021 "
                          "record (docs/ODD.md §1.2; default 200; the hindcast's own run is "
@@ -221,9 +228,9 @@ def build_parser() -> argparse.ArgumentParser:
                          "share term, no value fitted on every country; launches emergent in "
                          "the fits as in the scoring; docs/ODD.md §1.2) (default 0: skip; "
                          "5 takes minutes)")
-    hc.add_argument("--cv-trials", type=positive_int, default=240, metavar="N",
+    hc.add_argument("--cv-trials", type=positive_int, metavar="N",
                     help="calibration trials per fold (default 240)")
-    hc.add_argument("--cv-fit", choices=("countries", "legacy"), default="countries",
+    hc.add_argument("--cv-fit", choices=("countries", "legacy"),
                     help="what each fold refits: the country weights by ranked probability "
                          "score (countries, as calibrate --countries) or the earlier eight "
                          "weights by Brier score (legacy, as calibrate without --countries)")
@@ -233,11 +240,15 @@ def build_parser() -> argparse.ArgumentParser:
                                      "the 2019-2021 stances by differential evolution; report "
                                      "in-sample (2019-2021) and out-of-sample (2022-2024) skill "
                                      "and write the fitted set as a scenario.")
-    cal.add_argument("--scenario", default="sanctions-2019")
-    cal.add_argument("--trials", type=positive_int, default=300, metavar="N")
-    cal.add_argument("--replications", "-n", type=positive_int, default=4, metavar="N")
+    cal.add_argument("--scenario", default="sanctions-2019",
+                     help="the free-running scenario fitted (default sanctions-2019); one that "
+                          "forces a country's policy before 2025 (history) is refused")
+    cal.add_argument("--trials", type=positive_int, metavar="N",
+                     help="trials of the point fit (default 300)")
+    cal.add_argument("--replications", "-n", type=replicate_count, metavar="N",
+                     help="replicates per trial of the point fit (default 4)")
     cal.add_argument("--seed", type=nonnegative_int, default=1, metavar="S")
-    cal.add_argument("--ban-weight", type=nonnegative_float, default=0.0, metavar="W",
+    cal.add_argument("--ban-weight", type=nonnegative_float, metavar="W",
                      help="weight of the Brier score of P(ban) in the objective (default 0)")
     cal.add_argument("--countries", action="store_true",
                      help="fit the country-decision weights of docs/ODD.md §7.5 (cut-points, "
@@ -253,12 +264,12 @@ def build_parser() -> argparse.ArgumentParser:
                           "techbloc hindcast scores them (emergent, the default), or the "
                           "recorded dates of sim/data/launch_5g.csv (observed, the regime "
                           "scenarios/calibrated.yaml was fitted in)")
-    cal.add_argument("--generations", type=positive_int, default=4, metavar="G",
+    cal.add_argument("--generations", type=positive_int, metavar="G",
                      help="ABC-SMC generations of --posterior (default 4)")
-    cal.add_argument("--abc-replications", type=positive_int, default=2, metavar="R",
+    cal.add_argument("--abc-replications", type=replicate_count, metavar="R",
                      help="replicates per ABC evaluation (default 2, as the shipped ensemble): "
                           "more make the distance less noisy and each evaluation slower")
-    cal.add_argument("--abc-score", choices=("fair", "plain"), default="fair",
+    cal.add_argument("--abc-score", choices=("fair", "plain"),
                      help="the ABC distance's stance score: the fair RPS (default; unbiased "
                           "for any --abc-replications, which must then be at least 2) or the "
                           "plain RPS of the replicates' shares, which few replicates bias "
@@ -277,7 +288,8 @@ def build_parser() -> argparse.ArgumentParser:
                                      "export) and print its address. Needs the app extra.")
     app.add_argument("--host", default="127.0.0.1",
                      help="interface to listen on (default 127.0.0.1: this machine only)")
-    app.add_argument("--port", type=positive_int, default=8765, help="port (default 8765)")
+    app.add_argument("--port", type=int_at_least(1, "port from 1 to 65535", 65535), default=8765,
+                     help="port (default 8765)")
     app.add_argument("--scenario", default=None, metavar="NAME",
                      help="the scenario the page opens with (default sanctions-2019)")
 
@@ -304,8 +316,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     from techbloc.sim.folders import new_results_folder, safe_component
     from techbloc.sim.scenario import load_scenario
 
+    if args.overwrite and not args.out:  # a new folder is made; nothing would be replaced
+        raise TechblocError("replaces the run in --out DIR; without --out a new folder is made",
+                            key="--overwrite")
     overrides = dict(args.overrides)
     if args.uncertainty:
+        both = sorted(set(overrides) & set(UNCERTAINTY[args.uncertainty]))
+        if both:  # the option would replace the --set value silently
+            raise TechblocError(f"--set {both[0]} and --uncertainty both set it; give one",
+                                key="--uncertainty")
         overrides.update(UNCERTAINTY[args.uncertainty])
     scenario = load_scenario(args.scenario, set=overrides, horizon=args.horizon,
                              search=args.search, scale=dict(args.scale))
@@ -340,7 +359,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
     """List the scenarios on the search path: name, title, parent, horizon."""
-    from techbloc.sim.scenario import available, library_markdown, load_scenario
+    from techbloc.sim.library import library_markdown
+    from techbloc.sim.scenario import available, load_scenario
 
     if args.markdown:
         sys.stdout.write(library_markdown())
@@ -373,10 +393,20 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     """Validate files; print every error."""
     from techbloc.sim.scenario import validate
+    from techbloc.sim.sweeps import load_sweep
+    from techbloc.sim.yamlread import OtherKind
 
     n_bad = 0
     for path in args.paths:
         errors = validate(path, args.search)
+        if len(errors) == 1 and isinstance(errors[0], OtherKind):  # a sweep file: check it as one
+            try:
+                spec = load_sweep(path)
+                print(f"ok: {path} (a sweep file: {len(spec.points())} points x "
+                      f"{spec.replications} replicate{'s' if spec.replications > 1 else ''})")
+                continue
+            except TechblocError as e:
+                errors = [e]
         for e in errors:
             print(f"{e}", file=sys.stderr)
         if errors:
@@ -406,6 +436,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     if not args.file:
         raise TechblocError("name the sweep file (with --resume: the same file)", key="FILE")
+    if args.scheduler and args.backend != "dask":  # else ignored: the local pool runs it
+        raise TechblocError("names a Dask scheduler; add --backend dask", key="--scheduler")
+    if args.resume and args.out:  # else ignored: a sweep resumes in its own folder
+        raise TechblocError("a resumed sweep continues in its own folder (--resume DIR); "
+                            "drop --out", key="--out")
     spec = load_sweep(args.file, set=dict(args.overrides), scale=dict(args.scale),
                       horizon=args.horizon)
     workers = args.workers or os.cpu_count() or 1
@@ -443,21 +478,21 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
-def _analysis(name: str):
+def _analysis(name: str, module: str = "commands"):
     """A command whose body lives in :mod:`techbloc.sim.commands` (imported when run)."""
 
     def command(args: argparse.Namespace) -> int:
-        from techbloc.sim import commands
+        import importlib
 
-        return getattr(commands, name)(args)
+        return getattr(importlib.import_module(f"techbloc.sim.{module}"), name)(args)
 
-    command.__doc__ = f"See techbloc.sim.commands.{name}."
+    command.__doc__ = f"See techbloc.sim.{module}.{name}."
     return command
 
 
-cmd_params, cmd_compare, cmd_plot, cmd_sensitivity, cmd_calibrate = (
-    _analysis(n) for n in ("cmd_params", "cmd_compare", "cmd_plot", "cmd_sensitivity",
-                           "cmd_calibrate"))
+cmd_params, cmd_compare, cmd_sensitivity, cmd_calibrate = (
+    _analysis(n) for n in ("cmd_params", "cmd_compare", "cmd_sensitivity", "cmd_calibrate"))
+cmd_plot = _analysis("cmd_plot", "plot_command")
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -480,7 +515,7 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     import pandas as pd
     from techbloc.analysis.hindcast import hindcast, hindcast_figure
     from techbloc.analysis.markets import format_table, markets_figure
-    from techbloc.sim.commands import progress_bar
+    from techbloc.sim.commands import progress_bar, refuse_forced
     from techbloc.sim.experiment import run
     from techbloc.sim.folders import check_out_folder, new_results_folder
     from techbloc.sim.observed import (
@@ -497,6 +532,12 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     if args.cv == 1 or args.cv < 0:
         raise TechblocError(f"--cv must be 0 (skip) or at least 2 folds, not {args.cv}",
                             key="--cv")
+    for option, given in (("--cv-trials", args.cv_trials), ("--cv-fit", args.cv_fit)):
+        if given is not None and not args.cv:  # else ignored: the folds are not run
+            raise TechblocError("belongs to the cross-validation; add --cv K (K >= 2 folds) or "
+                                "drop it", key=option)
+    args.cv_trials = args.cv_trials or 240
+    args.cv_fit = args.cv_fit or "countries"
     if args.cv > (n_countries := stances()["iso3"].nunique()):
         raise TechblocError(f"--cv {args.cv} folds is more than the {n_countries} countries of "
                             "the record; each fold needs at least one", key="--cv")
@@ -506,6 +547,7 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     # loaded once, with the search path, before anything runs: the forecast's and the folds'
     # runs use it too, so a scenario found only in --scenarios DIR cannot fail after the runs
     args.spec = load_scenario(args.scenario, search=args.search)
+    refuse_forced(args.spec, "a hindcast")  # the record imposed would be scored against itself
     # Hindcast mode: no launch date after the run's start is an input (issue 17); launches come
     # from the roll-out rule and are scored against the observed record. The calibration and
     # the cross-validation's refits run in the same regime (sim.calibration.launch_settings).
@@ -672,9 +714,10 @@ def cmd_app(args: argparse.Namespace) -> int:
     except ImportError:
         raise TechblocError("the browser app needs Solara, which is not installed", key="app",
                             hint=install_hint("app")) from None
-    if args.scenario is not None:
-        from techbloc.sim.scenario import find
+    from techbloc.sim.scenario import find, search_path
 
+    search_path(args.search)  # a missing $TECHBLOC_SCENARIOS folder fails here, not in a page
+    if args.scenario is not None:
         find(args.scenario, args.search)  # an unknown name fails here, with suggestions
     serve(host=args.host, port=args.port, scenario=args.scenario)
     return 0
@@ -726,7 +769,12 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``techbloc`` console script."""
     explore_cli.print_notes()  # override notes (sim.overrides) as one stderr line each
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # as parse_args would, with the one misplacement a hint can fix
+        late = "--scenarios" in unknown or any(u.startswith("--scenarios=") for u in unknown)
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}" + (
+            f" (--scenarios is an option of techbloc itself and goes before the command: "
+            f"techbloc --scenarios DIR {args.command} ...)" if late else ""))
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE

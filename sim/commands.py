@@ -1,6 +1,7 @@
 """The bodies of the ``techbloc`` commands that draw, compare and fit, and the run's pictures.
 
-The commands are ``plot``, ``compare``, ``sensitivity``, ``calibrate`` and ``params``.
+The commands are ``compare``, ``sensitivity``, ``calibrate`` and ``params`` (``plot`` is in
+:mod:`techbloc.sim.plot_command`).
 :mod:`techbloc.sim.cli` parses the arguments and calls these; they live here so the parser stays
 short (the pictures themselves come from :mod:`techbloc.analysis`). Every command that may take
 more than a second shows a progress bar or a spinner on stderr (never on stdout, which stays
@@ -17,22 +18,22 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
-from techbloc.sim.errors import TechblocError, did_you_mean
+from techbloc.sim.errors import TechblocError
 
 #: The hint for a missing optional dependency: techbloc is installed from a clone, not an index.
 INSTALL_HINT = ("from the folder of your techbloc clone: .venv/bin/pip install -e '.[{extra}]' "
                 "(techbloc is not on a package index)")
 
 
-def int_at_least(low: int, what: str):
-    """An argparse type accepting integers >= ``low``, with a message naming ``what``."""
+def int_at_least(low: int, what: str, high: int | None = None):
+    """An argparse type accepting integers >= ``low`` (and <= ``high``), naming ``what``."""
 
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             value = None
-        if value is None or value < low:
+        if value is None or value < low or (high is not None and value > high):
             raise argparse.ArgumentTypeError(f"expected a {what}, got {text!r}")
         return value
 
@@ -41,6 +42,8 @@ def int_at_least(low: int, what: str):
 
 positive_int = int_at_least(1, "positive integer")
 nonnegative_int = int_at_least(0, "non-negative integer")
+#: A number of replicates (sim.scenario.MAX_REPLICATIONS, not imported: this module stays light).
+replicate_count = int_at_least(1, "number of replicates, an integer from 1 to 10000", 10_000)
 
 
 def nonnegative_float(text: str) -> float:
@@ -54,6 +57,26 @@ def nonnegative_float(text: str) -> float:
     if not (math.isfinite(value) and value >= 0):
         raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text!r}")
     return value
+
+
+def refuse_forced(scenario, what: str) -> None:
+    """Refuse to score or fit a scenario that forces country policies in 2019-2024.
+
+    A hindcast or a calibration compares the model's own decisions with the record; a scenario
+    that imposes the record (``history``) would score it against itself.
+
+    Raises:
+        TechblocError: naming the scenario and the countries it forces.
+    """
+    forced = sorted({c.iso3 for e in scenario.events if e.at.year <= 2024
+                     for c in e.country_policy})
+    if forced:
+        raise TechblocError(
+            f"'{scenario.name}' forces the policy of {len(forced)} countries in 2019-2024 ("
+            + ", ".join(forced) + f"); {what} scores the model's own decisions against the "
+            "record, so its scenario must force none", key="--scenario",
+            hint="use sanctions-2019 (the default) or a scenario without country_policy events "
+            "before 2025")
 
 
 def install_hint(extra: str) -> str:
@@ -279,158 +302,32 @@ class RunPictures:
         self._stop()
 
 
-# ------------------------------------------------------------------------------ plot
-def plot_file(run_dir: str | Path, kind: str, *, metric: str | None = None,
-              by: str | None = None, weight: str | None = None, value: str = "policy",
-              date: str = "") -> Path:
-    """The default file of ``techbloc plot``, named by its arguments.
-
-    Named so it never replaces the
-    run's own adoption.png or map.png, nor a picture drawn with other arguments.
-    """
-    parts = [kind]
-    if kind == "curves" and by == "vendor":
-        parts += ["by-vendor"]
-    elif kind == "curves":
-        parts += [metric or "china_share"] + ([f"by-{by}"] if by else []) + (
-            [weight] if weight and weight != "sites" else [])
-    elif kind == "policy":
-        parts += [weight or "population"] + ([f"by-{by}"] if by else [])
-    elif kind == "map":
-        parts += [value, date]
-    elif kind == "countries":
-        return Path(run_dir) / f"countries-{date}.csv"
-    return Path(run_dir) / ("-".join(parts) + ".png")
-
-
-def _pictures() -> list[str]:
-    """The file endings matplotlib can write a picture to (png, pdf, svg, ...)."""
-    from matplotlib.backend_bases import FigureCanvasBase
-
-    return list(FigureCanvasBase.get_supported_filetypes())
-
-
-def _save(fig, out: Path) -> None:
-    existed = out.exists()
-    fig.savefig(out, dpi=120)
-    print(f"wrote {out}" + (" (replaced the file of the same name)" if existed else ""))
-
-
-#: The options each kind of ``techbloc plot`` reads; any other is refused, not ignored.
-PLOT_OPTIONS = {"curves": ("metric", "by", "weight"), "policy": ("by", "weight"),
-                "map": ("value", "date"), "countries": ("date",),
-                "heatmap": ("x", "y", "metric")}
-
-
-def cmd_plot(args: argparse.Namespace) -> int:
-    """Draw a picture of a saved run or sweep."""
-    from techbloc.sim.folders import output_file
-
-    for option in ("x", "y", "metric", "by", "weight", "value", "date"):
-        if getattr(args, option) is not None and option not in PLOT_OPTIONS[args.kind]:
-            kinds = [k for k, used in PLOT_OPTIONS.items() if option in used]
-            raise TechblocError(f"--kind {args.kind} does not use --{option} (it is for "
-                                f"{' and '.join(kinds)})", key=f"--{option}")
-    value = args.value or "policy"
-    if args.kind == "heatmap":
-        from techbloc.analysis.sensitivity import heatmap
-        from techbloc.sim.folders import read_sweep
-
-        if not (args.x and args.y):
-            raise TechblocError("a heatmap needs --x and --y (parameters of the grid)",
-                                key="--x/--y")
-        if args.x == args.y:
-            raise TechblocError(f"--x and --y are both {args.x}; a heatmap needs two different "
-                                "parameters of the grid", key="--x/--y")
-        res = read_sweep(args.run_dir)  # a run folder is refused, saying what it supports
-        out = output_file(args.output, Path(args.run_dir) / "heatmap.png", _pictures())
-        with status("drawing the heatmap"):
-            fig, _ = heatmap(res, args.x, args.y, args.metric or "share_china_2030")
-        _save(fig, out)
-        return 0
-    from techbloc.analysis import country_table, policy_curves, world_map
-    from techbloc.analysis.load import load_run
-    from techbloc.analysis.maps import policy_maps
-
-    with status(f"reading {args.run_dir}"):
-        res = load_run(args.run_dir)  # a sweep folder is refused, saying what it supports
-    date = args.date or str(res.model["date"].iloc[-1])
-    title = res.manifest.get("scenario", {}).get("title", "")
-    weight = args.weight
-    out = output_file(args.output, plot_file(
-        args.run_dir, args.kind, metric=args.metric, by=args.by, weight=weight,
-        value=value, date=date), ("csv",) if args.kind == "countries" else _pictures())
-    if args.kind == "countries":
-        table = country_table(res.countries, date)
-        existed = out.exists()
-        table.to_csv(out, index=False)
-        print(table.head(10).to_string(index=False, float_format=lambda v: f"{v:.2f}"))
-        print(f"... {len(table)} countries; wrote {out}"
-              + (" (replaced the file of the same name)" if existed else ""))
-        return 0
-    with status(f"drawing {out.name}"):
-        if args.kind == "curves":
-            fig = _curves(res, args, title)
-        elif args.kind == "policy":
-            if args.by == "vendor":
-                raise TechblocError("policy curves group by countries, not vendors", key="--by")
-            if weight not in (None, "population", "gdp", "count"):
-                raise TechblocError(f"policy curves weigh countries by population, gdp or "
-                                    f"count, not {weight!r}", key="--weight")
-            fig, _ = policy_curves(res.countries, by=args.by, title=title,
-                                   weight=weight or "population")
-        elif value == "policy":
-            fig, _ = policy_maps(res.countries, date, title=title)
-        else:
-            fig, _ = world_map(res.countries, date, value, title=title)
-    _save(fig, out)
-    return 0
-
-
-def _curves(res, args: argparse.Namespace, title: str):
-    from techbloc.analysis import adoption_curves
-
-    metric = args.metric or "china_share"
-    weight = args.weight or "sites"
-    if weight == "gdp":
-        raise TechblocError("adoption curves weigh by sites, population or count, not gdp",
-                            key="--weight")
-    if metric == "device_share":
-        df = res.devices
-    elif metric == "enterprise_china_share" and args.by:
-        df = res.countries
-    elif args.by == "vendor" or metric != "china_share":
-        df = res.model
-    else:
-        df = res.countries
-    if metric not in ("china_share", "device_share", "enterprise_china_share") \
-            and metric not in res.model.columns:
-        raise TechblocError(f"unknown metric {metric!r}", key="--metric",
-                            hint=did_you_mean(metric, [*res.model.columns, "device_share"]))
-    fig, _ = adoption_curves(df, metric=metric, by=args.by, weight=weight, title=title)
-    return fig
-
-
 # ------------------------------------------------------------------------------ compare
 def cmd_compare(args: argparse.Namespace) -> int:
     """Run or load scenarios and compare them with paired intervals."""
-    from techbloc.analysis.compare import compare, compare_figure
-    from techbloc.sim.experiment import run
+    from techbloc.analysis.compare import compare, compare_figure, pairing_problem
+    from techbloc.sim.experiment import replicate_plan, run
     from techbloc.sim.folders import check_out_folder, new_results_folder
     from techbloc.sim.results import load_results
     from techbloc.sim.scenario import load_scenario
 
     check_out_folder(args.out)
-    runs = {}
-    for d in args.from_dirs:
-        res = load_results(d)
-        runs[str(res.manifest["scenario"].get("name", Path(d).name))] = res
+    saved = [(str(r.manifest["scenario"].get("name", Path(d).name)), f"--from {d}", r)
+             for d in args.from_dirs for r in [load_results(d)]]
+    runs = {name: r for name, _, r in saved}
     names = list(args.scenarios)
     if not names and not runs:
         raise TechblocError("name at least one scenario, or saved runs with --from",
                             key="compare")
     scenarios = [load_scenario(n, horizon=args.horizon, search=args.search,
                                set=dict(args.overrides), scale=dict(args.scale)) for n in names]
+    given = [*((n, src) for n, src, _ in saved),
+             *((s.name, str(n)) for s, n in zip(scenarios, names, strict=True))]
+    twice = next((n for n, _ in given if [m for m, _ in given].count(n) > 1), None)
+    if twice and len({src for n, src in given if n == twice}) > 1:  # one name, two sources
+        raise TechblocError(f"'{twice}' is given twice (" + ", ".join(
+            src for n, src in given if n == twice) + "): give the scenarios different names",
+            key="compare")
     baseline = args.baseline or (scenarios[0].name if scenarios else next(iter(runs)))
     base_scen = next((s for s in scenarios if s.name == baseline), None)
     compared = [*runs, *(s.name for s in scenarios)]  # checked before anything runs
@@ -442,8 +339,17 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise TechblocError("need at least two different scenarios to compare", key="compare")
     seed = args.seed if args.seed is not None else (
         base_scen.seed if base_scen else runs[baseline].manifest.get("base_seed"))
+    counts = [args.replications or (base_scen or s).replications for s in scenarios]
+    plans = {name: (r.model.groupby("replicate")["seed"].first().tolist(),
+                    list(r.model["date"].unique())) for name, r in runs.items()}
+    plans.update({s.name: replicate_plan(s, n, seed)
+                  for s, n in zip(scenarios, counts, strict=True)})
+    problem = pairing_problem(plans, baseline)  # before anything runs
+    if problem:
+        seeds = ", ".join(f"{n} {r.manifest.get('base_seed')}" for n, _, r in saved)
+        raise TechblocError(problem, key="compare",
+                            hint=f"base seeds of the saved runs: {seeds}" if saved else None)
     if scenarios:
-        counts = [args.replications or (base_scen or s).replications for s in scenarios]
         first = "" if kernels_compiled() else f" ({COMPILING})"
         with progress_bar(f"{scenarios[0].name}{first}", sum(counts)) as update:
             done = 0
@@ -506,6 +412,9 @@ def cmd_params(args: argparse.Namespace) -> int:
     from techbloc.sim import params
     from techbloc.sim.scenario import load_scenario
 
+    if args.markdown and args.scenario:  # else ignored: the Markdown documents the tree
+        raise TechblocError("--markdown prints the parameter tree (docs/parameters.md), not a "
+                            "scenario's values; drop one of the two", key="--scenario")
     if args.markdown:
         sys.stdout.write(params.to_markdown())
         return 0
@@ -567,6 +476,26 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                             key="--posterior")
     if args.posterior_only and not args.posterior:
         raise TechblocError("--posterior-only needs --posterior POP", key="--posterior-only")
+    # An option the chosen fit does not use is refused, not ignored (then the defaults).
+    unused = ([("--trials", args.trials), ("--replications", args.replications),
+               ("--ban-weight", args.ban_weight)] if args.posterior_only else []) + (
+        [] if args.posterior else [("--generations", args.generations),
+                                   ("--abc-replications", args.abc_replications),
+                                   ("--abc-score", args.abc_score)])
+    for option, given in unused:
+        if given is not None:
+            raise TechblocError("is not used by " + ("--posterior-only (no point fit)"
+                                if args.posterior_only else "a fit without --posterior POP"),
+                                key=option)
+    for key, default in (("trials", 300), ("replications", 4), ("ban_weight", 0.0),
+                         ("generations", 4), ("abc_replications", 2), ("abc_score", "fair")):
+        setattr(args, key, default if getattr(args, key) is None else getattr(args, key))
+    if args.posterior:  # before the point fit, which takes minutes
+        try:
+            import pyabc  # noqa: F401
+        except ImportError:
+            raise TechblocError("the posterior ensemble needs pyabc, which is not installed",
+                                key="--posterior", hint=install_hint("calibrate")) from None
     if args.posterior and args.abc_score == "fair" and args.abc_replications < 2:
         raise TechblocError("the fair RPS of --abc-score fair needs at least 2 replicates per "
                             f"evaluation, not {args.abc_replications}",
@@ -577,11 +506,13 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         raise TechblocError("--out names a folder (calibrated.yaml is written into it); "
                             "adopting a fit is a separate step", key="--out",
                             hint=f"techbloc calibrate --out {out.with_suffix('')}")
-    if (out / "calibrated.yaml").exists():
-        raise TechblocError("the folder already holds a calibration; name a new one",
-                            file=str(out / "calibrated.yaml"), key="--out")
+    for held in (out / "calibrated.yaml", out / "calibrated_posterior.parquet"):
+        if held.exists():
+            raise TechblocError("the folder already holds a calibration; name a new one",
+                                file=str(held), key="--out")
     check_out_folder(out)  # before the fit, which takes minutes
     base = load_scenario(args.scenario, search=args.search)
+    refuse_forced(base, "a calibration")
     observed = stances()
     if args.posterior_only:
         out.mkdir(parents=True, exist_ok=True)
@@ -656,11 +587,6 @@ def write_posterior(args: argparse.Namespace, base, observed, point, out: Path) 
     from techbloc.analysis.posterior import marginals_figure, summary_lines
     from techbloc.sim.calibration import COUNTRY_BOUNDS, distance_at_point, fit_posterior
 
-    try:
-        import pyabc  # noqa: F401
-    except ImportError:
-        raise TechblocError("the posterior ensemble needs pyabc, which is not installed",
-                            key="--posterior", hint=install_hint("calibrate")) from None
     score = {"fair": "fair_rps", "plain": "rps"}[args.abc_score]
     print(f"posterior: ABC-SMC, {args.posterior} particles x {args.generations} generations "
           f"of {args.abc_replications} replicates, {args.abc_score} RPS", file=sys.stderr)

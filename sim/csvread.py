@@ -7,6 +7,8 @@ Shared by :mod:`sim.world`, :mod:`sim.policy_data` and :mod:`sim.observed`.
 
 from __future__ import annotations
 
+import csv
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -23,8 +25,13 @@ def _read_csv(path: Path, columns: Iterable[str], **kwargs) -> pd.DataFrame:
     """Read a data CSV, turning every way it can be unreadable into a located DataError."""
     if not path.exists():
         raise DataError("file not found", file=str(path), hint="reinstall techbloc")
+    kwargs.setdefault("index_col", False)  # a row longer than the header is not an index
     try:
-        df = pd.read_csv(path, encoding="utf-8", **kwargs)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            df = pd.read_csv(path, encoding="utf-8", **kwargs)
+    except pd.errors.ParserWarning:  # pandas would drop the extra fields
+        raise _long_row(path) from None
     except UnicodeDecodeError as e:
         raise DataError(f"not UTF-8 text ({e.reason} at byte {e.start})", file=str(path)) from None
     except pd.errors.EmptyDataError:
@@ -37,3 +44,16 @@ def _read_csv(path: Path, columns: Iterable[str], **kwargs) -> pd.DataFrame:
         raise _fail(path, None, missing[0], "column missing; expected columns: "
                     + ", ".join(columns))
     return df
+
+
+def _long_row(path: Path) -> DataError:
+    """The error for the first row with more fields than the header has columns."""
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = csv.reader(f)
+        header = next(rows)
+        for row in rows:
+            if len(row) > len(header):
+                return DataError(f"{len(row)} fields in a row under {len(header)} columns (a "
+                                 "comma inside a value needs quotes)", file=str(path),
+                                 line=rows.line_num)
+    return DataError("a row has more fields than the header has columns", file=str(path))

@@ -20,15 +20,17 @@ An event can, from its quarter on:
   goes on. Only the USA, whose ban is locked, has an order in the shipped scenarios.)
 
 The parts of one event apply in that order (a removal order last, after a release); events of
-one quarter apply in file order.
+one quarter apply in file order. Two actions of one quarter on one thing that disagree are refused
+within one file (:func:`same_quarter_clashes`, used by sim.scenario); across a parent and its
+child the child's replaces the parent's (:func:`supersede`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from techbloc.sim.quarters import Quarter
 
@@ -221,3 +223,130 @@ def apply_ramps(model: EventTarget) -> None:
         model.values[key] = ramp.value(model.t)
         if model.t - ramp.t0 + 1 >= ramp.over:
             del model.ramps[key]
+
+
+
+class Clash(NamedTuple):
+    """Two actions of one quarter on one thing, the later silently undoing the earlier."""
+
+    first: int  # index of the earlier event in its file
+    first_name: str
+    first_action: str
+    first_value: object
+    second: int  # index of the later event
+    second_action: str
+    second_value: object
+    what: str  # the parameter, country, membership or vendor field
+    at: Quarter
+
+    @property
+    def key(self) -> str:
+        """The key path of the later action (``events[3].set.us.ally_pressure``)."""
+        tail = f".{self.what}" if self.second_action in ("set", "ramp") else ""
+        return f"events[{self.second}].{self.second_action}{tail}"
+
+    def message(self, line: int | None) -> str:
+        """What clashes with what, naming the earlier event by index, name and line."""
+        where = ("earlier in this event" if self.first == self.second else
+                 f"in events[{self.first}] ('{self.first_name}'"
+                 + (f", line {line})" if line else ")"))
+        what = "" if self.second_action in ("set", "ramp") else f"{self.what}: "  # in the key
+        return (f"{what}{_said(self.first_action, self.first_value)} {where}, "
+                f"{_said(self.second_action, self.second_value)} here, in the same quarter "
+                f"{self.at}; the later would silently replace the earlier")
+
+
+def _said(action: str, value) -> str:
+    """An action of a :class:`Clash` in words (``ramped to 0.9 over 4 quarters``)."""
+    if action == "ramp":
+        return f"ramped to {value[0]:g} over {value[1]} quarters"
+    if action == "country_policy":
+        policy, years, lock = value
+        return (f"forced to {policy}" + (f" (removal within {years:g} years)" if years else "")
+                + ("" if lock else " unlocked"))
+    if action == "membership":
+        return "joins" if value else "leaves"
+    if action == "removal_order":
+        return f"removal ordered within {value:g} years"
+    return f"set to {value!r}"
+
+
+#: How to resolve a :class:`Clash` (the hint of its error).
+CLASH_HINT = "keep the value that should hold, or date the events in different quarters"
+
+
+def _writes(event: Event) -> list[tuple[str, str, str, object]]:
+    """What ``event`` writes: (action, target, its name in a message, the value written)."""
+    return [*(("set", f"param {k}", k, v) for k, v in event.set.items()),
+            *(("ramp", f"param {k}", k, (v, event.over)) for k, v in event.ramp.items()),
+            *(("country_policy", f"policy {c.iso3}", c.iso3,
+               (c.policy, c.removal_years, c.lock)) for c in event.country_policy),
+            *(("membership", f"member {m.iso3} {m.organisation}",
+               f"{m.iso3} in {m.organisation}", m.member)
+              for m in event.membership),
+            *(("vendor", f"vendor {v.vendor} {k}", f"{v.vendor} {k}", x)
+              for v in event.vendor for k, x in v.values.items()),
+            *(("removal_order", f"order {o.iso3}", o.iso3, o.years)
+              for o in event.removal_order)]
+
+
+def same_quarter_clashes(events: list[tuple[int, Event]]) -> list[Clash]:
+    """Actions of one quarter that a later one would silently undo (one file's events).
+
+    Two ``set``s of a parameter to different values, a ``ramp`` followed by a ``set`` or another
+    ``ramp`` of it (unless the same), and two different values for one country's policy, one
+    membership, one vendor field or one removal order clash; a ``set`` then a ``ramp`` does not
+    (the ramp starts from the set value), nor does the same value given twice.
+
+    Args:
+        events: (index in the file, event) pairs, in file order.
+
+    Returns:
+        One :class:`Clash` per later action that undoes an earlier one.
+    """
+    seen: dict[tuple, tuple[int, str, str, object]] = {}
+    out = []
+    for j, event in events:
+        for action, target, what, value in _writes(event):
+            key = (event.at, target)
+            if key in seen:
+                i, name, before, old = seen[key]
+                if (before, old) != (action, value) and (before, action) != ("set", "ramp"):
+                    out.append(Clash(i, name, before, old, j, action, value, what, event.at))
+            seen[key] = (j, event.name, action, value)
+    return out
+
+
+def supersede(earlier: tuple[Event, ...], later: list[Event]) -> tuple[Event, ...]:
+    """``earlier`` events (a parent's) without the actions that ``later`` ones replace.
+
+    A child's event that acts on a parameter, country, membership, vendor field or removal
+    order in the quarter its parent does replaces the parent's action there (a ``set`` replaces
+    a ``set`` or ``ramp``; a ``ramp`` replaces a ``ramp`` and keeps a ``set``, from which it
+    starts), so the resolved scenario holds no clash of :func:`same_quarter_clashes` and runs as
+    the two files in sequence would. A parent's event left with nothing to do is dropped.
+    """
+    gone = {(e.at, t) for e in later for a, t, _, _ in _writes(e) if a != "ramp"}
+    ramped = {(e.at, f"param {k}") for e in later for k in e.ramp}
+    out = []
+    for ev in earlier:
+        def kept(target: str, ev=ev) -> bool:
+            return (ev.at, target) not in gone
+
+        vendor = tuple(VendorChange(v.vendor, MappingProxyType(
+            {k: x for k, x in v.values.items() if kept(f"vendor {v.vendor} {k}")}))
+            for v in ev.vendor)
+        ev = replace(
+            ev, set=MappingProxyType({k: v for k, v in ev.set.items() if kept(f"param {k}")}),
+            ramp=MappingProxyType({k: v for k, v in ev.ramp.items() if kept(f"param {k}")
+                                   and (ev.at, f"param {k}") not in ramped}),
+            country_policy=tuple(c for c in ev.country_policy if kept(f"policy {c.iso3}")),
+            membership=tuple(m for m in ev.membership
+                             if kept(f"member {m.iso3} {m.organisation}")),
+            vendor=tuple(v for v in vendor if v.values),
+            removal_order=tuple(o for o in ev.removal_order if kept(f"order {o.iso3}")))
+        if not ev.ramp:
+            ev = replace(ev, over=1)  # as an event without a ramp is written and read back
+        if ev.actions():
+            out.append(ev)
+    return tuple(out)

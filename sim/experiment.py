@@ -17,6 +17,7 @@ from techbloc.sim import overrides, rng
 from techbloc.sim.errors import ScenarioError, TechblocError
 from techbloc.sim.folders import claim_run_folder, utc_now
 from techbloc.sim.model import TechAllianceModel
+from techbloc.sim.posterior import check_drawable
 from techbloc.sim.results import (
     COUNTRY_UNITS,
     DEVICE_UNITS,
@@ -49,6 +50,21 @@ def replicate_tables(scenario: Scenario, replicate: int, seed: int,
     frames = (model_frame(model, scenario.name, replicate),
               countries_frame(model, scenario.name, replicate))
     return (*frames, devices_frame(model, scenario.name, replicate)) if devices else frames
+
+
+def replicate_plan(scenario: Scenario, n: int, seed: int | None = None
+                   ) -> tuple[list[int], list[str]]:
+    """The seed each of ``n`` replicates would record and the quarters the run would cover.
+
+    What :func:`run` would write in the tables' ``seed`` and ``date`` columns, known before it
+    runs (``techbloc compare`` checks that runs pair before running them).
+    """
+    from techbloc.sim.posterior import for_replicate
+
+    seeds = rng.replicate_seeds(scenario.seed if seed is None else seed, n)
+    start, end = scenario.horizon
+    return ([for_replicate(scenario, s)[1] for s in seeds],
+            [str(start + i) for i in range(end - start + 1)])
 
 
 def run(
@@ -96,6 +112,7 @@ def run(
         [0, 1]
     """
     scenario = load_scenario(scenario, set=set, horizon=horizon, search=search, scale=scale)
+    check_drawable(scenario)  # the ensemble, before any folder exists (sim.posterior)
     overrides.warn(scenario)
     n = scenario.replications if replications is None else replications
     if isinstance(n, bool) or not isinstance(n, Integral) or not 1 <= n <= MAX_REPLICATIONS:

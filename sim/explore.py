@@ -438,6 +438,11 @@ def reversibility(scenario: str | Path | Scenario, lift: tuple[int, int] = (2021
     keys = _lever_keys(levers)
     measures = load_scenario(scenario, search=search, horizon=horizon)
     cf = load_scenario(counterfactual, search=search, horizon=horizon)
+    if (measures.params, measures.events) == (cf.params, cf.events):
+        raise ScenarioError(f"'{measures.name}' and its counterfactual '{cf.name}' have the same "
+                            "values and events: nothing to lift", key="--counterfactual",
+                            hint="give a scenario with measures (sanctions-2019) and the "
+                            "no-measures one as --counterfactual (baseline)")
     if not measures.horizon[0].year < first <= last <= measures.horizon[1].year:
         raise ScenarioError(f"lift years {first}-{last} must lie after 2019 and within the "
                             f"horizon ({measures.horizon[0]}-{measures.horizon[1]})", key="--lift")

@@ -13,7 +13,11 @@ import sys
 import warnings
 from pathlib import Path
 
-from techbloc.sim.commands import nonnegative_int, positive_int  # light at import
+from techbloc.sim.commands import (  # light at import
+    nonnegative_int,
+    positive_int,
+    replicate_count,
+)
 
 
 def print_notes() -> None:
@@ -97,7 +101,7 @@ def add_commands(sub) -> None:
                    help="lever values searched (default: the parameter's range)")
     t.add_argument("--points", type=positive_int, default=9, metavar="N",
                    help="points of the first grid (default 9)")
-    t.add_argument("--replications", "-n", type=positive_int, default=6, metavar="N")
+    t.add_argument("--replications", "-n", type=replicate_count, default=6, metavar="N")
     t.add_argument("--seed", type=nonnegative_int, metavar="S",
                    help="base seed (default: the scenario's)")
     t.add_argument("--out", metavar="DIR", help="output folder (default results/tipping-...)")
@@ -120,7 +124,7 @@ def add_commands(sub) -> None:
                    help="the no-measures scenario (default baseline)")
     r.add_argument("--horizon", default="2019Q1:2035Q4", metavar="START:END",
                    help="horizon of every run (default 2019Q1:2035Q4)")
-    r.add_argument("--replications", "-n", type=positive_int, default=6, metavar="N")
+    r.add_argument("--replications", "-n", type=replicate_count, default=6, metavar="N")
     r.add_argument("--seed", type=nonnegative_int, metavar="S")
     r.add_argument("--out", metavar="DIR", help="output folder (default results/reversibility-...)")
 

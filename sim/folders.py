@@ -137,7 +137,8 @@ def output_file(path: str | Path | None, default: Path, suffixes: Iterable[str] 
     """
     out = Path(path) if path else default
     if out.is_dir():
-        raise DataError("is a folder; expected a file name (like picture.png)", file=str(out))
+        raise DataError(f"is a folder; expected a file name (like {default.name})",
+                        file=str(out), key="--output")
     kinds = sorted({s.lower() for s in suffixes})
     if kinds and out.suffix and out.suffix[1:].lower() not in kinds:
         raise DataError(f"cannot write a {out.suffix} file here; expected a name ending in "

@@ -84,8 +84,9 @@ def _strip(events: tuple[Event, ...], key: str, since: Quarter | None, origin: s
             if key in part:
                 notes.append({"key": key, "rule": rule, "origin": origin, "event": ev.name,
                               "at": str(ev.at), "action": action, "dropped": part[key]})
+        ramp = {k: v for k, v in ev.ramp.items() if k != key}
         ev = replace(ev, set=MappingProxyType({k: v for k, v in ev.set.items() if k != key}),
-                     ramp=MappingProxyType({k: v for k, v in ev.ramp.items() if k != key}))
+                     ramp=MappingProxyType(ramp), over=ev.over if ramp else 1)
         if ev.actions():
             out.append(ev)
     return tuple(out)
@@ -120,6 +121,10 @@ def apply(scenario: Scenario, set: Mapping[str, object] | None = None,
         param = params_mod.check_key(key, path=f"scale {key}")
         if param.kind is bool:
             raise ScenarioError("a switch cannot be scaled; use set", key=f"scale {key}")
+        if isinstance(factor, str) and "@" in factor:
+            raise ScenarioError("a scale takes no quarter: it multiplies the whole trajectory, "
+                                f"dates kept; found {factor!r}", key=f"scale {key}",
+                                hint="to hold a value from a quarter on, use set KEY=VALUE@2022Q1")
         if (isinstance(factor, bool) or not isinstance(factor, Real)
                 or not math.isfinite(factor) or not 0 <= factor <= MAX_SCALE):
             raise ScenarioError(f"expected a factor from 0 to {MAX_SCALE:g}, found {factor!r}",
@@ -157,7 +162,9 @@ def apply(scenario: Scenario, set: Mapping[str, object] | None = None,
             events = _strip(events, key, None, origin, "set", notes)
             continue
         if at > end:
-            raise ScenarioError(f"{at} is after the horizon's end ({end})", key=f"set {key}")
+            raise ScenarioError(f"{at} is after the horizon's end ({end})", key=f"set {key}",
+                                hint=f"expected KEY=VALUE@QUARTER with a quarter from {start} to "
+                                f"{end} (one up to {start} holds for the whole horizon)")
         events = _strip(events, key, at, origin, "set", notes)
         notes.append({"key": key, "rule": "set", "origin": origin, "at": str(at),
                       "action": "set", "held_from": str(at), "value": value})

@@ -36,9 +36,11 @@ def read_frontline(path: Path, iso3: pd.Series) -> np.ndarray:
             raise _fail(path, row, "iso3", f"unknown country {r.iso3!r} (not in countries.csv)")
         if r.theatre not in ("Russia", "China"):
             raise _fail(path, row, "theatre", f"expected Russia or China, found {r.theatre!r}")
-        if not r.since.isdigit() or int(r.since) > 2019:
-            raise _fail(path, row, "since", f"expected a year up to 2019 (the model's start), "
-                        f"found {r.since!r}")
+        if not (r.since.isascii() and r.since.isdigit()) or not 1900 <= int(r.since) <= 2019:
+            raise _fail(path, row, "since", f"expected a year from 1900 up to 2019 (the model's "
+                        f"start), found {r.since!r}")
+        if not r.basis.strip():
+            raise _fail(path, row, "basis", "empty; give the basis and its source")
         if out[index[r.iso3]]:
             raise _fail(path, row, "iso3", f"{r.iso3!r} appears twice")
         out[index[r.iso3]] = 1.0

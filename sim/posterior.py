@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from techbloc.sim import rng
-from techbloc.sim.errors import DataError
+from techbloc.sim.errors import DataError, ScenarioError
 
 #: The shipped ensemble, beside the calibrated scenario.
 POSTERIOR = Path(__file__).resolve().parent.parent / "scenarios" / "calibrated_posterior.parquet"
@@ -87,11 +87,41 @@ def for_replicate(scenario, seed: int, draws: pd.DataFrame | None = None):
     if values["uncertainty.parameters"]:
         draws = _shipped() if draws is None else draws
         row = int(rng.stream(seed, "posterior").integers(len(draws)))
-        keys = [c for c in draws.columns if c not in ("draw", "epsilon", "evaluations")
-                and scenario.origins.get(c, "") in CALIBRATED_ORIGINS]
+        keys = _drawn(scenario, draws)
         if keys:
             scenario = scenario.with_params({k: float(draws[k].iloc[row]) for k in keys},
                                             origin="posterior draw")
     if not values["uncertainty.noise"]:
         seed = rng.replicate_seeds(int(scenario.seed), 1)[0]
     return scenario, seed
+
+
+def _drawn(scenario, draws: pd.DataFrame) -> list[str]:
+    """The ensemble's parameters whose value in ``scenario`` came from the calibrated one."""
+    return [c for c in draws.columns if c not in ("draw", "epsilon", "evaluations")
+            and scenario.origins.get(c, "") in CALIBRATED_ORIGINS]
+
+
+def check_drawable(scenario) -> None:
+    """Check, before a run starts, the ensemble its replicates will draw from.
+
+    Raises:
+        DataError: ``uncertainty.parameters`` on and the ensemble missing or damaged (read here,
+            before any run folder exists, rather than in the first replicate).
+        ScenarioError: ``uncertainty.parameters`` on and ``uncertainty.noise`` off, but no
+            parameter of the ensemble takes its value from the calibrated scenario (the scenario
+            does not extend it, or ``--set`` holds them all): every replicate would be one run.
+    """
+    from techbloc.sim.params import resolve
+
+    values = resolve(scenario.params)
+    if not values["uncertainty.parameters"]:
+        return
+    draws = _shipped()
+    if not values["uncertainty.noise"] and not _drawn(scenario, draws):
+        raise ScenarioError(
+            f"nothing to draw: no weight of the posterior ensemble in '{scenario.name}' comes "
+            "from the calibrated scenario (it does not extend it, or --set holds them), so with "
+            "uncertainty.noise off every replicate would be the same run",
+            key="uncertainty.parameters",
+            hint="use --uncertainty noise or both, or extend calibrated (baseline does)")

@@ -10,13 +10,16 @@ and key path, the value found, what was expected and the nearest valid key.
 ``extends`` names a parent (a file beside the child, or a scenario on the search path; never a
 path, so a scenario reads no other file on disk) and resolves a chain of parents of any depth: a
 child overrides its parent key by key (``params`` value by value) and appends its events to the
-parent's. Overrides from Python or the command line (``set=``, ``scale=``, ``horizon=``) apply
-last, by the rule of :mod:`sim.overrides`: a set value holds for the whole horizon (the events'
-actions on that key are dropped, with a note), a scale multiplies the scenario's own trajectory.
+parent's; a child's action on a parameter (country, vendor field, ...) in a quarter where its
+parent acts on it replaces the parent's, while two such actions within one file are refused unless
+they agree (:func:`sim.events.same_quarter_clashes`; docs/scenarios.md). Overrides from Python
+or the command line (``set=``, ``scale=``, ``horizon=``) apply last, by the rule of
+:mod:`sim.overrides`: a set value holds for the whole horizon (the events' actions on that key are
+dropped, with a note), a scale multiplies the scenario's own trajectory.
 
 Scenarios are found by name in, in order: directories passed as ``search``, the directories in
 ``$TECHBLOC_SCENARIOS`` (``os.pathsep``-separated), ``./scenarios`` and the scenarios shipped in
-the installed package.
+the installed package; a folder of ``search`` or the variable that does not exist is refused.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import yaml
 from techbloc.sim import params as params_mod
 from techbloc.sim.errors import ScenarioError, did_you_mean
 from techbloc.sim.events import (
+    CLASH_HINT,
     RELEASE_ALL,
     VENDOR_FIELDS,
     CountryPolicy,
@@ -41,9 +45,11 @@ from techbloc.sim.events import (
     Membership,
     RemovalOrder,
     VendorChange,
+    same_quarter_clashes,
+    supersede,
 )
 from techbloc.sim.quarters import Quarter
-from techbloc.sim.yamlread import MAX_EXTENDS, MAX_NODES, other_kind, parse_value  # noqa: F401 - API
+from techbloc.sim.yamlread import MAX_EXTENDS, MAX_NODES, OtherKind, other_kind, parse_value  # noqa: F401 - API
 from techbloc.sim.yamlread import Reader as _Reader
 from techbloc.sim.yamlread import compose as _compose
 from techbloc.sim.yamlread import read_text as _read_text
@@ -74,12 +80,22 @@ def scenario_dir() -> Path:
 
 
 def search_path(search: Iterable[str | Path] = ()) -> list[Path]:
-    """Directories searched for scenario names, first match wins."""
-    dirs = [Path(d) for d in search]
-    dirs += [Path(d) for d in os.environ.get(ENV_VAR, "").split(os.pathsep) if d]
-    dirs += [Path("scenarios"), scenario_dir()]
+    """Directories searched for scenario names, first match wins.
+
+    Raises:
+        ScenarioError: a folder of ``search`` or ``$TECHBLOC_SCENARIOS`` that is not one (a
+            misspelt folder would be passed over and another scenario of that name run).
+    """
+    given = [(Path(d), "search") for d in search]
+    given += [(Path(d), f"${ENV_VAR}") for d in os.environ.get(ENV_VAR, "").split(os.pathsep) if d]
+    for d, where in given:
+        if not d.is_dir():
+            raise ScenarioError(f"{'not a folder' if d.exists() else 'no such folder'}: '{d}'",
+                                key=where, hint="give existing folders of scenario files"
+                                + ("" if where == "search" else f" (separated by '{os.pathsep}')"
+                                   " or unset the variable"))
     out: list[Path] = []
-    for d in dirs:
+    for d in [*(d for d, _ in given), Path("scenarios"), scenario_dir()]:
         if d.is_dir() and d.resolve() not in [o.resolve() for o in out]:
             out.append(d)
     return out
@@ -587,10 +603,12 @@ def _load(path: Path, chain: tuple[str, ...], errors: list | None, search: tuple
     if not isinstance(doc, dict):
         raise ScenarioError("expected a mapping with keys like name, params, events", file=file,
                             line=1)
+    if other_kind(doc, "scenario"):  # one error for the file, not one per key
+        raise OtherKind("unknown keys " + ", ".join(k for k in doc if k not in TOP_KEYS),
+                        file=file, line=1, hint=other_kind(doc, "scenario"))
     for key in doc:
         if key not in TOP_KEYS:
-            hint = other_kind(doc, "scenario") or did_you_mean(key, TOP_KEYS)
-            reader.fail("unknown key", key, hint)
+            reader.fail("unknown key", key, did_you_mean(key, TOP_KEYS))
 
     parent = None
     if doc.get("extends") is not None:
@@ -656,10 +674,13 @@ def _load(path: Path, chain: tuple[str, ...], errors: list | None, search: tuple
     if not isinstance(raw_events, list):
         reader.fail("expected a list of events", "events")
         raw_events = []
-    for i, ev in enumerate(raw_events):
-        event = _event(reader, ev, i, horizon)
-        if event is not None and event.at <= horizon[1]:
-            events.append(event)
+    own = [(i, e) for i, ev in enumerate(raw_events)
+           if (e := _event(reader, ev, i, horizon)) is not None]
+    for c in same_quarter_clashes(own):  # within this file; a child may override its parent
+        reader.fail(c.message(reader.where.get(f"events[{c.first}]", (None,))[0]), c.key,
+                    CLASH_HINT)
+    own_events = [e for _, e in own if e.at <= horizon[1]]
+    events = [*supersede(tuple(events), own_events), *own_events]
     events.sort(key=lambda e: e.at)  # stable: same-quarter events keep parent, then file order
 
     return Scenario(
@@ -671,28 +692,3 @@ def _load(path: Path, chain: tuple[str, ...], errors: list | None, search: tuple
         extends=parent.name if parent else None, origins=MappingProxyType(origins),
     )
 
-
-def library_markdown() -> str:
-    """The shipped scenario library as Markdown (written to docs/scenarios.md)."""
-    from techbloc.sim.overrides import MARKDOWN
-
-    lines = ["# Scenarios", "",
-             "Generated from `scenarios/*.yaml` by `techbloc scenarios --markdown`; do not edit by "
-             "hand (a test fails when this file is stale). `techbloc show NAME` prints any of them "
-             "fully resolved; `techbloc diff A B` compares two.", "", *MARKDOWN]
-    for path in sorted(scenario_dir().glob("*.yaml")):
-        s = load_scenario(path)
-        lines += [f"## {s.name}", "", f"**{s.title}**", ""]
-        meta = f"Horizon {s.horizon[0]}-{s.horizon[1]}, seed {s.seed}, {s.replications} replicates"
-        lines += [meta + (f"; extends `{s.extends}`." if s.extends else "."), "",
-                  s.description, ""]
-        own = [e for e in s.events if e not in (load_scenario(s.extends).events
-                                                if s.extends else ())]
-        if own:
-            lines += ["| quarter | event | changes |", "|---|---|---|"]
-            for e in own:
-                d = e.to_dict()
-                changes = "; ".join(f"{k}: {v}" for k, v in d.items() if k not in ("at", "name"))
-                lines.append(f"| {e.at} | {e.name} | {changes} |")
-            lines.append("")
-    return "\n".join(lines)

@@ -188,8 +188,10 @@ def load_sweep(path: str | Path, set: Mapping[str, object] | None = None,
         base = load_scenario(doc["scenario"], horizon=doc.get("horizon"),
                              search=[path.parent, path.parent.parent])
         base = base.with_overrides(set=held, origin="sweep file").with_overrides(**fixed)
-    except ScenarioError as e:
-        raise fail(f"base scenario: {e}", "scenario") from None
+    except ScenarioError as e:  # a dated hold of set: is checked here, and located at its line
+        mine = e.key is not None and e.key.startswith("set ") and e.key[4:] in held
+        raise fail(*((e.message, f"set.{e.key[4:]}", e.hint) if mine else
+                     (f"base scenario: {e}", "scenario"))) from None
     if not isinstance(doc["parameters"], dict) or not doc["parameters"]:
         raise fail("expected a mapping of parameters to vary", "parameters")
     if "scale" in doc and (not isinstance(doc["scale"], dict) or not doc["scale"]):

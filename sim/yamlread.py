@@ -159,6 +159,10 @@ def parse_value(text: str, key: str = "value"):
         raise ScenarioError(e.message, key=key, hint=e.hint) from None
 
 
+class OtherKind(ScenarioError):
+    """A file of the other kind: a sweep file given where a scenario was expected."""
+
+
 def other_kind(keys, kind: str) -> str | None:
     """A hint when a file of the other kind is given: a sweep file to ``run``, or the reverse.
 

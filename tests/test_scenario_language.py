@@ -11,7 +11,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from techbloc.sim import ScenarioError, TechAllianceModel, load_scenario, run
-from techbloc.sim.scenario import available, library_markdown, scenario_dir, validate
+from techbloc.sim.library import library_markdown
+from techbloc.sim.scenario import available, scenario_dir, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -538,6 +538,64 @@ def path_cases(tmp: Path, good: Path, sweep_file: Path) -> None:
 
 
 
+def _quick(limit: float = 20.0):
+    """A check that the refusal came before any long work (within ``limit`` seconds)."""
+    t0 = time.time()
+    return lambda: (f"refused only after {time.time() - t0:.0f} s of work"
+                    if time.time() - t0 > limit else None)
+
+
+@contextlib.contextmanager
+def _env(name: str, value: str):
+    old = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = old
+
+
+def round3_cases(tmp: Path, good: Path) -> None:
+    """Bad input of round 3 (tests/test_hardening_round3.py): each refused before any work."""
+    clash = tmp / "clash.yaml"
+    clash.write_text("name: clash\nextends: sanctions-2019\nevents:\n"
+                     "  - {at: 2021Q1, name: a, set: {us.ally_pressure: 0.3}}\n"
+                     "  - {at: 2021-02-15, name: b, set: {us.ally_pressure: 0.7}}\n")
+    call_main("round3/clash-validate", "validate", clash)
+    call_main("round3/clash-run", "run", clash, "-n", "1", "--out", tmp / "r3a", check=_quick())
+    call_main("round3/env-folder-missing", "show", "baseline",
+              patch=lambda: _env("TECHBLOC_SCENARIOS", str(tmp / "nope")))
+    call_main("round3/set-after-horizon", "show", "baseline", "--set",
+              "us.ally_pressure=0.5@2031Q1")
+    call_main("round3/set-no-value", "show", "baseline", "--set", "us.ally_pressure=@2022Q1")
+    call_main("round3/scale-quarter", "show", "baseline", "--scale", "us.ally_pressure=2@2022Q1")
+    for label, extra in (("enterprise-by-vendor", ["--metric", "enterprise_china_share", "--by",
+                                                   "vendor"]),
+                         ("device-by-bri", ["--metric", "device_share", "--by", "bri"]),
+                         ("metric-date", ["--metric", "date"]),
+                         ("world-total-by-region", ["--metric", "own_os_share", "--by",
+                                                    "region"])):
+        call_main(f"round3/plot-{label}", "plot", good, "--kind", "curves", *extra, "-o",
+                  tmp / "r3.png")
+    call_main("round3/compare-name-twice", "compare", "baseline", "--from", good, "--out",
+              tmp / "r3c", check=_quick())
+    call_main("round3/calibrate-generations-alone", "calibrate", "--generations", "3", "--out",
+              tmp / "r3cal", check=_quick())
+    call_main("round3/calibrate-history", "calibrate", "--countries", "--scenario", "history",
+              "--out", tmp / "r3cal2", check=_quick())
+    call_main("round3/hindcast-history", "hindcast", "--scenario", "history", "--out",
+              tmp / "r3h", check=_quick())
+    call_main("round3/hindcast-cv-fit-alone", "hindcast", "--cv-fit", "legacy", "--out",
+              tmp / "r3h2", check=_quick())
+    call_main("round3/run-n-20000", "run", "baseline", "-n", "20000")
+    call_main("round3/reversibility-itself", "reversibility", "baseline", "-n", "1", "--out",
+              tmp / "r3rv", check=_quick())
+    cli("round3/app-port-99999", "app", "--port", "99999", timeout=60)
+
+
 def api_cases() -> None:
     import techbloc as tb
 
@@ -694,6 +752,7 @@ def main() -> int:
                   ("concurrent", lambda: concurrency_cases(tmp)),
                   ("paths", lambda: path_cases(tmp, _good(tmp), sweep_file)),
                   ("sweep", lambda: sweep_cases(tmp, sweep_file)),
+                  ("round3", lambda: round3_cases(tmp, _good(tmp))),
                   ("orphan", lambda: orphan_cases(tmp, sweep_file))]
         for name, fn in groups:
             if name.startswith(args.only) or not args.only:

@@ -80,9 +80,15 @@ def test_uploaded_content_is_kept_under_the_app_settings():
     assert s.name == "mine-app" and s.title == "Mine" and s.extends == "baseline"
     assert s.params["country.review_prob"] == 0.5  # the upload's own parameter is kept
     assert s.params["us.ally_pressure"] == LEVERS["us.ally_pressure"]  # the slider wins
-    # The moved Belt & Road slider holds over the upload's own ramp (set back in its quarter).
-    assert [e.name for e in s.events] == ["ramp", "app: levers held at their slider values"]
-    assert S.lever_events(s)["china.bri_discount"] == ["2021Q1: ramp to 0.2 over 4 q"]
+    # The moved Belt & Road slider holds: the upload's own ramp of it is dropped, as --set drops
+    # it (a file may not ramp and set one lever in one quarter); its other events stay.
+    assert [e.name for e in s.events] == ["app: levers held at their slider values"]
+    assert S.lever_events(s)["china.bri_discount"] == []
+    assert all(e.set == {"china.bri_discount": LEVERS["china.bri_discount"]} for e in s.events)
+    kept = S.scenario_yaml(None, LEVERS, 1, 3, "2025Q4", held=["us.ally_pressure"],
+                           uploaded=up.doc)
+    assert S.lever_events(S.load_text(kept, "k.yaml"))["china.bri_discount"] == [
+        "2021Q1: ramp to 0.2 over 4 q"]  # a lever not held follows the upload's own ramp
 
 
 def test_a_moved_slider_holds_its_lever_like_set_and_an_untouched_one_follows_the_events():
