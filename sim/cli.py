@@ -270,11 +270,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="replicates per ABC evaluation (default 2, as the shipped ensemble): "
                           "more make the distance less noisy and each evaluation slower")
     cal.add_argument("--abc-score", choices=("fair", "plain"),
-                     help="the ABC distance's stance score: the fair RPS (default; unbiased "
-                          "for any --abc-replications, which must then be at least 2) or the "
-                          "plain RPS of the replicates' shares, which few replicates bias "
-                          "toward parameters whose runs rarely differ (the ensemble shipped "
-                          "before the fair score; docs/ODD.md §1.2)")
+                     help="the ABC distance's stance score: the plain RPS of the replicates' "
+                          "shares (default, as the shipped ensemble), which few replicates "
+                          "bias toward parameters whose runs rarely differ, or the fair RPS, "
+                          "unbiased for any --abc-replications (at least 2); an ensemble "
+                          "fitted with it was tried and not adopted (docs/ODD.md §1.2)")
     cal.add_argument("--posterior-only", action="store_true",
                      help="with --countries --posterior, skip the point fit and fit only the "
                           "ensemble, around the scenario's own (calibrated) values")

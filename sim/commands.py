@@ -488,7 +488,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                                 if args.posterior_only else "a fit without --posterior POP"),
                                 key=option)
     for key, default in (("trials", 300), ("replications", 4), ("ban_weight", 0.0),
-                         ("generations", 4), ("abc_replications", 2), ("abc_score", "fair")):
+                         ("generations", 4), ("abc_replications", 2), ("abc_score", "plain")):
         setattr(args, key, default if getattr(args, key) is None else getattr(args, key))
     if args.posterior:  # before the point fit, which takes minutes
         try:

@@ -112,6 +112,7 @@ def test_posterior_only_fits_the_ensemble_around_the_scenarios_values(tmp_path):
 
 def test_the_fair_abc_score_refuses_one_replicate_before_any_work(tmp_path):
     _refused(techbloc("calibrate", "--countries", "--posterior", "48", "--posterior-only",
-                      "--abc-replications", "1", "--out", str(tmp_path / "z")),
+                      "--abc-replications", "1", "--abc-score", "fair",
+                      "--out", str(tmp_path / "z")),
              "--abc-replications", "at least 2 replicates")
     assert not (tmp_path / "z").exists()
