@@ -23,6 +23,7 @@ import pandas as pd
 import techbloc.sim.posterior as post
 from techbloc.sim import run
 from techbloc.sim.calibration import stance_rps
+from techbloc.sim.errors import TechblocError
 from techbloc.sim.observed import stances
 from techbloc.sim.world import load_world
 
@@ -68,6 +69,10 @@ if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] != "shipped":
         post.POSTERIOR = Path(sys.argv[1])
         post._shipped.cache_clear()
+    try:
+        post.read_draws()  # a missing or damaged ensemble: one line, before any run
+    except TechblocError as exc:
+        sys.exit(f"posterior_check: error: {exc}")
     reps = int(sys.argv[2]) if len(sys.argv) > 2 else 100
     seeds = [int(s) for s in sys.argv[3].split(",")] if len(sys.argv) > 3 else [5, 7]
     record = stances().astype({"iso3": str})
