@@ -10,8 +10,7 @@ matplotlib.use("Agg")
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-
-META = ("draw", "epsilon", "evaluations")
+from techbloc.sim.posterior import META
 
 
 def parameters(draws: pd.DataFrame) -> list[str]:

@@ -119,6 +119,25 @@ def stance_brier(countries: pd.DataFrame, observed: pd.DataFrame,
     return float(np.mean(scores))
 
 
+#: The three ordered policy levels, coded as in the record's scores.
+LEVELS = {"open": 0, "restrict": 1, "ban": 2}
+
+
+def level_shares(countries: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The replicates' shares of each level per country (ISO3) at the end of ``year``.
+
+    Columns: ``open``, ``not_ban`` (open or restricting: the second cumulative level), ``ban``,
+    and the number of ``replicates``.
+    """
+    at = countries[countries["date"] == f"{year}Q4"]
+    level = at["policy"].astype(str).map(LEVELS)
+    iso = at["iso3"].astype(str)
+    return pd.DataFrame({"open": (level == 0).groupby(iso).mean(),
+                         "not_ban": (level <= 1).groupby(iso).mean(),
+                         "ban": (level == 2).groupby(iso).mean(),
+                         "replicates": iso.value_counts()})
+
+
 def stance_rps(countries: pd.DataFrame, observed: pd.DataFrame, years: Sequence[int],
                fair: bool = False) -> float:
     """Mean ranked probability score of the three ordered levels over countries and year-ends.
@@ -133,23 +152,19 @@ def stance_rps(countries: pd.DataFrame, observed: pd.DataFrame, years: Sequence[
     p_k·(1 − p_k)/m, a penalty on every probability between 0 and 1 that is large for few
     replicates and favours parameters whose runs rarely differ (ODD §1.2).
     """
-    codes = {"open": 0, "restrict": 1, "ban": 2}
     scores = []
     for year in years:
-        at = countries[countries["date"] == f"{year}Q4"]
-        lvl = at["policy"].astype(str).map(codes)
-        iso = at["iso3"].astype(str)
-        f0 = (lvl == 0).groupby(iso).mean()
-        f1 = (lvl <= 1).groupby(iso).mean()
+        shares = level_shares(countries, year)
         obs = observed[observed["year"] == year]
         rows = pd.DataFrame({"iso3": obs["iso3"].astype(str).to_numpy(),
-                             "y": obs["stance"].astype(str).map(codes).to_numpy()})
-        rows = rows[rows["iso3"].isin(f0.index)]
+                             "y": obs["stance"].astype(str).map(LEVELS).to_numpy()})
+        rows = rows[rows["iso3"].isin(shares.index)]
         y = rows["y"].to_numpy()
-        a, b = f0[rows["iso3"]].to_numpy(), f1[rows["iso3"]].to_numpy()
+        at = shares.loc[rows["iso3"]]
+        a, b = at["open"].to_numpy(), at["not_ban"].to_numpy()
         per = ((a - (y <= 0)) ** 2 + (b - (y <= 1)) ** 2) / 2
         if fair:
-            m = iso.value_counts()[rows["iso3"]].to_numpy()
+            m = at["replicates"].to_numpy()
             if (m < 2).any():
                 raise ValueError("the fair RPS needs at least 2 replicates per country")
             per = per - (a * (1 - a) + b * (1 - b)) / (2 * (m - 1))

@@ -225,7 +225,6 @@ def apply_ramps(model: EventTarget) -> None:
             del model.ramps[key]
 
 
-
 class Clash(NamedTuple):
     """Two actions of one quarter on one thing, the later silently undoing the earlier."""
 

@@ -17,7 +17,7 @@ from techbloc.sim import overrides, rng
 from techbloc.sim.errors import ScenarioError, TechblocError
 from techbloc.sim.folders import claim_run_folder, utc_now
 from techbloc.sim.model import TechAllianceModel
-from techbloc.sim.posterior import check_drawable
+from techbloc.sim.posterior import check_drawable, for_replicate
 from techbloc.sim.results import (
     COUNTRY_UNITS,
     DEVICE_UNITS,
@@ -59,8 +59,6 @@ def replicate_plan(scenario: Scenario, n: int, seed: int | None = None
     What :func:`run` would write in the tables' ``seed`` and ``date`` columns, known before it
     runs (``techbloc compare`` checks that runs pair before running them).
     """
-    from techbloc.sim.posterior import for_replicate
-
     seeds = rng.replicate_seeds(scenario.seed if seed is None else seed, n)
     start, end = scenario.horizon
     return ([for_replicate(scenario, s)[1] for s in seeds],

@@ -26,6 +26,10 @@ import pandas as pd
 from techbloc.sim import rng
 from techbloc.sim.errors import DataError, ScenarioError
 
+#: The ensemble's columns that are not parameters: the draw's number, the final tolerance and the
+#: number of evaluations (the same on every row).
+META = ("draw", "epsilon", "evaluations")
+
 #: The shipped ensemble, beside the calibrated scenario.
 POSTERIOR = Path(__file__).resolve().parent.parent / "scenarios" / "calibrated_posterior.parquet"
 #: The origins (``Scenario.origins``) of values the posterior may replace.
@@ -49,7 +53,7 @@ def read_draws(path: str | Path | None = None) -> pd.DataFrame:
         df = pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises several types for a damaged file
         raise DataError(f"cannot read the posterior ensemble: {exc}", file=str(path)) from None
-    keys = [c for c in df.columns if c not in ("draw", "epsilon", "evaluations")]
+    keys = [c for c in df.columns if c not in META]
     if not keys or len(df) == 0:
         raise DataError("the posterior ensemble has no parameters or no draws", file=str(path))
     for k in keys:
@@ -98,8 +102,8 @@ def for_replicate(scenario, seed: int, draws: pd.DataFrame | None = None):
 
 def _drawn(scenario, draws: pd.DataFrame) -> list[str]:
     """The ensemble's parameters whose value in ``scenario`` came from the calibrated one."""
-    return [c for c in draws.columns if c not in ("draw", "epsilon", "evaluations")
-            and scenario.origins.get(c, "") in CALIBRATED_ORIGINS]
+    return [c for c in draws.columns
+            if c not in META and scenario.origins.get(c, "") in CALIBRATED_ORIGINS]
 
 
 def check_drawable(scenario) -> None:

@@ -14,7 +14,13 @@ from collections.abc import Callable, Iterator
 import numpy as np
 import pandas as pd
 from techbloc.analysis.validation import folds
-from techbloc.sim.calibration import EUROPE_2020, europe_share, launch_settings
+from techbloc.sim.calibration import (
+    EUROPE_2020,
+    LEVELS,
+    europe_share,
+    launch_settings,
+    level_shares,
+)
 from techbloc.sim.experiment import run_replicate
 from techbloc.sim.observed import stances
 from techbloc.sim.rng import replicate_seeds
@@ -22,7 +28,6 @@ from techbloc.sim.scenario import load_scenario
 from techbloc.sim.world import load_world
 
 YEARS = (2019, 2020, 2021)
-CODES = {"open": 0, "restrict": 1, "ban": 2}
 
 
 def base_scenario(origin: str):
@@ -42,16 +47,12 @@ def scores(scenario, replicate_seeds: list[int], world, observed: pd.DataFrame
                    for i, sd in enumerate(replicate_seeds)], ignore_index=True)
     europe = europe_share(c, "2020Q4")
     for year in YEARS:
-        at = c[c["date"] == f"{year}Q4"]
-        level = at["policy"].astype(str).map(CODES)
-        iso = at["iso3"].astype(str)
-        f0 = (level == 0).groupby(iso).mean()
-        f1 = (level <= 1).groupby(iso).mean()
-        ban = (level == 2).groupby(iso).mean()
+        shares = level_shares(c, year)
+        f0, f1, ban = shares["open"], shares["not_ban"], shares["ban"]
         for r in observed[observed["year"] == year].itertuples():
             if r.iso3 not in f0.index:
                 continue
-            y = CODES[r.stance]
+            y = LEVELS[r.stance]
             rps = ((f0[r.iso3] - (y <= 0)) ** 2 + (f1[r.iso3] - (y <= 1)) ** 2) / 2
             yield year, r.iso3, f0[r.iso3], ban[r.iso3], rps, europe
 
