@@ -275,6 +275,16 @@ def build_parser() -> argparse.ArgumentParser:
                           "bias toward parameters whose runs rarely differ, or the fair RPS, "
                           "unbiased for any --abc-replications (at least 2); an ensemble "
                           "fitted with it was tried and not adopted (docs/ODD.md §1.2)")
+    cal.add_argument("--abc-europe-band", type=nonnegative_float, metavar="B",
+                     help="a gap of Europe's 2020 China-bloc share to Strand Consult's 0.51 up "
+                          "to B costs the ABC distance nothing, only the excess counts (default "
+                          "0, the whole gap, as the shipped ensemble; 0.09 is the record's own "
+                          "spread, pattern P3's tolerance)")
+    cal.add_argument("--abc-floor", action="store_true",
+                     help="never let the ABC tolerance fall below the distance's median at the "
+                          "point values (measured first on fresh replicates), and stop after "
+                          "the first generation at it: below it the sampler selects parameter "
+                          "sets by their replicates' luck")
     cal.add_argument("--posterior-only", action="store_true",
                      help="with --countries --posterior, skip the point fit and fit only the "
                           "ensemble, around the scenario's own (calibrated) values")

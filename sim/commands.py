@@ -481,14 +481,17 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                ("--ban-weight", args.ban_weight)] if args.posterior_only else []) + (
         [] if args.posterior else [("--generations", args.generations),
                                    ("--abc-replications", args.abc_replications),
-                                   ("--abc-score", args.abc_score)])
+                                   ("--abc-score", args.abc_score),
+                                   ("--abc-europe-band", args.abc_europe_band),
+                                   ("--abc-floor", args.abc_floor or None)])
     for option, given in unused:
         if given is not None:
             raise TechblocError("is not used by " + ("--posterior-only (no point fit)"
                                 if args.posterior_only else "a fit without --posterior POP"),
                                 key=option)
     for key, default in (("trials", 300), ("replications", 4), ("ban_weight", 0.0),
-                         ("generations", 4), ("abc_replications", 2), ("abc_score", "plain")):
+                         ("generations", 4), ("abc_replications", 2), ("abc_score", "plain"),
+                         ("abc_europe_band", 0.0)):
         setattr(args, key, default if getattr(args, key) is None else getattr(args, key))
     if args.posterior:  # before the point fit, which takes minutes
         try:
@@ -588,16 +591,25 @@ def write_posterior(args: argparse.Namespace, base, observed, point, out: Path) 
     from techbloc.sim.calibration import COUNTRY_BOUNDS, distance_at_point, fit_posterior
 
     score = {"fair": "fair_rps", "plain": "rps"}[args.abc_score]
+    band = args.abc_europe_band
+
+    def at_point() -> float:
+        return distance_at_point(base, observed, {k: point[k] for k in COUNTRY_BOUNDS},
+                                 replications=args.abc_replications, seed=args.seed,
+                                 launches=args.launches, score=score, europe_band=band)
+
+    floor = at_point() if args.abc_floor else 0.0
     print(f"posterior: ABC-SMC, {args.posterior} particles x {args.generations} generations "
-          f"of {args.abc_replications} replicates, {args.abc_score} RPS", file=sys.stderr)
+          f"of {args.abc_replications} replicates, {args.abc_score} RPS"
+          + (f", Europe's share free within {band:g} of 0.51" if band else "")
+          + (f", tolerance floored at the point's median distance {floor:.4f}" if floor else ""),
+          file=sys.stderr)
     draws = fit_posterior(base, observed, COUNTRY_BOUNDS, population=args.posterior,
                           generations=args.generations, seed=args.seed,
                           replications=args.abc_replications,
                           progress=lambda line: print("  " + line, file=sys.stderr),
-                          launches=args.launches, score=score)
-    noise = distance_at_point(base, observed, {k: point[k] for k in COUNTRY_BOUNDS},
-                              replications=args.abc_replications, seed=args.seed,
-                              launches=args.launches, score=score)
+                          launches=args.launches, score=score, europe_band=band, floor=floor)
+    noise = floor or at_point()
     print(f"final tolerance {draws['epsilon'].iloc[0]:.4f}; the distance's median at the point "
           f"values, {args.abc_replications} fresh replicates: {noise:.4f}"
           + (" (the tolerance is below it: the last generations accept lucky replicates as "
