@@ -355,7 +355,7 @@ def distance_at_point(base, observed: pd.DataFrame, values: Mapping[str, float],
 
 
 def _floored_median(pyabc, floor: float):
-    """pyabc's median tolerance schedule, never below ``floor``."""
+    """The median tolerance schedule of pyabc, never below ``floor``."""
     class Floored(pyabc.epsilon.QuantileEpsilon):
         def _update(self, t, weighted_distances):
             super()._update(t, weighted_distances)
@@ -400,9 +400,9 @@ def fit_posterior(base, observed: pd.DataFrame, bounds: Mapping[str, tuple[float
             by 0.09 (pattern P3's tolerance), so a gap inside that width is not evidence, and
             weighing it made the share term most of the distance's noise (ODD §1.2).
         floor: the lowest tolerance (0, the default, none): no generation's tolerance falls
-            below it, and the SMC stops after the first generation sampled at it. Set to the distance's median
-            at the point (:func:`distance_at_point`), it keeps the sampler from selecting
-            parameter sets by their replicates' luck.
+            below it, and the SMC stops after the first generation sampled at it. Set to the
+            distance's median at the point (:func:`distance_at_point`), it keeps the sampler
+            from selecting parameter sets by their replicates' luck.
 
     Returns:
         One row per draw: ``draw``, then one column per parameter (dotted keys), then the

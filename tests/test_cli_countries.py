@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from tests.helpers import techbloc
 
@@ -116,3 +117,23 @@ def test_the_fair_abc_score_refuses_one_replicate_before_any_work(tmp_path):
                       "--out", str(tmp_path / "z")),
              "--abc-replications", "at least 2 replicates")
     assert not (tmp_path / "z").exists()
+
+
+def test_a_floored_ensemble_never_goes_below_the_point_s_median_distance(tmp_path):
+    import re
+
+    out = tmp_path / "floored"
+    proc = techbloc("calibrate", "--countries", "--posterior", "48", "--posterior-only",
+                    "--generations", "4", "--abc-replications", "1", "--abc-score", "plain",
+                    "--abc-europe-band", "0.09", "--abc-floor", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    floor = float(re.search(r"floored at the point's median distance ([0-9.]+)",
+                            proc.stderr).group(1))
+    assert "Europe's share free within 0.09 of 0.51" in proc.stderr
+    eps = [float(e) for e in re.findall(r"generation \d+: epsilon ([0-9.]+)", proc.stderr)]
+    assert eps and min(eps) >= floor - 5e-5  # printed to 4 decimals
+    # It stops after the first generation at the floor, or at the last generation allowed.
+    assert len(eps) == 4 or (eps[-1] == pytest.approx(floor, abs=5e-5)
+                             and all(e > floor + 5e-5 for e in eps[:-1]))
+    final = float(re.search(r"final tolerance ([0-9.]+)", proc.stdout).group(1))
+    assert final == pytest.approx(eps[-1], abs=5e-5)

@@ -204,6 +204,8 @@ def no_fit(monkeypatch):
     (["--generations", "3"], "--generations"),
     (["--countries", "--abc-replications", "3"], "--abc-replications"),
     (["--countries", "--abc-score", "plain"], "--abc-score"),
+    (["--countries", "--abc-europe-band", "0.09"], "--abc-europe-band"),
+    (["--countries", "--abc-floor"], "--abc-floor"),
     (["--countries", "--posterior", "48", "--posterior-only", "--trials", "5"], "--trials"),
     (["--countries", "--posterior", "48", "--posterior-only", "-n", "2"], "--replications"),
     (["--countries", "--posterior", "48", "--posterior-only", "--ban-weight", "1"],

@@ -3,6 +3,7 @@
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 from techbloc.sim import load_scenario, run
@@ -33,7 +34,6 @@ def test_the_fit_runs_in_the_hindcasts_launch_regime_unless_told_otherwise():
     """By default no recorded launch date enters the fit: moving one leaves the objective."""
     import dataclasses
 
-    import numpy as np
     from techbloc.sim.observed import stances
     from techbloc.sim.world import load_world
 
@@ -83,7 +83,6 @@ def test_calibrate_command_writes_a_loadable_scenario_into_a_new_folder(tmp_path
 
 def test_trials_run_at_point_values_not_posterior_draws():
     """What a trial does not fit stays at its calibrated value, whatever the base's uncertainty."""
-    import numpy as np
     from techbloc.sim.observed import stances
 
     record = stances()
@@ -125,7 +124,6 @@ def test_the_fair_rps_is_unbiased_for_any_number_of_replicates_and_the_plain_one
     # score of the model's own probabilities by p(1 - p)/m per cumulative level; the fair RPS
     # does not. 400 synthetic countries, each open with probability 0.7 and otherwise
     # restricting, all recorded open: the RPS of the probabilities is (0.3² + 0) / 2 = 0.045.
-    import numpy as np
     from techbloc.sim.calibration import stance_rps
 
     rng = np.random.default_rng(0)
@@ -146,3 +144,50 @@ def test_the_fair_rps_is_unbiased_for_any_number_of_replicates_and_the_plain_one
     one = pd.DataFrame({"date": "2020Q4", "iso3": observed["iso3"], "policy": "open"})
     with pytest.raises(ValueError, match="at least 2 replicates"):
         stance_rps(one, observed, [2020], fair=True)
+
+
+def test_the_europe_band_forgives_the_share_gap_inside_it_and_only_that():
+    """``europe_band`` takes min(gap, band) off the share term, so the distance falls with the
+    band, by at most ½·band, to the stance score alone once the band holds the gap."""
+    from techbloc.sim.calibration import EUROPE_2020, europe_share, stance_rps
+    from techbloc.sim.experiment import run_replicate
+    from techbloc.sim.observed import stances
+    from techbloc.sim.rng import replicate_seeds
+
+    base = load_scenario("sanctions-2019")
+    obs = stances()
+    record = obs[obs["year"].isin([2019, 2020, 2021])]
+    name = ["country.threshold_restrict"]
+    x = np.array([base.params[name[0]]])
+    d = {band: make_objective(base, record, name, replications=2, seed=5, score="fair_rps",
+                              europe_band=band)(x) for band in (0.0, 0.02, 0.09, 1.0)}
+    s = base.with_horizon("2019Q1:2021Q4").with_params(
+        {**launch_settings(), "uncertainty.parameters": False, name[0]: float(x[0])})
+    countries = pd.concat([run_replicate(s, i, sd)[1]
+                           for i, sd in enumerate(replicate_seeds(5, 2))], ignore_index=True)
+    gap = abs(europe_share(countries, "2020Q4") - EUROPE_2020)
+    rps = stance_rps(countries, record, (2019, 2020, 2021), fair=True)
+    assert gap > 0.02  # the check below needs a gap the smallest band does not hold
+    assert d[0.0] == pytest.approx(rps + 0.5 * gap)
+    assert d[0.02] == pytest.approx(rps + 0.5 * (gap - 0.02))
+    assert d[1.0] == pytest.approx(rps)
+    assert d[0.0] > d[0.02] >= d[0.09] >= d[1.0]
+
+
+def test_the_floored_tolerance_never_falls_below_the_floor_and_stops_at_it(tmp_path):
+    """The schedule of ``fit_posterior(floor=...)`` on a toy model whose distance reaches 0."""
+    pyabc = pytest.importorskip("pyabc")
+    from techbloc.sim.calibration import _floored_median
+
+    np.random.seed(3)  # noqa: NPY002  (pyabc samples from NumPy's global generator)
+    rng = np.random.default_rng(3)
+    abc = pyabc.ABCSMC(lambda p: {"y": p["mu"] + 0.05 * rng.standard_normal()},
+                       pyabc.Distribution(mu=pyabc.RV("uniform", -2, 4)),
+                       lambda x, y: abs(x["y"] - y["y"]), population_size=40,
+                       sampler=pyabc.sampler.SingleCoreSampler(), eps=_floored_median(pyabc, 0.2))
+    abc.new(f"sqlite:///{tmp_path / 'toy.db'}", {"y": 0.5})
+    eps = abc.run(max_nr_populations=12, minimum_epsilon=0.2).get_all_populations()
+    eps = eps.loc[eps["t"] >= 0, "epsilon"].to_numpy()
+    assert eps[0] > 0.2 and len(eps) < 12  # the plain median schedule would go on below 0.2
+    assert eps.min() == pytest.approx(0.2) and eps[-1] == pytest.approx(0.2)
+    assert (eps[:-1] > 0.2).all()
