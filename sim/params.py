@@ -266,6 +266,15 @@ TREE: Mapping[str, Mapping[str, Param]] = MappingProxyType({
             "5G exclusion (August 2018); GCSB on Spark (November 2018); UK cap to ban "
             "(January to July 2020, lit. §3d); Williams 2006 (generalised ordered logit); fitted "
             "to 2019-2021 (ODD §7.5)", symbol="δ_5"),
+        "ban_form_share": _p(0.0, "share of countries", 0, 1,
+            "π: share of countries whose new exclusions take the ban form (a latent class drawn "
+            "once per replicate, stream ban_form: a state with a ban-shaped instrument, a law or "
+            "binding licence condition, rather than case-by-case authorisation or guidance); for "
+            "such a state open when it reviews θ_2,i = θ_1 (0 switches it off)",
+            "EU 5G Toolbox (January 2020: the instrument is national); UK Telecommunications "
+            "(Security) Act 2021; PTS licence conditions (Sweden, October 2020); France's 2019 "
+            "authorisation law; Germany's IT Security Act 2.0 (2021); RAND 2022 (allies' "
+            "different instruments); fitted to 2019-2021 (ODD §7.5)", symbol="π"),
         "ban_shift_assurance": _p(0.0, "score per unit ι_i·(1 − ρ_china)", 0, 20,
             "δ_a: supply-assurance ban channel: the ban cut-point of an intelligence-sharing "
             "state (ι_i = 1) falls by δ_a·(1 − ρ_china), the China bloc's supply unreliability "

@@ -17,7 +17,7 @@ from techbloc.sim import kernels
 #: The named streams. Mechanisms draw full-size arrays every step whether or not they use every
 #: draw, so a lever that changes who acts does not shift the draws of anyone else.
 STREAMS = ("world", "policy", "choice", "renewal", "rollout", "mesa", "firms", "disposition",
-           "posterior", "escalation")
+           "posterior", "escalation", "ban_form")
 
 
 def replicate_seeds(seed: int, replications: int) -> list[int]:

@@ -2,7 +2,7 @@
 
 Shared by the tools that fit one switchable term alone on the 2019-2021 stances and
 cross-validate it over countries (``ban_channel_fit.py``, ``declaration_fit.py``,
-``five_eyes_fit.py``): every other
+``five_eyes_fit.py``, ``ban_form_fit.py``): every other
 value is held at what ``sanctions-2019`` runs with (the point fit of ``scenarios/calibrated.yaml``,
 no posterior draws, emergent 5G launches, as in ``techbloc calibrate``).
 """

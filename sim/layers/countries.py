@@ -62,7 +62,9 @@ class CountryLayer:
               "country.assurance_restricting",
               # US 5G security declarations (us_5g_declarations.csv), ODD §7.5
               "country.w_declaration", "country.ban_shift_declaration",
-              "country.ban_shift_five_eyes")
+              "country.ban_shift_five_eyes",
+              # exclusion by law, a latent class (stream ban_form), ODD §7.5
+              "country.ban_form_share")
 
     def __init__(self, shared: Shared, op_country: np.ndarray) -> None:
         self.shared = shared
@@ -81,6 +83,9 @@ class CountryLayer:
         self.ban_cutpoint: float | np.ndarray = 0.0  # θ_2 or θ_2,i of the last review
         self.frontline = (w.frontline.astype(float) if w.frontline is not None
                           else np.zeros(n_c))
+        # the ban-form class: a ban-shaped instrument, drawn once per replicate (ODD §7.5); a
+        # country is of it while its uniform lies below π, so a lever on π acts when it changes
+        self.law_u = shared.streams["ban_form"].random(n_c)
         # u_i, drawn at the first policy review from the start scores (ODD §7.5)
         self.disposition: np.ndarray | None = None
         # released by an event since the last review: u_i redrawn for their stance (§7.5)
@@ -103,14 +108,16 @@ class CountryLayer:
 
         The frontline and security shifts apply to the countries open now (the form of a new
         exclusion); the supply-assurance shift to the intelligence-sharing states open now, and
-        by the share η to those restricting; the declaration shift to signatories open now, and
-        the Five Eyes shift to the Five Eyes open now.
+        by the share η to those restricting; the declaration shift to signatories open now, the
+        Five Eyes shift to the Five Eyes open now, and the ban-form class's θ_1 to its members
+        open now.
         """
         p = self.shared.values
         t = (p["country.threshold_restrict"], p["country.threshold_ban"])
         return t[0], policy.ban_cutpoints(t, self.frontline, security, p, current=self.policy,
                                           intel=intel, unreliability=unreliability,
-                                          declaration=declaration, five_eyes=five_eyes)
+                                          declaration=declaration, five_eyes=five_eyes,
+                                          by_law=self.law_u < p["country.ban_form_share"])
 
     def policy_context(self) -> SimpleNamespace:
         """What follows from the countries' policies alone, recomputed when a policy changes.

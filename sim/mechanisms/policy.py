@@ -252,7 +252,8 @@ def ban_cutpoints(thresholds: tuple[float, float], frontline: np.ndarray | float
                   current: np.ndarray | None = None, intel: np.ndarray | float = 0.0,
                   unreliability: float = 0.0,
                   declaration: np.ndarray | float = 0.0,
-                  five_eyes: np.ndarray | float = 0.0) -> float | np.ndarray:
+                  five_eyes: np.ndarray | float = 0.0,
+                  by_law: np.ndarray | None = None) -> float | np.ndarray:
     """The ban cut-point θ_2,i of each country: partial proportional odds (generalised logit).
 
     In the plain (proportional-odds) ordered logit every covariate moves a country toward both
@@ -280,6 +281,10 @@ def ban_cutpoints(thresholds: tuple[float, float], frontline: np.ndarray | float
     (``country.ban_shift_five_eyes``, ODD §7.5): their signals agencies hold that 5G leaves no
     core to confine a high-risk vendor from.
 
+    A country of the latent class ``by_law`` (a ban-shaped instrument, drawn with probability
+    π = ``country.ban_form_share``, ODD §7.5) that is open when it reviews gets θ_2,i = θ_1:
+    its new exclusion is a ban.
+
     Args:
         thresholds: (θ_1, θ_2).
         frontline: f_i, shape (C,) or a scalar.
@@ -293,16 +298,19 @@ def ban_cutpoints(thresholds: tuple[float, float], frontline: np.ndarray | float
         unreliability: 1 − ρ̄_china, the China bloc's supply unreliability.
         declaration: d_i(t), 1.0 for the signatories of a declaration, shape (C,) or a scalar.
         five_eyes: e_i, 1.0 for the Five Eyes, shape (C,) or a scalar.
+        by_law: the countries of the ban-form class, boolean of shape (C,), or None (none).
 
     Returns:
-        θ_2 itself (a float) when δ_f = δ_s = δ_a = δ_d = δ_5 = 0, so the model without them is
-        bit-identical; otherwise an array of shape (C,).
+        θ_2 itself (a float) when δ_f = δ_s = δ_a = δ_d = δ_5 = 0 and no country is of the
+        ban-form class, so the model without them is bit-identical; otherwise an array of shape
+        (C,).
     """
     t1, t2 = thresholds
     d_f, d_s = p["country.ban_shift_frontline"], p["country.ban_shift_security"]
     d_a, d_d = p["country.ban_shift_assurance"], p["country.ban_shift_declaration"]
     d_5 = p["country.ban_shift_five_eyes"]
-    if not (d_f or d_s or d_a or d_d or d_5):
+    law = by_law is not None and bool(np.any(by_law))
+    if not (d_f or d_s or d_a or d_d or d_5 or law):
         return t2
     g = max(float(p["us.ally_pressure"]), 0.0)
     shift = g * (d_f * np.asarray(frontline, float) + d_s * np.asarray(security, float))
@@ -320,7 +328,11 @@ def ban_cutpoints(thresholds: tuple[float, float], frontline: np.ndarray | float
                 cur == OPEN, 1.0,
                 np.where(cur == RESTRICT, float(p["country.assurance_restricting"]), 0.0))
         shift = shift + assurance
-    return np.maximum(float(t1), float(t2) - shift)
+    cut = np.maximum(float(t1), float(t2) - shift)
+    if law:
+        opened = np.ones(len(by_law), bool) if current is None else np.asarray(current) == OPEN
+        cut = np.where(np.asarray(by_law) & opened, float(t1), cut)
+    return cut
 
 
 def ordered_probabilities(s: np.ndarray, thresholds: tuple[float, float | np.ndarray],

@@ -247,3 +247,51 @@ def test_the_five_eyes_shift_turns_the_uks_exclusions_into_bans_in_a_run():
     assert out[10.0]["GBR"][0] == out[0.0]["GBR"][0]
     assert out[10.0]["GBR"][1] >= out[0.0]["GBR"][1] + 0.2
     assert out[10.0]["FRA"] == out[0.0]["FRA"]
+
+
+def test_the_ban_form_class_sets_theta_1_for_its_open_members_only():
+    # π (ODD §7.5, off by default): a country of the ban-form class that is open when it
+    # reviews gets θ_2,i = θ_1; restricting or banning members and non-members keep θ_2 (or
+    # their other shifts); no member at all is the plain model, bit for bit.
+    law = np.array([True, False, True, True])
+    cur = np.array([policy.OPEN, policy.OPEN, policy.RESTRICT, policy.BAN])
+    zeros = np.zeros(4)
+    p = _params()
+    assert p["country.ban_form_share"] == 0.0
+    none = policy.ban_cutpoints(T, zeros, zeros, p, current=cur, by_law=np.zeros(4, bool))
+    assert none == T[1] and isinstance(none, float)
+    assert policy.ban_cutpoints(T, zeros, zeros, p, current=cur) == T[1]
+    t2 = policy.ban_cutpoints(T, zeros, zeros, p, current=cur, by_law=law)
+    assert t2.tolist() == [3.0, 8.0, 8.0, 8.0]
+    # With the frontline shift on, a frontline non-member keeps its shift; a member its θ_1.
+    p = _params(**{"country.ban_shift_frontline": 5.0})
+    front = np.array([1.0, 1.0, 0.0, 0.0])
+    t2 = policy.ban_cutpoints(T, front, zeros, p, current=cur, by_law=law)
+    assert t2.tolist() == pytest.approx([3.0, 8.0 - 0.6 * 5.0, 8.0, 8.0])
+
+
+def test_in_a_run_the_ban_form_class_changes_the_form_of_exclusions_not_their_onset():
+    # Free-running sanctions-2019 to 2020Q4 at the point fit, common seeds: with π = 1 every
+    # exclusion decided from open is a ban (no open-to-restrict step anywhere); with π = 0 the
+    # Fourteen Eyes' exclusions are restrictions. The quarter each country first leaves "open"
+    # is the same in both runs until the first ban's removal moves the installed base.
+    from techbloc.sim import run
+
+    s = load_scenario("sanctions-2019").with_horizon("2019Q1:2020Q4").with_params(
+        {"uncertainty.parameters": False}, origin="test")
+    runs = {pi: run(s.with_params({"country.ban_form_share": pi}, origin="test"),
+                    replications=8, seed=3).countries.assign(
+                        iso3=lambda d: d["iso3"].astype(str),
+                        policy=lambda d: d["policy"].astype(str))
+            for pi in (0.0, 1.0)}
+    steps = {}
+    for pi, c in runs.items():
+        c = c.sort_values(["replicate", "iso3", "date"])
+        before = c.groupby(["replicate", "iso3"])["policy"].shift()
+        steps[pi] = c[(before == "open") & (c["policy"] != "open")]
+    assert len(steps[1.0]) > 0 and (steps[1.0]["policy"] == "ban").all()
+    assert (steps[0.0]["policy"] == "restrict").any()
+    first = {pi: d.groupby(["replicate", "iso3"])["date"].min() for pi, d in steps.items()}
+    onset = min(first[0.0].min(), first[1.0].min())
+    assert (first[0.0][first[0.0] == onset].index.tolist()
+            == first[1.0][first[1.0] == onset].index.tolist())
