@@ -1,0 +1,191 @@
+"""Bad input and lost work, round 4: clear errors naming file, line or key; nothing mixed."""
+
+import shutil
+
+import pandas as pd
+import pytest
+from techbloc.sim.cli import main
+from techbloc.sim.errors import ScenarioError
+from techbloc.sim.scenario import load_scenario, validate
+
+from tests.helpers import one_line_error, run_main
+
+SWEEP = ("scenario: baseline\ndesign: grid\nhorizon: 2019Q1:2020Q4\nreplications: 2\n"
+         "parameters:\n  us.ally_pressure: [{values}]\n")
+
+
+# --------------------------------------------------------------------------- tipping --points
+@pytest.mark.parametrize("points", ["102", "1000000000"])
+def test_tipping_points_above_the_bound_are_refused_by_the_parser(tmp_path, capsys, points):
+    # the grid had no upper bound: --points 10**9 started years of runs (or exhausted memory)
+    with pytest.raises(SystemExit) as exit_:
+        main(["tipping", "baseline", "--lever", "us.ally_pressure", "--points", points,
+              "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and "argument --points" in err and "3 to 101" in err, err
+    assert not (tmp_path / "o").exists()
+
+
+def test_tipping_points_are_bounded_in_python_too(tmp_path):
+    from techbloc.sim.explore import MAX_POINTS, tipping
+    from techbloc.sim.explore_cli import _grid_points
+
+    assert _grid_points(str(MAX_POINTS)) == MAX_POINTS  # the parser's bound is the module's
+
+    for points in (2, MAX_POINTS + 1):
+        with pytest.raises(ScenarioError, match=f"3 to {MAX_POINTS} grid points") as e:
+            tipping("baseline", "us.ally_pressure", points=points, out=tmp_path / "o")
+        assert e.value.key == "--points"
+    assert not (tmp_path / "o").exists()
+
+
+# --------------------------------------------------------------------------- sweep run files
+def _sweep(tmp_path, name, values):
+    from techbloc.sim.sweeps import sweep
+
+    f = tmp_path / f"{name}.yaml"
+    f.write_text(SWEEP.format(values=values))
+    return f, sweep(f, out=tmp_path / name)
+
+
+@pytest.fixture(scope="module")
+def two_sweeps(tmp_path_factory):
+    """A finished 2 x 2 sweep and another of other values and more points (same seed)."""
+    tmp = tmp_path_factory.mktemp("sweeps")
+    mine, res = _sweep(tmp, "mine", "0.2, 0.8")
+    _, other = _sweep(tmp, "other", "0.3, 0.5, 0.9")
+    return mine, res.path, other.path
+
+
+def _copy(folder, tmp_path):
+    return shutil.copytree(folder, tmp_path / "copy")
+
+
+@pytest.mark.parametrize("label,source,target,fragment", [
+    # the same point and replicate (so the same seed) of another sweep: other values
+    ("other values", "p000001-r0001.parquet", "p000001-r0001.parquet",
+     "was written by another sweep"),
+    # a run the design does not have: the summary had more runs than the design
+    ("outside the design", "p000002-r0000.parquet", "p000002-r0000.parquet",
+     "point 2, replicate 0 is not in this sweep"),
+    # a copy under another name (a file manager's "copy"): a second file for one run
+    ("renamed copy", "p000000-r0001.parquet", "p000000-r0001 (copy).parquet",
+     "holds run p000000-r0001"),
+])
+def test_a_resume_refuses_run_files_of_another_sweep_naming_them(two_sweeps, tmp_path, capsys,
+                                                                 label, source, target,
+                                                                 fragment):
+    file, mine, other = two_sweeps
+    d = _copy(mine, tmp_path)
+    origin = (mine if label == "renamed copy" else other) / "runs" / source
+    (d / "runs" / target).unlink(missing_ok=True)
+    shutil.copy(origin, d / "runs" / target)
+    before = pd.read_parquet(d / "summary.parquet")
+    code, err = run_main(capsys, "sweep", file, "--resume", d, "-w", "1")
+    one_line_error(code, err, str(d / "runs" / target), fragment, "move it out")
+    assert pd.read_parquet(d / "summary.parquet").equals(before)  # nothing rewritten
+
+
+def test_an_out_folder_with_another_sweeps_runs_is_refused(two_sweeps, tmp_path, capsys):
+    # without a manifest, --out reused every run file in runs/, whoever wrote it
+    file, _, other = two_sweeps
+    d = _copy(other, tmp_path)
+    (d / "manifest.json").unlink()
+    code, err = run_main(capsys, "sweep", file, "--out", d, "-w", "1")
+    one_line_error(code, err, "was written by another sweep", "move it out")
+
+
+def test_a_resume_without_its_manifest_keeps_the_checked_runs(two_sweeps, tmp_path, capsys):
+    # the resume refused ("no manifest.json") with no way on but starting again
+    file, mine, _ = two_sweeps
+    d = _copy(mine, tmp_path)
+    (d / "manifest.json").unlink()
+    (d / "runs" / "p000001-r0000.parquet").unlink()
+    (d / "summary.parquet").unlink()
+    code, err = run_main(capsys, "sweep", file, "--resume", d, "-w", "1")
+    assert code == 0, err
+    assert "no manifest.json" in err and "3 finished runs" in err, err
+    assert pd.read_parquet(d / "summary.parquet").equals(
+        pd.read_parquet(mine / "summary.parquet"))
+
+
+def test_a_resume_of_an_empty_or_other_folder_still_refuses(two_sweeps, tmp_path, capsys):
+    file, _, _ = two_sweeps
+    (tmp_path / "empty").mkdir()
+    code, err = run_main(capsys, "sweep", file, "--resume", tmp_path / "empty")
+    one_line_error(code, err, "no manifest.json")
+
+
+def test_an_unreadable_run_file_is_run_again_with_a_note(two_sweeps, tmp_path, capsys):
+    file, mine, _ = two_sweeps
+    d = _copy(mine, tmp_path)
+    f = d / "runs" / "p000000-r0001.parquet"
+    f.write_bytes(f.read_bytes()[:100])  # a truncated copy, a full disk
+    code, err = run_main(capsys, "sweep", file, "--resume", d, "-w", "1")
+    assert code == 0, err
+    assert "p000000-r0001.parquet" in err and "cannot be read" in err, err
+    assert pd.read_parquet(d / "summary.parquet").equals(
+        pd.read_parquet(mine / "summary.parquet"))
+
+
+# --------------------------------------------------------------------------- scenario files
+def test_a_country_policy_written_as_a_mapping_of_countries_is_one_error(tmp_path):
+    # {CAN: ban} gave three errors, two of them about a country and a policy 'None'
+    f = tmp_path / "s.yaml"
+    f.write_text("extends: baseline\nevents:\n- {at: 2020Q1, country_policy: {CAN: ban}}\n")
+    errors = validate(f)
+    assert len(errors) == 1, errors
+    msg = str(errors[0])
+    assert "s.yaml:3:16" in msg and "events[0].country_policy" in msg
+    assert "{iso3: CAN, policy: ban}" in msg and "None" not in msg, msg
+
+
+def test_a_removal_order_written_as_a_mapping_of_countries_is_one_error(tmp_path):
+    f = tmp_path / "s.yaml"
+    f.write_text("extends: baseline\nevents:\n- {at: 2020Q1, removal_order: {USA: 1}}\n")
+    errors = validate(f)
+    assert len(errors) == 1 and "{iso3: USA, years: 1}" in str(errors[0]), errors
+    assert "None" not in str(errors[0])
+
+
+def test_a_country_entry_with_a_typo_still_names_the_key(tmp_path):
+    f = tmp_path / "s.yaml"
+    f.write_text("extends: baseline\nevents:\n"
+                 "- {at: 2020Q1, country_policy: {iso3: CAN, polcy: ban}}\n")
+    with pytest.raises(ScenarioError, match="unknown key") as e:
+        load_scenario(f)
+    assert e.value.key == "events[0].country_policy.polcy"
+
+
+# --------------------------------------------------------------------------- app uploads
+def test_an_upload_with_a_very_long_file_name_is_checked(tmp_path):
+    # a name over the file system's 255 bytes raised OSError out of the upload handler
+    from techbloc.app import session
+
+    up = session.check_upload("x" * 300 + ".yaml", "extends: baseline\n")
+    assert not up.errors and up.scenario is not None
+    assert len(up.name.encode()) <= 120 and up.name.endswith(".yaml")
+    up = session.check_upload("x" * 300, "seed: -1\n")
+    assert up.errors and "seed" in up.errors[0]
+
+
+def test_an_upload_that_is_not_encodable_text_is_refused_with_a_message():
+    # a lone surrogate (a client that sends text no browser makes) raised UnicodeEncodeError
+    from techbloc.app import session
+
+    up = session.check_upload("s.yaml", "extends: baseline\ntitle: \ud800\n")
+    assert up.scenario is None and len(up.errors) == 1
+    assert "not UTF-8" in up.errors[0] and up.errors[0].startswith("s.yaml")
+
+
+def test_an_upload_with_thousands_of_errors_lists_a_readable_number():
+    # 20000 errors became 20000 elements of the page
+    from techbloc.app import session
+
+    text = "extends: baseline\nparams:\n" + "".join(f"  k{i}: 1\n" for i in range(2000))
+    up = session.check_upload("many.yaml", text)
+    assert len(up.errors) == session.MAX_UPLOAD_ERRORS + 1
+    assert up.errors[0].startswith("many.yaml:3:3: params.k0")
+    assert f"and {2000 - session.MAX_UPLOAD_ERRORS} more" in up.errors[-1]
+    assert "techbloc validate" in up.errors[-1]
+
