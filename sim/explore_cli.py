@@ -22,11 +22,11 @@ from techbloc.sim.commands import (  # light at import
 
 
 def print_notes() -> None:
-    """Show :class:`sim.overrides.OverrideNote` warnings as ``techbloc: note: ...`` lines."""
+    """Show notes (OverrideNote, SweepNote warnings) as ``techbloc: note: ...`` lines."""
     previous = warnings.showwarning
 
     def show(message, category, filename, lineno, file=None, line=None):
-        if category.__name__ == "OverrideNote":
+        if category.__name__ in ("OverrideNote", "SweepNote"):
             for part in str(message).splitlines():
                 print(f"techbloc: note: {part}", file=sys.stderr)
         else:

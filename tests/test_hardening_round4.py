@@ -86,6 +86,19 @@ def test_a_resume_refuses_run_files_of_another_sweep_naming_them(two_sweeps, tmp
     assert pd.read_parquet(d / "summary.parquet").equals(before)  # nothing rewritten
 
 
+def test_a_sweep_started_from_python_resumes_from_the_command_line(two_sweeps, tmp_path,
+                                                                   capsys):
+    # tb.sweep(FILE) and techbloc sweep FILE hashed their options differently: the resume was
+    # refused as "the sweep file or its options changed"
+    file, mine, _ = two_sweeps
+    d = _copy(mine, tmp_path)
+    (d / "runs" / "p000001-r0001.parquet").unlink()
+    code, err = run_main(capsys, "sweep", file, "--resume", d, "-w", "1")
+    assert code == 0, err
+    assert pd.read_parquet(d / "summary.parquet").equals(
+        pd.read_parquet(mine / "summary.parquet"))
+
+
 def test_an_out_folder_with_another_sweeps_runs_is_refused(two_sweeps, tmp_path, capsys):
     # without a manifest, --out reused every run file in runs/, whoever wrote it
     file, _, other = two_sweeps
