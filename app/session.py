@@ -234,6 +234,12 @@ def app_title(base: Scenario, levers: Mapping[str, float]) -> str:
 
 #: The largest scenario file the app accepts (the shipped ones are under 10 kB).
 MAX_UPLOAD_BYTES = 1 << 20
+#: The most errors an upload lists (``techbloc validate FILE`` lists them all); thousands of them
+#: would become thousands of elements of the page.
+MAX_UPLOAD_ERRORS = 50
+#: The longest uploaded file name kept, in characters (ASCII after :func:`file_name`): file systems
+#: allow 255 bytes, and the name is shown in every message.
+MAX_NAME = 100
 
 
 def _workdir() -> tempfile.TemporaryDirectory:
@@ -244,7 +250,7 @@ def _workdir() -> tempfile.TemporaryDirectory:
 def file_name(name: str) -> str:
     """A safe file name for an uploaded scenario (``my future.yaml`` -> ``my_future.yaml``)."""
     stem = _NAME.sub("_", Path(name).name)
-    stem = stem.removesuffix(".yaml").removesuffix(".yml") or "scenario"
+    stem = stem.removesuffix(".yaml").removesuffix(".yml")[:MAX_NAME - 5] or "scenario"
     return f"{stem}.yaml"
 
 
@@ -279,13 +285,18 @@ class Upload:
 def check_upload(name: str, data: bytes | str, size: int | None = None) -> Upload:
     """Validate an uploaded file with the CLI's validator (``techbloc validate``).
 
-    Every error is kept, each as the CLI prints it: ``file.yaml:LINE:COLUMN: key: message``.
+    Each error is as the CLI prints it (``file.yaml:LINE:COLUMN: key: message``), the first
+    :data:`MAX_UPLOAD_ERRORS` of them and a line counting the rest.
     A file over :data:`MAX_UPLOAD_BYTES` (``size`` as the browser reports it, or the data's own
     length) is refused with a message. An uploaded file may extend only a named scenario of the
     library, and its messages name it as uploaded, never a server path.
     """
     fname = file_name(name)
-    n = max(size or 0, len(data) if isinstance(data, bytes) else len(data.encode("utf-8")))
+    try:
+        raw = data if isinstance(data, bytes) else data.encode("utf-8")
+    except UnicodeEncodeError as e:  # a lone surrogate: text no browser sends for a file
+        return Upload(fname, "", [f"{fname}: cannot read scenario (not UTF-8: {e.reason})"])
+    n = max(size or 0, len(raw))
     if n > MAX_UPLOAD_BYTES:
         return Upload(fname, "", [f"{fname}: file too large ({n / 2**20:.1f} MiB); a scenario "
                                   f"file may have at most {MAX_UPLOAD_BYTES // 2**10} KiB"])
@@ -302,6 +313,10 @@ def check_upload(name: str, data: bytes | str, size: int | None = None) -> Uploa
         # Messages name the file as uploaded, not the temporary folder it was checked in.
         errors = [str(e).replace(str(path), fname).replace(str(work), "")
                   for e in validate(path)]
+        if len(errors) > MAX_UPLOAD_ERRORS:
+            errors[MAX_UPLOAD_ERRORS:] = [
+                f"{fname}: and {len(errors) - MAX_UPLOAD_ERRORS} more errors (techbloc validate "
+                f"{fname} lists them all)"]
         if errors:
             return Upload(fname, text, errors)
         scenario = load_scenario(path)
