@@ -234,8 +234,8 @@ def app_title(base: Scenario, levers: Mapping[str, float]) -> str:
 
 #: The largest scenario file the app accepts (the shipped ones are under 10 kB).
 MAX_UPLOAD_BYTES = 1 << 20
-#: The most errors an upload lists (``techbloc validate FILE`` lists them all); thousands of them
-#: would become thousands of elements of the page.
+#: The most errors the page lists of an upload (``techbloc validate FILE`` lists them all);
+#: thousands of them would become thousands of elements of the page.
 MAX_UPLOAD_ERRORS = 50
 #: The longest uploaded file name kept, in characters (ASCII after :func:`file_name`): file systems
 #: allow 255 bytes, and the name is shown in every message.
@@ -282,11 +282,18 @@ class Upload:
     scenario: Scenario | None = None
 
 
+def shown_errors(up: Upload) -> list[str]:
+    """The errors of an upload the page lists: the first ones, then a line counting the rest."""
+    rest = len(up.errors) - MAX_UPLOAD_ERRORS
+    return up.errors if rest <= 0 else [*up.errors[:MAX_UPLOAD_ERRORS], (
+        f"{up.name}: and {rest} more errors (techbloc validate {up.name} lists them all)")]
+
+
 def check_upload(name: str, data: bytes | str, size: int | None = None) -> Upload:
     """Validate an uploaded file with the CLI's validator (``techbloc validate``).
 
-    Each error is as the CLI prints it (``file.yaml:LINE:COLUMN: key: message``), the first
-    :data:`MAX_UPLOAD_ERRORS` of them and a line counting the rest.
+    Every error is kept, each as the CLI prints it: ``file.yaml:LINE:COLUMN: key: message``
+    (the page shows :func:`shown_errors`).
     A file over :data:`MAX_UPLOAD_BYTES` (``size`` as the browser reports it, or the data's own
     length) is refused with a message. An uploaded file may extend only a named scenario of the
     library, and its messages name it as uploaded, never a server path.
@@ -313,10 +320,6 @@ def check_upload(name: str, data: bytes | str, size: int | None = None) -> Uploa
         # Messages name the file as uploaded, not the temporary folder it was checked in.
         errors = [str(e).replace(str(path), fname).replace(str(work), "")
                   for e in validate(path)]
-        if len(errors) > MAX_UPLOAD_ERRORS:
-            errors[MAX_UPLOAD_ERRORS:] = [
-                f"{fname}: and {len(errors) - MAX_UPLOAD_ERRORS} more errors (techbloc validate "
-                f"{fname} lists them all)"]
         if errors:
             return Upload(fname, text, errors)
         scenario = load_scenario(path)

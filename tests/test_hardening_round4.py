@@ -197,8 +197,11 @@ def test_an_upload_with_thousands_of_errors_lists_a_readable_number():
 
     text = "extends: baseline\nparams:\n" + "".join(f"  k{i}: 1\n" for i in range(2000))
     up = session.check_upload("many.yaml", text)
-    assert len(up.errors) == session.MAX_UPLOAD_ERRORS + 1
-    assert up.errors[0].startswith("many.yaml:3:3: params.k0")
-    assert f"and {2000 - session.MAX_UPLOAD_ERRORS} more" in up.errors[-1]
-    assert "techbloc validate" in up.errors[-1]
-
+    assert len(up.errors) == 2000  # all kept; the page lists the first ones
+    shown = session.shown_errors(up)
+    assert len(shown) == session.MAX_UPLOAD_ERRORS + 1
+    assert shown[0].startswith("many.yaml:3:3: params.k0")
+    assert f"and {2000 - session.MAX_UPLOAD_ERRORS} more" in shown[-1]
+    assert "techbloc validate many.yaml" in shown[-1]
+    few = session.check_upload("few.yaml", "seed: -1\n")
+    assert session.shown_errors(few) == few.errors
