@@ -428,6 +428,30 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_USAGE if n_bad else 0
 
 
+@contextlib.contextmanager
+def _terminate_as_interrupt(came: list[int]):
+    """Within the block, SIGTERM (a batch system's time limit, ``kill``) stops as Ctrl-C does.
+
+    The sweep then records itself as interrupted and says how to resume; the signal's number is
+    appended to ``came`` when it comes.
+    """
+    import signal
+    import threading
+
+    def stop(signum, frame):
+        came.append(signum)
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run or resume a sweep with a progress bar."""
     import os
@@ -471,15 +495,18 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             rate = f"{ran / (time.perf_counter() - start):.1f} runs/s"
             bar.update(task, completed=done, total=total, failed=failed, rate=rate)
 
+        stopped: list[int] = []
         try:
-            res = sweep(spec, workers=workers, backend=args.backend, scheduler=args.scheduler,
-                        out=None if args.resume else out, resume=args.resume,
-                        max_failures=args.max_failures, progress=progress,
-                        max_runs=args.max_runs)
+            with _terminate_as_interrupt(stopped):
+                res = sweep(spec, workers=workers, backend=args.backend,
+                            scheduler=args.scheduler, out=None if args.resume else out,
+                            resume=args.resume, max_failures=args.max_failures,
+                            progress=progress, max_runs=args.max_runs)
         except KeyboardInterrupt:
-            print(f"techbloc: interrupted; finished runs are kept in {out}: resume with "
-                  f"techbloc sweep {args.file} --resume {out}", file=sys.stderr)
-            return 130
+            print(f"techbloc: {'terminated' if stopped else 'interrupted'}; finished runs are "
+                  f"kept in {out}: resume with techbloc sweep {args.file} --resume {out}",
+                  file=sys.stderr)
+            return 128 + (stopped[0] if stopped else 2)
     m = res.manifest
     print(f"sweep folder: {res.path}")
     print(f"  {m['n_complete']} of {m['n_runs']} runs complete ({m['n_points']} points x "

@@ -8,7 +8,7 @@ from techbloc.sim.cli import main
 from techbloc.sim.errors import ScenarioError
 from techbloc.sim.scenario import load_scenario, validate
 
-from tests.helpers import one_line_error, run_main
+from tests.helpers import CLI, one_line_error, run_main
 
 SWEEP = ("scenario: baseline\ndesign: grid\nhorizon: 2019Q1:2020Q4\nreplications: 2\n"
          "parameters:\n  us.ally_pressure: [{values}]\n")
@@ -139,6 +139,38 @@ def test_an_unreadable_run_file_is_run_again_with_a_note(two_sweeps, tmp_path, c
     assert "p000000-r0001.parquet" in err and "cannot be read" in err, err
     assert pd.read_parquet(d / "summary.parquet").equals(
         pd.read_parquet(mine / "summary.parquet"))
+
+
+def test_a_terminated_sweep_says_so_and_resumes_to_the_same_table(tmp_path):
+    # kill -TERM (a batch system's time limit) left the manifest "running" and said nothing
+    import json
+    import signal
+    import subprocess
+    import time
+
+    from techbloc.sim.sweeps import sweep
+
+    f = tmp_path / "s.yaml"
+    f.write_text("scenario: baseline\ndesign: grid\nhorizon: 2019Q1:2024Q4\nreplications: 30\n"
+                 "parameters:\n  us.ally_pressure: [0.2, 0.4, 0.6, 0.8]\n")
+    d = tmp_path / "d"
+    p = subprocess.Popen([*CLI, "sweep", str(f), "-w", "1", "--out", str(d)],
+                         stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while len(list((d / "runs").glob("*.parquet"))) < 5 and time.time() < deadline:
+        time.sleep(0.05)
+    p.send_signal(signal.SIGTERM)
+    err = p.communicate(timeout=120)[1]
+    assert p.returncode == 128 + signal.SIGTERM, err
+    assert f"resume with techbloc sweep {f} --resume {d}" in err and "Traceback" not in err, err
+    assert json.loads((d / "manifest.json").read_text())["status"] == "interrupted"
+    done = len(list((d / "runs").glob("*.parquet")))
+    assert 5 <= done < 120
+    r = subprocess.run([*CLI, "sweep", str(f), "--resume", str(d), "-w", "1"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    whole = sweep(f, out=tmp_path / "whole")
+    assert pd.read_parquet(d / "summary.parquet").equals(whole.summary)
 
 
 # --------------------------------------------------------------------------- scenario files
