@@ -73,7 +73,12 @@ def _pair(value, key: str) -> tuple[float, float]:
 def _check_lever(lever: str) -> params_mod.Param:
     if not isinstance(lever, str):
         raise ScenarioError(f"expected a parameter name, found {lever!r}", key="--lever")
-    if lever not in params_mod.FLAT or params_mod.FLAT[lever].kind is bool:
+    if lever in params_mod.FLAT and params_mod.FLAT[lever].kind is bool:
+        raise ScenarioError(f"{lever} is a switch (true or false); a tipping search varies a "
+                            "number", key="--lever",
+                            hint="compare the two settings: techbloc compare, or a sweep with "
+                            f"{lever}: [true, false]")
+    if lever not in params_mod.FLAT:
         levers = [k for k, p in params_mod.FLAT.items() if p.role == "lever"]
         hint = did_you_mean(lever, numeric_params())
         raise ScenarioError(f"unknown lever {lever!r}; the levers are {', '.join(levers)} "

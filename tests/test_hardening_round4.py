@@ -39,6 +39,14 @@ def test_tipping_points_are_bounded_in_python_too(tmp_path):
     assert not (tmp_path / "o").exists()
 
 
+def test_tipping_on_a_switch_says_it_is_a_switch(tmp_path, capsys):
+    # it said "unknown lever 'mechanisms.equipment_market'" of a parameter techbloc params lists
+    code, err = run_main(capsys, "tipping", "baseline", "--lever", "mechanisms.equipment_market",
+                         "--out", tmp_path / "o")
+    one_line_error(code, err, "--lever", "mechanisms.equipment_market is a switch", "compare")
+    assert "unknown" not in err and not (tmp_path / "o").exists()
+
+
 # --------------------------------------------------------------------------- sweep run files
 def _sweep(tmp_path, name, values):
     from techbloc.sim.sweeps import sweep
