@@ -740,9 +740,10 @@ def stance_validation(args: argparse.Namespace, countries, observed, forecast=No
 
 def cmd_app(args: argparse.Namespace) -> int:
     """Serve the browser app until interrupted."""
-    from techbloc.app.server import configure, serve
+    from techbloc.app.server import check_listen, configure, serve
     from techbloc.sim.commands import install_hint
 
+    check_listen(args.host, args.port)  # a taken port fails here, in seconds, not in uvicorn
     configure()  # Solara reads its settings when first imported
     print("techbloc app: starting (loading Solara takes a few seconds)", file=sys.stderr,
           flush=True)

@@ -211,6 +211,24 @@ def test_a_country_entry_with_a_typo_still_names_the_key(tmp_path):
 
 
 # --------------------------------------------------------------------------- app uploads
+def test_an_app_on_a_port_in_use_is_one_line_naming_the_port(capsys):
+    # uvicorn printed "ERROR: [Errno 98] ..." after Solara had loaded, and exited 3
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        code, err = run_main(capsys, "app", "--port", port)
+    err = err.replace("techbloc app: starting (loading Solara takes a few seconds)\n", "")
+    one_line_error(code, err, "--port", f"cannot listen on 127.0.0.1:{port}", "another --port")
+
+
+def test_an_app_on_an_unknown_host_is_one_line_naming_the_host(capsys):
+    code, err = run_main(capsys, "app", "--host", "no-such-host.invalid", "--port", "8799")
+    one_line_error(code, err, "--host", "no-such-host.invalid")
+
+
 def test_an_upload_with_a_very_long_file_name_is_checked(tmp_path):
     # a name over the file system's 255 bytes raised OSError out of the upload handler
     from techbloc.app import session
