@@ -742,7 +742,11 @@ def cmd_app(args: argparse.Namespace) -> int:
     """Serve the browser app until interrupted."""
     from techbloc.app.server import check_listen, configure, serve
     from techbloc.sim.commands import install_hint
+    from techbloc.sim.scenario import find, search_path
 
+    search_path(args.search)  # a missing $TECHBLOC_SCENARIOS folder fails here, not in a page
+    if args.scenario is not None:
+        find(args.scenario, args.search)  # an unknown name fails here, with suggestions
     check_listen(args.host, args.port)  # a taken port fails here, in seconds, not in uvicorn
     configure()  # Solara reads its settings when first imported
     print("techbloc app: starting (loading Solara takes a few seconds)", file=sys.stderr,
@@ -752,11 +756,6 @@ def cmd_app(args: argparse.Namespace) -> int:
     except ImportError:
         raise TechblocError("the browser app needs Solara, which is not installed", key="app",
                             hint=install_hint("app")) from None
-    from techbloc.sim.scenario import find, search_path
-
-    search_path(args.search)  # a missing $TECHBLOC_SCENARIOS folder fails here, not in a page
-    if args.scenario is not None:
-        find(args.scenario, args.search)  # an unknown name fails here, with suggestions
     serve(host=args.host, port=args.port, scenario=args.scenario)
     return 0
 
