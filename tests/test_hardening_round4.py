@@ -182,6 +182,17 @@ def test_a_terminated_sweep_says_so_and_resumes_to_the_same_table(tmp_path):
 
 
 # --------------------------------------------------------------------------- scenario files
+@pytest.mark.parametrize("text,where", [
+    ("extends: baseline\nparams:\n\tus.ally_pressure: 0.5\n", "s.yaml:3:1"),
+    ("extends: baseline\nparams:\n  us.ally_pressure:\t0.5\n", "s.yaml:3:20"),
+])
+def test_a_tab_is_located_and_the_message_says_to_use_spaces(tmp_path, capsys, text, where):
+    f = tmp_path / "s.yaml"
+    f.write_text(text)
+    code, err = run_main(capsys, "show", f)
+    one_line_error(code, err, where, "'\\t'", "replace the tab")
+
+
 def test_a_country_policy_written_as_a_mapping_of_countries_is_one_error(tmp_path):
     # {CAN: ban} gave three errors, two of them about a country and a policy 'None'
     f = tmp_path / "s.yaml"
