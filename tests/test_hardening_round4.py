@@ -193,6 +193,19 @@ def test_a_tab_is_located_and_the_message_says_to_use_spaces(tmp_path, capsys, t
     one_line_error(code, err, where, "'\\t'", "replace the tab")
 
 
+@pytest.mark.parametrize("event,fragment", [
+    ("membership: {join: NATO, iso3: POL}", "did you mean 'nato'?"),
+    ("country_policy: {iso3: can, policy: ban}", "did you mean 'CAN'?"),
+    ("country_policy: {iso3: CAN, policy: Ban}", "expected one of open, restrict, ban"),
+])
+def test_a_name_in_other_case_is_suggested(tmp_path, event, fragment):
+    # NATO listed every organisation twice; can listed twelve countries from ABW
+    f = tmp_path / "s.yaml"
+    f.write_text(f"extends: baseline\nevents:\n- {{at: 2020Q1, {event}}}\n")
+    errors = validate(f)
+    assert len(errors) == 1 and fragment in str(errors[0]), errors
+
+
 def test_a_country_policy_written_as_a_mapping_of_countries_is_one_error(tmp_path):
     # {CAN: ban} gave three errors, two of them about a country and a policy 'None'
     f = tmp_path / "s.yaml"
