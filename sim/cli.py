@@ -578,7 +578,7 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     if args.cv > (n_countries := stances()["iso3"].nunique()):
         raise TechblocError(f"--cv {args.cv} folds is more than the {n_countries} countries of "
                             "the record; each fold needs at least one", key="--cv")
-    check_out_folder(args.out)
+    check_out_folder(args.out, ("hindcast.json", "hindcast.png", "markets.png"))
     from techbloc.sim.scenario import load_scenario
 
     # loaded once, with the search path, before anything runs: the forecast's and the folds'

@@ -42,6 +42,9 @@ SCALE_RANGE = (0.0, 2.0)  # default multipliers searched with --scale
 #: the spread of the replicates' own crossings in the README's example (0.42-0.61 of 0-1), and
 #: the bisection refines a bracket further; more points only resolve the replicates' noise.
 MAX_POINTS = 101
+#: The files each command writes in its --out folder (an earlier set there is not replaced).
+TIPPING_FILES = ("tipping.csv", "tipping.json", "tipping.png", "tipping_switches.csv")
+REVERSIBILITY_FILES = ("reversibility.csv", "reversibility_runs.csv", "reversibility.png")
 BISECTIONS = 6  # halvings of the bracket after the grid
 JUMP_SHARE = 0.25  # a bracket holding this share of the whole response is a jump
 SWITCH_SHARE = 0.5  # a country "switches" if it does in at least half the replicates
@@ -194,9 +197,9 @@ def tipping(scenario: str | Path | Scenario, lever: str, metric: str = "n_not_op
     Raises:
         ScenarioError: unknown lever or metric (listing the valid ones), bad bounds, a target
             that is not a finite number.
-        DataError: ``out`` is a file.
+        DataError: ``out`` is a file, or holds a run, a sweep or an earlier result.
     """
-    check_out_folder(out)
+    check_out_folder(out, TIPPING_FILES)
     param = _check_lever(lever)
     points = _integer(points, 1, "--points")
     replications = _integer(replications, 1, "--replications")
@@ -435,9 +438,9 @@ def reversibility(scenario: str | Path | Scenario, lift: tuple[int, int] = (2021
     Raises:
         ScenarioError: unknown metric or lever pattern (listing the valid ones), years outside
             the horizon.
-        DataError: ``out`` is a file.
+        DataError: ``out`` is a file, or holds a run, a sweep or an earlier result.
     """
-    check_out_folder(out)
+    check_out_folder(out, REVERSIBILITY_FILES)
     replications = _integer(replications, 1, "--replications")
     first, last = _pair(lift, "--lift")
     metrics = [metrics] if isinstance(metrics, str) else list(metrics)  # one name, or several

@@ -47,6 +47,67 @@ def test_tipping_on_a_switch_says_it_is_a_switch(tmp_path, capsys):
     assert "unknown" not in err and not (tmp_path / "o").exists()
 
 
+# --------------------------------------------------------------------------- --out folders
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    from techbloc.sim.experiment import run
+
+    out = tmp_path_factory.mktemp("runs") / "base"
+    run("baseline", replications=1, seed=1, horizon="2019Q1:2019Q4", out=out)
+    return out
+
+
+@pytest.fixture
+def no_runs(monkeypatch):
+    """Any model run fails the test: the refusals must come before the work."""
+    from techbloc.sim import experiment, explore
+
+    def never(*a, **k):
+        raise AssertionError("work started before --out was checked")
+
+    for module in (experiment, explore):
+        monkeypatch.setattr(module, "run_replicate", never)
+    monkeypatch.setattr(experiment, "run", never)
+
+
+COMMANDS = {
+    "tipping": ["tipping", "baseline", "--lever", "us.ally_pressure", "--points", "3", "-n", "1"],
+    "reversibility": ["reversibility", "sanctions-2019", "-n", "1"],
+    "hindcast": ["hindcast", "-n", "1"],
+    "compare": ["compare", "baseline", "sanctions-2019", "-n", "1"],
+}
+EARLIER = {"tipping": "tipping.csv", "reversibility": "reversibility.csv",
+           "hindcast": "hindcast.json", "compare": "compare.csv"}
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_an_out_folder_holding_a_run_is_refused_not_mixed(run_dir, capsys, no_runs, command):
+    # tipping, reversibility, hindcast and compare wrote their files into a run folder
+    before = sorted(p.name for p in run_dir.iterdir())
+    code, err = run_main(capsys, *COMMANDS[command], "--out", run_dir)
+    one_line_error(code, err, str(run_dir), "holds a run or sweep", "choose another --out")
+    assert sorted(p.name for p in run_dir.iterdir()) == before
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_an_earlier_result_in_the_out_folder_is_not_replaced(tmp_path, capsys, no_runs,
+                                                             command):
+    # a second tipping (another lever) into the same --out replaced the first one's files
+    (tmp_path / EARLIER[command]).write_text("an earlier result\n")
+    code, err = run_main(capsys, *COMMANDS[command], "--out", tmp_path)
+    one_line_error(code, err, str(tmp_path), f"already holds {EARLIER[command]}")
+    assert (tmp_path / EARLIER[command]).read_text() == "an earlier result\n"
+
+
+def test_an_out_folder_with_other_files_is_still_used(tmp_path):
+    from techbloc.sim.explore import tipping
+
+    (tmp_path / "notes.txt").write_text("mine\n")
+    t = tipping("baseline", "us.ally_pressure", points=3, replications=1, out=tmp_path)
+    assert (tmp_path / "tipping.csv").exists() and t.path == tmp_path
+    assert (tmp_path / "notes.txt").read_text() == "mine\n"
+
+
 # --------------------------------------------------------------------------- sweep run files
 def _sweep(tmp_path, name, values):
     from techbloc.sim.sweeps import sweep
