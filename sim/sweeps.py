@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import logging
 import math
 import os
 import sys
@@ -647,8 +648,9 @@ def _execute_dask(todo, args, workers, scheduler):
     if scheduler:
         client = Client(scheduler)
     else:
+        # silence_logs: a Ctrl-C's cancelled tasks are not worth a warning each on stderr
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
+                               dashboard_address=None, silence_logs=logging.ERROR)
         client = Client(cluster)
     try:
         client.run(_warm)
