@@ -6,7 +6,9 @@ A resume, or a sweep started with ``--out`` on a folder that already holds run f
 file only if it is this sweep's: its name is the run its summary names, that run is in the
 design, and its seed and values are the design's. A file of another sweep (copied in, or left by
 a sweep of another file) is refused naming it, never mixed into the summary; a file that cannot
-be read (a partial copy, a full disk) is removed and its run runs again, with a note.
+be read (a partial copy, a full disk) is removed and its run runs again, with a note. A resume
+also refuses a base scenario edited since the sweep started (its horizon, values or events),
+though the sweep file's own hash is unchanged.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from techbloc.sim.errors import SweepError
+
+#: What of the base scenario a run depends on (its name, title and where it was found do not).
+RUN_KEYS = ("horizon", "params", "events")
 
 
 class SweepNote(UserWarning):
@@ -91,7 +96,8 @@ def check_resume(path: Path, spec) -> None:
     files (each checked by :func:`finished_runs`), with a note.
 
     Raises:
-        SweepError: the folder is a run folder, or a sweep of another file or other options.
+        SweepError: the folder is a run folder, or a sweep of another file or other options,
+            or its base scenario was edited since (the runs of two scenarios would be mixed).
         DataError: no such folder, or a damaged manifest.
     """
     from techbloc.sim import overrides as ov
@@ -106,6 +112,15 @@ def check_resume(path: Path, spec) -> None:
     old = read_manifest(path)
     if "techbloc_sweep" not in old or not isinstance(old.get("sweep"), dict):
         raise SweepError("not a sweep folder (a run folder?)", file=str(manifest_file))
+    now = json.loads(json.dumps(spec.to_dict(), default=str))  # as the manifest holds it
     if old["sweep"].get("digest") != spec.digest:
-        raise SweepError(ov.resume_mismatch(old["sweep"], spec.to_dict()),
-                         file=str(manifest_file), key="digest")
+        raise SweepError(ov.resume_mismatch(old["sweep"], now), file=str(manifest_file),
+                         key="digest")
+    then = old["sweep"].get("scenario")
+    if isinstance(then, dict) and any(then.get(k) != now["scenario"].get(k) for k in RUN_KEYS):
+        # the sweep file is the same, but the scenario it names was edited since
+        message = ov.resume_mismatch(old["sweep"], now)
+        raise SweepError(message if "base scenario differs" in message else
+                         "the base scenario's events differ from when this sweep started (its "
+                         "file changed?); resume with the same scenario", file=str(manifest_file),
+                         key="scenario")

@@ -198,6 +198,47 @@ def test_a_resume_of_an_empty_or_other_folder_still_refuses(two_sweeps, tmp_path
     one_line_error(code, err, "no manifest.json")
 
 
+@pytest.mark.parametrize("edit,fragment", [
+    (("0.05", "0.25"), "china.bri_discount 0.05 then, 0.25 now"),
+    (("params:", "events:\n- {at: 2020Q1, set: {us.export_controls: 0.5}}\nparams:"),
+     "the base scenario's events differ"),
+])
+def test_a_resume_after_the_base_scenario_was_edited_is_refused(tmp_path, capsys, edit,
+                                                                 fragment):
+    # the digest covers the sweep file only: runs of two base scenarios were mixed silently
+    from techbloc.sim.sweeps import sweep
+
+    base = tmp_path / "mybase.yaml"
+    base.write_text("name: mybase\nextends: baseline\nparams:\n  china.bri_discount: 0.05\n")
+    f = tmp_path / "sw.yaml"
+    f.write_text(SWEEP.format(values="0.2, 0.8").replace("baseline", "mybase"))
+    d = sweep(f, out=tmp_path / "d").path
+    (d / "runs" / "p000001-r0000.parquet").unlink()
+    base.write_text(base.read_text().replace(*edit))
+    code, err = run_main(capsys, "sweep", f, "--resume", d, "-w", "1")
+    one_line_error(code, err, str(d / "manifest.json"), fragment)
+    assert not (d / "runs" / "p000001-r0000.parquet").exists()
+
+
+def test_a_resume_from_another_folder_with_a_retitled_base_is_accepted(tmp_path, capsys,
+                                                                       monkeypatch):
+    from techbloc.sim.sweeps import sweep
+
+    base = tmp_path / "mybase.yaml"
+    base.write_text("name: mybase\nextends: baseline\nparams:\n  china.bri_discount: 0.05\n")
+    f = tmp_path / "sw.yaml"
+    f.write_text(SWEEP.format(values="0.2, 0.8").replace("baseline", "mybase"))
+    monkeypatch.chdir(tmp_path)
+    d = sweep("sw.yaml", out="d").path
+    whole = pd.read_parquet(d / "summary.parquet")
+    (d / "runs" / "p000001-r0000.parquet").unlink()
+    base.write_text(base.read_text() + "title: a better title\n")
+    monkeypatch.chdir(tmp_path.parent)  # the file named by another path: its source differs
+    code, err = run_main(capsys, "sweep", f, "--resume", tmp_path / "d", "-w", "1")
+    assert code == 0, err
+    assert pd.read_parquet(tmp_path / "d" / "summary.parquet").equals(whole)
+
+
 def test_an_unreadable_run_file_is_run_again_with_a_note(two_sweeps, tmp_path, capsys):
     file, mine, _ = two_sweeps
     d = _copy(mine, tmp_path)
