@@ -227,6 +227,8 @@ def load_sweep(path: str | Path, set: Mapping[str, object] | None = None,
                 checked = tuple(p.check(where, v) for v in values)
             except ScenarioError as e:
                 raise fail(e.message, where) from None
+            if twice := [v for i, v in enumerate(checked) if v in checked[:i]]:
+                raise fail(f"{twice[0]!r} is listed twice; each value makes one point", where)
             factors.append(Factor(key, checked))
             continue
         if not isinstance(spec, dict) or {*spec} != {"low", "high"}:

@@ -5,7 +5,7 @@ import shutil
 import pandas as pd
 import pytest
 from techbloc.sim.cli import main
-from techbloc.sim.errors import ScenarioError
+from techbloc.sim.errors import ScenarioError, SweepError
 from techbloc.sim.scenario import load_scenario, validate
 
 from tests.helpers import CLI, one_line_error, run_main
@@ -281,6 +281,42 @@ def test_a_terminated_sweep_says_so_and_resumes_to_the_same_table(tmp_path):
     assert r.returncode == 0, r.stderr
     whole = sweep(f, out=tmp_path / "whole")
     assert pd.read_parquet(d / "summary.parquet").equals(whole.summary)
+
+
+@pytest.mark.parametrize("values,twice", [("0.5, 0.2, 0.50", "0.5"), ("0, 0.0", "0")])
+def test_a_grid_value_listed_twice_is_refused_at_its_line(tmp_path, capsys, values, twice):
+    # the points ran twice and the heatmap called them "median of 3 replicates per cell"
+    f = tmp_path / "s.yaml"
+    f.write_text(SWEEP.format(values=values))
+    code, err = run_main(capsys, "validate", f)
+    assert code == 2 and f"{f}:6:3: parameters.us.ally_pressure" in err, err
+    assert f"{twice} is listed twice" in err, err
+
+
+def test_a_grid_switch_listed_twice_is_refused(tmp_path):
+    from techbloc.sim.sweeps import load_sweep
+
+    f = tmp_path / "s.yaml"
+    f.write_text(SWEEP.format(values="0.5").replace(
+        "\n  us.ally_pressure: [0.5]", "\n  mechanisms.peer_effects: [false, false]"))
+    with pytest.raises(SweepError, match="False is listed twice"):
+        load_sweep(f)
+
+
+def test_a_heatmap_with_one_value_on_an_axis_draws_every_cell(tmp_path):
+    # matplotlib's nearest shading gave a lone column no width: no cell was drawn
+    from techbloc.analysis.sensitivity import heatmap
+    from techbloc.sim.sweeps import sweep
+
+    f = tmp_path / "s.yaml"
+    f.write_text(SWEEP.format(values="0.5").replace("replications: 2", "replications: 1")
+                 + "  china.bri_discount: [0.1, 0.2]\n")
+    fig, ax = heatmap(sweep(f, out=tmp_path / "d"), "us.ally_pressure", "china.bri_discount",
+                      "share_china_end")
+    mesh = ax.collections[0]
+    x = mesh.get_coordinates()[..., 0]
+    assert mesh.get_array().count() == 2 and x.max() - x.min() > 0.1
+    assert ax.get_xlim()[0] < 0.5 < ax.get_xlim()[1]
 
 
 # --------------------------------------------------------------------------- scenario files
