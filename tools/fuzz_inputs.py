@@ -673,6 +673,24 @@ def round4_cases(tmp: Path, sweep_file: Path) -> None:
             u = session.check_upload(name, text)
             return None if u.errors or u.scenario is not None else "no answer"
         return check
+    dup = tmp / "r4-dup.yaml"
+    dup.write_text(sweep_file.read_text().replace("[0.2, 0.8]", "[0.2, 0.8, 0.20]"))
+    call_main("round4/sweep-grid-value-twice", "validate", dup)
+    # the base scenario edited between the start and the resume of its sweep
+    base = tmp / "r4base.yaml"
+    base.write_text("name: r4base\nextends: baseline\nparams:\n  china.bri_discount: 0.05\n")
+    edited = tmp / "r4-edited.yaml"
+    edited.write_text(sweep_file.read_text().replace("scenario: baseline", "scenario: r4base"))
+    d = tmp / "r4-edited"
+    cli("round4/sweep-edited-base/make", "sweep", edited, "-w", "1", "--out", d, expect="ok")
+    (d / "runs" / "p000000-r0000.parquet").unlink()
+    base.write_text(base.read_text().replace("0.05", "0.25"))
+    cli("round4/sweep-edited-base/resume", "sweep", edited, "--resume", d, "-w", "1")
+    for command in (["tipping", "baseline", "--lever", "us.ally_pressure", "--points", "3"],
+                    ["reversibility", "sanctions-2019"], ["hindcast"],
+                    ["compare", "baseline", "sanctions-2019"]):
+        call_main(f"round4/{command[0]}-out-is-a-sweep", *command, "-n", "1", "--out", good,
+                  check=_quick())
     app_case("round4/upload-name-300", upload("x" * 300, "extends: baseline\n"))
     app_case("round4/upload-surrogate", upload("s.yaml", "title: \ud800\n"))
 
