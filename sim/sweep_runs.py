@@ -84,6 +84,12 @@ def finished_runs(runs_dir: Path, tasks: Iterable) -> dict[tuple[int, int], dict
     return out
 
 
+def note_reused(path: Path, n: int) -> None:
+    """A note when a new sweep's folder already held ``n`` (checked) runs of this sweep."""
+    warnings.warn(f"{path / 'runs'} already holds {n} runs of this sweep (each checked against "
+                  "the sweep file); they are kept, the rest run", SweepNote, stacklevel=3)
+
+
 def _foreign(f: Path, what: str) -> SweepError:
     return SweepError(what, file=str(f), hint="move it out of the folder (or start the sweep in "
                       "another --out folder); the runs of this sweep there are kept")

@@ -43,6 +43,7 @@ from techbloc.sim.scenario import Scenario, _compose, _Reader, load_scenario
 from techbloc.sim.sweep_runs import (
     check_resume,
     finished_runs,
+    note_reused,
     read_finished,  # noqa: F401 - where it used to live
     run_file,
 )
@@ -498,6 +499,11 @@ def sweep(spec: SweepSpec | str | Path, workers: int = 1, backend: str = "local"
         raise SweepError(f"unknown backend {backend!r}; expected local or dask", key="backend")
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise SweepError(f"workers must be a positive integer, found {workers!r}", key="workers")
+    if isinstance(max_failures, bool) or not isinstance(max_failures, int) or max_failures < 0:
+        raise SweepError(f"expected an integer >= 0, found {max_failures!r}", key="max_failures")
+    for key, folder in (("out", out), ("resume", resume)):
+        if folder is not None and not isinstance(folder, str | os.PathLike):
+            raise SweepError(f"expected a folder path, found {folder!r}", key=key)
     if resume is not None:
         path = Path(resume)
         check_resume(path, spec)
@@ -509,10 +515,12 @@ def sweep(spec: SweepSpec | str | Path, workers: int = 1, backend: str = "local"
             raise SweepError("folder already holds a sweep or a run; use --resume to continue "
                              "a sweep, or choose another --out", file=str(path))
     with locked(path):
-        return _sweep(spec, path, workers, backend, scheduler, max_failures, progress)
+        return _sweep(spec, path, workers, backend, scheduler, max_failures, progress,
+                      reused=resume is None)
 
 
-def _sweep(spec, path, workers, backend, scheduler, max_failures, progress) -> SweepResult:
+def _sweep(spec, path, workers, backend, scheduler, max_failures, progress,
+           reused=False) -> SweepResult:
     runs_dir = path / "runs"
     runs_dir.mkdir(parents=True, exist_ok=True)
     for stale in runs_dir.glob(".*.tmp"):  # partial writes of runs in flight at a crash
@@ -525,6 +533,8 @@ def _sweep(spec, path, workers, backend, scheduler, max_failures, progress) -> S
              for r, s in enumerate(run_seeds(spec.seed, i, spec.replications,
                                              spec.common_random_numbers))]
     finished = finished_runs(runs_dir, tasks)  # each checked: never another sweep's runs
+    if reused and finished:  # a new sweep's --out already held runs of this sweep
+        note_reused(path, len(finished))
     todo = [t for t in tasks if (t.point, t.replicate) not in finished]
     # What the overrides do to the base's events: the same at every point (values differ).
     notes = describe(apply_point(spec.base, points[0]).overrides if points

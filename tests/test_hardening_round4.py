@@ -191,6 +191,18 @@ def test_a_resume_without_its_manifest_keeps_the_checked_runs(two_sweeps, tmp_pa
         pd.read_parquet(mine / "summary.parquet"))
 
 
+def test_an_out_folder_with_this_sweeps_runs_keeps_them_with_a_note(two_sweeps, tmp_path,
+                                                                    capsys):
+    file, mine, _ = two_sweeps
+    d = _copy(mine, tmp_path)
+    (d / "manifest.json").unlink()
+    (d / "runs" / "p000000-r0000.parquet").unlink()
+    code, err = run_main(capsys, "sweep", file, "--out", d, "-w", "1")
+    assert code == 0 and "already holds 3 runs of this sweep" in err, err
+    assert pd.read_parquet(d / "summary.parquet").equals(
+        pd.read_parquet(mine / "summary.parquet"))
+
+
 def test_a_resume_of_an_empty_or_other_folder_still_refuses(two_sweeps, tmp_path, capsys):
     file, _, _ = two_sweeps
     (tmp_path / "empty").mkdir()
@@ -281,6 +293,18 @@ def test_a_terminated_sweep_says_so_and_resumes_to_the_same_table(tmp_path):
     assert r.returncode == 0, r.stderr
     whole = sweep(f, out=tmp_path / "whole")
     assert pd.read_parquet(d / "summary.parquet").equals(whole.summary)
+
+
+@pytest.mark.parametrize("kw,key", [({"resume": 5}, "resume"), ({"out": ["a"]}, "out"),
+                                    ({"max_failures": -1}, "max_failures"),
+                                    ({"max_failures": "x"}, "max_failures")])
+def test_sweep_in_python_checks_its_folders_and_failures(two_sweeps, tmp_path, kw, key):
+    # a TypeError escaped for the folders; max_failures -1 or 'x' ran the whole sweep
+    from techbloc.sim.sweeps import sweep
+
+    with pytest.raises(SweepError) as e:
+        sweep(two_sweeps[0], **kw)
+    assert e.value.key == key
 
 
 @pytest.mark.parametrize("values,twice", [("0.5, 0.2, 0.50", "0.5"), ("0, 0.0", "0")])
