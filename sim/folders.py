@@ -114,11 +114,14 @@ def check_out_folder(path: str | Path | None, writes: Iterable[str] = ()) -> Non
             manifest.json: the command's files would be mixed into it) is refused.
 
     Raises:
-        DataError: ``path`` (or a folder above it) exists and is a file, or (with ``writes``)
-            holds an earlier result or a run or sweep.
+        DataError: ``path`` is not a path, or it (or a folder above it) exists and is a file,
+            or (with ``writes``) it holds an earlier result or a run or sweep.
     """
     if path is None:
         return
+    if not isinstance(path, str | os.PathLike):
+        raise DataError(f"expected a folder path, found {type(path).__name__} {path!r}",
+                        key="out")
     path = Path(path)
     for p in (path, *path.parents):
         if p.exists():

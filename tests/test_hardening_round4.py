@@ -99,6 +99,17 @@ def test_an_earlier_result_in_the_out_folder_is_not_replaced(tmp_path, capsys, n
     assert (tmp_path / EARLIER[command]).read_text() == "an earlier result\n"
 
 
+@pytest.mark.parametrize("call", ["tipping", "reversibility"])
+def test_an_out_that_is_not_a_path_is_refused_in_python(call):
+    from techbloc.sim import explore
+    from techbloc.sim.errors import DataError
+
+    args = ("baseline", "us.ally_pressure") if call == "tipping" else ("sanctions-2019",)
+    with pytest.raises(DataError, match="expected a folder path, found int 5") as e:
+        getattr(explore, call)(*args, out=5)
+    assert e.value.key == "out"
+
+
 def test_an_out_folder_with_other_files_is_still_used(tmp_path):
     from techbloc.sim.explore import tipping
 
