@@ -38,7 +38,7 @@ from techbloc.sim.errors import ScenarioError, SweepError, did_you_mean
 from techbloc.sim.folders import SweepResult, locked, read_sweep, write_atomic
 from techbloc.sim.folders import utc_now as _now
 from techbloc.sim.overrides import MAX_SCALE, describe, held_in_sweep, warn
-from techbloc.sim.procs import exit_with_parent, pool_context
+from techbloc.sim.procs import check_local_workers, exit_with_parent, pool_context
 from techbloc.sim.scenario import Scenario, _compose, _Reader, load_scenario
 from techbloc.sim.sweep_runs import (
     check_resume,
@@ -499,6 +499,8 @@ def sweep(spec: SweepSpec | str | Path, workers: int = 1, backend: str = "local"
         raise SweepError(f"unknown backend {backend!r}; expected local or dask", key="backend")
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise SweepError(f"workers must be a positive integer, found {workers!r}", key="workers")
+    if not scheduler:  # local processes (a pool, or Dask's LocalCluster)
+        check_local_workers(workers)
     if isinstance(max_failures, bool) or not isinstance(max_failures, int) or max_failures < 0:
         raise SweepError(f"expected an integer >= 0, found {max_failures!r}", key="max_failures")
     for key, folder in (("out", out), ("resume", resume)):

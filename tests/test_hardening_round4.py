@@ -318,6 +318,17 @@ def test_sweep_in_python_checks_its_folders_and_failures(two_sweeps, tmp_path, k
     assert e.value.key == key
 
 
+def test_more_local_workers_than_memory_holds_are_refused(two_sweeps, tmp_path, capsys):
+    # -w 100000 started a process per run (0.3 GB each) until the machine ran out of memory
+    file = two_sweeps[0]
+    code, err = run_main(capsys, "sweep", file, "-w", "100000", "--out", tmp_path / "o")
+    one_line_error(code, err, "workers", "100000 local workers need about", "GB", "--workers")
+    assert not (tmp_path / "o").exists()
+    from techbloc.sim.procs import check_local_workers
+
+    check_local_workers(2)  # what the tests and a laptop use
+
+
 @pytest.mark.parametrize("values,twice", [("0.5, 0.2, 0.50", "0.5"), ("0, 0.0", "0")])
 def test_a_grid_value_listed_twice_is_refused_at_its_line(tmp_path, capsys, values, twice):
     # the points ran twice and the heatmap called them "median of 3 replicates per cell"
