@@ -673,6 +673,8 @@ def round4_cases(tmp: Path, sweep_file: Path) -> None:
             u = session.check_upload(name, text)
             return None if u.errors or u.scenario is not None else "no answer"
         return check
+    cli("round4/sweep-workers-100000", "sweep", sweep_file, "-w", "100000", "--out",
+        tmp / "r4-w", timeout=120, memlimit=True)
     dup = tmp / "r4-dup.yaml"
     dup.write_text(sweep_file.read_text().replace("[0.2, 0.8]", "[0.2, 0.8, 0.20]"))
     call_main("round4/sweep-grid-value-twice", "validate", dup)
