@@ -365,6 +365,19 @@ def test_a_heatmap_with_one_value_on_an_axis_draws_every_cell(tmp_path):
     assert ax.get_xlim()[0] < 0.5 < ax.get_xlim()[1]
 
 
+def test_a_one_quarter_run_is_drawn_as_a_point_on_a_sane_axis():
+    # the line of one point was not drawn, on an axis from 1920 to 2130
+    from techbloc.analysis.curves import adoption_curves
+    from techbloc.sim.experiment import run
+
+    res = run("sanctions-2019", replications=2, seed=3, horizon="2019Q1:2019Q1")
+    fig, ax = adoption_curves(res.countries)
+    line = ax.get_lines()[0]
+    assert len(line.get_xdata()) == 1 and line.get_marker() == "o"
+    lo, hi = ax.get_xlim()
+    assert 2018 < lo < 2019.125 < hi < 2020
+
+
 # --------------------------------------------------------------------------- scenario files
 @pytest.mark.parametrize("text,where", [
     ("extends: baseline\nparams:\n\tus.ally_pressure: 0.5\n", "s.yaml:3:1"),
