@@ -397,6 +397,8 @@ def policy_curves(countries: pd.DataFrame, by: str | None = None, ax=None, title
 
     def draw(a, sub, legend):
         x = style.quarter_to_year(sub["date"])
+        if len(sub) == 1:  # one quarter: a block a quarter wide (a stack at one x is not drawn)
+            x, sub = np.array([x[0] - 0.125, x[0] + 0.125]), pd.concat([sub, sub])
         a.stackplot(x, *(sub[p] for p in POLICY_ORDER),
                     colors=[style.POLICY_COLOURS[p] for p in POLICY_ORDER],
                     labels=list(POLICY_ORDER) if legend else (), linewidth=0)

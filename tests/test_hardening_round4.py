@@ -376,6 +376,13 @@ def test_a_one_quarter_run_is_drawn_as_a_point_on_a_sane_axis():
     assert len(line.get_xdata()) == 1 and line.get_marker() == "o"
     lo, hi = ax.get_xlim()
     assert 2018 < lo < 2019.125 < hi < 2020
+    from techbloc.analysis.curves import policy_curves
+
+    fig, ax = policy_curves(res.countries)
+    lo, hi = ax.get_xlim()
+    assert 2018.9 < lo < 2019.125 < hi < 2019.3
+    assert all(len(c.get_paths()) == 1 and c.get_paths()[0].get_extents().width > 0.2
+               for c in ax.collections)  # ban, restrict, open: a quarter wide each
 
 
 # --------------------------------------------------------------------------- scenario files
