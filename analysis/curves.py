@@ -139,7 +139,11 @@ def _band(ax, df: pd.DataFrame, metric: str, colour: str, label: str | None,
     x = style.quarter_to_year(b["date"])
     if fill:
         ax.fill_between(x, b["lo"], b["hi"], color=colour, alpha=style.BAND_ALPHA, linewidth=0)
-    ax.plot(x, b["median"], color=colour, linewidth=1.8, label=label, linestyle=linestyle)
+    one = len(b) == 1  # a one-quarter run: a point (a line of one point is not drawn)
+    ax.plot(x, b["median"], color=colour, linewidth=1.8, label=label, linestyle=linestyle,
+            marker="o" if one else None)
+    if one:  # else matplotlib pads a lone x by 5 % of 2019: an axis from 1920 to 2130
+        ax.set_xlim(float(x[0]) - 0.5, float(x[0]) + 0.5)
     return str(b["date"].iloc[0])
 
 
@@ -393,6 +397,8 @@ def policy_curves(countries: pd.DataFrame, by: str | None = None, ax=None, title
 
     def draw(a, sub, legend):
         x = style.quarter_to_year(sub["date"])
+        if len(sub) == 1:  # one quarter: a block a quarter wide (a stack at one x is not drawn)
+            x, sub = np.array([x[0] - 0.125, x[0] + 0.125]), pd.concat([sub, sub])
         a.stackplot(x, *(sub[p] for p in POLICY_ORDER),
                     colors=[style.POLICY_COLOURS[p] for p in POLICY_ORDER],
                     labels=list(POLICY_ORDER) if legend else (), linewidth=0)

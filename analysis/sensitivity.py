@@ -112,6 +112,18 @@ def sensitivity_figure(table: pd.DataFrame, design: str, metric: str, n_runs: in
     return fig, ax
 
 
+def _edges(v: np.ndarray) -> np.ndarray:
+    """Cell edges around grid values: halfway between neighbours; a lone value gets a width.
+
+    matplotlib's ``nearest`` shading gave a lone value none, so a one-value axis drew no cells.
+    """
+    if len(v) == 1:
+        half = 0.5 * (abs(v[0]) or 1.0)
+        return np.array([v[0] - half, v[0] + half])
+    mid = (v[1:] + v[:-1]) / 2
+    return np.concatenate([[2 * v[0] - mid[0]], mid, [2 * v[-1] - mid[-1]]])
+
+
 def heatmap(res: SweepResult, x: str, y: str, metric: str = "share_china_2030"):
     """Median of ``metric`` across replicates over a grid of two parameters.
 
@@ -150,7 +162,7 @@ def heatmap(res: SweepResult, x: str, y: str, metric: str = "share_china_2030"):
     else:
         norm, cmap = Normalize(lo, hi), ("Reds" if share and lo >= 0.5 else
                                          "Blues_r" if share else "viridis")
-    im = ax.pcolormesh(xs, ys, values, shading="nearest", cmap=cmap, norm=norm)
+    im = ax.pcolormesh(_edges(xs), _edges(ys), values, shading="flat", cmap=cmap, norm=norm)
     fmt = (lambda v: f"{v:.1%}") if share else (lambda v: f"{v:.3g}")
     for (i, j), v in np.ndenumerate(values):
         if np.isnan(v):

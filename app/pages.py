@@ -283,12 +283,14 @@ def ScenarioCard():
                 solara.Error(f"{up.name} is not a valid scenario ({len(up.errors)} "
                              f"error{'s' if len(up.errors) > 1 else ''}); nothing changed:",
                              dense=True)
-                for e in up.errors:
+                for e in S.shown_errors(up):
                     solara.HTML(tag="pre", unsafe_innerHTML=_escape(e),
-                                style="white-space: pre-wrap; font-size: 12px; margin: 0",
+                                style="white-space: pre-wrap; overflow-wrap: anywhere; "
+                                "font-size: 12px; margin: 0",
                                 classes=["upload-error"])
         elif up is not None and use_upload.value:
-            solara.Success(f"Using uploaded {up.name}", dense=True)
+            solara.Success(f"Using uploaded {up.name}", dense=True,
+                           style_="overflow-wrap: anywhere")  # a long name wraps in the card
 
 
 def _escape(text: str) -> str:

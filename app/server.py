@@ -7,6 +7,7 @@ mode (no code reloading).
 
 from __future__ import annotations
 
+import errno
 import os
 
 #: Solara settings for a local, offline server.
@@ -29,6 +30,34 @@ def configure() -> None:
     """
     for key, value in SOLARA_ENV.items():
         os.environ.setdefault(key, value)
+
+
+def check_listen(host: str, port: int) -> None:
+    """Refuse, before Solara loads, an address the server could not listen on.
+
+    Raises:
+        TechblocError: the port is taken (another app?) or the host is not this machine's,
+            naming ``--port`` or ``--host``.
+    """
+    import socket
+
+    from techbloc.sim.errors import TechblocError
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as e:
+        raise TechblocError(f"cannot find the address {host!r} ({e.strerror or e})",
+                            key="--host", hint="use 127.0.0.1 (this machine) or 0.0.0.0") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            sock.bind(address)
+        except OSError as e:
+            raise TechblocError(f"cannot listen on {host}:{port} ({e.strerror or e})",
+                                key="--port" if e.errno == errno.EADDRINUSE else "--host",
+                                hint="another program (a techbloc app?) uses it; choose another "
+                                "--port" if e.errno == errno.EADDRINUSE else None) from None
 
 
 def serve(host: str = "127.0.0.1", port: int = 8765, scenario: str | None = None) -> None:

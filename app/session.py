@@ -234,6 +234,12 @@ def app_title(base: Scenario, levers: Mapping[str, float]) -> str:
 
 #: The largest scenario file the app accepts (the shipped ones are under 10 kB).
 MAX_UPLOAD_BYTES = 1 << 20
+#: The most errors the page lists of an upload (``techbloc validate FILE`` lists them all);
+#: thousands of them would become thousands of elements of the page.
+MAX_UPLOAD_ERRORS = 50
+#: The longest uploaded file name kept, in characters (ASCII after :func:`file_name`): file systems
+#: allow 255 bytes, and the name is shown in every message.
+MAX_NAME = 100
 
 
 def _workdir() -> tempfile.TemporaryDirectory:
@@ -244,7 +250,7 @@ def _workdir() -> tempfile.TemporaryDirectory:
 def file_name(name: str) -> str:
     """A safe file name for an uploaded scenario (``my future.yaml`` -> ``my_future.yaml``)."""
     stem = _NAME.sub("_", Path(name).name)
-    stem = stem.removesuffix(".yaml").removesuffix(".yml") or "scenario"
+    stem = stem.removesuffix(".yaml").removesuffix(".yml")[:MAX_NAME - 5] or "scenario"
     return f"{stem}.yaml"
 
 
@@ -276,16 +282,28 @@ class Upload:
     scenario: Scenario | None = None
 
 
+def shown_errors(up: Upload) -> list[str]:
+    """The errors of an upload the page lists: the first ones, then a line counting the rest."""
+    rest = len(up.errors) - MAX_UPLOAD_ERRORS
+    return up.errors if rest <= 0 else [*up.errors[:MAX_UPLOAD_ERRORS], (
+        f"{up.name}: and {rest} more errors (techbloc validate {up.name} lists them all)")]
+
+
 def check_upload(name: str, data: bytes | str, size: int | None = None) -> Upload:
     """Validate an uploaded file with the CLI's validator (``techbloc validate``).
 
-    Every error is kept, each as the CLI prints it: ``file.yaml:LINE:COLUMN: key: message``.
+    Every error is kept, each as the CLI prints it: ``file.yaml:LINE:COLUMN: key: message``
+    (the page shows :func:`shown_errors`).
     A file over :data:`MAX_UPLOAD_BYTES` (``size`` as the browser reports it, or the data's own
     length) is refused with a message. An uploaded file may extend only a named scenario of the
     library, and its messages name it as uploaded, never a server path.
     """
     fname = file_name(name)
-    n = max(size or 0, len(data) if isinstance(data, bytes) else len(data.encode("utf-8")))
+    try:
+        raw = data if isinstance(data, bytes) else data.encode("utf-8")
+    except UnicodeEncodeError as e:  # a lone surrogate: text no browser sends for a file
+        return Upload(fname, "", [f"{fname}: cannot read scenario (not UTF-8: {e.reason})"])
+    n = max(size or 0, len(raw))
     if n > MAX_UPLOAD_BYTES:
         return Upload(fname, "", [f"{fname}: file too large ({n / 2**20:.1f} MiB); a scenario "
                                   f"file may have at most {MAX_UPLOAD_BYTES // 2**10} KiB"])

@@ -428,6 +428,30 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_USAGE if n_bad else 0
 
 
+@contextlib.contextmanager
+def _terminate_as_interrupt(came: list[int]):
+    """Within the block, SIGTERM (a batch system's time limit, ``kill``) stops as Ctrl-C does.
+
+    The sweep then records itself as interrupted and says how to resume; the signal's number is
+    appended to ``came`` when it comes.
+    """
+    import signal
+    import threading
+
+    def stop(signum, frame):
+        came.append(signum)
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run or resume a sweep with a progress bar."""
     import os
@@ -471,15 +495,18 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             rate = f"{ran / (time.perf_counter() - start):.1f} runs/s"
             bar.update(task, completed=done, total=total, failed=failed, rate=rate)
 
+        stopped: list[int] = []
         try:
-            res = sweep(spec, workers=workers, backend=args.backend, scheduler=args.scheduler,
-                        out=None if args.resume else out, resume=args.resume,
-                        max_failures=args.max_failures, progress=progress,
-                        max_runs=args.max_runs)
+            with _terminate_as_interrupt(stopped):
+                res = sweep(spec, workers=workers, backend=args.backend,
+                            scheduler=args.scheduler, out=None if args.resume else out,
+                            resume=args.resume, max_failures=args.max_failures,
+                            progress=progress, max_runs=args.max_runs)
         except KeyboardInterrupt:
-            print(f"techbloc: interrupted; finished runs are kept in {out}: resume with "
-                  f"techbloc sweep {args.file} --resume {out}", file=sys.stderr)
-            return 130
+            print(f"techbloc: {'terminated' if stopped else 'interrupted'}; finished runs are "
+                  f"kept in {out}: resume with techbloc sweep {args.file} --resume {out}",
+                  file=sys.stderr)
+            return 128 + (stopped[0] if stopped else 2)
     m = res.manifest
     print(f"sweep folder: {res.path}")
     print(f"  {m['n_complete']} of {m['n_runs']} runs complete ({m['n_points']} points x "
@@ -551,7 +578,7 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     if args.cv > (n_countries := stances()["iso3"].nunique()):
         raise TechblocError(f"--cv {args.cv} folds is more than the {n_countries} countries of "
                             "the record; each fold needs at least one", key="--cv")
-    check_out_folder(args.out)
+    check_out_folder(args.out, ("hindcast.json", "hindcast.png", "markets.png"))
     from techbloc.sim.scenario import load_scenario
 
     # loaded once, with the search path, before anything runs: the forecast's and the folds'
@@ -713,9 +740,14 @@ def stance_validation(args: argparse.Namespace, countries, observed, forecast=No
 
 def cmd_app(args: argparse.Namespace) -> int:
     """Serve the browser app until interrupted."""
-    from techbloc.app.server import configure, serve
+    from techbloc.app.server import check_listen, configure, serve
     from techbloc.sim.commands import install_hint
+    from techbloc.sim.scenario import find, search_path
 
+    search_path(args.search)  # a missing $TECHBLOC_SCENARIOS folder fails here, not in a page
+    if args.scenario is not None:
+        find(args.scenario, args.search)  # an unknown name fails here, with suggestions
+    check_listen(args.host, args.port)  # a taken port fails here, in seconds, not in uvicorn
     configure()  # Solara reads its settings when first imported
     print("techbloc app: starting (loading Solara takes a few seconds)", file=sys.stderr,
           flush=True)
@@ -724,11 +756,6 @@ def cmd_app(args: argparse.Namespace) -> int:
     except ImportError:
         raise TechblocError("the browser app needs Solara, which is not installed", key="app",
                             hint=install_hint("app")) from None
-    from techbloc.sim.scenario import find, search_path
-
-    search_path(args.search)  # a missing $TECHBLOC_SCENARIOS folder fails here, not in a page
-    if args.scenario is not None:
-        find(args.scenario, args.search)  # an unknown name fails here, with suggestions
     serve(host=args.host, port=args.port, scenario=args.scenario)
     return 0
 

@@ -311,7 +311,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from techbloc.sim.results import load_results
     from techbloc.sim.scenario import load_scenario
 
-    check_out_folder(args.out)
+    check_out_folder(args.out, ("compare.csv", "compare.png"))
     saved = [(str(r.manifest["scenario"].get("name", Path(d).name)), f"--from {d}", r)
              for d in args.from_dirs for r in [load_results(d)]]
     runs = {name: r for name, _, r in saved}

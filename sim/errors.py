@@ -87,7 +87,10 @@ def did_you_mean(word: str, options: Iterable[str]) -> str | None:
     options = sorted(options)
     if not options:
         return None
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    folded = {o.lower(): o for o in reversed(options)}  # NATO finds nato, can finds CAN
+    close = (difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+             or [folded[c] for c in difflib.get_close_matches(word.lower(), folded, n=1,
+                                                             cutoff=0.6)])
     if close:
         return f"did you mean '{close[0]}'?"
     shown = ", ".join(options[:12]) + (", ..." if len(options) > 12 else "")

@@ -38,6 +38,13 @@ from techbloc.sim.sweeps import metric_names, summarise
 from techbloc.sim.world import REGION_SLUGS, load_world
 
 SCALE_RANGE = (0.0, 2.0)  # default multipliers searched with --scale
+#: The most grid points: a grid of 101 steps by 1 % of the range searched, 19 times finer than
+#: the spread of the replicates' own crossings in the README's example (0.42-0.61 of 0-1), and
+#: the bisection refines a bracket further; more points only resolve the replicates' noise.
+MAX_POINTS = 101
+#: The files each command writes in its --out folder (an earlier set there is not replaced).
+TIPPING_FILES = ("tipping.csv", "tipping.json", "tipping.png", "tipping_switches.csv")
+REVERSIBILITY_FILES = ("reversibility.csv", "reversibility_runs.csv", "reversibility.png")
 BISECTIONS = 6  # halvings of the bracket after the grid
 JUMP_SHARE = 0.25  # a bracket holding this share of the whole response is a jump
 SWITCH_SHARE = 0.5  # a country "switches" if it does in at least half the replicates
@@ -69,7 +76,12 @@ def _pair(value, key: str) -> tuple[float, float]:
 def _check_lever(lever: str) -> params_mod.Param:
     if not isinstance(lever, str):
         raise ScenarioError(f"expected a parameter name, found {lever!r}", key="--lever")
-    if lever not in params_mod.FLAT or params_mod.FLAT[lever].kind is bool:
+    if lever in params_mod.FLAT and params_mod.FLAT[lever].kind is bool:
+        raise ScenarioError(f"{lever} is a switch (true or false); a tipping search varies a "
+                            "number", key="--lever",
+                            hint="compare the two settings: techbloc compare, or a sweep with "
+                            f"{lever}: [true, false]")
+    if lever not in params_mod.FLAT:
         levers = [k for k, p in params_mod.FLAT.items() if p.role == "lever"]
         hint = did_you_mean(lever, numeric_params())
         raise ScenarioError(f"unknown lever {lever!r}; the levers are {', '.join(levers)} "
@@ -174,7 +186,7 @@ def tipping(scenario: str | Path | Scenario, lever: str, metric: str = "n_not_op
         target: the value to cross; None: the steepest point of the response.
         scale: vary a multiplier of the scenario's own trajectory instead of holding the lever.
         bounds: values searched (default: the parameter's range, or 0-2 with ``scale``).
-        points: points of the first grid (at least 3).
+        points: points of the first grid (3 to :data:`MAX_POINTS`).
         replications: replicates per value, the same seeds at every value.
         seed: base seed (default: the scenario's).
         search: extra directories for scenario names.
@@ -185,9 +197,9 @@ def tipping(scenario: str | Path | Scenario, lever: str, metric: str = "n_not_op
     Raises:
         ScenarioError: unknown lever or metric (listing the valid ones), bad bounds, a target
             that is not a finite number.
-        DataError: ``out`` is a file.
+        DataError: ``out`` is a file, or holds a run, a sweep or an earlier result.
     """
-    check_out_folder(out)
+    check_out_folder(out, TIPPING_FILES)
     param = _check_lever(lever)
     points = _integer(points, 1, "--points")
     replications = _integer(replications, 1, "--replications")
@@ -199,8 +211,9 @@ def tipping(scenario: str | Path | Scenario, lever: str, metric: str = "n_not_op
     if not limit[0] <= lo < hi <= limit[1]:
         raise ScenarioError(f"range {lo:g}:{hi:g} must lie within {limit[0]:g}:{limit[1]:g}",
                             key="--range")
-    if points < 3:
-        raise ScenarioError(f"need at least 3 grid points, found {points}", key="--points")
+    if not 3 <= points <= MAX_POINTS:
+        raise ScenarioError(f"expected 3 to {MAX_POINTS} grid points, found {points}",
+                            key="--points")
     if target is not None and (isinstance(target, bool) or not isinstance(target, Real)
                                or not np.isfinite(target)):
         raise ScenarioError(f"expected a finite number to cross, found {target!r}", key="--target")
@@ -425,9 +438,9 @@ def reversibility(scenario: str | Path | Scenario, lift: tuple[int, int] = (2021
     Raises:
         ScenarioError: unknown metric or lever pattern (listing the valid ones), years outside
             the horizon.
-        DataError: ``out`` is a file.
+        DataError: ``out`` is a file, or holds a run, a sweep or an earlier result.
     """
-    check_out_folder(out)
+    check_out_folder(out, REVERSIBILITY_FILES)
     replications = _integer(replications, 1, "--replications")
     first, last = _pair(lift, "--lift")
     metrics = [metrics] if isinstance(metrics, str) else list(metrics)  # one name, or several

@@ -14,6 +14,7 @@ import warnings
 from pathlib import Path
 
 from techbloc.sim.commands import (  # light at import
+    int_at_least,
     nonnegative_int,
     positive_int,
     replicate_count,
@@ -21,11 +22,11 @@ from techbloc.sim.commands import (  # light at import
 
 
 def print_notes() -> None:
-    """Show :class:`sim.overrides.OverrideNote` warnings as ``techbloc: note: ...`` lines."""
+    """Show notes (OverrideNote, SweepNote warnings) as ``techbloc: note: ...`` lines."""
     previous = warnings.showwarning
 
     def show(message, category, filename, lineno, file=None, line=None):
-        if category.__name__ == "OverrideNote":
+        if category.__name__ in ("OverrideNote", "SweepNote"):
             for part in str(message).splitlines():
                 print(f"techbloc: note: {part}", file=sys.stderr)
         else:
@@ -99,8 +100,8 @@ def add_commands(sub) -> None:
                         "default) instead of holding it")
     t.add_argument("--range", dest="bounds", type=_span, metavar="LO:HI",
                    help="lever values searched (default: the parameter's range)")
-    t.add_argument("--points", type=positive_int, default=9, metavar="N",
-                   help="points of the first grid (default 9)")
+    t.add_argument("--points", type=_grid_points, default=9, metavar="N",
+                   help="points of the first grid, 3 to 101 (default 9)")
     t.add_argument("--replications", "-n", type=replicate_count, default=6, metavar="N")
     t.add_argument("--seed", type=nonnegative_int, metavar="S",
                    help="base seed (default: the scenario's)")
@@ -127,6 +128,10 @@ def add_commands(sub) -> None:
     r.add_argument("--replications", "-n", type=replicate_count, default=6, metavar="N")
     r.add_argument("--seed", type=nonnegative_int, metavar="S")
     r.add_argument("--out", metavar="DIR", help="output folder (default results/reversibility-...)")
+
+
+#: sim.explore.MAX_POINTS (not imported: this module stays light; a test checks they agree).
+_grid_points = int_at_least(3, "number of grid points, an integer from 3 to 101", 101)
 
 
 def _span(text: str) -> tuple[float, float]:

@@ -104,14 +104,24 @@ def _make_dir(path: Path) -> None:
     path.mkdir(parents=True, exist_ok=True)  # OSErrors (permission, not a dir) go to the caller
 
 
-def check_out_folder(path: str | Path | None) -> None:
+def check_out_folder(path: str | Path | None, writes: Iterable[str] = ()) -> None:
     """Refuse an output folder that cannot be one, before a command computes what goes in it.
 
+    Args:
+        path: the folder (``--out``), or None (a default folder: nothing to check).
+        writes: the files the command writes there; given, a folder that already holds one of
+            them (an earlier result, which would be replaced) or a run or sweep (its
+            manifest.json: the command's files would be mixed into it) is refused.
+
     Raises:
-        DataError: ``path`` (or a folder above it) exists and is a file.
+        DataError: ``path`` is not a path, or it (or a folder above it) exists and is a file,
+            or (with ``writes``) it holds an earlier result or a run or sweep.
     """
     if path is None:
         return
+    if not isinstance(path, str | os.PathLike):
+        raise DataError(f"expected a folder path, found {type(path).__name__} {path!r}",
+                        key="out")
     path = Path(path)
     for p in (path, *path.parents):
         if p.exists():
@@ -119,7 +129,15 @@ def check_out_folder(path: str | Path | None) -> None:
                 raise DataError("exists and is not a folder" if p == path else
                                 f"{p} is a file, not a folder", file=str(path),
                                 hint="choose another --out")
-            return
+            break
+    writes = list(writes)
+    taken = [w for w in ("manifest.json", *writes) if writes and (path / w).exists()]
+    if taken:
+        raise DataError("holds a run or sweep (manifest.json); this command's files would be "
+                        "mixed into it" if taken[0] == "manifest.json" else
+                        f"already holds {', '.join(taken)} (an earlier result, which would be "
+                        "replaced)", file=str(path),
+                        hint="choose another --out, or remove the folder first")
 
 
 def output_file(path: str | Path | None, default: Path, suffixes: Iterable[str] = ()) -> Path:

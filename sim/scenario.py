@@ -366,6 +366,11 @@ def _country_item(reader, item, path, iso3s, keys, example) -> bool | None:
     if not isinstance(item, dict):
         reader.fail(f"expected {example}", path)
         return None
+    if item and not set(item) & set(keys):  # {CAN: ban}: countries as keys
+        (k, v), field = next(iter(item.items())), "policy" if "policy" in keys else "years"
+        reader.fail(f"expected {example}; write each country as {{iso3: {k}, {field}: {v}}}",
+                    path)
+        return None
     for k in item:
         if k not in keys:
             reader.fail("unknown key", f"{path}.{k}", did_you_mean(k, keys))

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import logging
 import math
 import os
 import sys
@@ -34,11 +35,18 @@ import pandas as pd
 from techbloc.sim import overrides as ov
 from techbloc.sim import params as params_mod
 from techbloc.sim.errors import ScenarioError, SweepError, did_you_mean
-from techbloc.sim.folders import SweepResult, locked, read_manifest, read_sweep, write_atomic
+from techbloc.sim.folders import SweepResult, locked, read_sweep, write_atomic
 from techbloc.sim.folders import utc_now as _now
 from techbloc.sim.overrides import MAX_SCALE, describe, held_in_sweep, warn
-from techbloc.sim.procs import exit_with_parent, pool_context
+from techbloc.sim.procs import check_local_workers, exit_with_parent, pool_context
 from techbloc.sim.scenario import Scenario, _compose, _Reader, load_scenario
+from techbloc.sim.sweep_runs import (
+    check_resume,
+    finished_runs,
+    note_reused,
+    read_finished,  # noqa: F401 - where it used to live
+    run_file,
+)
 from techbloc.sim.world import REGION_SLUGS
 from techbloc.sim.yamlread import other_kind, read_text
 
@@ -220,6 +228,8 @@ def load_sweep(path: str | Path, set: Mapping[str, object] | None = None,
                 checked = tuple(p.check(where, v) for v in values)
             except ScenarioError as e:
                 raise fail(e.message, where) from None
+            if twice := [v for i, v in enumerate(checked) if v in checked[:i]]:
+                raise fail(f"{twice[0]!r} is listed twice; each value makes one point", where)
             factors.append(Factor(key, checked))
             continue
         if not isinstance(spec, dict) or {*spec} != {"low", "high"}:
@@ -269,7 +279,8 @@ def load_sweep(path: str | Path, set: Mapping[str, object] | None = None,
                      levels=levels, replications=reps, seed=seed, common_random_numbers=crn,
                      metrics=tuple(metrics), threshold=float(threshold), source=file,
                      digest=hashlib.sha256(raw + json.dumps(
-                         {k: str(v) for k, v in sorted({**overrides, **fixed}.items())}
+                         {k: str(v) for k, v in sorted({"horizon": None, **overrides,
+                                                        **fixed}.items())}
                          ).encode()).hexdigest(),
                      title=str(doc.get("title", "")))
 
@@ -397,11 +408,6 @@ class Task:
     values: Mapping[str, float] = field(default_factory=dict)
 
 
-def run_file(runs_dir: Path, point: int, replicate: int) -> Path:
-    """Where a run's table is written."""
-    return runs_dir / f"p{point:06d}-r{replicate:04d}.parquet"
-
-
 def execute(task: Task, base: Scenario, runs_dir: str, metrics: tuple[str, ...],
             threshold: float) -> dict:
     """Run one task in a worker, write its table atomically, return its summary row.
@@ -438,22 +444,6 @@ def execute(task: Task, base: Scenario, runs_dir: str, metrics: tuple[str, ...],
     except Exception as e:  # noqa: BLE001 - a run's failure is data, recorded in the manifest
         return row | {"status": "failed", "error": f"{type(e).__name__}: {e}",
                       "traceback": traceback.format_exc()}
-
-
-def read_finished(runs_dir: Path) -> dict[tuple[int, int], dict]:
-    """Summaries of the finished runs on disk (metadata only; partial temporary files ignored)."""
-    import pyarrow.parquet as pq
-
-    out = {}
-    for f in sorted(runs_dir.glob("p*-r*.parquet")):
-        try:
-            meta = pq.read_metadata(f).metadata or {}
-            row = json.loads(meta[b"techbloc_summary"])
-        except Exception:  # noqa: BLE001 - an unreadable file is a run to redo
-            f.unlink(missing_ok=True)
-            continue
-        out[(row["point"], row["replicate"])] = row
-    return out
 
 
 # --------------------------------------------------------------------------- the sweep
@@ -509,15 +499,16 @@ def sweep(spec: SweepSpec | str | Path, workers: int = 1, backend: str = "local"
         raise SweepError(f"unknown backend {backend!r}; expected local or dask", key="backend")
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise SweepError(f"workers must be a positive integer, found {workers!r}", key="workers")
+    if not scheduler:  # local processes (a pool, or Dask's LocalCluster)
+        check_local_workers(workers)
+    if isinstance(max_failures, bool) or not isinstance(max_failures, int) or max_failures < 0:
+        raise SweepError(f"expected an integer >= 0, found {max_failures!r}", key="max_failures")
+    for key, folder in (("out", out), ("resume", resume)):
+        if folder is not None and not isinstance(folder, str | os.PathLike):
+            raise SweepError(f"expected a folder path, found {folder!r}", key=key)
     if resume is not None:
         path = Path(resume)
-        manifest_file = path / "manifest.json"
-        old = read_manifest(path)
-        if "techbloc_sweep" not in old or not isinstance(old.get("sweep"), dict):
-            raise SweepError("not a sweep folder (a run folder?)", file=str(manifest_file))
-        if old["sweep"].get("digest") != spec.digest:
-            raise SweepError(ov.resume_mismatch(old["sweep"], spec.to_dict()),
-                             file=str(manifest_file), key="digest")
+        check_resume(path, spec)
     else:
         import tempfile  # only for a sweep from Python without a folder
         name = Path(spec.source).stem if spec.source else "sweep"
@@ -526,10 +517,12 @@ def sweep(spec: SweepSpec | str | Path, workers: int = 1, backend: str = "local"
             raise SweepError("folder already holds a sweep or a run; use --resume to continue "
                              "a sweep, or choose another --out", file=str(path))
     with locked(path):
-        return _sweep(spec, path, workers, backend, scheduler, max_failures, progress)
+        return _sweep(spec, path, workers, backend, scheduler, max_failures, progress,
+                      reused=resume is None)
 
 
-def _sweep(spec, path, workers, backend, scheduler, max_failures, progress) -> SweepResult:
+def _sweep(spec, path, workers, backend, scheduler, max_failures, progress,
+           reused=False) -> SweepResult:
     runs_dir = path / "runs"
     runs_dir.mkdir(parents=True, exist_ok=True)
     for stale in runs_dir.glob(".*.tmp"):  # partial writes of runs in flight at a crash
@@ -541,7 +534,9 @@ def _sweep(spec, path, workers, backend, scheduler, max_failures, progress) -> S
     tasks = [Task(i, r, s, dict(pt)) for i, pt in enumerate(points)
              for r, s in enumerate(run_seeds(spec.seed, i, spec.replications,
                                              spec.common_random_numbers))]
-    finished = read_finished(runs_dir)
+    finished = finished_runs(runs_dir, tasks)  # each checked: never another sweep's runs
+    if reused and finished:  # a new sweep's --out already held runs of this sweep
+        note_reused(path, len(finished))
     todo = [t for t in tasks if (t.point, t.replicate) not in finished]
     # What the overrides do to the base's events: the same at every point (values differ).
     notes = describe(apply_point(spec.base, points[0]).overrides if points
@@ -667,8 +662,9 @@ def _execute_dask(todo, args, workers, scheduler):
     if scheduler:
         client = Client(scheduler)
     else:
+        # silence_logs: a Ctrl-C's cancelled tasks are not worth a warning each on stderr
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
+                               dashboard_address=None, silence_logs=logging.ERROR)
         client = Client(cluster)
     try:
         client.run(_warm)

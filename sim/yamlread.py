@@ -62,7 +62,9 @@ def compose(text: str, file: str):
         mark = e.problem_mark
         raise ScenarioError(f"not valid YAML: {e.problem}", file=file,
                             line=mark.line + 1 if mark else None,
-                            column=mark.column + 1 if mark else None) from None
+                            column=mark.column + 1 if mark else None,
+                            hint="YAML indents and separates with spaces: replace the tab"
+                            if "'\\t'" in str(e.problem) else None) from None
     except yaml.YAMLError as e:
         raise ScenarioError(f"not valid YAML: {e}".replace("\n", " "), file=file) from None
     except RecursionError:

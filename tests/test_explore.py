@@ -170,7 +170,7 @@ def test_tipping_scale_mode_and_errors(capsys):
     with pytest.raises(ScenarioError, match="unknown metric 'n_open_2030'.*n_not_open_2030"):
         tipping("sanctions-2019", "us.ally_pressure", "n_open_2030")
     assert main(["tipping", "sanctions-2019", "--lever", "mechanisms.peer_effects"]) == 2
-    assert "unknown lever" in capsys.readouterr().err
+    assert "mechanisms.peer_effects is a switch" in capsys.readouterr().err
 
 
 # --------------------------------------------------------------------------- reversibility

@@ -596,6 +596,107 @@ def round3_cases(tmp: Path, good: Path) -> None:
     cli("round3/app-port-99999", "app", "--port", "99999", timeout=60)
 
 
+def round4_cases(tmp: Path, sweep_file: Path) -> None:
+    """Bad input and damaged folders of round 4 (tests/test_hardening_round4.py)."""
+    cli("round4/tipping-points-1e9", "tipping", "baseline", "--lever", "us.ally_pressure",
+        "--points", "1000000000", "--out", tmp / "r4t", timeout=60, memlimit=True)
+    call_main("round4/tipping-switch", "tipping", "baseline", "--lever",
+              "mechanisms.equipment_market", "--out", tmp / "r4t2", check=_quick())
+    for label, text in (("country-policy-as-map", "extends: baseline\nevents:\n"
+                         "- {at: 2020Q1, country_policy: {CAN: ban}}\n"),
+                        ("tab-indent", "extends: baseline\nparams:\n\tus.ally_pressure: 0.5\n")):
+        f = tmp / f"r4-{label}.yaml"
+        f.write_text(text)
+        call_main(f"round4/{label}", "validate", f,
+                  check=lambda: None)  # one located error (the tests check its words)
+    good = tmp / "r4-sweep"
+    cli("round4/sweep-make", "sweep", sweep_file, "-w", "1", "--out", good, expect="ok")
+    other = tmp / "r4-other.yaml"
+    other.write_text(sweep_file.read_text().replace("[0.2, 0.8]", "[0.3, 0.6, 0.9]"))
+    cli("round4/sweep-make-other", "sweep", other, "-w", "1", "--out", tmp / "r4-o", expect="ok")
+    summary = (good / "summary.parquet").read_bytes()
+
+    def damaged(label, damage, expect):
+        d = tmp / f"r4-{label}"
+        shutil.copytree(good, d)
+        damage(d)
+
+        def same():  # a refusal leaves the table; a repair ends with the same one
+            import pandas as pd
+
+            if not (d / "summary.parquet").exists():
+                return "summary.parquet missing"
+            a, b = pd.read_parquet(d / "summary.parquet"), pd.read_parquet(good / "summary.parquet")
+            return None if a.equals(b) else f"summary differs: {len(a)} rows, not {len(b)}"
+        cli(f"round4/sweep-{label}/resume", "sweep", sweep_file, "--resume", d, "-w", "1",
+            expect=expect, check=same)
+    runs = tmp / "r4-o" / "runs"
+    damaged("foreign-run", lambda d: shutil.copy(runs / "p000001-r0000.parquet", d / "runs"),
+            "error")
+    damaged("run-outside-design", lambda d: shutil.copy(runs / "p000005-r0000.parquet",
+                                                        d / "runs"), "error")
+    damaged("renamed-copy", lambda d: shutil.copy(d / "runs" / "p000000-r0000.parquet",
+                                                  d / "runs" / "p000000-r0000 (2).parquet"),
+            "error")
+    damaged("truncated-run", lambda d: (d / "runs" / "p000001-r0000.parquet").write_bytes(
+        b"PAR1"), "ok")
+    damaged("no-manifest", lambda d: (d / "manifest.json").unlink(), "ok")
+    damaged("stray-files", lambda d: ((d / "notes.txt").write_text("x"),
+                                      (d / "runs" / "readme.md").write_text("x")), "ok")
+    assert (good / "summary.parquet").read_bytes() == summary
+    # SIGTERM mid-sweep: the manifest says interrupted, the resume ends with the whole table
+    slow = tmp / "r4-slow.yaml"
+    slow.write_text("scenario: baseline\ndesign: grid\nhorizon: 2019Q1:2024Q4\n"
+                    "replications: 30\nparameters:\n  us.ally_pressure: [0.2, 0.4, 0.6, 0.8]\n")
+    d = tmp / "r4-term"
+    p = subprocess.Popen([*CLI, "sweep", str(slow), "-w", "1", "--out", str(d)],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while len(list((d / "runs").glob("*.parquet"))) < 5 and time.time() < deadline:
+        time.sleep(0.05)
+    p.send_signal(signal.SIGTERM)
+    err = p.communicate(timeout=120)[1]
+    status = json.loads((d / "manifest.json").read_text()).get("status")
+    classify("round4/sweep-sigterm", 0 if status == "interrupted" else 1, err, "ok")
+    cli("round4/sweep-sigterm/resume", "sweep", slow, "--resume", d, "-w", "1", expect="ok")
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        cli("round4/app-port-in-use", "app", "--port", busy.getsockname()[1], timeout=60)
+
+    def upload(name, text):
+        from techbloc.app import session
+
+        def check():
+            u = session.check_upload(name, text)
+            return None if u.errors or u.scenario is not None else "no answer"
+        return check
+    cli("round4/sweep-workers-100000", "sweep", sweep_file, "-w", "100000", "--out",
+        tmp / "r4-w", timeout=120, memlimit=True)
+    dup = tmp / "r4-dup.yaml"
+    dup.write_text(sweep_file.read_text().replace("[0.2, 0.8]", "[0.2, 0.8, 0.20]"))
+    call_main("round4/sweep-grid-value-twice", "validate", dup)
+    # the base scenario edited between the start and the resume of its sweep
+    base = tmp / "r4base.yaml"
+    base.write_text("name: r4base\nextends: baseline\nparams:\n  china.bri_discount: 0.05\n")
+    edited = tmp / "r4-edited.yaml"
+    edited.write_text(sweep_file.read_text().replace("scenario: baseline", "scenario: r4base"))
+    d = tmp / "r4-edited"
+    cli("round4/sweep-edited-base/make", "sweep", edited, "-w", "1", "--out", d, expect="ok")
+    (d / "runs" / "p000000-r0000.parquet").unlink()
+    base.write_text(base.read_text().replace("0.05", "0.25"))
+    cli("round4/sweep-edited-base/resume", "sweep", edited, "--resume", d, "-w", "1")
+    for command in (["tipping", "baseline", "--lever", "us.ally_pressure", "--points", "3"],
+                    ["reversibility", "sanctions-2019"], ["hindcast"],
+                    ["compare", "baseline", "sanctions-2019"]):
+        call_main(f"round4/{command[0]}-out-is-a-sweep", *command, "-n", "1", "--out", good,
+                  check=_quick())
+    app_case("round4/upload-name-300", upload("x" * 300, "extends: baseline\n"))
+    app_case("round4/upload-surrogate", upload("s.yaml", "title: \ud800\n"))
+
+
 def api_cases() -> None:
     import techbloc as tb
 
@@ -753,6 +854,7 @@ def main() -> int:
                   ("paths", lambda: path_cases(tmp, _good(tmp), sweep_file)),
                   ("sweep", lambda: sweep_cases(tmp, sweep_file)),
                   ("round3", lambda: round3_cases(tmp, _good(tmp))),
+                  ("round4", lambda: round4_cases(tmp, sweep_file)),
                   ("orphan", lambda: orphan_cases(tmp, sweep_file))]
         for name, fn in groups:
             if name.startswith(args.only) or not args.only:
