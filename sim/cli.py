@@ -13,11 +13,13 @@ from pathlib import Path
 
 from techbloc.sim import explore_cli  # light too: its commands import their modules when run
 from techbloc.sim.commands import (  # light at import
+    generation_count,
     int_at_least,
     nonnegative_float,
     nonnegative_int,
     positive_int,
     replicate_count,
+    trial_count,
 )
 from techbloc.sim.errors import TechblocError, describe_os_error  # light
 
@@ -228,7 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "share term, no value fitted on every country; launches emergent in "
                          "the fits as in the scoring; docs/ODD.md §1.2) (default 0: skip; "
                          "5 takes minutes)")
-    hc.add_argument("--cv-trials", type=positive_int, metavar="N",
+    hc.add_argument("--cv-trials", type=trial_count, metavar="N",
                     help="calibration trials per fold (default 240)")
     hc.add_argument("--cv-fit", choices=("countries", "legacy"),
                     help="what each fold refits: the country weights by ranked probability "
@@ -243,7 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--scenario", default="sanctions-2019",
                      help="the free-running scenario fitted (default sanctions-2019); one that "
                           "forces a country's policy before 2025 (history) is refused")
-    cal.add_argument("--trials", type=positive_int, metavar="N",
+    cal.add_argument("--trials", type=trial_count, metavar="N",
                      help="trials of the point fit (default 300)")
     cal.add_argument("--replications", "-n", type=replicate_count, metavar="N",
                      help="replicates per trial of the point fit (default 4)")
@@ -264,7 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "techbloc hindcast scores them (emergent, the default), or the "
                           "recorded dates of sim/data/launch_5g.csv (observed, the regime "
                           "scenarios/calibrated.yaml was fitted in)")
-    cal.add_argument("--generations", type=positive_int, metavar="G",
+    cal.add_argument("--generations", type=generation_count, metavar="G",
                      help="ABC-SMC generations of --posterior (default 4)")
     cal.add_argument("--abc-replications", type=replicate_count, metavar="R",
                      help="replicates per ABC evaluation (default 2, as the shipped ensemble): "

@@ -44,6 +44,11 @@ positive_int = int_at_least(1, "positive integer")
 nonnegative_int = int_at_least(0, "non-negative integer")
 #: A number of replicates (sim.scenario.MAX_REPLICATIONS, not imported: this module stays light).
 replicate_count = int_at_least(1, "number of replicates, an integer from 1 to 10000", 10_000)
+#: Trials of a point fit: twenty times the 5,000 of the shipped country fit at most.
+trial_count = int_at_least(1, "number of trials, an integer from 1 to 100000", 100_000)
+#: ABC-SMC generations: each one took 1.4-1.6 times the evaluations of the one before in the
+#: shipped fits (docs/ODD.md §1.2), so 30 already mean days of work.
+generation_count = int_at_least(1, "number of generations, an integer from 1 to 30", 30)
 
 
 def nonnegative_float(text: str) -> float:
@@ -513,7 +518,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         if held.exists():
             raise TechblocError("the folder already holds a calibration; name a new one",
                                 file=str(held), key="--out")
-    check_out_folder(out)  # before the fit, which takes minutes
+    # before the fit, which takes minutes: a run or sweep folder, or an earlier fit's trials
+    check_out_folder(out, ("calibrated.yaml", "trials.csv", "calibrated_posterior.parquet",
+                           "calibrated_posterior.png"))
     base = load_scenario(args.scenario, search=args.search)
     refuse_forced(base, "a calibration")
     observed = stances()

@@ -491,3 +491,39 @@ def test_an_upload_with_thousands_of_errors_lists_a_readable_number():
     assert "techbloc validate many.yaml" in shown[-1]
     few = session.check_upload("few.yaml", "seed: -1\n")
     assert session.shown_errors(few) == few.errors
+
+
+# --------------------------------------------------------------------------- calibrate (lead)
+@pytest.mark.parametrize("args,option,bound", [
+    (["calibrate", "--trials", "100001"], "--trials", "1 to 100000"),
+    (["calibrate", "--countries", "--posterior", "48", "--generations", "31"], "--generations",
+     "1 to 30"),
+    (["hindcast", "--cv", "2", "--cv-trials", "100001"], "--cv-trials", "1 to 100000"),
+])
+def test_fit_sizes_above_their_bound_are_refused_by_the_parser(tmp_path, capsys, args, option,
+                                                               bound):
+    # They had no upper bound: a typo started days of fitting.
+    with pytest.raises(SystemExit) as exit_:
+        main([*args, "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and f"argument {option}" in err and bound in err, err
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("held", ["manifest.json", "trials.csv", "calibrated_posterior.png"])
+def test_calibrate_refuses_a_folder_holding_a_run_or_an_earlier_fit(tmp_path, capsys, held,
+                                                                    monkeypatch):
+    # calibrate --out checked only its yaml and parquet: it wrote its trials into a run's
+    # folder, or replaced an earlier fit's trials, after minutes of fitting.
+    from techbloc.sim import calibration
+
+    def never(*a, **k):
+        raise AssertionError("the fit started before the folder was checked")
+
+    monkeypatch.setattr(calibration, "calibrate", never)
+    out = tmp_path / "cal"
+    out.mkdir()
+    (out / held).write_text("earlier work")
+    code, err = run_main(capsys, "calibrate", "--countries", "--trials", "2", "--out", out)
+    one_line_error(code, err, str(out))
+    assert (out / held).read_text() == "earlier work"
