@@ -19,6 +19,7 @@ from techbloc.sim.commands import (  # light at import
     nonnegative_int,
     positive_int,
     replicate_count,
+    seed_value,
     trial_count,
 )
 from techbloc.sim.errors import TechblocError, describe_os_error  # light
@@ -85,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="a shipped scenario (baseline, sanctions-2019) or a YAML file")
     run.add_argument("--replications", "-n", type=replicate_count, metavar="N",
                      help="number of replicates (default: the scenario's)")
-    run.add_argument("--seed", type=nonnegative_int, metavar="S",
+    run.add_argument("--seed", type=seed_value, metavar="S",
                      help="base seed (default: the scenario's)")
     run.add_argument("--out", metavar="DIR",
                      help="run folder (default: results/<scenario>-<UTC timestamp>)")
@@ -135,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     cmp_.add_argument("scenarios", nargs="*", metavar="NAME|PATH")
     cmp_.add_argument("--baseline", help="the baseline (default: the first scenario)")
     cmp_.add_argument("--replications", "-n", type=replicate_count, metavar="N")
-    cmp_.add_argument("--seed", type=nonnegative_int, metavar="S",
+    cmp_.add_argument("--seed", type=seed_value, metavar="S",
                       help="common base seed (default: the baseline's)")
     _overrides(cmp_)
     cmp_.add_argument("--from", dest="from_dirs", nargs="+", default=[], metavar="DIR",
@@ -212,7 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="the free-running historical scenario (default sanctions-2019); one "
                          "that forces a country's policy before 2025 (history) is refused")
     hc.add_argument("--replications", "-n", type=replicate_count, default=50, metavar="N")
-    hc.add_argument("--seed", type=nonnegative_int, metavar="S")
+    hc.add_argument("--seed", type=seed_value, metavar="S")
     hc.add_argument("--out", metavar="DIR", help="output folder (default: results/hindcast-...)")
     hc.add_argument("--uncertainty", choices=UNCERTAINTY,
                     help="what varies between the replicates of the hindcast's runs and its "
@@ -249,7 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="trials of the point fit (default 300)")
     cal.add_argument("--replications", "-n", type=replicate_count, metavar="N",
                      help="replicates per trial of the point fit (default 4)")
-    cal.add_argument("--seed", type=nonnegative_int, default=1, metavar="S")
+    cal.add_argument("--seed", type=seed_value, default=1, metavar="S")
     cal.add_argument("--ban-weight", type=nonnegative_float, metavar="W",
                      help="weight of the Brier score of P(ban) in the objective (default 0)")
     cal.add_argument("--countries", action="store_true",

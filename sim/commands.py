@@ -44,6 +44,8 @@ positive_int = int_at_least(1, "positive integer")
 nonnegative_int = int_at_least(0, "non-negative integer")
 #: A number of replicates (sim.scenario.MAX_REPLICATIONS, not imported: this module stays light).
 replicate_count = int_at_least(1, "number of replicates, an integer from 1 to 10000", 10_000)
+#: A seed, as scenario and sweep files take it (a 63-bit integer).
+seed_value = int_at_least(0, "seed, an integer from 0 to 2**63 - 1", 2**63 - 1)
 #: Trials of a point fit: twenty times the 5,000 of the shipped country fit at most.
 trial_count = int_at_least(1, "number of trials, an integer from 1 to 100000", 100_000)
 #: ABC-SMC generations: each one took 1.4-1.6 times the evaluations of the one before in the

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from techbloc.sim.commands import (  # light at import
     int_at_least,
-    nonnegative_int,
     positive_int,
     replicate_count,
+    seed_value,
 )
 
 
@@ -103,7 +103,7 @@ def add_commands(sub) -> None:
     t.add_argument("--points", type=_grid_points, default=9, metavar="N",
                    help="points of the first grid, 3 to 101 (default 9)")
     t.add_argument("--replications", "-n", type=replicate_count, default=6, metavar="N")
-    t.add_argument("--seed", type=nonnegative_int, metavar="S",
+    t.add_argument("--seed", type=seed_value, metavar="S",
                    help="base seed (default: the scenario's)")
     t.add_argument("--out", metavar="DIR", help="output folder (default results/tipping-...)")
 
@@ -126,7 +126,7 @@ def add_commands(sub) -> None:
     r.add_argument("--horizon", default="2019Q1:2035Q4", metavar="START:END",
                    help="horizon of every run (default 2019Q1:2035Q4)")
     r.add_argument("--replications", "-n", type=replicate_count, default=6, metavar="N")
-    r.add_argument("--seed", type=nonnegative_int, metavar="S")
+    r.add_argument("--seed", type=seed_value, metavar="S")
     r.add_argument("--out", metavar="DIR", help="output folder (default results/reversibility-...)")
 
 

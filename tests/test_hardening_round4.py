@@ -527,3 +527,16 @@ def test_calibrate_refuses_a_folder_holding_a_run_or_an_earlier_fit(tmp_path, ca
     code, err = run_main(capsys, "calibrate", "--countries", "--trials", "2", "--out", out)
     one_line_error(code, err, str(out))
     assert (out / held).read_text() == "earlier work"
+
+
+@pytest.mark.parametrize("command", [["run", "baseline"], ["hindcast"], ["calibrate"],
+                                     ["tipping", "baseline", "--lever", "us.ally_pressure"],
+                                     ["reversibility", "sanctions-2019"],
+                                     ["compare", "baseline", "sanctions-2019"]])
+def test_a_seed_beyond_63_bits_is_refused_as_scenario_and_sweep_files_refuse_it(tmp_path, capsys,
+                                                                                  command):
+    with pytest.raises(SystemExit) as exit_:
+        main([*command, "--seed", str(2**63), "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and "argument --seed" in err and "2**63 - 1" in err, err
+    assert not (tmp_path / "o").exists()
