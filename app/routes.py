@@ -38,9 +38,12 @@ def MesaPage():
 def Layout(children=None):
     """The app bar (title, one button per route) around the page of the route."""
     route, all_routes = solara.use_route()
-    solara.Style(CSS)
     with solara.AppLayout(children=children or [], navigation=False, color="#263238") as main:
         with solara.AppBar():
+            # Inside the returned element (a component that returns an element drops those
+            # made beside it, so a Style made before the layout never reached the page), and in
+            # the app bar, not among the layout's children, which fill its sidebar and page.
+            solara.Style(CSS)
             for r in all_routes:
                 here = r is route
                 with solara.Link(solara.resolve_path(r)):

@@ -193,6 +193,11 @@ def test_compare_route_shows_both_runs_and_their_difference(page):
     assert page.locator("img.compare-map-a").count() == 1
     assert "A = decoupling, B = sanctions-2019" in page.inner_text(".compare-title")
     assert page.locator(".compare-table tr").count() > 4
+    # The app's style sheet reaches the page (a Style made beside the layout was dropped): the
+    # tables' header cells get its grey, not the browser's transparent default.
+    grey = page.evaluate("() => getComputedStyle(document.querySelector('.op-table th'))"
+                         ".backgroundColor")
+    assert grey == "rgb(236, 239, 241)", grey
 
 
 def test_mesa_route_steps_one_replicate(page):
