@@ -29,15 +29,8 @@ SHOWN = ("GBR", "SWE", "BEL", "FRA", "NLD", "DEU", "CAN")
 
 
 def report(df: pd.DataFrame) -> None:
-    """Print the fit-set scores, the shown states' probabilities and the CV."""
-    fitset.print_fit(df)
-    shown = df[df["iso3"].isin(SHOWN) & (df["year"] >= 2020)].assign(
-        p_not_open=lambda d: 1 - d["p_open"])
-    for col in ("p_not_open", "p_ban"):
-        print(f"{col} by year-end, mean over seeds\n",
-              shown.groupby(["weight", "iso3", "year"])[col].mean().unstack(["iso3", "year"])
-              .round(2).to_string())
-    fitset.verdict(df, FORMS)
+    """Print the fit-set scores, the shown states' probabilities (2020-2021) and the CV."""
+    fitset.report_states(df, FORMS, SHOWN, years=(2020, 2021))
 
 
 if __name__ == "__main__":

@@ -142,6 +142,20 @@ def print_fit(df: pd.DataFrame) -> None:
     print("objective\n", g["objective"].unstack("seed").round(4).to_string())
 
 
+def report_states(df: pd.DataFrame, forms, shown: tuple[str, ...],
+                  years: tuple[int, ...] = YEARS) -> None:
+    """Print the fit-set tables, the ``shown`` states' P(not open) and P(ban) by year-end
+    (mean over seeds) and each form's verdict: the report of a single-term tool."""
+    print_fit(df)
+    states = df[df["iso3"].isin(shown) & df["year"].isin(years)].assign(
+        p_not_open=lambda d: 1 - d["p_open"])
+    for col in ("p_not_open", "p_ban"):
+        print(f"{col} by year-end, mean over seeds\n",
+              states.groupby(["weight", "iso3", "year"])[col].mean().unstack(["iso3", "year"])
+              .round(2).to_string())
+    verdict(df, forms)
+
+
 def main(report: Callable[[pd.DataFrame], None], forms, origin: str) -> None:
     """Run a tool's grid from its command line (``[REPS] [SEEDS]``, defaults 200 and
     7,101,202) and print its report."""

@@ -30,13 +30,7 @@ SHOWN = ("GBR", "CAN")
 
 def report(df: pd.DataFrame) -> None:
     """Print the fit-set scores, the open Five Eyes states' probabilities and the CV."""
-    fitset.print_fit(df)
-    shown = df[df["iso3"].isin(SHOWN)].assign(p_not_open=lambda d: 1 - d["p_open"])
-    for col in ("p_not_open", "p_ban"):
-        print(f"{col} by year-end, mean over seeds\n",
-              shown.groupby(["weight", "iso3", "year"])[col].mean().unstack(["iso3", "year"])
-              .round(2).to_string())
-    fitset.verdict(df, FORMS)
+    fitset.report_states(df, FORMS, SHOWN)
 
 
 if __name__ == "__main__":
