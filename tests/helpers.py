@@ -59,3 +59,13 @@ def run_main(capsys, *args):
 
     code = main([str(a) for a in args])
     return code, capsys.readouterr().err
+
+
+def forbid(monkeypatch, what: str, *targets) -> None:
+    """Make calling any ``(module, name)`` of ``targets`` fail the test with ``what``: the
+    refusal under test must come before that work starts."""
+    def never(*a, **k):
+        raise AssertionError(what)
+
+    for module, name in targets:
+        monkeypatch.setattr(module, name, never)

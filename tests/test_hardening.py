@@ -22,7 +22,7 @@ from techbloc.sim.folders import claim_run_folder, locked, safe_component, temp_
 from techbloc.sim.results import load_folder as read_folder
 from techbloc.sim.scenario import load_scenario, validate
 
-from tests.helpers import CLI, one_line_error, run_main, techbloc
+from tests.helpers import CLI, forbid, one_line_error, run_main, techbloc
 
 SHORT = "2019Q1:2020Q2"
 
@@ -382,10 +382,7 @@ def test_permission_denied_is_one_line(tmp_path, capsys, monkeypatch):
 def test_compare_checks_its_arguments_before_running(tmp_path, capsys, monkeypatch):
     from techbloc.sim import experiment
 
-    def never(*a, **k):
-        raise AssertionError("ran a scenario before checking the arguments")
-
-    monkeypatch.setattr(experiment, "run", never)
+    forbid(monkeypatch, "ran a scenario before checking the arguments", (experiment, "run"))
     code, err = run_main(capsys, "compare", "baseline", "sanctions-2019", "--baseline",
                          "decoupling", "--out", tmp_path / "c")
     one_line_error(code, err, "'decoupling' is not among the compared runs")

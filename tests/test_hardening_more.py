@@ -6,7 +6,7 @@ from techbloc.sim.errors import ScenarioError, SweepError
 from techbloc.sim.scenario import validate
 from techbloc.sim.sweeps import load_sweep
 
-from tests.helpers import one_line_error, run_main
+from tests.helpers import forbid, one_line_error, run_main
 
 SHORT = "2019Q1:2019Q3"
 
@@ -203,11 +203,8 @@ def test_an_out_that_is_a_file_is_refused_before_anything_runs(tmp_path, capsys,
                                                                args, under):
     from techbloc.sim import experiment, explore
 
-    def never(*a, **k):
-        raise AssertionError("ran before checking --out")
-
-    monkeypatch.setattr(experiment, "run", never)
-    monkeypatch.setattr(explore, "run_replicate", never)
+    forbid(monkeypatch, "ran before checking --out", (experiment, "run"),
+           (explore, "run_replicate"))
     f = tmp_path / "taken.txt"
     f.write_text("mine\n")
     code, err = run_main(capsys, *args, "--out", f / "sub" if under else f)

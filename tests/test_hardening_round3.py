@@ -5,7 +5,7 @@ from techbloc.sim.cli import main
 from techbloc.sim.errors import ScenarioError
 from techbloc.sim.scenario import ENV_VAR, load_scenario, scenario_dir, validate
 
-from tests.helpers import one_line_error, run_main
+from tests.helpers import forbid, one_line_error, run_main
 
 SHIPPED = sorted(scenario_dir().glob("*.yaml"))
 
@@ -192,12 +192,9 @@ def no_fit(monkeypatch):
     """Any fit or run makes the test fail: the refusals must come before any work."""
     from techbloc.sim import calibration, experiment
 
-    def never(*a, **k):
-        raise AssertionError("work started before the options were checked")
-
-    for module, name in ((calibration, "calibrate"), (calibration, "fit_posterior"),
-                         (calibration, "distance_at_point"), (experiment, "run")):
-        monkeypatch.setattr(module, name, never)
+    forbid(monkeypatch, "work started before the options were checked",
+           (calibration, "calibrate"), (calibration, "fit_posterior"),
+           (calibration, "distance_at_point"), (experiment, "run"))
 
 
 @pytest.mark.parametrize("args,option", [
@@ -322,10 +319,7 @@ def other_seed_dir(tmp_path_factory):
 def no_run(monkeypatch):
     from techbloc.sim import experiment
 
-    def never(*a, **k):
-        raise AssertionError("a scenario ran before the comparison was checked")
-
-    monkeypatch.setattr(experiment, "run", never)
+    forbid(monkeypatch, "a scenario ran before the comparison was checked", (experiment, "run"))
 
 
 def test_saved_runs_of_different_seeds_are_refused_naming_them(run_dir, other_seed_dir, tmp_path,
@@ -499,10 +493,7 @@ def test_reversibility_of_a_scenario_against_itself_is_refused(tmp_path, capsys,
     # It ran both for minutes to report "no gap to recover" in every row.
     from techbloc.sim import explore
 
-    def never(*a, **k):
-        raise AssertionError("ran before the arguments were checked")
-
-    monkeypatch.setattr(explore, "run_replicate", never)
+    forbid(monkeypatch, "ran before the arguments were checked", (explore, "run_replicate"))
     out = tmp_path / "rv"
     code, err = run_main(capsys, "reversibility", *args, "-n", "1", "--out", out)
     one_line_error(code, err, "--counterfactual", "nothing to lift")
@@ -525,10 +516,7 @@ def test_the_app_refuses_a_bad_scenario_folder_before_serving(tmp_path, monkeypa
     pytest.importorskip("solara")
     from techbloc.app import server
 
-    def never(*a, **k):
-        raise AssertionError("the app was served")
-
-    monkeypatch.setattr(server, "serve", never)
+    forbid(monkeypatch, "the app was served", (server, "serve"))
     monkeypatch.setattr(server, "configure", lambda *a, **k: None)
     monkeypatch.setenv(ENV_VAR, str(tmp_path / "missing"))
     code, err = run_main(capsys, "app")

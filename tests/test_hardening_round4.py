@@ -8,7 +8,7 @@ from techbloc.sim.cli import main
 from techbloc.sim.errors import ScenarioError, SweepError
 from techbloc.sim.scenario import load_scenario, validate
 
-from tests.helpers import CLI, one_line_error, run_main
+from tests.helpers import CLI, forbid, one_line_error, run_main
 
 SWEEP = ("scenario: baseline\ndesign: grid\nhorizon: 2019Q1:2020Q4\nreplications: 2\n"
          "parameters:\n  us.ally_pressure: [{values}]\n")
@@ -62,12 +62,8 @@ def no_runs(monkeypatch):
     """Any model run fails the test: the refusals must come before the work."""
     from techbloc.sim import experiment, explore
 
-    def never(*a, **k):
-        raise AssertionError("work started before --out was checked")
-
-    for module in (experiment, explore):
-        monkeypatch.setattr(module, "run_replicate", never)
-    monkeypatch.setattr(experiment, "run", never)
+    forbid(monkeypatch, "work started before --out was checked", (experiment, "run_replicate"),
+           (explore, "run_replicate"), (experiment, "run"))
 
 
 COMMANDS = {
@@ -517,10 +513,8 @@ def test_calibrate_refuses_a_folder_holding_a_run_or_an_earlier_fit(tmp_path, ca
     # folder, or replaced an earlier fit's trials, after minutes of fitting.
     from techbloc.sim import calibration
 
-    def never(*a, **k):
-        raise AssertionError("the fit started before the folder was checked")
-
-    monkeypatch.setattr(calibration, "calibrate", never)
+    forbid(monkeypatch, "the fit started before the folder was checked",
+           (calibration, "calibrate"))
     out = tmp_path / "cal"
     out.mkdir()
     (out / held).write_text("earlier work")
