@@ -44,7 +44,6 @@ from techbloc.sim.sweep_runs import (
     check_resume,
     finished_runs,
     note_reused,
-    read_finished,  # noqa: F401 - where it used to live
     run_file,
 )
 from techbloc.sim.world import REGION_SLUGS

@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from techbloc.sim import SweepError, load_sweep, sweep
-from techbloc.sim.sweeps import load_sweep_result, metric_names, read_finished
+from techbloc.sim.sweep_runs import read_finished
+from techbloc.sim.sweeps import load_sweep_result, metric_names
 
 ROOT = Path(__file__).resolve().parents[1]
 SHORT = "2019Q1:2022Q4"
