@@ -516,11 +516,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         raise TechblocError("--out names a folder (calibrated.yaml is written into it); "
                             "adopting a fit is a separate step", key="--out",
                             hint=f"techbloc calibrate --out {out.with_suffix('')}")
-    for held in (out / "calibrated.yaml", out / "calibrated_posterior.parquet"):
-        if held.exists():
-            raise TechblocError("the folder already holds a calibration; name a new one",
-                                file=str(held), key="--out")
-    # before the fit, which takes minutes: a run or sweep folder, or an earlier fit's trials
+    # before the fit, which takes minutes: a run or sweep folder, or an earlier fit
     check_out_folder(out, ("calibrated.yaml", "trials.csv", "calibrated_posterior.parquet",
                            "calibrated_posterior.png"))
     base = load_scenario(args.scenario, search=args.search)
