@@ -119,7 +119,11 @@ def test_the_fair_abc_score_refuses_one_replicate_before_any_work(tmp_path):
     assert not (tmp_path / "z").exists()
 
 
-def test_a_floored_ensemble_never_goes_below_the_point_s_median_distance(tmp_path):
+def test_the_floor_is_the_point_s_median_distance_and_the_ensemble_reports_against_it(tmp_path):
+    # The command wiring (the floor binding is tested on a toy model in
+    # tests/sim/test_calibration.py: four generations on one replicate stay above it here).
+    # The floor is the distance's median at the point, measured once, printed before the run
+    # and again beside the final tolerance; the run never goes below it.
     import re
 
     out = tmp_path / "floored"
@@ -130,10 +134,10 @@ def test_a_floored_ensemble_never_goes_below_the_point_s_median_distance(tmp_pat
     floor = float(re.search(r"floored at the point's median distance ([0-9.]+)",
                             proc.stderr).group(1))
     assert "Europe's share free within 0.09 of 0.51" in proc.stderr
+    at_point = float(re.search(r"median at the point values, 1 fresh replicates: ([0-9.]+)",
+                               proc.stdout).group(1))
+    assert at_point == floor  # the same measurement, not a second one
     eps = [float(e) for e in re.findall(r"generation \d+: epsilon ([0-9.]+)", proc.stderr)]
-    assert eps and min(eps) >= floor - 5e-5  # printed to 4 decimals
-    # It stops after the first generation at the floor, or at the last generation allowed.
-    assert len(eps) == 4 or (eps[-1] == pytest.approx(floor, abs=5e-5)
-                             and all(e > floor + 5e-5 for e in eps[:-1]))
+    assert len(eps) <= 4 and min(eps) >= floor - 5e-5  # printed to 4 decimals
     final = float(re.search(r"final tolerance ([0-9.]+)", proc.stdout).group(1))
     assert final == pytest.approx(eps[-1], abs=5e-5)
