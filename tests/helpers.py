@@ -69,3 +69,11 @@ def forbid(monkeypatch, what: str, *targets) -> None:
 
     for module, name in targets:
         monkeypatch.setattr(module, name, never)
+
+
+def saved_run(tmp_path_factory, scenario: str = "baseline", seed: int = 1,
+              horizon: str = "2019Q1:2019Q4", replications: int = 1):
+    """A small run saved in a fresh temporary folder (for a module's fixture); its folder."""
+    out = tmp_path_factory.mktemp("runs") / f"{scenario}-{seed}"
+    run(scenario, replications=replications, seed=seed, horizon=horizon, out=out)
+    return out

@@ -6,7 +6,7 @@ from techbloc.sim.errors import ScenarioError, SweepError
 from techbloc.sim.scenario import validate
 from techbloc.sim.sweeps import load_sweep
 
-from tests.helpers import forbid, one_line_error, run_main
+from tests.helpers import forbid, one_line_error, run_main, saved_run
 
 SHORT = "2019Q1:2019Q3"
 
@@ -60,11 +60,7 @@ def test_set_or_scale_on_a_sweep_axis_is_refused_not_ignored(tmp_path, capsys, o
 # --------------------------------------------------------------------------- output files
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
-    from techbloc.sim.experiment import run
-
-    out = tmp_path_factory.mktemp("runs") / "base"
-    run("baseline", replications=1, seed=1, horizon=SHORT, out=out)
-    return out
+    return saved_run(tmp_path_factory, horizon=SHORT)
 
 
 @pytest.mark.parametrize("args,name,expected", [

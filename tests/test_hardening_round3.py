@@ -5,7 +5,7 @@ from techbloc.sim.cli import main
 from techbloc.sim.errors import ScenarioError
 from techbloc.sim.scenario import ENV_VAR, load_scenario, scenario_dir, validate
 
-from tests.helpers import forbid, one_line_error, run_main
+from tests.helpers import forbid, one_line_error, run_main, saved_run
 
 SHIPPED = sorted(scenario_dir().glob("*.yaml"))
 
@@ -264,11 +264,7 @@ def test_a_cross_validation_option_without_cv_is_refused(tmp_path, capsys, no_fi
 # --------------------------------------------------------------------------- plot
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
-    from techbloc.sim.experiment import run
-
-    out = tmp_path_factory.mktemp("runs") / "base"
-    run("baseline", replications=1, seed=1, horizon="2019Q1:2019Q4", out=out)
-    return out
+    return saved_run(tmp_path_factory)
 
 
 @pytest.mark.parametrize("extra,option,fragment", [
@@ -308,11 +304,7 @@ def test_the_curves_combinations_that_mean_something_still_draw(run_dir, tmp_pat
 # --------------------------------------------------------------------------- compare
 @pytest.fixture(scope="module")
 def other_seed_dir(tmp_path_factory):
-    from techbloc.sim.experiment import run
-
-    out = tmp_path_factory.mktemp("runs") / "s2"
-    run("sanctions-2019", replications=1, seed=2, horizon="2019Q1:2019Q4", out=out)
-    return out
+    return saved_run(tmp_path_factory, "sanctions-2019", seed=2)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from techbloc.sim.cli import main
 from techbloc.sim.errors import ScenarioError, SweepError
 from techbloc.sim.scenario import load_scenario, validate
 
-from tests.helpers import CLI, forbid, one_line_error, run_main
+from tests.helpers import CLI, forbid, one_line_error, run_main, saved_run
 
 SWEEP = ("scenario: baseline\ndesign: grid\nhorizon: 2019Q1:2020Q4\nreplications: 2\n"
          "parameters:\n  us.ally_pressure: [{values}]\n")
@@ -50,11 +50,7 @@ def test_tipping_on_a_switch_says_it_is_a_switch(tmp_path, capsys):
 # --------------------------------------------------------------------------- --out folders
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
-    from techbloc.sim.experiment import run
-
-    out = tmp_path_factory.mktemp("runs") / "base"
-    run("baseline", replications=1, seed=1, horizon="2019Q1:2019Q4", out=out)
-    return out
+    return saved_run(tmp_path_factory)
 
 
 @pytest.fixture
