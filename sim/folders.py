@@ -180,24 +180,30 @@ def locked(path: str | Path) -> Iterator[Path]:
         yield path
         return
     lock = path / LOCK
-    for attempt in (0, 1):
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            break
-        except FileExistsError:
-            try:
-                pid = int(lock.read_text().strip() or 0)
-            except (OSError, ValueError):
-                pid = 0
-            if attempt or (pid and process_alive(pid)):
-                raise DataError(f"folder is being written by another techbloc process "
-                                f"(pid {pid or '?'})", file=str(path),
-                                hint="choose another --out, or wait until it finishes") from None
-            lock.unlink(missing_ok=True)  # left by a process that died: take it over
+    # The lock appears with its pid already in it: the pid goes into a file of this process's
+    # own, which is then hard-linked to the lock's name (atomic, and refused if the lock
+    # exists). A lock created empty and written after left a moment in which another process
+    # read no pid, took the lock for a dead process's and both wrote the folder.
+    mine = path / f"{LOCK}.{os.getpid()}"
+    mine.write_text(str(os.getpid()))
     try:
-        os.write(fd, str(os.getpid()).encode())
+        for attempt in (0, 1):
+            try:
+                os.link(mine, lock)
+                break
+            except FileExistsError:
+                try:
+                    pid = int(lock.read_text().strip() or 0)
+                except (OSError, ValueError):
+                    pid = 0
+                if attempt or (pid and process_alive(pid)):
+                    raise DataError(f"folder is being written by another techbloc process "
+                                    f"(pid {pid or '?'})", file=str(path),
+                                    hint="choose another --out, or wait until it "
+                                    "finishes") from None
+                lock.unlink(missing_ok=True)  # left by a process that died: take it over
     finally:
-        os.close(fd)
+        mine.unlink(missing_ok=True)
     _HELD.add(key)
     try:
         yield path
