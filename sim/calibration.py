@@ -68,6 +68,18 @@ COUNTRY_BOUNDS: Mapping[str, tuple[float, float]] = {
     "country.ban_shift_frontline": (0.0, 20.0),
 }
 EUROPE_2020 = 0.51  # users on Chinese 4G in Europe, 2020 (Strand Consult, lit. §3b)
+#: The last year-end of the stance record (``sim/data/observed/stances.csv``).
+RECORD_END = 2024
+
+
+def calibration_name(through: int) -> str:
+    """The shipped calibration fitted on the year-ends 2019..``through`` (docs/ODD.md §1.2).
+
+    ``calibrated`` (the whole record, which runs use) for the record's last year, else
+    ``calibrated-<through>`` (``calibrated-2021``: the validation protocol's fit, which
+    ``techbloc hindcast`` scores).
+    """
+    return "calibrated" if through == RECORD_END else f"calibrated-{through}"
 #: The 5G launch regimes of a fit: ``emergent`` (the hindcast's: launches from the roll-out
 #: rule) or ``observed`` (the recorded launch dates of ``sim/data/launch_5g.csv``).
 LAUNCHES = ("emergent", "observed")
@@ -290,7 +302,7 @@ def calibrate(base: str | Scenario, observed: pd.DataFrame,
 
 
 def scenario_yaml(cal: Calibration, base: str, stats: Mapping[str, object],
-                  keep: Mapping[str, float] | None = None) -> str:
+                  keep: Mapping[str, float] | None = None, through: int = 2021) -> str:
     """The fitted values as a scenario file that other scenarios can extend.
 
     Args:
@@ -299,17 +311,18 @@ def scenario_yaml(cal: Calibration, base: str, stats: Mapping[str, object],
         stats: lines for the header comment.
         keep: values of an earlier calibrated file that this fit did not refit (kept, so that
             fitting the country weights does not drop the operators' fitted weights).
+        through: the last year-end fitted (it names the scenario: :func:`calibration_name`).
     """
     import yaml
 
     lines = [f"# Written by techbloc calibrate; objective {cal.objective:.4f}.",
              *[f"# {k}: {v}" for k, v in stats.items()],
              yaml.safe_dump({
-                 "name": "calibrated",
-                 "title": "Weights fitted to the 2019-2021 record",
+                 "name": calibration_name(through),
+                 "title": f"Weights fitted to the 2019-{through} record",
                  "description": f"The weights of docs/ODD.md that no study estimates, fitted by "
                                 f"differential evolution to the countries' Huawei stances at "
-                                f"the ends of 2019-2021 and Europe's 2020 China-bloc share, "
+                                f"the ends of 2019-{through} and Europe's 2020 China-bloc share, "
                                 f"running {base} (levers as enacted, no country forced). "
                                 "Extend it to use the fitted weights.",
                  "params": {**dict(keep or {}),

@@ -214,6 +214,14 @@ def build_parser() -> argparse.ArgumentParser:
                          "that forces a country's policy before 2025 (history) is refused")
     hc.add_argument("--replications", "-n", type=replicate_count, default=50, metavar="N")
     hc.add_argument("--seed", type=seed_value, metavar="S")
+    hc.add_argument("--calibration", choices=("calibrated-2021", "calibrated"),
+                    default="calibrated-2021",
+                    help="the shipped calibration the runs use in place of the one the "
+                         "scenario extends, with its posterior ensemble: calibrated-2021, "
+                         "fitted on 2019-2021 only, so 2022-2024 are out of sample (default; "
+                         "the validation protocol, docs/ODD.md §1.2), or calibrated, fitted on "
+                         "the whole record 2019-2024 (the one every other command runs; "
+                         "every score is then in sample)")
     hc.add_argument("--out", metavar="DIR", help="output folder (default: results/hindcast-...)")
     hc.add_argument("--uncertainty", choices=UNCERTAINTY,
                     help="what varies between the replicates of the hindcast's runs and its "
@@ -291,6 +299,12 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--posterior-only", action="store_true",
                      help="with --countries --posterior, skip the point fit and fit only the "
                           "ensemble, around the scenario's own (calibrated) values")
+    cal.add_argument("--fit-through", type=int, choices=range(2021, 2025), default=2024,
+                     metavar="YEAR",
+                     help="the last year-end of the record fitted, 2021-2024 (default 2024, the "
+                          "whole record: scenarios/calibrated.yaml, which runs use); 2021 is the "
+                          "validation protocol's fit, written as calibrated-2021.yaml, which "
+                          "techbloc hindcast scores (docs/ODD.md §1.2)")
     cal.add_argument("--out", metavar="DIR", help="a new folder for calibrated.yaml and "
                      "trials.csv (default results/calibrate-<UTC timestamp>); nothing else "
                      "changes: adopting the fit is a separate step the command prints")
@@ -586,14 +600,20 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
 
     # loaded once, with the search path, before anything runs: the forecast's and the folds'
     # runs use it too, so a scenario found only in --scenarios DIR cannot fail after the runs
-    args.spec = load_scenario(args.scenario, search=args.search)
+    from techbloc.sim.posterior import rebase
+
+    # the scenario extends the calibration runs use (the whole record); the protocol scores
+    # the 2019-2021 fit, so 2022-2024 stay out of sample (docs/ODD.md §1.2)
+    args.spec = rebase(load_scenario(args.scenario, search=args.search), args.calibration)
     refuse_forced(args.spec, "a hindcast")  # the record imposed would be scored against itself
+    print(f"hindcast of {args.scenario} on the calibration {args.calibration} (fitted on "
+          f"2019-{2021 if args.calibration == 'calibrated-2021' else 2024})", file=sys.stderr)
     # Hindcast mode: no launch date after the run's start is an input (issue 17); launches come
     # from the roll-out rule and are scored against the observed record. The calibration and
     # the cross-validation's refits run in the same regime (sim.calibration.launch_settings).
     with progress_bar(f"{args.scenario} to 2024Q4", args.replications) as update:
-        res = run(args.scenario, replications=args.replications, seed=args.seed,
-                  horizon="2019Q1:2024Q4", search=args.search, set=hindcast_settings(args),
+        res = run(args.spec, replications=args.replications, seed=args.seed,
+                  horizon="2019Q1:2024Q4", set=hindcast_settings(args),
                   progress=lambda done, total: update(done))
     observed = stances()
     scores = hindcast(res.model, res.countries, observed, read_vendor_shares(),
@@ -602,6 +622,7 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
                       read_ran_vendors())
     forecast = temporal_forecast(args, res.countries, observed)
     scores["validation"] = stance_validation(args, res.countries, observed, forecast)
+    scores["calibration"] = args.calibration
     out = Path(args.out) if args.out else new_results_folder("hindcast")
     out.mkdir(parents=True, exist_ok=True)
     (out / "hindcast.json").write_text(json.dumps(scores, indent=2, default=float) + "\n")
@@ -676,13 +697,12 @@ def temporal_forecast(args: argparse.Namespace, countries, observed):
     from techbloc.sim.experiment import run
 
     n = args.forecast_replicates
-    common = {"seed": args.seed, "horizon": "2019Q1:2024Q4", "search": args.search,
-              "set": hindcast_settings(args)}
+    common = {"seed": args.seed, "horizon": "2019Q1:2024Q4", "set": hindcast_settings(args)}
     if args.replications >= n:  # the hindcast's own run has as many paths: use them all
         particles, n = countries, args.replications
     else:
         with progress_bar("forecast: free-running paths", n) as update:
-            particles = run(args.scenario, replications=n, **common,
+            particles = run(args.spec, replications=n, **common,
                             progress=lambda done, total: update(done)).countries
     origin = validation.origin_scenario(args.spec, observed)
     with progress_bar("forecast: record imposed to 2021", args.replications) as update:

@@ -461,9 +461,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         COUNTRY_BOUNDS,
         DEFAULT_BOUNDS,
         calibrate,
+        calibration_name,
         launch_settings,
         scenario_yaml,
     )
+    from techbloc.sim.posterior import rebase
     from techbloc.sim.experiment import run
     from techbloc.sim.folders import check_out_folder, new_results_folder
     from techbloc.sim.observed import stances
@@ -517,16 +519,21 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                             "adopting a fit is a separate step", key="--out",
                             hint=f"techbloc calibrate --out {out.with_suffix('')}")
     # before the fit, which takes minutes: a run or sweep folder, or an earlier fit
-    check_out_folder(out, ("calibrated.yaml", "trials.csv", "calibrated_posterior.parquet",
-                           "calibrated_posterior.png"))
-    base = load_scenario(args.scenario, search=args.search)
+    name = calibration_name(args.fit_through)
+    args.fit_years = tuple(range(2019, args.fit_through + 1))
+    check_out_folder(out, (f"{name}.yaml", "trials.csv", f"{name}_posterior.parquet",
+                           f"{name}_posterior.png"))
+    # the fitted scenario runs around the calibration of the same years (its values that are
+    # not refitted, and its ensemble), not the one runs use
+    base = rebase(load_scenario(args.scenario, search=args.search), name)
     refuse_forced(base, "a calibration")
     observed = stances()
     if args.posterior_only:
         out.mkdir(parents=True, exist_ok=True)
-        write_posterior(args, base, observed, base.params, out / "calibrated.yaml")
+        write_posterior(args, base, observed, base.params, out / f"{name}.yaml")
         return 0
-    with progress_bar(f"calibrating on 2019-2021 (x {args.replications} replicates; best "
+    with progress_bar(f"calibrating on 2019-{args.fit_through} (x {args.replications} "
+                      "replicates; best "
                       "objective shown as it improves)", args.trials) as update:
         def on_trial(done: int, best: float) -> None:
             update(min(done, args.trials), description=f"calibrating: best objective "
@@ -537,7 +544,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                            trials=args.trials, replications=args.replications, seed=args.seed,
                            ban_weight=args.ban_weight,
                            score="rps" if args.countries else "brier", progress=on_trial,
-                           launches=args.launches)
+                           launches=args.launches, fit_years=args.fit_years)
     rows, stats = [], {"5G launches": f"{args.launches} (as in the fit and the scoring runs)"}
     # "uncalibrated": the fitted weights at their defaults in sim/params.py (the scenario itself
     # may already extend an earlier calibration).
@@ -552,7 +559,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                       progress=lambda k, _n, i=i: update(i * n + k))
             for year in (2021, 2024):
                 sk = stance_skill(res.countries, observed, year)
-                sample = "in-sample" if year <= 2021 else "out-of-sample"
+                sample = "in-sample" if year <= args.fit_through else "out-of-sample"
                 for rule in ("model", "all_open", "treaty_ally"):
                     if rule != "model" and label == "calibrated":
                         continue
@@ -565,22 +572,24 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     # The shipped calibration's values that this fit does not refit are kept, so the written
     # file can replace the shipped one whole.
-    shipped = load_scenario("calibrated")  # its origins name exactly the keys its file sets
+    shipped = load_scenario(name)  # its origins name exactly the keys its file sets
     keep = {k: shipped.params[k] for k in shipped.origins if k not in result.values}
-    (out / "calibrated.yaml").write_text(scenario_yaml(result, args.scenario, stats, keep) + "\n")
+    (out / f"{name}.yaml").write_text(
+        scenario_yaml(result, args.scenario, stats, keep, args.fit_through) + "\n")
     result.trials.to_csv(out / "trials.csv", index=False)
     print("fitted:", ", ".join(f"{k}={v:.3f}" for k, v in result.values.items()))
     print("\n".join(rows))
     if args.posterior:
         write_posterior(args, base, observed, {**base.params, **result.values},
-                        out / "calibrated.yaml")
-    extra = (f" (and {out / 'calibrated_posterior.parquet'} beside it)" if args.posterior
+                        out / f"{name}.yaml")
+    extra = (f" (and {out / f'{name}_posterior.parquet'} beside it)" if args.posterior
              else "")
-    print(f"calibration folder: {out} (calibrated.yaml, trials.csv; objective "
-          f"{result.objective:.4f}). Nothing else changed. To adopt the fit for every shipped "
-          f"scenario (they extend baseline, which extends calibrated), copy it over the "
-          f"shipped file in your clone: cp {out / 'calibrated.yaml'} scenarios/calibrated.yaml"
-          f"{extra}")
+    use = ("for every shipped scenario (they extend baseline, which extends calibrated)"
+           if name == "calibrated" else "for techbloc hindcast --calibration " + name)
+    print(f"calibration folder: {out} ({name}.yaml, trials.csv; objective "
+          f"{result.objective:.4f}). Nothing else changed. To adopt the fit {use}, copy it "
+          f"over the shipped file in your clone: cp {out / f'{name}.yaml'} "
+          f"scenarios/{name}.yaml{extra}")
     return 0
 
 
@@ -601,7 +610,8 @@ def write_posterior(args: argparse.Namespace, base, observed, point, out: Path) 
     def at_point() -> float:
         return distance_at_point(base, observed, {k: point[k] for k in COUNTRY_BOUNDS},
                                  replications=args.abc_replications, seed=args.seed,
-                                 launches=args.launches, score=score, europe_band=band)
+                                 launches=args.launches, score=score, europe_band=band,
+                                 fit_years=args.fit_years)
 
     floor = at_point() if args.abc_floor else 0.0
     print(f"posterior: ABC-SMC, {args.posterior} particles x {args.generations} generations "
@@ -613,7 +623,8 @@ def write_posterior(args: argparse.Namespace, base, observed, point, out: Path) 
                           generations=args.generations, seed=args.seed,
                           replications=args.abc_replications,
                           progress=lambda line: print("  " + line, file=sys.stderr),
-                          launches=args.launches, score=score, europe_band=band, floor=floor)
+                          launches=args.launches, score=score, europe_band=band, floor=floor,
+                          fit_years=args.fit_years)
     noise = floor or at_point()
     print(f"final tolerance {draws['epsilon'].iloc[0]:.4f}; the distance's median at the point "
           f"values, {args.abc_replications} fresh replicates: {noise:.4f}"

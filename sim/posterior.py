@@ -30,10 +30,67 @@ from techbloc.sim.errors import DataError, ScenarioError
 #: number of evaluations (the same on every row).
 META = ("draw", "epsilon", "evaluations")
 
-#: The shipped ensemble, beside the calibrated scenario.
-POSTERIOR = Path(__file__).resolve().parent.parent / "scenarios" / "calibrated_posterior.parquet"
-#: The origins (``Scenario.origins``) of values the posterior may replace.
-CALIBRATED_ORIGINS = ("file calibrated.yaml", "parent calibrated")
+SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+#: The shipped calibrations, each with its ensemble beside it as ``<name>_posterior.parquet``
+#: (docs/ODD.md §1.2): ``calibrated``, fitted on the whole record, which runs use; and
+#: ``calibrated-2021``, the validation protocol's 2019-2021 fit, which ``techbloc hindcast``
+#: scores (:func:`rebase`).
+CALIBRATIONS = ("calibrated", "calibrated-2021")
+#: The ensemble of ``calibrated``, which runs use.
+POSTERIOR = SCENARIOS / "calibrated_posterior.parquet"
+#: The origins (``Scenario.origins``) of values a posterior may replace: those of a calibration.
+CALIBRATED_ORIGINS = tuple(o for name in CALIBRATIONS
+                           for o in (f"file {name}.yaml", f"parent {name}"))
+
+
+def calibration_of(scenario) -> str:
+    """The shipped calibration the scenario's fitted values come from (``calibrated`` if none).
+
+    Read from the values' origins (``parent calibrated-2021`` after :func:`rebase`); a scenario
+    mixing two calibrations is refused.
+    """
+    names = {o.split(" ", 1)[1].removesuffix(".yaml") for o in scenario.origins.values()
+             if o in CALIBRATED_ORIGINS}
+    if len(names) > 1:
+        raise ScenarioError(f"'{scenario.name}' takes values from two calibrations "
+                            f"({', '.join(sorted(names))}); extend one of them")
+    return names.pop() if names else "calibrated"
+
+
+def posterior_path(name: str) -> Path:
+    """The ensemble of the shipped calibration ``name``."""
+    return POSTERIOR if name == "calibrated" else SCENARIOS / f"{name}_posterior.parquet"
+
+
+def rebase(scenario, name: str):
+    """The scenario run on the shipped calibration ``name`` instead of ``calibrated``.
+
+    Every value the scenario took from ``calibrated`` takes ``name``'s instead (its default
+    where ``name`` does not set it), with the origin ``parent <name>``, so the replicates'
+    posterior draws come from ``name``'s ensemble; values the scenario, a sweep or ``--set``
+    gave are kept. ``techbloc hindcast`` scores the validation protocol's 2019-2021 fit this
+    way (``--calibration``), while every shipped scenario extends ``calibrated``.
+
+    Raises:
+        ScenarioError: ``name`` is not a shipped calibration.
+    """
+    from techbloc.sim import params as params_mod
+    from techbloc.sim.scenario import load_scenario
+
+    if name not in CALIBRATIONS:
+        raise ScenarioError(f"unknown calibration {name!r}",
+                            hint="one of " + ", ".join(CALIBRATIONS))
+    if name == "calibrated":
+        return scenario
+    cal = load_scenario(name)
+    deployed = ("file calibrated.yaml", "parent calibrated")
+    keys = {k for k, o in scenario.origins.items() if o in deployed}
+    keys |= {k for k in cal.origins if scenario.origins.get(k, "default") == "default"}
+    if not keys:
+        return scenario
+    values = {k: cal.params[k] if k in cal.origins else params_mod.FLAT[k].default
+              for k in sorted(keys)}
+    return scenario.with_params(values, origin=f"parent {name}")
 
 
 def read_draws(path: str | Path | None = None) -> pd.DataFrame:
@@ -66,10 +123,10 @@ def read_draws(path: str | Path | None = None) -> pd.DataFrame:
     return df
 
 
-@functools.lru_cache(maxsize=1)
-def _shipped() -> pd.DataFrame:
-    """The shipped ensemble, read once per process."""
-    return read_draws()
+@functools.lru_cache(maxsize=len(CALIBRATIONS))
+def _shipped(name: str = "calibrated") -> pd.DataFrame:
+    """The shipped calibration ``name``'s ensemble, read once per process."""
+    return read_draws(posterior_path(name))
 
 
 def for_replicate(scenario, seed: int, draws: pd.DataFrame | None = None):
@@ -78,7 +135,8 @@ def for_replicate(scenario, seed: int, draws: pd.DataFrame | None = None):
     Args:
         scenario: the replicate's scenario.
         seed: the replicate's seed.
-        draws: the ensemble (default: the shipped one, read when parameters are drawn).
+        draws: the ensemble (default: that of the calibration the scenario's values come
+            from, read when parameters are drawn).
 
     Returns:
         (scenario, seed): with ``uncertainty.parameters`` on, the calibrated values replaced by
@@ -89,7 +147,7 @@ def for_replicate(scenario, seed: int, draws: pd.DataFrame | None = None):
 
     values = resolve(scenario.params)
     if values["uncertainty.parameters"]:
-        draws = _shipped() if draws is None else draws
+        draws = _shipped(calibration_of(scenario)) if draws is None else draws
         row = int(rng.stream(seed, "posterior").integers(len(draws)))
         keys = _drawn(scenario, draws)
         if keys:
@@ -121,7 +179,7 @@ def check_drawable(scenario) -> None:
     values = resolve(scenario.params)
     if not values["uncertainty.parameters"]:
         return
-    draws = _shipped()
+    draws = _shipped(calibration_of(scenario))
     if not values["uncertainty.noise"] and not _drawn(scenario, draws):
         raise ScenarioError(
             f"nothing to draw: no weight of the posterior ensemble in '{scenario.name}' comes "

@@ -18,19 +18,21 @@ at its fit-set value (the grid value with the lowest objective averaged over the
 and the objective are both below π = 0's on every seed, and the held-out RPS is below π = 0's on
 average over the folds, on every seed.
 
-Run: ``python tools/ban_form_fit.py [REPS] [SEEDS]`` (defaults 200 and 7,101,202).
+Run: ``python tools/ban_form_fit.py [REPS] [SEEDS] [--through YEAR]`` (defaults 200, 7,101,202
+and 2021). With ``--through 2024`` the same rule is applied on the whole record 2019-2024 (the
+calibration runs use, docs/ODD.md §1.2, stop 26).
 """
 
 import fitset
 import pandas as pd
 
 FORMS = {"ban_form": ("country.ban_form_share", (0.0, 0.1, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6))}
-SHOWN = ("GBR", "SWE", "BEL", "FRA", "NLD", "DEU", "CAN")
+SHOWN = ("GBR", "SWE", "BEL", "FRA", "NLD", "DEU", "CAN", "PRT")
 
 
 def report(df: pd.DataFrame) -> None:
     """Print the fit-set scores, the shown states' probabilities (2020-2021) and the CV."""
-    fitset.report_states(df, FORMS, SHOWN, years=(2020, 2021))
+    fitset.report_states(df, FORMS, SHOWN, years=fitset.YEARS[1:])
 
 
 if __name__ == "__main__":

@@ -17,22 +17,29 @@ from techbloc.analysis.validation import folds
 from techbloc.sim.calibration import (
     EUROPE_2020,
     LEVELS,
+    calibration_name,
     europe_share,
     launch_settings,
     level_shares,
 )
 from techbloc.sim.experiment import run_replicate
 from techbloc.sim.observed import stances
+from techbloc.sim.posterior import rebase
 from techbloc.sim.rng import replicate_seeds
 from techbloc.sim.scenario import load_scenario
 from techbloc.sim.world import load_world
 
+#: The year-ends fitted: 2019-2021 (the protocol's fit set), or the whole record 2019-2024 with
+#: ``--through 2024`` (the calibration runs use, docs/ODD.md §1.2).
 YEARS = (2019, 2020, 2021)
 
 
 def base_scenario(origin: str):
-    """``sanctions-2019`` to 2021Q4 at the calibrated point, in the fit's launch regime."""
-    return load_scenario("sanctions-2019").with_horizon("2019Q1:2021Q4").with_params(
+    """``sanctions-2019`` to the last fitted year at the point of the calibration fitted on the
+    same years (``calibrated-2021``, or ``calibrated`` for the whole record), in the fit's
+    launch regime."""
+    scenario = rebase(load_scenario("sanctions-2019"), calibration_name(max(YEARS)))
+    return scenario.with_horizon(f"2019Q1:{max(YEARS)}Q4").with_params(
         {**launch_settings("emergent"), "uncertainty.parameters": False}, origin=origin)
 
 
@@ -138,16 +145,17 @@ def print_fit(df: pd.DataFrame) -> None:
     """Print the fit-set RPS and objective tables (form and weight by seed)."""
     pd.set_option("display.width", 220)
     g = fit_scores(df)
-    print("fit-set RPS (2019-2021)\n", g["rps"].unstack("seed").round(4).to_string())
+    print(f"fit-set RPS ({YEARS[0]}-{YEARS[-1]})\n",
+          g["rps"].unstack("seed").round(4).to_string())
     print("objective\n", g["objective"].unstack("seed").round(4).to_string())
 
 
 def report_states(df: pd.DataFrame, forms, shown: tuple[str, ...],
-                  years: tuple[int, ...] = YEARS) -> None:
+                  years: tuple[int, ...] | None = None) -> None:
     """Print the fit-set tables, the ``shown`` states' P(not open) and P(ban) by year-end
     (mean over seeds) and each form's verdict: the report of a single-term tool."""
     print_fit(df)
-    states = df[df["iso3"].isin(shown) & df["year"].isin(years)].assign(
+    states = df[df["iso3"].isin(shown) & df["year"].isin(years or YEARS)].assign(
         p_not_open=lambda d: 1 - d["p_open"])
     for col in ("p_not_open", "p_ban"):
         print(f"{col} by year-end, mean over seeds\n",
@@ -157,9 +165,17 @@ def report_states(df: pd.DataFrame, forms, shown: tuple[str, ...],
 
 
 def main(report: Callable[[pd.DataFrame], None], forms, origin: str) -> None:
-    """Run a tool's grid from its command line (``[REPS] [SEEDS]``, defaults 200 and
-    7,101,202) and print its report."""
+    """Run a tool's grid from its command line (``[REPS] [SEEDS] [--through YEAR]``, defaults
+    200, 7,101,202 and 2021) and print its report."""
+    global YEARS
     warnings.simplefilter("ignore")
+    if "--through" in sys.argv:
+        at = sys.argv.index("--through")
+        through = int(sys.argv[at + 1])
+        if not 2021 <= through <= 2024:
+            sys.exit(f"--through takes a year-end of the record, 2021-2024, not {through}")
+        YEARS = tuple(range(2019, through + 1))
+        del sys.argv[at:at + 2]
     reps = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     seeds = [int(s) for s in sys.argv[2].split(",")] if len(sys.argv) > 2 else [7, 101, 202]
     report(grid(forms, reps, seeds, origin))

@@ -1,8 +1,9 @@
 """A posterior predictive check of the ensemble on the fit set (2019-2021 stances only).
 
-For a posterior ensemble (default: the shipped ``scenarios/calibrated_posterior.parquet``),
-free-running ``sanctions-2019`` runs to 2021Q4 with the ensemble's draws (the default
-``--uncertainty both``) and, for comparison, at the calibrated point (no draws). The script
+For a posterior ensemble of the 2019-2021 fit (default: the shipped
+``scenarios/calibrated-2021_posterior.parquet``), free-running ``sanctions-2019`` on the
+calibration ``calibrated-2021`` runs to 2021Q4 with the ensemble's draws (the default
+``--uncertainty both``) and, for comparison, at that calibration's point (no draws). The script
 prints, per seed:
 
 - the fit-set ranked probability score (RPS) of the three levels at the ends of 2019-2021 (the
@@ -25,6 +26,7 @@ from techbloc.sim import run
 from techbloc.sim.calibration import stance_rps
 from techbloc.sim.errors import TechblocError
 from techbloc.sim.observed import stances
+from techbloc.sim.scenario import load_scenario
 from techbloc.sim.world import load_world
 
 YEARS = (2019, 2020, 2021)
@@ -44,7 +46,8 @@ def groups() -> dict[str, list[str]]:
 
 def check(parameters: bool, reps: int, seed: int, record: pd.DataFrame) -> list[str]:
     """Lines of the fit-set RPS and the groups' predicted and recorded P(not open)."""
-    c = run("sanctions-2019", replications=reps, seed=seed, horizon="2019Q1:2021Q4",
+    scenario = post.rebase(load_scenario("sanctions-2019"), "calibrated-2021")
+    c = run(scenario, replications=reps, seed=seed, horizon="2019Q1:2021Q4",
             set={"uncertainty.parameters": parameters}).countries
     label = "draws" if parameters else "point"
     lines = [f"{label} seed {seed}: fit-set RPS {stance_rps(c, record, YEARS):.4f}"]
@@ -67,10 +70,12 @@ def check(parameters: bool, reps: int, seed: int, record: pd.DataFrame) -> list[
 if __name__ == "__main__":
     warnings.simplefilter("ignore")
     if len(sys.argv) > 1 and sys.argv[1] != "shipped":
-        post.POSTERIOR = Path(sys.argv[1])
+        given = Path(sys.argv[1])
+        post.posterior_path = lambda name: given
         post._shipped.cache_clear()
     try:
-        post.read_draws()  # a missing or damaged ensemble: one line, before any run
+        post.read_draws(post.posterior_path("calibrated-2021"))  # a missing or damaged
+        # ensemble: one line, before any run
     except TechblocError as exc:
         sys.exit(f"posterior_check: error: {exc}")
     reps = int(sys.argv[2]) if len(sys.argv) > 2 else 100

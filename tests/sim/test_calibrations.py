@@ -1,0 +1,82 @@
+"""The two shipped calibrations (docs/ODD.md §1.2): the one runs use, fitted on the whole
+record, and the validation protocol's 2019-2021 fit that ``techbloc hindcast`` scores."""
+
+import json
+
+import pytest
+from techbloc.sim.calibration import calibration_name
+from techbloc.sim.cli import main
+from techbloc.sim.errors import ScenarioError
+from techbloc.sim.posterior import (
+    CALIBRATIONS,
+    _shipped,
+    calibration_of,
+    for_replicate,
+    posterior_path,
+    read_draws,
+    rebase,
+)
+from techbloc.sim.rng import replicate_seeds
+from techbloc.sim.scenario import load_scenario
+
+
+def test_each_shipped_calibration_has_its_ensemble_over_the_keys_it_sets():
+    for name in CALIBRATIONS:
+        cal = load_scenario(name)
+        assert cal.name == name
+        draws = read_draws(posterior_path(name))
+        fitted = [c for c in draws.columns if c not in ("draw", "epsilon", "evaluations")]
+        assert set(fitted) <= set(cal.origins), name  # every drawn weight is one it sets
+    assert calibration_name(2024) == "calibrated" and calibration_name(2021) == "calibrated-2021"
+
+
+def test_rebase_takes_the_2021_fit_and_keeps_what_the_user_set():
+    base = load_scenario("sanctions-2019").with_params({"country.w_peer": 2.5})
+    old = load_scenario("calibrated-2021")
+    moved = rebase(base, "calibrated-2021")
+    for key in old.origins:
+        if key == "country.w_peer":
+            assert moved.params[key] == 2.5  # the user's value is kept
+            assert moved.origins[key] == "command line"
+        else:
+            assert moved.params[key] == old.params[key], key
+            assert moved.origins[key] == "parent calibrated-2021", key
+    assert calibration_of(moved) == "calibrated-2021"
+    assert calibration_of(base) == "calibrated"
+    assert rebase(base, "calibrated") is base
+    with pytest.raises(ScenarioError, match="unknown calibration 'calibrated-2019'"):
+        rebase(base, "calibrated-2019")
+
+
+def test_replicates_draw_from_the_ensemble_of_their_own_calibration():
+    base = load_scenario("sanctions-2019")
+    moved = rebase(base, "calibrated-2021")
+    key = "country.threshold_ban"
+    for name, scen in (("calibrated", base), ("calibrated-2021", moved)):
+        allowed = set(_shipped(name)[key])
+        picked = {for_replicate(scen, s)[0].params[key] for s in replicate_seeds(5, 20)}
+        assert picked <= allowed and len(picked) > 1, name
+    # the two ensembles are different fits, so the same replicate draws different weights
+    s = replicate_seeds(5, 1)[0]
+    assert for_replicate(base, s)[0].params[key] != for_replicate(moved, s)[0].params[key]
+
+
+def test_a_scenario_mixing_two_calibrations_is_refused():
+    moved = rebase(load_scenario("sanctions-2019"), "calibrated-2021")
+    mixed = moved.with_params({"country.w_peer": 1.0}, origin="parent calibrated")
+    with pytest.raises(ScenarioError, match="two calibrations"):
+        calibration_of(mixed)
+
+
+def test_hindcast_scores_the_2021_fit_by_default(tmp_path, capsys):
+    out = tmp_path / "h"
+    assert main(["hindcast", "-n", "2", "--forecast-replicates", "2", "--seed", "3",
+                 "--out", str(out)]) == 0
+    assert json.loads((out / "hindcast.json").read_text())["calibration"] == "calibrated-2021"
+    assert "on the calibration calibrated-2021 (fitted on 2019-2021)" in capsys.readouterr().err
+
+
+def test_calibrate_refuses_a_year_outside_the_record(capsys):
+    with pytest.raises(SystemExit):
+        main(["calibrate", "--countries", "--fit-through", "2025"])
+    assert "--fit-through" in capsys.readouterr().err
