@@ -596,14 +596,13 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
         raise TechblocError(f"--cv {args.cv} folds is more than the {n_countries} countries of "
                             "the record; each fold needs at least one", key="--cv")
     check_out_folder(args.out, ("hindcast.json", "hindcast.png", "markets.png"))
+    from techbloc.sim.posterior import rebase
     from techbloc.sim.scenario import load_scenario
 
     # loaded once, with the search path, before anything runs: the forecast's and the folds'
-    # runs use it too, so a scenario found only in --scenarios DIR cannot fail after the runs
-    from techbloc.sim.posterior import rebase
-
-    # the scenario extends the calibration runs use (the whole record); the protocol scores
-    # the 2019-2021 fit, so 2022-2024 stay out of sample (docs/ODD.md §1.2)
+    # runs use it too, so a scenario found only in --scenarios DIR cannot fail after the runs.
+    # It extends the calibration runs use (the whole record); the protocol scores the
+    # 2019-2021 fit, so 2022-2024 stay out of sample (docs/ODD.md §1.2).
     args.spec = rebase(load_scenario(args.scenario, search=args.search), args.calibration)
     refuse_forced(args.spec, "a hindcast")  # the record imposed would be scored against itself
     print(f"hindcast of {args.scenario} on the calibration {args.calibration} (fitted on "
