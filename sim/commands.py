@@ -465,11 +465,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         launch_settings,
         scenario_yaml,
     )
-    from techbloc.sim.posterior import rebase
     from techbloc.sim.experiment import run
     from techbloc.sim.folders import check_out_folder, new_results_folder
     from techbloc.sim.observed import stances
     from techbloc.sim.params import defaults
+    from techbloc.sim.posterior import rebase
     from techbloc.sim.scenario import load_scenario
 
     if args.posterior and not args.countries:
