@@ -563,9 +563,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                 for rule in ("model", "all_open", "treaty_ally"):
                     if rule != "model" and label == "calibrated":
                         continue
-                    name = label if rule == "model" else rule
+                    shown = label if rule == "model" else rule
                     m = sk[rule]
-                    rows.append(f"  {year} {sample:13s} {name:12s} balanced accuracy "
+                    rows.append(f"  {year} {sample:13s} {shown:12s} balanced accuracy "
                                 f"{m['balanced_accuracy']:.2f}  Brier {m['brier']:.3f}")
                     if rule == "model":
                         stats[f"{label} {year} Brier"] = round(m["brier"], 4)

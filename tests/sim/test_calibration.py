@@ -64,21 +64,27 @@ def test_bounds_outside_the_parameter_range_are_refused():
                   bounds={"us.ally_pressure": (0.0, 2.0)}, trials=4)
 
 
-def test_calibrate_command_writes_a_loadable_scenario_into_a_new_folder(tmp_path):
+@pytest.mark.parametrize("through, name", [(2021, "calibrated-2021"), (2024, "calibrated")])
+def test_calibrate_command_writes_a_loadable_scenario_into_a_new_folder(tmp_path, through, name):
     from techbloc.sim.scenario import find
 
-    shipped = find("calibrated").read_bytes()
+    shipped = find(name).read_bytes()
     out = tmp_path / "fit"
     proc = subprocess.run([sys.executable, "-m", "techbloc", "calibrate", "--trials", "20",
-                           "-n", "2", "--out", str(out)], capture_output=True, text=True)
+                           "-n", "2", "--fit-through", str(through), "--out", str(out)],
+                          capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
-    s = load_scenario(out / "calibrated.yaml")
-    assert s.name == "calibrated" and "country.threshold_restrict" in s.origins
+    s = load_scenario(out / f"{name}.yaml")
+    assert s.name == name and "country.threshold_restrict" in s.origins
+    assert f"fitted to the 2019-{through} record" in s.title.lower()
     assert (out / "trials.csv").exists()
-    assert "out-of-sample" in proc.stdout and "treaty_ally" in proc.stdout
+    # 2022-2024 are out of sample only for the protocol's 2019-2021 fit
+    assert ("out-of-sample" in proc.stdout) == (through == 2021)
+    assert "2024 in-sample" in proc.stdout or through == 2021
+    assert "treaty_ally" in proc.stdout
     # Adopting the fit is a separate step the command names; the shipped file is untouched.
-    assert f"cp {out / 'calibrated.yaml'} scenarios/calibrated.yaml" in proc.stdout
-    assert find("calibrated").read_bytes() == shipped
+    assert f"cp {out / f'{name}.yaml'} scenarios/{name}.yaml" in proc.stdout
+    assert find(name).read_bytes() == shipped
 
 
 def test_trials_run_at_point_values_not_posterior_draws():
