@@ -37,8 +37,10 @@ def summary_lines(draws: pd.DataFrame) -> list[str]:
     return lines
 
 
-def marginals_figure(draws: pd.DataFrame, bounds: Mapping[str, tuple[float, float]]):
-    """One histogram per parameter over its prior bounds (the prior is uniform on them)."""
+def marginals_figure(draws: pd.DataFrame, bounds: Mapping[str, tuple[float, float]],
+                     years: str = "2019-2024"):
+    """One histogram per parameter over its prior bounds (the prior is uniform on them);
+    ``years`` names the stances fitted, for the title."""
     keys = parameters(draws)
     cols = 4
     rows = int(np.ceil(len(keys) / cols))
@@ -53,6 +55,6 @@ def marginals_figure(draws: pd.DataFrame, bounds: Mapping[str, tuple[float, floa
         ax.set_yticks([])
     for ax in axes[len(keys):]:
         ax.set_visible(False)
-    fig.suptitle("Posterior of the country weights (ABC-SMC on the 2019-2021 stances; "
+    fig.suptitle(f"Posterior of the country weights (ABC-SMC on the {years} stances; "
                  "x-axis = prior range)", fontsize=9)
     return fig

@@ -246,11 +246,13 @@ def build_parser() -> argparse.ArgumentParser:
                          "score (countries, as calibrate --countries) or the earlier eight "
                          "weights by Brier score (legacy, as calibrate without --countries)")
 
-    cal = sub.add_parser("calibrate", help="fit the unpinned weights to the 2019-2021 record",
+    cal = sub.add_parser("calibrate", help="fit the unpinned weights to the stance record",
                          description="Fit the policy and choice weights no study estimates to "
-                                     "the 2019-2021 stances by differential evolution; report "
-                                     "in-sample (2019-2021) and out-of-sample (2022-2024) skill "
-                                     "and write the fitted set as a scenario.")
+                                     "the recorded stances by differential evolution (the whole "
+                                     "2019-2024 record, or 2019-2021 with --fit-through 2021, "
+                                     "the validation protocol's fit); report the skill at the "
+                                     "ends of 2021 and 2024 (out of sample for years after "
+                                     "--fit-through) and write the fitted set as a scenario.")
     cal.add_argument("--scenario", default="sanctions-2019",
                      help="the free-running scenario fitted (default sanctions-2019); one that "
                           "forces a country's policy before 2025 (history) is refused")

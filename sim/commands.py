@@ -440,7 +440,8 @@ def cmd_params(args: argparse.Namespace) -> int:
             line += f" {(f'{v:.4g}' if not isinstance(v, bool) else str(v)):>12}"
         print(f"{line} {rng:>14}  {p.role:11s} {p.unit}")
     print(f"\n{len(fitted)} weights are calibrated (scenarios/calibrated.yaml, fitted to the "
-          "2019-2021 record). Every shipped scenario extends baseline, which extends "
+          "whole 2019-2024 record; techbloc hindcast scores calibrated-2021, fitted to 2019-2021 "
+          "only, docs/ODD.md §1.2). Every shipped scenario extends baseline, which extends "
           "calibrated, so runs use the calibrated value where there is one, else the default, "
           "unless the scenario or --set changes it; a scenario file that extends neither runs "
           "the defaults. 'techbloc params --scenario NAME' shows the values a scenario starts "
@@ -633,7 +634,7 @@ def write_posterior(args: argparse.Namespace, base, observed, point, out: Path) 
              if draws["epsilon"].iloc[0] < noise else ""))
     path = out.with_name(f"{out.stem}_posterior.parquet")
     draws.to_parquet(path, index=False)
-    fig = marginals_figure(draws, COUNTRY_BOUNDS)
+    fig = marginals_figure(draws, COUNTRY_BOUNDS, f"2019-{args.fit_through}")
     png = out.with_name(f"{out.stem}_posterior.png")
     fig.savefig(png, dpi=110)
     print("\n".join(summary_lines(draws)))
