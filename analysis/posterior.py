@@ -39,8 +39,10 @@ def summary_lines(draws: pd.DataFrame) -> list[str]:
 
 def marginals_figure(draws: pd.DataFrame, bounds: Mapping[str, tuple[float, float]],
                      years: str = "2019-2024"):
-    """One histogram per parameter over its prior bounds (the prior is uniform on them);
-    ``years`` names the stances fitted, for the title."""
+    """One histogram per parameter over its prior bounds (the prior is uniform on them).
+
+    ``years`` names the stances fitted, for the title.
+    """
     keys = parameters(draws)
     cols = 4
     rows = int(np.ceil(len(keys) / cols))
