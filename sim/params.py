@@ -335,6 +335,15 @@ TREE: Mapping[str, Mapping[str, Param]] = MappingProxyType({
             "γ: steepness of the target alignment tanh(γ·(pull_US − pull_CN)) (IMF 'preferential "
             "attachment' to the main hub)", "Cerdeiro et al. 2021 (rule); gain assumed",
             symbol="γ"),
+        "ban_lead_quarters": _p(0.0, "quarters", 0, 8,
+            "L: a ban's lead time: for L quarters after a country decides a ban its operators "
+            "treat it as a restriction (no China-bloc purchase barred outright, no contract "
+            "voided), then the purchase stop takes effect; removal is scheduled from the "
+            "decision (0: the stop in the decision's own quarter, the model before it); a "
+            "candidate, off by default (ODD §7.5)",
+            "UK DCMS July 2020 (purchases stopped from 1 January 2021); PTS October 2020 "
+            "(Sweden: installations from 2021); ISED May 2022 (Canada: purchases stopped from 1 "
+            "September 2022); set from these dates, not fitted", symbol="L"),
         "removal_years": _p(5.0, "years", 0.25, 15,
             "time allowed to remove China-bloc equipment after a ban (UK 2020→2027 = 7; "
             "Germany 2024→2029 = 5)", "UK DCMS 2020; German agreements 2024 (lit. §3d)"),

@@ -64,7 +64,9 @@ class CountryLayer:
               "country.w_declaration", "country.ban_shift_declaration",
               "country.ban_shift_five_eyes",
               # exclusion by law, a latent class (stream ban_form), ODD §7.5
-              "country.ban_form_share")
+              "country.ban_form_share",
+              # a ban's lead time before its purchase stop, ODD §7.5
+              "country.ban_lead_quarters")
 
     def __init__(self, shared: Shared, op_country: np.ndarray) -> None:
         self.shared = shared
@@ -74,6 +76,9 @@ class CountryLayer:
         self.locked = w.locked.copy()
         self.forced = np.zeros(n_c, dtype=bool)  # locked by a country_policy event
         self.removal_years = np.full(n_c, np.nan)  # per-country override of removal_years
+        # the quarter each ban was decided (a ban in force at the start: long before it), for
+        # the lead time L before its purchase stop (country.ban_lead_quarters, ODD §7.5)
+        self.ban_since = np.full(n_c, -10**6)
         s, _ = shared.ties(shared.start.year)
         bri_now = shared.members(shared.start.year)["bri"].astype(float)
         self.alignment = self._align(policy.target_alignment(
@@ -125,12 +130,18 @@ class CountryLayer:
         Per operator: whether its country bans or restricts China-bloc vendors; per country:
         the share of peers that restrict or ban (computed on first use).
         """
-        key = (self.policy.tobytes(), self.shared.ctx_version)
+        ban = self.policy == policy.BAN
+        lead = self.shared.values["country.ban_lead_quarters"]
+        # a ban stops purchases once its lead time has run; until then operators see a
+        # restriction (with L = 0, every ban at once: the model without the lead time)
+        in_force = ban & (self.shared.t - self.ban_since >= lead) if lead else ban
+        key = (self.policy.tobytes(), in_force.tobytes(), self.shared.ctx_version)
         if key != self._pol_key:
             oc = self.op_country
             self._pol = SimpleNamespace(
-                banned=(self.policy == policy.BAN)[oc],
-                restricted=(self.policy == policy.RESTRICT)[oc].astype(float),
+                banned=in_force[oc],
+                restricted=((self.policy == policy.RESTRICT) | (ban & ~in_force))[oc]
+                .astype(float),
                 peer=None)
             self._pol_key = key
         return self._pol
@@ -237,6 +248,7 @@ class CountryLayer:
             return
         banned_now = (new == policy.BAN) & (old != policy.BAN)
         lifted = (old == policy.BAN) & (new != policy.BAN)
+        self.ban_since = np.where(banned_now, self.shared.t, self.ban_since)
         years = np.where(np.isnan(self.removal_years),
                          self.shared.values["country.removal_years"], self.removal_years)
         start = banned_now.any() and self.shared.on("removal")
