@@ -34,13 +34,14 @@ from techbloc.sim.world import load_world
 YEARS = (2019, 2020, 2021)
 
 
-def base_scenario(origin: str):
+def base_scenario(origin: str, held: dict | None = None):
     """``sanctions-2019`` to the last fitted year at the point of the calibration fitted on the
     same years (``calibrated-2021``, or ``calibrated`` for the whole record), in the fit's
     launch regime."""
     scenario = rebase(load_scenario("sanctions-2019"), calibration_name(max(YEARS)))
     return scenario.with_horizon(f"2019Q1:{max(YEARS)}Q4").with_params(
-        {**launch_settings("emergent"), "uncertainty.parameters": False}, origin=origin)
+        {**launch_settings("emergent"), "uncertainty.parameters": False, **(held or {})},
+        origin=origin)
 
 
 def scores(scenario, replicate_seeds: list[int], world, observed: pd.DataFrame
@@ -65,7 +66,7 @@ def scores(scenario, replicate_seeds: list[int], world, observed: pd.DataFrame
 
 
 def grid(forms: dict[str, tuple[str, tuple[float, ...]]], reps: int, seeds: list[int],
-         origin: str) -> pd.DataFrame:
+         origin: str, held: dict | None = None) -> pd.DataFrame:
     """One row per (seed, form, weight, year, country): P(open), P(ban), RPS; Europe's share.
 
     ``forms`` maps a form's name to its parameter and its grid. Weight 0 is the same model for
@@ -73,7 +74,7 @@ def grid(forms: dict[str, tuple[str, tuple[float, ...]]], reps: int, seeds: list
     """
     world = load_world()
     observed = stances().astype({"iso3": str})
-    base = base_scenario(origin)
+    base = base_scenario(origin, held)
     first = next(iter(forms))
     rows = []
     for seed in seeds:
@@ -167,6 +168,13 @@ def report_states(df: pd.DataFrame, forms, shown: tuple[str, ...],
 def main(report: Callable[[pd.DataFrame], None], forms, origin: str) -> None:
     """Run a tool's grid from its command line (``[REPS] [SEEDS] [--through YEAR]``, defaults
     200, 7,101,202 and 2021) and print its report."""
+    reps, seeds = parse_args()
+    report(grid(forms, reps, seeds, origin))
+
+
+def parse_args() -> tuple[int, list[int]]:
+    """A tool's command line ``[REPS] [SEEDS] [--through YEAR]``: (replicates, seeds); the
+    fitted years are set from ``--through``."""
     global YEARS
     warnings.simplefilter("ignore")
     if "--through" in sys.argv:
@@ -178,4 +186,4 @@ def main(report: Callable[[pd.DataFrame], None], forms, origin: str) -> None:
         del sys.argv[at:at + 2]
     reps = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     seeds = [int(s) for s in sys.argv[2].split(",")] if len(sys.argv) > 2 else [7, 101, 202]
-    report(grid(forms, reps, seeds, origin))
+    return reps, seeds
