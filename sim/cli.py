@@ -99,6 +99,13 @@ def build_parser() -> argparse.ArgumentParser:
                           "weights at the calibrated point), parameters (each replicate's "
                           "calibrated weights drawn from the posterior ensemble, one seed) or "
                           "both (default: the scenario's uncertainty.* settings)")
+    run.add_argument("--calibration", choices=("calibrated", "calibrated-2021"),
+                     help="run on this shipped calibration and its posterior ensemble instead "
+                          "of the one the scenario extends: calibrated, fitted on the whole "
+                          "2019-2024 record (what every shipped scenario extends), or "
+                          "calibrated-2021, fitted on 2019-2021 only, the one techbloc "
+                          "hindcast scores (docs/ODD.md §1.2); values the scenario or --set "
+                          "gives are kept")
 
     params = sub.add_parser("params", help="print the parameter tree",
                             description="Print every parameter with its default, the "
@@ -357,6 +364,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         overrides.update(UNCERTAINTY[args.uncertainty])
     scenario = load_scenario(args.scenario, set=overrides, horizon=args.horizon,
                              search=args.search, scale=dict(args.scale))
+    if args.calibration:
+        from techbloc.sim.posterior import rebase
+
+        scenario = rebase(scenario, args.calibration)
     name = safe_component(scenario.name, "run")  # one path component, whatever the file says
     out = Path(args.out) if args.out else new_results_folder(name)
     n = args.replications or scenario.replications

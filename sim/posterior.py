@@ -63,13 +63,14 @@ def posterior_path(name: str) -> Path:
 
 
 def rebase(scenario, name: str):
-    """The scenario run on the shipped calibration ``name`` instead of ``calibrated``.
+    """The scenario run on the shipped calibration ``name`` instead of the one it extends.
 
-    Every value the scenario took from ``calibrated`` takes ``name``'s instead (its default
-    where ``name`` does not set it), with the origin ``parent <name>``, so the replicates'
-    posterior draws come from ``name``'s ensemble; values the scenario, a sweep or ``--set``
-    gave are kept. ``techbloc hindcast`` scores the validation protocol's 2019-2021 fit this
-    way (``--calibration``), while every shipped scenario extends ``calibrated``.
+    Every value the scenario took from a calibration (or left at its default where ``name``
+    sets it) takes ``name``'s instead (its default where ``name`` does not set it), with the
+    origin ``parent <name>``, so the replicates' posterior draws come from ``name``'s ensemble;
+    values the scenario, a sweep or ``--set`` gave are kept. ``techbloc hindcast`` scores the
+    validation protocol's 2019-2021 fit this way, and ``techbloc run --calibration`` runs any
+    scenario on either; every shipped scenario extends ``calibrated``.
 
     Raises:
         ScenarioError: ``name`` is not a shipped calibration.
@@ -80,12 +81,11 @@ def rebase(scenario, name: str):
     if name not in CALIBRATIONS:
         raise ScenarioError(f"unknown calibration {name!r}",
                             hint="one of " + ", ".join(CALIBRATIONS))
-    if name == "calibrated":
-        return scenario
+    taken = {k for k, o in scenario.origins.items() if o in CALIBRATED_ORIGINS}
+    if taken and calibration_of(scenario) == name:
+        return scenario  # already on it
     cal = load_scenario(name)
-    deployed = ("file calibrated.yaml", "parent calibrated")
-    keys = {k for k, o in scenario.origins.items() if o in deployed}
-    keys |= {k for k in cal.origins if scenario.origins.get(k, "default") == "default"}
+    keys = taken | {k for k in cal.origins if scenario.origins.get(k, "default") == "default"}
     if not keys:
         return scenario
     values = {k: cal.params[k] if k in cal.origins else params_mod.FLAT[k].default

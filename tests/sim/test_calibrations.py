@@ -80,3 +80,35 @@ def test_calibrate_refuses_a_year_outside_the_record(capsys):
     with pytest.raises(SystemExit):
         main(["calibrate", "--countries", "--fit-through", "2025"])
     assert "--fit-through" in capsys.readouterr().err
+
+
+def test_run_on_the_2021_calibration_takes_its_values_and_keeps_the_user_s(tmp_path):
+    out = tmp_path / "r"
+    assert main(["run", "baseline", "-n", "2", "--horizon", "2019Q1:2020Q4", "--no-plots",
+                 "--calibration", "calibrated-2021", "--set", "country.w_peer=2.5",
+                 "--out", str(out)]) == 0
+    written = json.loads((out / "manifest.json").read_text())["scenario"]["params"]
+    old = load_scenario("calibrated-2021")
+    for key in old.origins:  # the run's values are the 2021 fit's, the user's kept
+        assert written[key] == (2.5 if key == "country.w_peer" else old.params[key]), key
+    plain = tmp_path / "p"
+    assert main(["run", "baseline", "-n", "2", "--horizon", "2019Q1:2020Q4", "--no-plots",
+                 "--set", "country.w_peer=2.5", "--out", str(plain)]) == 0
+    import pandas as pd
+
+    a = pd.read_parquet(out / "countries.parquet")
+    b = pd.read_parquet(plain / "countries.parquet")
+    assert not a.equals(b)  # other weights, other draws: another run
+    # a scenario extending no calibration takes the one named
+    f = tmp_path / "bare.yaml"
+    f.write_text("name: bare\n")
+    moved = rebase(load_scenario(f), "calibrated-2021")
+    assert moved.params["country.w_intel"] == load_scenario("calibrated-2021").params[
+        "country.w_intel"]
+    assert calibration_of(moved) == "calibrated-2021"
+
+
+def test_run_refuses_an_unknown_calibration(capsys):
+    with pytest.raises(SystemExit):
+        main(["run", "baseline", "--calibration", "calibrated-2019"])
+    assert "--calibration" in capsys.readouterr().err
