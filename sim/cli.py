@@ -308,12 +308,12 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--posterior-only", action="store_true",
                      help="with --countries --posterior, skip the point fit and fit only the "
                           "ensemble, around the scenario's own (calibrated) values")
-    cal.add_argument("--fit-through", type=int, choices=range(2021, 2025), default=2024,
+    cal.add_argument("--fit-through", type=int, choices=(2021, 2024), default=2024,
                      metavar="YEAR",
-                     help="the last year-end of the record fitted, 2021-2024 (default 2024, the "
-                          "whole record: scenarios/calibrated.yaml, which runs use); 2021 is the "
+                     help="the last year-end of the record fitted: 2024 (default, the whole "
+                          "record: scenarios/calibrated.yaml, which runs use) or 2021 (the "
                           "validation protocol's fit, written as calibrated-2021.yaml, which "
-                          "techbloc hindcast scores (docs/ODD.md §1.2)")
+                          "techbloc hindcast scores; docs/ODD.md §1.2)")
     cal.add_argument("--out", metavar="DIR", help="a new folder for calibrated.yaml and "
                      "trials.csv (default results/calibrate-<UTC timestamp>); nothing else "
                      "changes: adopting the fit is a separate step the command prints")

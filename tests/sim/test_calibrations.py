@@ -78,7 +78,7 @@ def test_hindcast_scores_the_2021_fit_by_default(tmp_path, capsys):
 
 def test_calibrate_refuses_a_year_outside_the_record(capsys):
     with pytest.raises(SystemExit):
-        main(["calibrate", "--countries", "--fit-through", "2025"])
+        main(["calibrate", "--countries", "--fit-through", "2022"])
     assert "--fit-through" in capsys.readouterr().err
 
 
