@@ -638,11 +638,18 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else new_results_folder("hindcast")
     out.mkdir(parents=True, exist_ok=True)
     (out / "hindcast.json").write_text(json.dumps(scores, indent=2, default=float) + "\n")
-    fig, _ = hindcast_figure(res.countries, observed, 2024, forecast=forecast[0])
+    fig, ax = hindcast_figure(res.countries, observed, 2024, forecast=forecast[0])
+    fitted = 2021 if args.calibration == "calibrated-2021" else 2024
+    ax.set_title(f"{ax.get_title()}\nweights: {args.calibration}, fitted on 2019-{fitted}"
+                 + (" (2022-2024 out of sample)" if fitted == 2021 else " (all in sample)"),
+                 fontsize=10)
     fig.savefig(out / "hindcast.png", dpi=120)
     fig, _ = markets_figure(res.model, res.countries, read_vendor_shares(),
                             read_huawei_segments(), read_china_sites())
     fig.savefig(out / "markets.png", dpi=120)
+    if fitted != 2021:
+        print(f"note: the weights ({args.calibration}) were fitted on 2019-{fitted}: every "
+              "score below is in sample, the 'out of sample' labels included")
     for year, s in scores["stances"].items():
         print(f"stances at end-{year} ({s['n_countries']} countries, "
               f"{s['observed_not_open']} not open):")

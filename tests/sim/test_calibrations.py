@@ -73,7 +73,16 @@ def test_hindcast_scores_the_2021_fit_by_default(tmp_path, capsys):
     assert main(["hindcast", "-n", "2", "--forecast-replicates", "2", "--seed", "3",
                  "--out", str(out)]) == 0
     assert json.loads((out / "hindcast.json").read_text())["calibration"] == "calibrated-2021"
-    assert "on the calibration calibrated-2021 (fitted on 2019-2021)" in capsys.readouterr().err
+    captured = capsys.readouterr()
+    assert "on the calibration calibrated-2021 (fitted on 2019-2021)" in captured.err
+    assert "in sample" not in captured.out.split("stances at end-")[0]
+    # on the whole-record calibration the report says its scores are all in sample
+    assert main(["hindcast", "-n", "2", "--forecast-replicates", "2", "--seed", "3",
+                 "--calibration", "calibrated", "--out", str(tmp_path / "w")]) == 0
+    out = capsys.readouterr().out
+    assert "fitted on 2019-2024: every score below is in sample" in out
+    assert json.loads((tmp_path / "w" / "hindcast.json").read_text())["calibration"] == (
+        "calibrated")
 
 
 def test_calibrate_refuses_a_year_outside_the_record(capsys):
