@@ -65,6 +65,8 @@ VENDOR_RANGES = {"price": (0.05, 5.0), "quality": (0.0, 3.0), "us_input_dependen
 WORLD_START = Quarter(2019, 1)
 DEFAULT_HORIZON = (WORLD_START, Quarter(2030, 4))
 MAX_END = Quarter(2060, 4)
+#: The quarters of the longest horizon: no ramp can take longer and reach its target.
+LONGEST_RAMP = (MAX_END.year - WORLD_START.year) * 4 + MAX_END.q - WORLD_START.q + 1
 DEFAULT_SEED = 20190516
 DEFAULT_REPLICATIONS = 10
 MAX_REPLICATIONS = 10_000
@@ -323,6 +325,10 @@ def _event(reader: _Reader, ev: object, i: int, horizon: tuple[Quarter, Quarter]
         if isinstance(over, bool) or not isinstance(over, int) or over < 1:
             reader.fail(f"expected a number of quarters (integer >= 1), found {over!r}",
                         f"{key}.over" if "over" in ev else key)
+        elif over > LONGEST_RAMP:
+            reader.fail(f"a ramp of {over} quarters never reaches its target: the longest "
+                        f"horizon, {WORLD_START}-{MAX_END}, has {LONGEST_RAMP} quarters",
+                        f"{key}.over")
         else:
             parts["over"] = over
     elif "over" in ev:

@@ -530,3 +530,15 @@ def test_a_seed_beyond_63_bits_is_refused_as_scenario_and_sweep_files_refuse_it(
     err = capsys.readouterr().err
     assert exit_.value.code == 2 and "argument --seed" in err and "2**63 - 1" in err, err
     assert not (tmp_path / "o").exists()
+
+
+def test_a_ramp_longer_than_the_longest_horizon_is_refused_at_its_line(tmp_path):
+    # over: 1000000 was accepted: a ramp that no horizon (2019Q1-2060Q4 at most) lets finish
+    f = tmp_path / "long.yaml"
+    f.write_text("name: long\nevents:\n"
+                 "  - {at: 2020Q1, ramp: {us.ally_pressure: 0.9}, over: 1000000}\n")
+    with pytest.raises(ScenarioError, match=r"long.yaml:3:.*168 quarters"):
+        load_scenario(f)
+    f.write_text("name: long\nevents:\n"
+                 "  - {at: 2019Q1, ramp: {us.ally_pressure: 0.9}, over: 168}\n")
+    assert load_scenario(f).events[0].over == 168  # the longest horizon's ramp is fine
