@@ -493,8 +493,10 @@ def find(name_or_path: str | Path, search: Iterable[str | Path] = ()) -> Path:
     text = str(name_or_path)
     path = Path(text)
     if path.suffix in (".yaml", ".yml") or path.exists():
-        if not path.is_file():  # a missing file, a device or a pipe: not found
-            what = "a folder, not a scenario file" if path.is_dir() else "scenario file not found"
+        if not path.is_file():  # a missing file, a folder, a device or a pipe
+            what = ("a folder, not a scenario file" if path.is_dir() else
+                    "not a regular file (a device or a pipe), not a scenario file"
+                    if path.exists() else "scenario file not found")
             raise ScenarioError(what, file=text)
         return path
     names = available(search)

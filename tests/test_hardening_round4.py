@@ -542,3 +542,11 @@ def test_a_ramp_longer_than_the_longest_horizon_is_refused_at_its_line(tmp_path)
     f.write_text("name: long\nevents:\n"
                  "  - {at: 2019Q1, ramp: {us.ally_pressure: 0.9}, over: 168}\n")
     assert load_scenario(f).events[0].over == 168  # the longest horizon's ramp is fine
+
+
+def test_a_device_given_as_a_scenario_is_named_for_what_it_is(capsys):
+    # run /dev/null said "scenario file not found" of a file that exists
+    code, err = run_main(capsys, "run", "/dev/null")
+    one_line_error(code, err, "/dev/null: not a regular file (a device or a pipe)")
+    code, err = run_main(capsys, "run", "no-such-dir/missing.yaml")
+    one_line_error(code, err, "missing.yaml: scenario file not found")
