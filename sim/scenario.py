@@ -65,8 +65,6 @@ VENDOR_RANGES = {"price": (0.05, 5.0), "quality": (0.0, 3.0), "us_input_dependen
 WORLD_START = Quarter(2019, 1)
 DEFAULT_HORIZON = (WORLD_START, Quarter(2030, 4))
 MAX_END = Quarter(2060, 4)
-#: The quarters of the longest horizon: no ramp can take longer and reach its target.
-LONGEST_RAMP = (MAX_END.year - WORLD_START.year) * 4 + MAX_END.q - WORLD_START.q + 1
 DEFAULT_SEED = 20190516
 DEFAULT_REPLICATIONS = 10
 MAX_REPLICATIONS = 10_000
@@ -321,14 +319,10 @@ def _event(reader: _Reader, ev: object, i: int, horizon: tuple[Quarter, Quarter]
             if isinstance(v, bool):
                 reader.fail("a switch cannot be ramped; use set", f"{key}.ramp.{k}")
         parts["ramp"] = MappingProxyType(ramp)
-        over = ev.get("over")
-        if isinstance(over, bool) or not isinstance(over, int) or over < 1:
-            reader.fail(f"expected a number of quarters (integer >= 1), found {over!r}",
-                        f"{key}.over" if "over" in ev else key)
-        elif over > LONGEST_RAMP:
-            reader.fail(f"a ramp of {over} quarters never reaches its target: the longest "
-                        f"horizon, {WORLD_START}-{MAX_END}, has {LONGEST_RAMP} quarters",
-                        f"{key}.over")
+        over, longest = ev.get("over"), MAX_END - WORLD_START + 1  # a longer ramp never ends
+        if isinstance(over, bool) or not isinstance(over, int) or not 1 <= over <= longest:
+            reader.fail(f"expected a number of quarters, 1 to {longest} (the longest "
+                        f"horizon), found {over!r}", f"{key}.over" if "over" in ev else key)
         else:
             parts["over"] = over
     elif "over" in ev:
@@ -493,11 +487,10 @@ def find(name_or_path: str | Path, search: Iterable[str | Path] = ()) -> Path:
     text = str(name_or_path)
     path = Path(text)
     if path.suffix in (".yaml", ".yml") or path.exists():
-        if not path.is_file():  # a missing file, a folder, a device or a pipe
-            what = ("a folder, not a scenario file" if path.is_dir() else
-                    "not a regular file (a device or a pipe), not a scenario file"
-                    if path.exists() else "scenario file not found")
-            raise ScenarioError(what, file=text)
+        if not path.is_file():
+            raise ScenarioError("a folder, not a scenario file" if path.is_dir() else "scenario "
+                                "file not found" if not path.exists() else "not a regular file "
+                                "(a device or a pipe)", file=text)
         return path
     names = available(search)
     if text in names:

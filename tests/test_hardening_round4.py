@@ -537,7 +537,8 @@ def test_a_ramp_longer_than_the_longest_horizon_is_refused_at_its_line(tmp_path)
     f = tmp_path / "long.yaml"
     f.write_text("name: long\nevents:\n"
                  "  - {at: 2020Q1, ramp: {us.ally_pressure: 0.9}, over: 1000000}\n")
-    with pytest.raises(ScenarioError, match=r"long.yaml:3:.*168 quarters"):
+    with pytest.raises(ScenarioError,
+                       match=r"long.yaml:3:.*1 to 168 \(the longest horizon\), found 1000000"):
         load_scenario(f)
     f.write_text("name: long\nevents:\n"
                  "  - {at: 2019Q1, ramp: {us.ally_pressure: 0.9}, over: 168}\n")
