@@ -362,12 +362,14 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise TechblocError(f"--set {both[0]} and --uncertainty both set it; give one",
                                 key="--uncertainty")
         overrides.update(UNCERTAINTY[args.uncertainty])
-    scenario = load_scenario(args.scenario, set=overrides, horizon=args.horizon,
-                             search=args.search, scale=dict(args.scale))
-    if args.calibration:
+    if args.calibration:  # onto the calibration first, so --set and --scale act on its values
         from techbloc.sim.posterior import rebase
 
-        scenario = rebase(scenario, args.calibration)
+        scenario = rebase(load_scenario(args.scenario, horizon=args.horizon, search=args.search),
+                          args.calibration).with_overrides(set=overrides, scale=dict(args.scale))
+    else:
+        scenario = load_scenario(args.scenario, set=overrides, horizon=args.horizon,
+                                 search=args.search, scale=dict(args.scale))
     name = safe_component(scenario.name, "run")  # one path component, whatever the file says
     out = Path(args.out) if args.out else new_results_folder(name)
     n = args.replications or scenario.replications
@@ -609,17 +611,24 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
         raise TechblocError(f"--cv {args.cv} folds is more than the {n_countries} countries of "
                             "the record; each fold needs at least one", key="--cv")
     check_out_folder(args.out, ("hindcast.json", "hindcast.png", "markets.png"))
-    from techbloc.sim.posterior import rebase
+    from techbloc.sim.posterior import rebase, takes_calibration
     from techbloc.sim.scenario import load_scenario
 
     # loaded once, with the search path, before anything runs: the forecast's and the folds'
     # runs use it too, so a scenario found only in --scenarios DIR cannot fail after the runs.
     # It extends the calibration runs use (the whole record); the protocol scores the
-    # 2019-2021 fit, so 2022-2024 stay out of sample (docs/ODD.md §1.2).
-    args.spec = rebase(load_scenario(args.scenario, search=args.search), args.calibration)
+    # 2019-2021 fit, so 2022-2024 stay out of sample (docs/ODD.md §1.2). A scenario that
+    # extends no calibration is scored on its own values.
+    args.spec = load_scenario(args.scenario, search=args.search)
+    if takes_calibration(args.spec):
+        args.spec = rebase(args.spec, args.calibration)
+    else:
+        args.calibration = "none"
     refuse_forced(args.spec, "a hindcast")  # the record imposed would be scored against itself
-    print(f"hindcast of {args.scenario} on the calibration {args.calibration} (fitted on "
-          f"2019-{2021 if args.calibration == 'calibrated-2021' else 2024})", file=sys.stderr)
+    print(f"hindcast of {args.scenario} on the calibration {args.calibration}"
+          + (f" (fitted on 2019-{2021 if args.calibration == 'calibrated-2021' else 2024})"
+             if args.calibration != "none" else " (it extends none: its own values)"),
+          file=sys.stderr)
     # Hindcast mode: no launch date after the run's start is an input (issue 17); launches come
     # from the roll-out rule and are scored against the observed record. The calibration and
     # the cross-validation's refits run in the same regime (sim.calibration.launch_settings).
@@ -639,17 +648,19 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     (out / "hindcast.json").write_text(json.dumps(scores, indent=2, default=float) + "\n")
     fig, ax = hindcast_figure(res.countries, observed, 2024, forecast=forecast[0])
-    fitted = 2021 if args.calibration == "calibrated-2021" else 2024
-    ax.set_title(f"{ax.get_title()}\nweights: {args.calibration}, fitted on 2019-{fitted}"
-                 + (" (2022-2024 out of sample)" if fitted == 2021 else " (all in sample)"),
-                 fontsize=10)
+    fitted = {"calibrated-2021": 2021, "calibrated": 2024}.get(args.calibration)
+    ax.set_title(f"{ax.get_title()}\nweights: " + (
+        f"{args.calibration}, fitted on 2019-{fitted}"
+        + (" (2022-2024 out of sample)" if fitted == 2021 else " (all in sample)")
+        if fitted else "the scenario's own (no calibration)"), fontsize=10)
     fig.savefig(out / "hindcast.png", dpi=120)
     fig, _ = markets_figure(res.model, res.countries, read_vendor_shares(),
                             read_huawei_segments(), read_china_sites())
     fig.savefig(out / "markets.png", dpi=120)
-    if fitted != 2021:
+    if fitted == 2024:
         print(f"note: the weights ({args.calibration}) were fitted on 2019-{fitted}: every "
-              "score below is in sample, the 'out of sample' labels included")
+              "score of the run and the temporal forecast below is in sample, the 'out of "
+              "sample' labels included (the --cv folds refit their own weights either way)")
     for year, s in scores["stances"].items():
         print(f"stances at end-{year} ({s['n_countries']} countries, "
               f"{s['observed_not_open']} not open):")

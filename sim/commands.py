@@ -470,7 +470,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from techbloc.sim.folders import check_out_folder, new_results_folder
     from techbloc.sim.observed import stances
     from techbloc.sim.params import defaults
-    from techbloc.sim.posterior import rebase
+    from techbloc.sim.posterior import rebase, takes_calibration
     from techbloc.sim.scenario import load_scenario
 
     if args.posterior and not args.countries:
@@ -526,7 +526,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                            f"{name}_posterior.png"))
     # the fitted scenario runs around the calibration of the same years (its values that are
     # not refitted, and its ensemble), not the one runs use
-    base = rebase(load_scenario(args.scenario, search=args.search), name)
+    base = load_scenario(args.scenario, search=args.search)
+    base = rebase(base, name) if takes_calibration(base) else base
     refuse_forced(base, "a calibration")
     observed = stances()
     if args.posterior_only:

@@ -339,8 +339,9 @@ TREE: Mapping[str, Mapping[str, Param]] = MappingProxyType({
             "L: a ban's lead time: for L quarters after a country decides a ban its operators "
             "treat it as a restriction (no China-bloc purchase barred outright, no contract "
             "voided), then the purchase stop takes effect; removal is scheduled from the "
-            "decision (0: the stop in the decision's own quarter, the model before it); a "
-            "candidate, off by default (ODD §7.5)",
+            "decision; L is fixed when the ban is decided and rounded up to whole quarters (0: "
+            "the stop in the decision's own quarter, the model before it); tested and "
+            "rejected, off (ODD §7.5)",
             "UK DCMS July 2020 (purchases stopped from 1 January 2021); PTS October 2020 "
             "(Sweden: installations from 2021); ISED May 2022 (Canada: purchases stopped from 1 "
             "September 2022); set from these dates, not fitted", symbol="L"),

@@ -57,6 +57,26 @@ def calibration_of(scenario) -> str:
     return names.pop() if names else "calibrated"
 
 
+def _with_values(scenario, values: dict, origin: str):
+    """A copy with the start values of ``values`` replaced and every event kept.
+
+    A calibrated weight is a start value: a dated hold (``--set KEY=V@2022Q1``) or the
+    scenario's own event on the key still acts at its quarter (``with_params`` would hold the
+    value for the whole horizon and drop them).
+    """
+    from dataclasses import replace
+    from types import MappingProxyType
+
+    return replace(scenario, params=MappingProxyType({**scenario.params, **values}),
+                   origins=MappingProxyType({**scenario.origins,
+                                             **{k: origin for k in values}}))
+
+
+def takes_calibration(scenario) -> bool:
+    """Whether any of the scenario's values comes from a shipped calibration."""
+    return any(o in CALIBRATED_ORIGINS for o in scenario.origins.values())
+
+
 def posterior_path(name: str) -> Path:
     """The ensemble of the shipped calibration ``name``."""
     return POSTERIOR if name == "calibrated" else SCENARIOS / f"{name}_posterior.parquet"
@@ -90,7 +110,7 @@ def rebase(scenario, name: str):
         return scenario
     values = {k: cal.params[k] if k in cal.origins else params_mod.FLAT[k].default
               for k in sorted(keys)}
-    return scenario.with_params(values, origin=f"parent {name}")
+    return _with_values(scenario, values, f"parent {name}")
 
 
 def read_draws(path: str | Path | None = None) -> pd.DataFrame:
@@ -151,8 +171,8 @@ def for_replicate(scenario, seed: int, draws: pd.DataFrame | None = None):
         row = int(rng.stream(seed, "posterior").integers(len(draws)))
         keys = _drawn(scenario, draws)
         if keys:
-            scenario = scenario.with_params({k: float(draws[k].iloc[row]) for k in keys},
-                                            origin="posterior draw")
+            scenario = _with_values(scenario, {k: float(draws[k].iloc[row]) for k in keys},
+                                    "posterior draw")
     if not values["uncertainty.noise"]:
         seed = rng.replicate_seeds(int(scenario.seed), 1)[0]
     return scenario, seed

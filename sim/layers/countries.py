@@ -76,9 +76,10 @@ class CountryLayer:
         self.locked = w.locked.copy()
         self.forced = np.zeros(n_c, dtype=bool)  # locked by a country_policy event
         self.removal_years = np.full(n_c, np.nan)  # per-country override of removal_years
-        # the quarter each ban was decided (a ban in force at the start: long before it), for
-        # the lead time L before its purchase stop (country.ban_lead_quarters, ODD §7.5)
-        self.ban_since = np.full(n_c, -10**6)
+        # the quarter each ban's purchase stop takes effect, set when it is decided: L quarters
+        # later (country.ban_lead_quarters, ODD §7.5, rounded up); a ban in force at the start
+        # stopped purchases long before it
+        self.ban_stop = np.full(n_c, -10**6)
         s, _ = shared.ties(shared.start.year)
         bri_now = shared.members(shared.start.year)["bri"].astype(float)
         self.alignment = self._align(policy.target_alignment(
@@ -131,10 +132,9 @@ class CountryLayer:
         the share of peers that restrict or ban (computed on first use).
         """
         ban = self.policy == policy.BAN
-        lead = self.shared.values["country.ban_lead_quarters"]
         # a ban stops purchases once its lead time has run; until then operators see a
         # restriction (with L = 0, every ban at once: the model without the lead time)
-        in_force = ban & (self.shared.t - self.ban_since >= lead) if lead else ban
+        in_force = ban & (self.shared.t >= self.ban_stop)
         key = (self.policy.tobytes(), in_force.tobytes(), self.shared.ctx_version)
         if key != self._pol_key:
             oc = self.op_country
@@ -248,7 +248,8 @@ class CountryLayer:
             return
         banned_now = (new == policy.BAN) & (old != policy.BAN)
         lifted = (old == policy.BAN) & (new != policy.BAN)
-        self.ban_since = np.where(banned_now, self.shared.t, self.ban_since)
+        lead = int(np.ceil(self.shared.values["country.ban_lead_quarters"]))
+        self.ban_stop = np.where(banned_now, self.shared.t + lead, self.ban_stop)
         years = np.where(np.isnan(self.removal_years),
                          self.shared.values["country.removal_years"], self.removal_years)
         start = banned_now.any() and self.shared.on("removal")

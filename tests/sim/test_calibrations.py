@@ -80,7 +80,8 @@ def test_hindcast_scores_the_2021_fit_by_default(tmp_path, capsys):
     assert main(["hindcast", "-n", "2", "--forecast-replicates", "2", "--seed", "3",
                  "--calibration", "calibrated", "--out", str(tmp_path / "w")]) == 0
     out = capsys.readouterr().out
-    assert "fitted on 2019-2024: every score below is in sample" in out
+    assert "fitted on 2019-2024: every score of the run and the temporal forecast below is in " \
+        "sample" in out
     assert json.loads((tmp_path / "w" / "hindcast.json").read_text())["calibration"] == (
         "calibrated")
 
@@ -121,3 +122,34 @@ def test_run_refuses_an_unknown_calibration(capsys):
     with pytest.raises(SystemExit):
         main(["run", "baseline", "--calibration", "calibrated-2019"])
     assert "--calibration" in capsys.readouterr().err
+
+
+def test_a_dated_hold_survives_the_rebase_and_the_posterior_draw():
+    # --set KEY=V@QUARTER on a calibrated weight: the start value is the calibration's (or the
+    # draw's), and the user's hold still acts from its quarter
+    held = load_scenario("baseline", set={"country.w_peer": "2.0@2022Q1"})
+    for scen in (rebase(held, "calibrated-2021"), for_replicate(held, replicate_seeds(5, 1)[0])[0]):
+        holds = [e for e in scen.events if e.set.get("country.w_peer") == 2.0]
+        assert len(holds) == 1 and str(holds[0].at) == "2022Q1"
+    assert rebase(held, "calibrated-2021").params["country.w_peer"] == load_scenario(
+        "calibrated-2021").params["country.w_peer"]
+
+
+def test_run_scales_the_values_of_the_calibration_it_runs_on(tmp_path):
+    out = tmp_path / "s"
+    assert main(["run", "baseline", "-n", "1", "--horizon", "2019Q1:2019Q4", "--no-plots",
+                 "--calibration", "calibrated-2021", "--scale", "country.w_peer=2",
+                 "--out", str(out)]) == 0
+    written = json.loads((out / "manifest.json").read_text())["scenario"]["params"]
+    assert written["country.w_peer"] == pytest.approx(
+        2 * load_scenario("calibrated-2021").params["country.w_peer"])
+
+
+def test_hindcast_of_a_scenario_extending_no_calibration_keeps_its_own_values(tmp_path, capsys):
+    f = tmp_path / "bare.yaml"
+    f.write_text("name: bare\nparams: {us.ally_pressure: 0.5}\n")
+    out = tmp_path / "h"
+    assert main(["hindcast", "--scenario", str(f), "-n", "2", "--forecast-replicates", "2",
+                 "--seed", "3", "--out", str(out)]) == 0
+    assert json.loads((out / "hindcast.json").read_text())["calibration"] == "none"
+    assert "it extends none: its own values" in capsys.readouterr().err

@@ -63,3 +63,19 @@ def test_the_lead_time_keeps_china_bloc_contracts_until_the_stop(tmp_path):
     assert later[1] > now[1]
     # once the lead has run, the contracts are voided too
     assert at_end(4, "2021Q4")[0] == 0.0
+
+
+def test_a_lead_time_changed_after_a_ban_does_not_reopen_purchases(tmp_path):
+    # L is fixed when the ban is decided: an event raising it later leaves the stop in force
+    f = tmp_path / "later.yaml"
+    f.write_text(TEXT.format(lead=0) + "  - {at: 2021Q2, set: {country.ban_lead_quarters: 8}}\n")
+    m = TechAllianceModel(load_scenario(f, horizon="2019Q1:2021Q4"), seed=3)
+    countries = m.layers.countries
+    gbr = m.world.codes().index("GBR")
+    ops = countries.op_country == gbr
+    barred = []
+    while m.running:
+        m.step()
+        if countries.policy[gbr] == 2:
+            barred.append(bool(countries.policy_context().banned[ops].all()))
+    assert barred and all(barred)
