@@ -315,6 +315,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from techbloc.analysis.compare import compare, compare_figure, pairing_problem
     from techbloc.sim.experiment import replicate_plan, run
     from techbloc.sim.folders import check_out_folder, new_results_folder
+    from techbloc.sim.posterior import calibration_of, takes_calibration
     from techbloc.sim.results import load_results
     from techbloc.sim.scenario import load_scenario
 
@@ -356,6 +357,15 @@ def cmd_compare(args: argparse.Namespace) -> int:
         seeds = ", ".join(f"{n} {r.manifest.get('base_seed')}" for n, _, r in saved)
         raise TechblocError(problem, key="compare",
                             hint=f"base seeds of the saved runs: {seeds}" if saved else None)
+    calibrations = {name: r.manifest.get("calibration", "not recorded")
+                    for name, r in runs.items()}
+    calibrations.update({s.name: calibration_of(s) if takes_calibration(s) else None
+                         for s in scenarios})
+    if len(set(calibrations.values())) > 1:  # a difference would hold the calibrations' too
+        print("note: the runs' fitted weights come from different calibrations ("
+              + ", ".join(f"{n}: {c or 'none'}" for n, c in calibrations.items())
+              + "), so each difference includes the calibrations' (docs/ODD.md §1.2)",
+              file=sys.stderr)
     if scenarios:
         first = "" if kernels_compiled() else f" ({COMPILING})"
         with progress_bar(f"{scenarios[0].name}{first}", sum(counts)) as update:

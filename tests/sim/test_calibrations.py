@@ -153,3 +153,18 @@ def test_hindcast_of_a_scenario_extending_no_calibration_keeps_its_own_values(tm
                  "--seed", "3", "--out", str(out)]) == 0
     assert json.loads((out / "hindcast.json").read_text())["calibration"] == "none"
     assert "it extends none: its own values" in capsys.readouterr().err
+
+
+def test_runs_record_their_calibration_and_compare_notes_a_mix(tmp_path, capsys):
+    a, b = tmp_path / "a", tmp_path / "b"
+    common = ["-n", "2", "--horizon", "2019Q1:2020Q4", "--no-plots", "--seed", "4"]
+    assert main(["run", "baseline", *common, "--out", str(a)]) == 0
+    assert main(["run", "decoupling", *common, "--calibration", "calibrated-2021",
+                 "--out", str(b)]) == 0
+    assert json.loads((a / "manifest.json").read_text())["calibration"] == "calibrated"
+    assert json.loads((b / "manifest.json").read_text())["calibration"] == "calibrated-2021"
+    capsys.readouterr()
+    assert main(["compare", "--from", str(a), str(b), "--out",
+                 str(tmp_path / "c")]) == 0
+    err = capsys.readouterr().err
+    assert "different calibrations (baseline: calibrated, decoupling: calibrated-2021)" in err
