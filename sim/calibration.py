@@ -1,4 +1,8 @@
-"""Calibration: fit the weights the literature does not pin down to the 2019-2021 record.
+"""Calibration: fit the weights the literature does not pin down to the stance record.
+
+The fitted years are 2019-2024, the whole record (``scenarios/calibrated.yaml``, which runs use),
+or 2019-2021 (``calibrated-2021.yaml``, the validation protocol's fit, which the hindcast scores
+on 2022-2024; docs/ODD.md §1.2).
 
 The objective is the Brier score of each country's predicted probability of not being open
 (the share of replicates restricting or banning) at the end of each fitting year, against the

@@ -1,10 +1,11 @@
 """The fit-set scores of one scenario, per country and year-end: what a single-term fit compares.
 
-Shared by the tools that fit one switchable term alone on the 2019-2021 stances and
-cross-validate it over countries (``ban_channel_fit.py``, ``declaration_fit.py``,
-``five_eyes_fit.py``, ``ban_form_fit.py``): every other
-value is held at what ``sanctions-2019`` runs with (the point fit of ``scenarios/calibrated.yaml``,
-no posterior draws, emergent 5G launches, as in ``techbloc calibrate``).
+Shared by the tools that fit one switchable term alone on the 2019-2021 stances (or the whole
+record with ``--through 2024``) and cross-validate it over countries (``ban_channel_fit.py``,
+``declaration_fit.py``, ``five_eyes_fit.py``, ``ban_form_fit.py``, ``ban_lead_fit.py``): every
+other value is held at the point fit of the calibration of the same years
+(``scenarios/calibrated-2021.yaml``, or ``calibrated.yaml`` for the whole record), no posterior
+draws, emergent 5G launches, as in ``techbloc calibrate``.
 """
 
 import sys
