@@ -504,8 +504,9 @@ def fold_scenario(scenario, bounds: Mapping[str, tuple[float, float]]):
     """The scenario a cross-validation fold fits and scores: nothing fitted on every country.
 
     The calibrated values the fold does not refit (those of the shipped calibration, fitted on
-    all 86 countries' stances and Europe's 2020 share, held-out ones included) go back to their defaults in ``sim/params.py``, which no fit set; the posterior
-    ensemble (fitted on every country too) is not drawn from; and 5G launches come from the
+    all 86 countries' stances and Europe's 2020 share, held-out ones included) go back to their
+    defaults in ``sim/params.py``, which no fit set; the posterior ensemble (fitted on every
+    country too) is not drawn from; and 5G launches come from the
     roll-out rule, as the hindcast scores them, so no held-out country's launch date is an input.
 
     Args:

@@ -4,10 +4,11 @@
 Monte Carlo (pyabc's ABC-SMC) over the country weights of
 :data:`sim.calibration.COUNTRY_BOUNDS`, with uniform priors on their bounds and the
 calibration's discrepancy (ranked probability score of the fitted years' stances, 2019-2024 or
-2019-2021, plus half the error of Europe's 2020 China-bloc share) as the distance. Each evaluation runs fresh replicates, so
-the model is stochastic as ABC expects; the sampler is single-core and seeded, so the ensemble
-is deterministic for a seed. The last generation, resampled by its importance weights, is
-written as a small parquet of draws beside its calibration (``<name>_posterior.parquet`` beside
+2019-2021, plus half the error of Europe's 2020 China-bloc share) as the distance. Each
+evaluation runs fresh replicates, so the model is stochastic as ABC expects; the sampler is
+single-core and seeded, so the ensemble is deterministic for a seed. The last generation,
+resampled by its importance weights, is written as a small parquet of draws beside its
+calibration (``<name>_posterior.parquet`` beside
 ``scenarios/<name>.yaml``).
 
 Runs use it through two settings (``techbloc run --uncertainty``): ``uncertainty.parameters``
