@@ -92,12 +92,16 @@ def test_calibrate_refuses_a_year_outside_the_record(capsys):
     assert "--fit-through" in capsys.readouterr().err
 
 
+def _on_2021(out, *given) -> dict:
+    """The parameter values written by ``run baseline --calibration calibrated-2021 *given``."""
+    assert main(["run", "baseline", "-n", "2", "--horizon", "2019Q1:2020Q4", "--no-plots",
+                 "--calibration", "calibrated-2021", *given, "--out", str(out)]) == 0
+    return json.loads((out / "manifest.json").read_text())["scenario"]["params"]
+
+
 def test_run_on_the_2021_calibration_takes_its_values_and_keeps_the_user_s(tmp_path):
     out = tmp_path / "r"
-    assert main(["run", "baseline", "-n", "2", "--horizon", "2019Q1:2020Q4", "--no-plots",
-                 "--calibration", "calibrated-2021", "--set", "country.w_peer=2.5",
-                 "--out", str(out)]) == 0
-    written = json.loads((out / "manifest.json").read_text())["scenario"]["params"]
+    written = _on_2021(out, "--set", "country.w_peer=2.5")
     old = load_scenario("calibrated-2021")
     for key in old.origins:  # the run's values are the 2021 fit's, the user's kept
         assert written[key] == (2.5 if key == "country.w_peer" else old.params[key]), key
@@ -136,11 +140,7 @@ def test_a_dated_hold_survives_the_rebase_and_the_posterior_draw():
 
 
 def test_run_scales_the_values_of_the_calibration_it_runs_on(tmp_path):
-    out = tmp_path / "s"
-    assert main(["run", "baseline", "-n", "1", "--horizon", "2019Q1:2019Q4", "--no-plots",
-                 "--calibration", "calibrated-2021", "--scale", "country.w_peer=2",
-                 "--out", str(out)]) == 0
-    written = json.loads((out / "manifest.json").read_text())["scenario"]["params"]
+    written = _on_2021(tmp_path / "s", "--scale", "country.w_peer=2")
     assert written["country.w_peer"] == pytest.approx(
         2 * load_scenario("calibrated-2021").params["country.w_peer"])
 
