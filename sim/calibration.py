@@ -37,6 +37,7 @@ import pandas as pd
 from techbloc.sim import params as params_mod
 from techbloc.sim.experiment import run_replicate
 from techbloc.sim.observed import europe_iso3
+from techbloc.sim.posterior import FITTED_THROUGH
 from techbloc.sim.rng import replicate_seeds
 from techbloc.sim.scenario import Scenario, load_scenario
 from techbloc.sim.world import World, load_world
@@ -72,21 +73,19 @@ COUNTRY_BOUNDS: Mapping[str, tuple[float, float]] = {
     "country.ban_shift_frontline": (0.0, 20.0),
 }
 EUROPE_2020 = 0.51  # users on Chinese 4G in Europe, 2020 (Strand Consult, lit. §3b)
-#: The last year-end of the stance record (``sim/data/observed/stances.csv``).
-RECORD_END = 2024
+
+#: The 5G launch regimes of a fit: ``emergent`` (the hindcast's: launches from the roll-out
+#: rule) or ``observed`` (the recorded launch dates of ``sim/data/launch_5g.csv``).
+LAUNCHES = ("emergent", "observed")
 
 
 def calibration_name(through: int) -> str:
     """The shipped calibration fitted on the year-ends 2019..``through`` (docs/ODD.md §1.2).
 
-    ``calibrated`` (the whole record, which runs use) for the record's last year, else
-    ``calibrated-<through>`` (``calibrated-2021``: the validation protocol's fit, which
-    ``techbloc hindcast`` scores).
+    ``calibrated`` (the whole record, 2024, which runs use) or ``calibrated-2021`` (the
+    validation protocol's fit, which ``techbloc hindcast`` scores).
     """
-    return "calibrated" if through == RECORD_END else f"calibrated-{through}"
-#: The 5G launch regimes of a fit: ``emergent`` (the hindcast's: launches from the roll-out
-#: rule) or ``observed`` (the recorded launch dates of ``sim/data/launch_5g.csv``).
-LAUNCHES = ("emergent", "observed")
+    return next(name for name, year in FITTED_THROUGH.items() if year == through)
 
 
 def launch_settings(launches: str = "emergent") -> dict[str, bool]:

@@ -611,7 +611,7 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
         raise TechblocError(f"--cv {args.cv} folds is more than the {n_countries} countries of "
                             "the record; each fold needs at least one", key="--cv")
     check_out_folder(args.out, ("hindcast.json", "hindcast.png", "markets.png"))
-    from techbloc.sim.posterior import rebase, takes_calibration
+    from techbloc.sim.posterior import FITTED_THROUGH, calibration_of, rebase
     from techbloc.sim.scenario import load_scenario
 
     # loaded once, with the search path, before anything runs: the forecast's and the folds'
@@ -620,14 +620,14 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     # 2019-2021 fit, so 2022-2024 stay out of sample (docs/ODD.md §1.2). A scenario that
     # extends no calibration is scored on its own values.
     args.spec = load_scenario(args.scenario, search=args.search)
-    if takes_calibration(args.spec):
+    if calibration_of(args.spec):
         args.spec = rebase(args.spec, args.calibration)
     else:
         args.calibration = "none"
     refuse_forced(args.spec, "a hindcast")  # the record imposed would be scored against itself
+    fitted = FITTED_THROUGH.get(args.calibration)  # the last year-end its weights were fitted to
     print(f"hindcast of {args.scenario} on the calibration {args.calibration}"
-          + (f" (fitted on 2019-{2021 if args.calibration == 'calibrated-2021' else 2024})"
-             if args.calibration != "none" else " (it extends none: its own values)"),
+          + (f" (fitted on 2019-{fitted})" if fitted else " (it extends none: its own values)"),
           file=sys.stderr)
     # Hindcast mode: no launch date after the run's start is an input (issue 17); launches come
     # from the roll-out rule and are scored against the observed record. The calibration and
@@ -648,7 +648,6 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     (out / "hindcast.json").write_text(json.dumps(scores, indent=2, default=float) + "\n")
     fig, ax = hindcast_figure(res.countries, observed, 2024, forecast=forecast[0])
-    fitted = {"calibrated-2021": 2021, "calibrated": 2024}.get(args.calibration)
     ax.set_title(f"{ax.get_title()}\nweights: " + (
         f"{args.calibration}, fitted on 2019-{fitted}"
         + (" (2022-2024 out of sample)" if fitted == 2021 else " (all in sample)")

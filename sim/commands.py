@@ -315,7 +315,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from techbloc.analysis.compare import compare, compare_figure, pairing_problem
     from techbloc.sim.experiment import replicate_plan, run
     from techbloc.sim.folders import check_out_folder, new_results_folder
-    from techbloc.sim.posterior import calibration_of, takes_calibration
+    from techbloc.sim.posterior import calibration_of
     from techbloc.sim.results import load_results
     from techbloc.sim.scenario import load_scenario
 
@@ -359,8 +359,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
                             hint=f"base seeds of the saved runs: {seeds}" if saved else None)
     calibrations = {name: r.manifest.get("calibration", "not recorded")
                     for name, r in runs.items()}
-    calibrations.update({s.name: calibration_of(s) if takes_calibration(s) else None
-                         for s in scenarios})
+    calibrations.update({s.name: calibration_of(s) for s in scenarios})
     if len(set(calibrations.values())) > 1:  # a difference would hold the calibrations' too
         print("note: the runs' fitted weights come from different calibrations ("
               + ", ".join(f"{n}: {c or 'none'}" for n, c in calibrations.items())
@@ -480,7 +479,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from techbloc.sim.folders import check_out_folder, new_results_folder
     from techbloc.sim.observed import stances
     from techbloc.sim.params import defaults
-    from techbloc.sim.posterior import rebase, takes_calibration
+    from techbloc.sim.posterior import calibration_of, rebase
     from techbloc.sim.scenario import load_scenario
 
     if args.posterior and not args.countries:
@@ -537,7 +536,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     # the fitted scenario runs around the calibration of the same years (its values that are
     # not refitted, and its ensemble), not the one runs use
     base = load_scenario(args.scenario, search=args.search)
-    base = rebase(base, name) if takes_calibration(base) else base
+    base = rebase(base, name) if calibration_of(base) else base
     refuse_forced(base, "a calibration")
     observed = stances()
     if args.posterior_only:

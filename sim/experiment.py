@@ -17,12 +17,7 @@ from techbloc.sim import overrides, rng
 from techbloc.sim.errors import ScenarioError, TechblocError
 from techbloc.sim.folders import claim_run_folder, utc_now
 from techbloc.sim.model import TechAllianceModel
-from techbloc.sim.posterior import (
-    calibration_of,
-    check_drawable,
-    for_replicate,
-    takes_calibration,
-)
+from techbloc.sim.posterior import calibration_of, check_drawable, for_replicate
 from techbloc.sim.results import (
     COUNTRY_UNITS,
     DEVICE_UNITS,
@@ -135,7 +130,7 @@ def run(
         "base_seed": base_seed, "replications": n,
         "overrides": overrides.describe(scenario.overrides),
         # the shipped calibration the fitted weights (and their draws) come from, if any
-        "calibration": calibration_of(scenario) if takes_calibration(scenario) else None,
+        "calibration": calibration_of(scenario),
         "units": {"model": MODEL_UNITS, "countries": COUNTRY_UNITS, "devices": DEVICE_UNITS},
         "replicates": [{"replicate": i, "seed": s, "status": "pending"}
                        for i, s in enumerate(seeds)],

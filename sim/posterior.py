@@ -37,7 +37,8 @@ SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 #: (docs/ODD.md §1.2): ``calibrated``, fitted on the whole record, which runs use; and
 #: ``calibrated-2021``, the validation protocol's 2019-2021 fit, which ``techbloc hindcast``
 #: scores (:func:`rebase`).
-CALIBRATIONS = ("calibrated", "calibrated-2021")
+FITTED_THROUGH = {"calibrated": 2024, "calibrated-2021": 2021}  # each one's last year-end fitted
+CALIBRATIONS = tuple(FITTED_THROUGH)
 #: The ensemble of ``calibrated``, which runs use.
 POSTERIOR = SCENARIOS / "calibrated_posterior.parquet"
 #: The origins (``Scenario.origins``) of values a posterior may replace: those of a calibration.
@@ -45,8 +46,8 @@ CALIBRATED_ORIGINS = tuple(o for name in CALIBRATIONS
                            for o in (f"file {name}.yaml", f"parent {name}"))
 
 
-def calibration_of(scenario) -> str:
-    """The shipped calibration the scenario's fitted values come from (``calibrated`` if none).
+def calibration_of(scenario) -> str | None:
+    """The shipped calibration the scenario's fitted values come from, None if none does.
 
     Read from the values' origins (``parent calibrated-2021`` after :func:`rebase`); a scenario
     mixing two calibrations is refused.
@@ -56,7 +57,7 @@ def calibration_of(scenario) -> str:
     if len(names) > 1:
         raise ScenarioError(f"'{scenario.name}' takes values from two calibrations "
                             f"({', '.join(sorted(names))}); extend one of them")
-    return names.pop() if names else "calibrated"
+    return names.pop() if names else None
 
 
 def _with_values(scenario, values: dict, origin: str):
@@ -72,11 +73,6 @@ def _with_values(scenario, values: dict, origin: str):
     return replace(scenario, params=MappingProxyType({**scenario.params, **values}),
                    origins=MappingProxyType({**scenario.origins,
                                              **{k: origin for k in values}}))
-
-
-def takes_calibration(scenario) -> bool:
-    """Whether any of the scenario's values comes from a shipped calibration."""
-    return any(o in CALIBRATED_ORIGINS for o in scenario.origins.values())
 
 
 def posterior_path(name: str) -> Path:
@@ -98,16 +94,16 @@ def rebase(scenario, name: str):
         ScenarioError: ``name`` is not a shipped calibration.
     """
     from techbloc.sim import params as params_mod
-    from techbloc.sim.scenario import load_scenario
+    from techbloc.sim.scenario import DEFAULT, load_scenario
 
     if name not in CALIBRATIONS:
         raise ScenarioError(f"unknown calibration {name!r}",
                             hint="one of " + ", ".join(CALIBRATIONS))
-    taken = {k for k, o in scenario.origins.items() if o in CALIBRATED_ORIGINS}
-    if taken and calibration_of(scenario) == name:
+    if calibration_of(scenario) == name:
         return scenario  # already on it
     cal = load_scenario(name)
-    keys = taken | {k for k in cal.origins if scenario.origins.get(k, "default") == "default"}
+    keys = {k for k, o in scenario.origins.items() if o in CALIBRATED_ORIGINS}
+    keys |= {k for k in cal.origins if scenario.origins.get(k, DEFAULT) == DEFAULT}
     if not keys:
         return scenario
     values = {k: cal.params[k] if k in cal.origins else params_mod.FLAT[k].default
@@ -169,7 +165,7 @@ def for_replicate(scenario, seed: int, draws: pd.DataFrame | None = None):
 
     values = resolve(scenario.params)
     if values["uncertainty.parameters"]:
-        draws = _shipped(calibration_of(scenario)) if draws is None else draws
+        draws = _shipped(calibration_of(scenario) or "calibrated") if draws is None else draws
         row = int(rng.stream(seed, "posterior").integers(len(draws)))
         keys = _drawn(scenario, draws)
         if keys:
@@ -201,7 +197,7 @@ def check_drawable(scenario) -> None:
     values = resolve(scenario.params)
     if not values["uncertainty.parameters"]:
         return
-    draws = _shipped(calibration_of(scenario))
+    draws = _shipped(calibration_of(scenario) or "calibrated")
     if not values["uncertainty.noise"] and not _drawn(scenario, draws):
         raise ScenarioError(
             f"nothing to draw: no weight of the posterior ensemble in '{scenario.name}' comes "

@@ -116,6 +116,7 @@ def test_run_on_the_2021_calibration_takes_its_values_and_keeps_the_user_s(tmp_p
     # a scenario extending no calibration takes the one named
     f = tmp_path / "bare.yaml"
     f.write_text("name: bare\n")
+    assert calibration_of(load_scenario(f)) is None
     moved = rebase(load_scenario(f), "calibrated-2021")
     assert moved.params["country.w_intel"] == load_scenario("calibrated-2021").params[
         "country.w_intel"]
