@@ -1,22 +1,27 @@
-"""A posterior predictive check of the ensemble on the fit set (2019-2021 stances only).
+"""A posterior predictive check of an ensemble on its calibration's own fit data.
 
-For a posterior ensemble of the 2019-2021 fit (default: the shipped
-``scenarios/calibrated-2021_posterior.parquet``), free-running ``sanctions-2019`` on the
-calibration ``calibrated-2021`` runs to 2021Q4 with the ensemble's draws (the default
-``--uncertainty both``) and, for comparison, at that calibration's point (no draws). The script
-prints, per seed:
+For a posterior ensemble (default: the shipped one of the calibration), free-running
+``sanctions-2019`` on that calibration runs to the last fitted year-end with the ensemble's
+draws (the default ``--uncertainty both``) and, for comparison, at the calibration's point (no
+draws). ``--through 2021`` (default) checks ``calibrated-2021`` on 2019-2021, ``--through 2024``
+checks ``calibrated`` on the whole record. The script prints, per seed:
 
-- the fit-set ranked probability score (RPS) of the three levels at the ends of 2019-2021 (the
-  figure the ensembles' adoption rules compare, ODD §1.2);
+- the ranked probability score (RPS) of the three levels at the fitted year-ends (the figure
+  the ensembles' adoption rules compare, ODD §1.2);
 - for three groups of countries open in 2019Q1 (all of them; the Fourteen Eyes; the frontline
-  states of ``frontline.csv``), the mean predicted P(not open) at the ends of 2020 and 2021
-  beside the recorded share not open, and the sum of the absolute gaps.
+  states of ``frontline.csv``), the mean predicted P(not open) at each fitted year-end from 2020
+  beside the recorded share not open, and the sum of the absolute gaps;
+- the means of both over the seeds, last.
 
-Only 2019-2021 data are used. Run: ``python tools/posterior_check.py [PARQUET] [REPS] [SEEDS]``
-(defaults: the shipped file, 100 replicates, seeds 5,7).
+``--bans`` prints instead, for each ban the record decided in 2020-2024, P(not open) and P(ban)
+by the end of its year: P(not open) is the most any ban form could give (ODD §1.2).
+
+Only the calibration's fit years are read. Run:
+``python tools/posterior_check.py [PARQUET|shipped] [REPS] [SEEDS] [--through 2021|2024]
+[--bans]`` (defaults: the shipped file, 100 replicates, seeds 5,7).
 """
 
-import sys
+import argparse
 import warnings
 from pathlib import Path
 
@@ -29,7 +34,10 @@ from techbloc.sim.observed import stances
 from techbloc.sim.scenario import load_scenario
 from techbloc.sim.world import load_world
 
-YEARS = (2019, 2020, 2021)
+NAME = {year: name for name, year in post.FITTED_THROUGH.items()}
+# The bans decided in 2020-2024 and their years (issue 16; tests/test_country_patterns.py)
+BANS = {"GBR": 2020, "SWE": 2020, "EST": 2021, "LTU": 2021, "ROU": 2021, "CAN": 2022,
+        "PRT": 2023, "DEU": 2024}
 
 
 def groups() -> dict[str, list[str]]:
@@ -44,17 +52,20 @@ def groups() -> dict[str, list[str]]:
             "frontline": list(codes[open0 & front])}
 
 
-def check(parameters: bool, reps: int, seed: int, record: pd.DataFrame) -> list[str]:
-    """Lines of the fit-set RPS and the groups' predicted and recorded P(not open)."""
-    scenario = post.rebase(load_scenario("sanctions-2019"), "calibrated-2021")
-    c = run(scenario, replications=reps, seed=seed, horizon="2019Q1:2021Q4",
+def countries(through: int, parameters: bool, reps: int, seed: int) -> pd.DataFrame:
+    """The countries table of free-running ``sanctions-2019`` on the calibration to ``through``."""
+    scenario = post.rebase(load_scenario("sanctions-2019"), NAME[through])
+    c = run(scenario, replications=reps, seed=seed, horizon=f"2019Q1:{through}Q4",
             set={"uncertainty.parameters": parameters}).countries
-    label = "draws" if parameters else "point"
-    lines = [f"{label} seed {seed}: fit-set RPS {stance_rps(c, record, YEARS):.4f}"]
-    c = c.assign(iso3=c["iso3"].astype(str), date=c["date"].astype(str))
-    gap = 0.0
+    return c.assign(iso3=c["iso3"].astype(str), date=c["date"].astype(str))
+
+
+def check(c: pd.DataFrame, record: pd.DataFrame, years: tuple[int, ...]
+          ) -> tuple[float, float, list[str]]:
+    """The RPS, the sum of the groups' gaps and lines of the groups' P(not open)."""
+    rps, gap, lines = stance_rps(c, record, years), 0.0, []
     for name, members in groups().items():
-        for year in (2020, 2021):
+        for year in years[1:]:
             at = c[(c["date"] == f"{year}Q4") & c["iso3"].isin(members)]
             pred = (at["policy"].astype(str) != "open").groupby(at["iso3"]).mean()
             rec = record[(record["year"] == year) & record["iso3"].isin(pred.index)]
@@ -63,25 +74,62 @@ def check(parameters: bool, reps: int, seed: int, record: pd.DataFrame) -> list[
             gap += abs(p - obs)
             lines.append(f"  {name:15s} {year} (n={len(rec):2d}): predicted {p:.2f}, "
                          f"recorded {obs:.2f}")
-    lines.append(f"  sum of absolute gaps {gap:.3f}")
-    return lines
+    return rps, gap, lines
+
+
+def bans(c: pd.DataFrame, through: int) -> str:
+    """P(not open) / P(ban) by the end of each recorded ban's year, the ceiling counted."""
+    cells, reach = [], 0
+    for iso, year in BANS.items():
+        if year > through:
+            continue
+        policy = c[(c["date"] == f"{year}Q4") & (c["iso3"] == iso)]["policy"].astype(str)
+        ceiling = float((policy != "open").mean())
+        reach += ceiling >= 0.3
+        cells.append(f"{iso} {year} {ceiling:.2f}/{(policy == 'ban').mean():.2f}")
+    return f"{', '.join(cells)}; P(not open) >= 0.3 in {reach} of {len(cells)}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("parquet", nargs="?", default="shipped")
+    ap.add_argument("reps", nargs="?", type=int, default=100)
+    ap.add_argument("seeds", nargs="?", default="5,7")
+    ap.add_argument("--through", type=int, choices=sorted(NAME), default=2021)
+    ap.add_argument("--bans", action="store_true")
+    args = ap.parse_args(argv)
+    name = NAME[args.through]
+    if args.parquet != "shipped":
+        given = Path(args.parquet)
+        post.posterior_path = lambda _name: given
+        post._shipped.cache_clear()
+    try:
+        post.read_draws(post.posterior_path(name))  # a missing or damaged ensemble: one line
+    except TechblocError as exc:
+        ap.exit(2, f"posterior_check: error: {exc}\n")
+    seeds = [int(s) for s in args.seeds.split(",")]
+    years = tuple(range(2019, args.through + 1))
+    record = stances().astype({"iso3": str})
+    record = record[record["year"].isin(years)]
+    means = {True: [], False: []}
+    for seed in seeds:
+        for parameters in (True, False):
+            label = "draws" if parameters else "point"
+            c = countries(args.through, parameters, args.reps, seed)
+            if args.bans:
+                print(f"{label} seed {seed}: {bans(c, args.through)}", flush=True)
+                continue
+            rps, gap, lines = check(c, record, years)
+            means[parameters].append((rps, gap))
+            print("\n".join([f"{label} seed {seed}: RPS {years[0]}-{years[-1]} {rps:.4f}",
+                             *lines, f"  sum of absolute gaps {gap:.3f}"]), flush=True)
+    for parameters, rows in means.items():
+        if rows:
+            rps, gap = (sum(r[i] for r in rows) / len(rows) for i in (0, 1))
+            print(f"mean over seeds {args.seeds}, {'draws' if parameters else 'point'}: "
+                  f"RPS {rps:.4f}, sum of gaps {gap:.3f}")
 
 
 if __name__ == "__main__":
     warnings.simplefilter("ignore")
-    if len(sys.argv) > 1 and sys.argv[1] != "shipped":
-        given = Path(sys.argv[1])
-        post.posterior_path = lambda name: given
-        post._shipped.cache_clear()
-    try:
-        post.read_draws(post.posterior_path("calibrated-2021"))  # a missing or damaged
-        # ensemble: one line, before any run
-    except TechblocError as exc:
-        sys.exit(f"posterior_check: error: {exc}")
-    reps = int(sys.argv[2]) if len(sys.argv) > 2 else 100
-    seeds = [int(s) for s in sys.argv[3].split(",")] if len(sys.argv) > 3 else [5, 7]
-    record = stances().astype({"iso3": str})
-    record = record[record["year"].isin(YEARS)]
-    for seed in seeds:
-        for parameters in (True, False):
-            print("\n".join(check(parameters, reps, seed, record)), flush=True)
+    main()
