@@ -27,13 +27,13 @@ from techbloc.sim.model import TechAllianceModel
 from techbloc.sim.quarters import Quarter
 from techbloc.sim.results import countries_frame, model_frame
 from techbloc.sim.scenario import (
-    ACTIONS,
     MAX_END,
     WORLD_START,
     Scenario,
     load_scenario,
     validate,
 )
+from techbloc.sim.scenario_events import ACTIONS
 from techbloc.sim.world import load_world
 
 #: The levers the app shows as sliders (ODD §5.2), in the order of the page.
