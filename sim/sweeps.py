@@ -441,8 +441,27 @@ def execute(task: Task, base: Scenario, runs_dir: str, metrics: tuple[str, ...],
         os.replace(tmp, target)
         return row
     except Exception as e:  # noqa: BLE001 - a run's failure is data, recorded in the manifest
+        if interrupted(e):  # Ctrl-C or SIGTERM that compiled code wrapped: not the run's fault
+            raise KeyboardInterrupt from e
         return row | {"status": "failed", "error": f"{type(e).__name__}: {e}",
                       "traceback": traceback.format_exc()}
+
+
+def interrupted(error: BaseException) -> bool:
+    """Whether ``error`` wraps a KeyboardInterrupt (its cause or context, at any depth).
+
+    A Ctrl-C or a SIGTERM (which the command turns into a KeyboardInterrupt) that arrives while
+    compiled code runs can come back as another error: a numba kernel returns a ``SystemError``
+    whose cause is the interrupt. Such a run did not fail; the sweep was stopped, and a resume
+    runs it again.
+    """
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, KeyboardInterrupt):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
 
 
 # --------------------------------------------------------------------------- the sweep
