@@ -18,7 +18,7 @@ by the end of its year: P(not open) is the most any ban form could give (ODD §1
 
 Only the calibration's fit years are read. Run:
 ``python tools/posterior_check.py [PARQUET|shipped] [REPS] [SEEDS] [--through 2021|2024]
-[--bans]`` (defaults: the shipped file, 100 replicates, seeds 5,7).
+[--bans] [--draws-only]`` (defaults: the shipped file, 100 replicates, seeds 5,7).
 """
 
 import argparse
@@ -97,6 +97,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("seeds", nargs="?", default="5,7")
     ap.add_argument("--through", type=int, choices=sorted(NAME), default=2021)
     ap.add_argument("--bans", action="store_true")
+    ap.add_argument("--draws-only", action="store_true",
+                    help="skip the runs at the point (the same for every ensemble)")
     args = ap.parse_args(argv)
     name = NAME[args.through]
     if args.parquet != "shipped":
@@ -113,7 +115,7 @@ def main(argv: list[str] | None = None) -> None:
     record = record[record["year"].isin(years)]
     means = {True: [], False: []}
     for seed in seeds:
-        for parameters in (True, False):
+        for parameters in (True,) if args.draws_only else (True, False):
             label = "draws" if parameters else "point"
             c = countries(args.through, parameters, args.reps, seed)
             if args.bans:
