@@ -2,10 +2,11 @@
 
 For each coefficient of ``scenarios/sweeps/global-sensitivity.yaml``, one at a time (the others at
 the values sanctions-2019 runs with: the point fit of ``scenarios/calibrated.yaml``, not draws
-from its posterior ensemble), the 2019-2021 objective of ``techbloc calibrate --countries``, which
-fitted the shipped country weights (ranked probability score of the countries' stances plus half
-the error of Europe's 2020 share; 8 replicates), on a grid from 0.1x to 3x the value, and the
-interval where it stays within 10 % of the value's own. Only 2019-2021 data are used.
+from its posterior ensemble), the objective of ``techbloc calibrate --countries`` that fitted the
+shipped country weights, on the whole record (ranked probability score of the countries' stances
+at the ends of 2019-2024 plus half the error of Europe's 2020 share; 8 replicates), on a grid
+from 0.1x to 3x the value, and the interval where it stays within 10 % of the value's own. The
+stances of 2019-2024 are used, as by the fit of ``scenarios/calibrated.yaml``.
 Run: ``python tools/sensitivity_ranges.py [KEY ...]`` (about a minute on one core for all ten;
 name keys to profile only those, e.g. after a refit of some of them).
 """
