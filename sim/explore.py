@@ -34,7 +34,7 @@ from techbloc.sim.folders import check_out_folder
 from techbloc.sim.quarters import Quarter
 from techbloc.sim.rng import replicate_seeds
 from techbloc.sim.scenario import Scenario, load_scenario
-from techbloc.sim.sweeps import metric_names, summarise
+from techbloc.sim.sweep_summary import metric_names, summarise
 from techbloc.sim.world import REGION_SLUGS, load_world
 
 SCALE_RANGE = (0.0, 2.0)  # default multipliers searched with --scale
@@ -182,7 +182,7 @@ def tipping(scenario: str | Path | Scenario, lever: str, metric: str = "n_not_op
     Args:
         scenario: name, path or Scenario.
         lever: dotted key of a numeric parameter.
-        metric: an outcome summary (:func:`sim.sweeps.metric_names`).
+        metric: an outcome summary (:func:`sim.sweep_summary.metric_names`).
         target: the value to cross; None: the steepest point of the response.
         scale: vary a multiplier of the scenario's own trajectory instead of holding the lever.
         bounds: values searched (default: the parameter's range, or 0-2 with ``scale``).

@@ -1,4 +1,4 @@
-"""Processes: the start method of worker pools, is one alive, ending a worker whose parent died.
+"""Processes: worker pools' start method, liveness, workers whose parent died, wrapped interrupts.
 
 A sweep's worker processes wait for work from their parent. If the parent is killed alone
 (``kill -9 PID``), nothing tells them: :func:`exit_with_parent` starts a thread that checks the
@@ -107,3 +107,23 @@ def exit_with_parent(parent: int, interval: float = 1.0) -> threading.Thread:
     thread = threading.Thread(target=watch, name="techbloc-parent-watch", daemon=True)
     thread.start()
     return thread
+
+
+def interrupted(error: BaseException) -> bool:
+    """Whether ``error`` is or wraps a KeyboardInterrupt, through causes and contexts at any depth.
+
+    A Ctrl-C or a SIGTERM (which the command turns into a KeyboardInterrupt) that arrives while
+    compiled code runs can come back as another error: a numba kernel returns a ``SystemError``
+    whose cause is the interrupt. A run stopped so did not fail; a resume runs it again.
+    """
+    seen: set[int] = set()
+    stack: list[BaseException | None] = [error]
+    while stack:
+        e = stack.pop()
+        if e is None or id(e) in seen:
+            continue
+        if isinstance(e, KeyboardInterrupt):
+            return True
+        seen.add(id(e))
+        stack += [e.__cause__, e.__context__]
+    return False

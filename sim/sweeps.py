@@ -25,6 +25,7 @@ import logging
 import math
 import os
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -38,7 +39,7 @@ from techbloc.sim.errors import ScenarioError, SweepError, did_you_mean
 from techbloc.sim.folders import SweepResult, locked, read_sweep, write_atomic
 from techbloc.sim.folders import utc_now as _now
 from techbloc.sim.overrides import MAX_SCALE, describe, held_in_sweep, warn
-from techbloc.sim.procs import check_local_workers, exit_with_parent, pool_context
+from techbloc.sim.procs import check_local_workers, exit_with_parent, interrupted, pool_context
 from techbloc.sim.scenario import Scenario, _compose, _Reader, load_scenario
 from techbloc.sim.sweep_runs import (
     check_resume,
@@ -46,18 +47,17 @@ from techbloc.sim.sweep_runs import (
     note_reused,
     run_file,
 )
-from techbloc.sim.world import REGION_SLUGS
+from techbloc.sim.sweep_summary import metric_names, summarise
 from techbloc.sim.yamlread import other_kind, read_text
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 TOP_KEYS = ("scenario", "design", "parameters", "scale", "set", "samples", "levels",
             "replications", "seed", "common_random_numbers", "metrics", "horizon", "threshold",
             "title", "description")
-SUMMARY_DATES = {"2025": "2025Q4", "2030": "2030Q4"}
 MAX_POOL_RESTARTS = 5  # worker deaths survived before a sweep gives up
 MAX_RUNS = 10**6  # runs (points x replicates) a sweep may have unless max_runs is raised
 SCALE_PREFIX = "scale:"  # a scale axis's name: "scale:us.ally_pressure"
-FAULT_ENV = "TECHBLOC_FAULT"  # "point:replicate,..." runs that raise: fault injection for tests
+FAULT_ENV = "TECHBLOC_FAULT"  # "point:replicate[:interrupt],..." runs that raise (for tests)
 
 
 # --------------------------------------------------------------------------- the sweep file
@@ -335,60 +335,6 @@ def run_seeds(seed: int, point: int, replications: int, common: bool = False) ->
     return [int(c.generate_state(1, dtype=np.uint64)[0]) >> 1 for c in children]
 
 
-# --------------------------------------------------------------------------- outcome summaries
-def metric_names(end_year: int) -> list[str]:
-    """Every outcome summary a run can report, for a horizon ending in ``end_year``."""
-    dates = [k for k in SUMMARY_DATES if int(k) <= end_year] + ["end"]
-    names = []
-    for d in dates:
-        names += [f"share_china_{d}", f"n_ban_{d}", f"n_restrict_{d}", f"n_not_open_{d}"]
-        names += [f"share_china_{slug}_{d}" for slug in REGION_SLUGS.values()]
-    names += ["first_year_below_threshold", "polarization_end", "world_split_end",
-              "rip_replace_cost_usd_end", "quality_huawei_end"]
-    return names
-
-
-def summarise(model: pd.DataFrame, countries: pd.DataFrame, region: Mapping[str, str],
-              threshold: float) -> dict[str, float]:
-    """The outcome summaries of one run.
-
-    NaN where a region has no 5G site yet; ``first_year_below_threshold`` is NaN if the world
-    share never falls below the threshold once 1 % of the sites are built.
-    """
-    out: dict[str, float] = {}
-    end = str(model["date"].iloc[-1])
-    dates = {k: v for k, v in SUMMARY_DATES.items() if v <= end} | {"end": end}
-    row = {d: i for i, d in enumerate(model["date"].tolist())}
-    # Arrays rather than pandas groupbys (a sweep summarises every run): the same sums, row order.
-    slugs = list(REGION_SLUGS.items())
-    code = {reg: k for k, (reg, _) in enumerate(slugs)}
-    reg = np.array([code.get(region.get(iso), -1) for iso in countries["iso3"].tolist()])
-    c_date = countries["date"].to_numpy(dtype=object)
-    sites, share = countries["sites"].to_numpy(float), countries["china_share"].to_numpy(float)
-    for label, date in dates.items():
-        i = row[date]
-        for col in ("share_china", "n_ban", "n_restrict"):
-            out[f"{col}_{label}"] = float(model[col].iat[i])
-        out[f"n_not_open_{label}"] = out[f"n_ban_{label}"] + out[f"n_restrict_{label}"]
-        at = (c_date == date) & (reg >= 0)
-        cn = np.bincount(reg[at], share[at] * sites[at], minlength=len(slugs))
-        total = np.bincount(reg[at], sites[at], minlength=len(slugs))
-        for k, (_, slug) in enumerate(slugs):
-            out[f"share_china_{slug}_{label}"] = (float(cn[k] / total[k]) if total[k] > 0
-                                                  else np.nan)
-    share = model["share_china"].to_numpy()
-    built = model["sites_total"].to_numpy() > 0.01 * model["sites_total"].iloc[-1]
-    below = np.flatnonzero(built & (share < threshold))
-    out["first_year_below_threshold"] = (float(str(model["date"].iloc[below[0]])[:4])
-                                         if below.size else np.nan)
-    last = model.iloc[-1]
-    out["polarization_end"] = float(last["polarization"])
-    out["world_split_end"] = float(last["world_split"])
-    out["rip_replace_cost_usd_end"] = float(last["rip_replace_cost_usd"])
-    out["quality_huawei_end"] = float(last["quality_huawei"])
-    return out
-
-
 # --------------------------------------------------------------------------- one run
 def apply_point(base: Scenario, values: Mapping[str, object]) -> Scenario:
     """The base scenario at a design point: parameters held, ``scale:`` axes multiplied."""
@@ -407,12 +353,23 @@ class Task:
     values: Mapping[str, float] = field(default_factory=dict)
 
 
+def _inject_fault(run: str, faults: list[str]) -> None:
+    if run in faults:
+        raise RuntimeError(f"injected fault in run {run}")
+    if f"{run}:interrupt" in faults:  # as a numba kernel returns a Ctrl-C or SIGTERM
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as stop:
+            raise SystemError(f"injected interrupt in run {run}") from stop
+
+
 def execute(task: Task, base: Scenario, runs_dir: str, metrics: tuple[str, ...],
             threshold: float) -> dict:
     """Run one task in a worker, write its table atomically, return its summary row.
 
     Errors are returned (not raised) with their traceback, so one failing run never stops a
-    worker or the sweep.
+    worker or the sweep; but an interrupt that compiled code wrapped (:func:`sim.procs.interrupted`)
+    is raised in a main thread, where signals arrive (not in a Dask task's thread).
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -422,8 +379,7 @@ def execute(task: Task, base: Scenario, runs_dir: str, metrics: tuple[str, ...],
     row = {"point": task.point, "replicate": task.replicate, "seed": task.seed,
            **{f"in:{k}": v for k, v in task.values.items()}}
     try:
-        if f"{task.point}:{task.replicate}" in os.environ.get(FAULT_ENV, "").split(","):
-            raise RuntimeError(f"injected fault in run {task.point}:{task.replicate}")
+        _inject_fault(f"{task.point}:{task.replicate}", os.environ.get(FAULT_ENV, "").split(","))
         world = load_world()  # cached: once per worker process
         scenario = apply_point(base, task.values)
         model, countries = run_replicate(scenario, task.replicate, task.seed, world)
@@ -441,27 +397,11 @@ def execute(task: Task, base: Scenario, runs_dir: str, metrics: tuple[str, ...],
         os.replace(tmp, target)
         return row
     except Exception as e:  # noqa: BLE001 - a run's failure is data, recorded in the manifest
-        if interrupted(e):  # Ctrl-C or SIGTERM that compiled code wrapped: not the run's fault
-            raise KeyboardInterrupt from e
+        if interrupted(e) and threading.current_thread() is threading.main_thread():
+            raise KeyboardInterrupt from e  # Ctrl-C or SIGTERM that compiled code wrapped
         return row | {"status": "failed", "error": f"{type(e).__name__}: {e}",
                       "traceback": traceback.format_exc()}
 
-
-def interrupted(error: BaseException) -> bool:
-    """Whether ``error`` wraps a KeyboardInterrupt (its cause or context, at any depth).
-
-    A Ctrl-C or a SIGTERM (which the command turns into a KeyboardInterrupt) that arrives while
-    compiled code runs can come back as another error: a numba kernel returns a ``SystemError``
-    whose cause is the interrupt. Such a run did not fail; the sweep was stopped, and a resume
-    runs it again.
-    """
-    seen: set[int] = set()
-    while error is not None and id(error) not in seen:
-        if isinstance(error, KeyboardInterrupt):
-            return True
-        seen.add(id(error))
-        error = error.__cause__ or error.__context__
-    return False
 
 
 # --------------------------------------------------------------------------- the sweep

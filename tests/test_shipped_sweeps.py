@@ -11,7 +11,8 @@ import pytest
 from techbloc.sim.experiment import run_replicate
 from techbloc.sim.rng import replicate_seeds
 from techbloc.sim.scenario import load_scenario, scenario_dir
-from techbloc.sim.sweeps import apply_point, load_sweep, summarise
+from techbloc.sim.sweep_summary import summarise
+from techbloc.sim.sweeps import apply_point, load_sweep
 from techbloc.sim.world import load_world
 
 SWEEPS = scenario_dir() / "sweeps"

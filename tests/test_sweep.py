@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 from techbloc.sim import SweepError, load_sweep, sweep
 from techbloc.sim.sweep_runs import read_finished
-from techbloc.sim.sweeps import load_sweep_result, metric_names
+from techbloc.sim.sweep_summary import metric_names
+from techbloc.sim.sweeps import load_sweep_result
 
 ROOT = Path(__file__).resolve().parents[1]
 SHORT = "2019Q1:2022Q4"
@@ -174,39 +175,52 @@ def test_failed_runs_are_recorded_and_stop_past_max_failures(grid_spec, tmp_path
     assert len(healed.summary) == 12 and healed.manifest["failures"] == []
 
 
+@pytest.mark.parametrize("workers", [1, 2])
 def test_an_interrupt_wrapped_by_compiled_code_stops_the_sweep_not_fails_a_run(
-        grid_spec, serial, tmp_path, monkeypatch):
+        grid_spec, serial, tmp_path, monkeypatch, workers):
     # A SIGTERM landing inside a numba kernel came back as "SystemError: CPUDispatcher(...)
     # returned a result with an exception set", caused by the KeyboardInterrupt: the run was
     # recorded as failed and the sweep ended "failed" instead of "interrupted" (1 time in ~40).
-    import techbloc.sim.experiment as experiment
-    from techbloc.sim.sweeps import interrupted
-
-    real = experiment.run_replicate
-
-    def stopped_in_a_kernel(scenario, replicate, seed, world=None):
-        if seed == serial.summary.loc[4, "seed"]:
-            try:
-                raise KeyboardInterrupt
-            except KeyboardInterrupt as stop:
-                raise SystemError("CPUDispatcher(<function _roll_out>) returned a result with "
-                                  "an exception set") from stop
-        return real(scenario, replicate, seed, world)
-
-    monkeypatch.setattr(experiment, "run_replicate", stopped_in_a_kernel)
+    # The injected fault raises the same chain, in the parent (1 worker) or a worker process.
+    monkeypatch.setenv("TECHBLOC_FAULT", "2:0:interrupt")
+    # fork, so the workers see the variable (a fork server started by an earlier test does not)
+    monkeypatch.setenv("TECHBLOC_START_METHOD", "fork")
     out = tmp_path / "stopped"
     with pytest.raises(KeyboardInterrupt):
-        sweep(grid_spec, out=out)
+        sweep(grid_spec, workers=workers, out=out)
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "interrupted" and manifest["failures"] == []
-    assert len(read_finished(out / "runs")) == 4
-    monkeypatch.setattr(experiment, "run_replicate", real)
+    if workers == 1:
+        assert len(read_finished(out / "runs")) == 4  # the runs before it, in order
+    monkeypatch.delenv("TECHBLOC_FAULT")
     pd.testing.assert_frame_equal(sweep(grid_spec, resume=out).summary, serial.summary)
-    # what counts as an interrupt: the error itself, or its cause or context at any depth
+
+
+def test_a_wrapped_interrupt_in_a_dask_task_is_a_failed_run(grid_spec, tmp_path, monkeypatch):
+    # No signal reaches a Dask task's thread, so such an error there is the run's own failure:
+    # recorded, and the workers live (raising the interrupt there killed them one by one).
+    pytest.importorskip("distributed")
+    monkeypatch.setenv("TECHBLOC_FAULT", "2:0:interrupt")
+    res = sweep(grid_spec, workers=2, backend="dask", out=tmp_path / "d", max_failures=1)
+    assert len(res.summary) == 11
+    assert "injected interrupt in run 2:0" in res.manifest["failures"][0]["error"]
+
+
+def test_what_counts_as_an_interrupt():
+    # the error itself, or a cause or context at any depth, through either link
+    from techbloc.sim.procs import interrupted
+
     wrapped = RuntimeError("outer")
     wrapped.__context__ = SystemError("inner")
     wrapped.__context__.__cause__ = KeyboardInterrupt()
     assert interrupted(wrapped) and interrupted(KeyboardInterrupt())
+    try:  # the interrupt only in the context of an error raised from another
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise SystemError("wrapper") from ValueError("cause")
+    except SystemError as e:
+        assert interrupted(e)
     loop = RuntimeError("a failure whose context loops back")
     loop.__context__ = ValueError("x")
     loop.__context__.__context__ = loop
