@@ -11,7 +11,7 @@ checks ``calibrated`` on the whole record. The script prints, per seed:
 - for three groups of countries open in 2019Q1 (all of them; the Fourteen Eyes; the frontline
   states of ``frontline.csv``), the mean predicted P(not open) at each fitted year-end from 2020
   beside the recorded share not open, and the sum of the absolute gaps;
-- the means of both over the seeds, last.
+- their means over the seeds, last (the groups' predicted P(not open) too).
 
 ``--bans`` prints instead, for each ban the record decided in 2020-2024, P(not open) and P(ban)
 by the end of its year: P(not open) is the most any ban form could give (ODD §1.2).
@@ -29,6 +29,7 @@ import pandas as pd
 import techbloc.sim.posterior as post
 from techbloc.sim import run
 from techbloc.sim.calibration import stance_rps
+from techbloc.sim.commands import replicate_count, seed_value
 from techbloc.sim.errors import TechblocError
 from techbloc.sim.observed import stances
 from techbloc.sim.scenario import load_scenario
@@ -61,9 +62,9 @@ def countries(through: int, parameters: bool, reps: int, seed: int) -> pd.DataFr
 
 
 def check(c: pd.DataFrame, record: pd.DataFrame, years: tuple[int, ...]
-          ) -> tuple[float, float, list[str]]:
-    """The RPS, the sum of the groups' gaps and lines of the groups' P(not open)."""
-    rps, gap, lines = stance_rps(c, record, years), 0.0, []
+          ) -> tuple[float, float, list[tuple[str, int, int, float, float]]]:
+    """The RPS, the sum of the groups' gaps, each group's (name, year, n, predicted, recorded)."""
+    rps, gap, cells = stance_rps(c, record, years), 0.0, []
     for name, members in groups().items():
         for year in years[1:]:
             at = c[(c["date"] == f"{year}Q4") & c["iso3"].isin(members)]
@@ -72,9 +73,14 @@ def check(c: pd.DataFrame, record: pd.DataFrame, years: tuple[int, ...]
             obs = (rec["stance"] != "open").mean()
             p = pred[rec["iso3"]].mean()
             gap += abs(p - obs)
-            lines.append(f"  {name:15s} {year} (n={len(rec):2d}): predicted {p:.2f}, "
-                         f"recorded {obs:.2f}")
-    return rps, gap, lines
+            cells.append((name, year, len(rec), p, obs))
+    return rps, gap, cells
+
+
+def lines(cells: list[tuple[str, int, int, float, float]]) -> list[str]:
+    """One line per group and year: mean predicted P(not open) beside the recorded share."""
+    return [f"  {name:15s} {year} (n={n:2d}): predicted {p:.2f}, recorded {obs:.2f}"
+            for name, year, n, p, obs in cells]
 
 
 def bans(c: pd.DataFrame, through: int) -> str:
@@ -90,11 +96,20 @@ def bans(c: pd.DataFrame, through: int) -> str:
     return f"{', '.join(cells)}; P(not open) >= 0.3 in {reach} of {len(cells)}"
 
 
+def seed_list(text: str) -> list[int]:
+    """``"5,7"`` -> [5, 7]; anything else is refused in one line."""
+    try:
+        return [seed_value(s) for s in text.split(",")]
+    except (argparse.ArgumentTypeError, ValueError):
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated seeds like 5,7 (integers from 0), found {text!r}") from None
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("parquet", nargs="?", default="shipped")
-    ap.add_argument("reps", nargs="?", type=int, default=100)
-    ap.add_argument("seeds", nargs="?", default="5,7")
+    ap.add_argument("reps", nargs="?", type=replicate_count, default=100)
+    ap.add_argument("seeds", nargs="?", type=seed_list, default=[5, 7])
     ap.add_argument("--through", type=int, choices=sorted(NAME), default=2021)
     ap.add_argument("--bans", action="store_true")
     ap.add_argument("--draws-only", action="store_true",
@@ -109,11 +124,11 @@ def main(argv: list[str] | None = None) -> None:
         post.read_draws(post.posterior_path(name))  # a missing or damaged ensemble: one line
     except TechblocError as exc:
         ap.exit(2, f"posterior_check: error: {exc}\n")
-    seeds = [int(s) for s in args.seeds.split(",")]
+    seeds = args.seeds
     years = tuple(range(2019, args.through + 1))
     record = stances().astype({"iso3": str})
     record = record[record["year"].isin(years)]
-    means = {True: [], False: []}
+    means: dict[bool, list] = {True: [], False: []}
     for seed in seeds:
         for parameters in (True,) if args.draws_only else (True, False):
             label = "draws" if parameters else "point"
@@ -121,16 +136,18 @@ def main(argv: list[str] | None = None) -> None:
             if args.bans:
                 print(f"{label} seed {seed}: {bans(c, args.through)}", flush=True)
                 continue
-            rps, gap, lines = check(c, record, years)
-            means[parameters].append((rps, gap))
+            rps, gap, cells = check(c, record, years)
+            means[parameters].append((rps, gap, cells))
             print("\n".join([f"{label} seed {seed}: RPS {years[0]}-{years[-1]} {rps:.4f}",
-                             *lines, f"  sum of absolute gaps {gap:.3f}"]), flush=True)
+                             *lines(cells), f"  sum of absolute gaps {gap:.3f}"]), flush=True)
     for parameters, rows in means.items():
         if rows:
             rps, gap = (sum(r[i] for r in rows) / len(rows) for i in (0, 1))
-            print(f"mean over seeds {args.seeds}, {'draws' if parameters else 'point'}: "
-                  f"RPS {rps:.4f}, sum of gaps {gap:.3f}")
-
+            print(f"mean over seeds {','.join(map(str, seeds))}, "
+                  f"{'draws' if parameters else 'point'}: RPS {rps:.4f}, sum of gaps {gap:.3f}")
+            cells = [(*cell[:3], sum(r[2][k][3] for r in rows) / len(rows), cell[4])
+                     for k, cell in enumerate(rows[0][2])]  # each group's year, over the seeds
+            print("\n".join(lines(cells)))
 
 if __name__ == "__main__":
     warnings.simplefilter("ignore")
