@@ -35,9 +35,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from techbloc.sim import params as params_mod
+from techbloc.sim.calibrations import FITTED_THROUGH
 from techbloc.sim.experiment import run_replicate
 from techbloc.sim.observed import europe_iso3
-from techbloc.sim.posterior import FITTED_THROUGH
 from techbloc.sim.rng import replicate_seeds
 from techbloc.sim.scenario import Scenario, load_scenario
 from techbloc.sim.world import World, load_world

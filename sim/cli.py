@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from techbloc.sim import explore_cli  # light too: its commands import their modules when run
+from techbloc.sim.calibrations import CALIBRATIONS, FITTED_THROUGH  # light
 from techbloc.sim.commands import (  # light at import
     generation_count,
     int_at_least,
@@ -99,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "weights at the calibrated point), parameters (each replicate's "
                           "calibrated weights drawn from the posterior ensemble, one seed) or "
                           "both (default: the scenario's uncertainty.* settings)")
-    run.add_argument("--calibration", choices=("calibrated", "calibrated-2021"),
+    run.add_argument("--calibration", choices=CALIBRATIONS,
                      help="run on this shipped calibration and its posterior ensemble instead "
                           "of the one the scenario extends: calibrated, fitted on the whole "
                           "2019-2024 record (what every shipped scenario extends), or "
@@ -221,7 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "that forces a country's policy before 2025 (history) is refused")
     hc.add_argument("--replications", "-n", type=replicate_count, default=50, metavar="N")
     hc.add_argument("--seed", type=seed_value, metavar="S")
-    hc.add_argument("--calibration", choices=("calibrated-2021", "calibrated"),
+    hc.add_argument("--calibration", choices=CALIBRATIONS,
                     default="calibrated-2021",
                     help="the shipped calibration the runs use in place of the one the "
                          "scenario extends, with its posterior ensemble: calibrated-2021, "
@@ -308,7 +309,8 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--posterior-only", action="store_true",
                      help="with --countries --posterior, skip the point fit and fit only the "
                           "ensemble, around the scenario's own (calibrated) values")
-    cal.add_argument("--fit-through", type=int, choices=(2021, 2024), default=2024,
+    cal.add_argument("--fit-through", type=int, choices=sorted(FITTED_THROUGH.values()),
+                     default=FITTED_THROUGH["calibrated"],
                      metavar="YEAR",
                      help="the last year-end of the record fitted: 2024 (default, the whole "
                           "record: scenarios/calibrated.yaml, which runs use) or 2021 (the "
@@ -611,7 +613,7 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
         raise TechblocError(f"--cv {args.cv} folds is more than the {n_countries} countries of "
                             "the record; each fold needs at least one", key="--cv")
     check_out_folder(args.out, ("hindcast.json", "hindcast.png", "markets.png"))
-    from techbloc.sim.posterior import FITTED_THROUGH, calibration_of, rebase
+    from techbloc.sim.posterior import calibration_of, rebase
     from techbloc.sim.scenario import load_scenario
 
     # loaded once, with the search path, before anything runs: the forecast's and the folds'

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from techbloc.sim import rng
+from techbloc.sim.calibrations import CALIBRATIONS, FITTED_THROUGH  # noqa: F401 - API
 from techbloc.sim.errors import DataError, ScenarioError
 
 #: The ensemble's columns that are not parameters: the draw's number, the final tolerance and the
@@ -33,12 +34,6 @@ from techbloc.sim.errors import DataError, ScenarioError
 META = ("draw", "epsilon", "evaluations")
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
-#: The shipped calibrations, each with its ensemble beside it as ``<name>_posterior.parquet``
-#: (docs/ODD.md §1.2): ``calibrated``, fitted on the whole record, which runs use; and
-#: ``calibrated-2021``, the validation protocol's 2019-2021 fit, which ``techbloc hindcast``
-#: scores (:func:`rebase`).
-FITTED_THROUGH = {"calibrated": 2024, "calibrated-2021": 2021}  # each one's last year-end fitted
-CALIBRATIONS = tuple(FITTED_THROUGH)
 #: The ensemble of ``calibrated``, which runs use.
 POSTERIOR = SCENARIOS / "calibrated_posterior.parquet"
 #: The origins (``Scenario.origins``) of values a posterior may replace: those of a calibration.
@@ -58,21 +53,6 @@ def calibration_of(scenario) -> str | None:
         raise ScenarioError(f"'{scenario.name}' takes values from two calibrations "
                             f"({', '.join(sorted(names))}); extend one of them")
     return names.pop() if names else None
-
-
-def _with_values(scenario, values: dict, origin: str):
-    """A copy with the start values of ``values`` replaced and every event kept.
-
-    A calibrated weight is a start value: a dated hold (``--set KEY=V@2022Q1``) or the
-    scenario's own event on the key still acts at its quarter (``with_params`` would hold the
-    value for the whole horizon and drop them).
-    """
-    from dataclasses import replace
-    from types import MappingProxyType
-
-    return replace(scenario, params=MappingProxyType({**scenario.params, **values}),
-                   origins=MappingProxyType({**scenario.origins,
-                                             **{k: origin for k in values}}))
 
 
 def posterior_path(name: str) -> Path:
@@ -108,7 +88,7 @@ def rebase(scenario, name: str):
         return scenario
     values = {k: cal.params[k] if k in cal.origins else params_mod.FLAT[k].default
               for k in sorted(keys)}
-    return _with_values(scenario, values, f"parent {name}")
+    return scenario.with_start_values(values, f"parent {name}")
 
 
 def read_draws(path: str | Path | None = None) -> pd.DataFrame:
@@ -169,8 +149,8 @@ def for_replicate(scenario, seed: int, draws: pd.DataFrame | None = None):
         row = int(rng.stream(seed, "posterior").integers(len(draws)))
         keys = _drawn(scenario, draws)
         if keys:
-            scenario = _with_values(scenario, {k: float(draws[k].iloc[row]) for k in keys},
-                                    "posterior draw")
+            scenario = scenario.with_start_values(
+                {k: float(draws[k].iloc[row]) for k in keys}, "posterior draw")
     if not values["uncertainty.noise"]:
         seed = rng.replicate_seeds(int(scenario.seed), 1)[0]
     return scenario, seed

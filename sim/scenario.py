@@ -142,6 +142,16 @@ class Scenario(FrozenMappings):
         """
         return self.with_overrides(set=overrides, origin=origin)
 
+    def with_start_values(self, values: Mapping[str, object], origin: str) -> Scenario:
+        """A copy with the start values of ``values`` replaced and every event kept.
+
+        Unlike :meth:`with_params`, an event on a key (a scenario's own, or a dated
+        ``--set KEY=V@2022Q1``) still acts at its quarter: how a calibration's values or a
+        posterior draw enter a run (:mod:`sim.posterior`).
+        """
+        return replace(self, params=MappingProxyType({**self.params, **values}),
+                       origins=MappingProxyType({**self.origins, **{k: origin for k in values}}))
+
     def with_overrides(self, set: Mapping[str, object] | None = None,
                        scale: Mapping[str, object] | None = None,
                        origin: str = COMMAND_LINE) -> Scenario:
