@@ -8,6 +8,7 @@ other value is held at the point fit of the calibration of the same years
 draws, emergent 5G launches, as in ``techbloc calibrate``.
 """
 
+import argparse
 import sys
 import warnings
 from collections.abc import Callable, Iterator
@@ -23,6 +24,8 @@ from techbloc.sim.calibration import (
     launch_settings,
     level_shares,
 )
+from techbloc.sim.calibrations import FITTED_THROUGH
+from techbloc.sim.commands import replicate_count, seed_value
 from techbloc.sim.experiment import run_replicate
 from techbloc.sim.observed import stances
 from techbloc.sim.posterior import rebase
@@ -173,19 +176,25 @@ def main(report: Callable[[pd.DataFrame], None], forms, origin: str) -> None:
     report(grid(forms, reps, seeds, origin))
 
 
+def seed_list(text: str) -> list[int]:
+    """``"5,7"`` -> [5, 7], for a tool's SEEDS argument; anything else is refused in one line."""
+    try:
+        return [seed_value(s) for s in text.split(",")]
+    except (argparse.ArgumentTypeError, ValueError):
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated seeds like 5,7 (integers from 0), found {text!r}") from None
+
+
 def parse_args() -> tuple[int, list[int]]:
     """A tool's command line ``[REPS] [SEEDS] [--through YEAR]``: (replicates, seeds); the
-    fitted years are set from ``--through``."""
+    fitted years are set from ``--through`` (a shipped calibration's last year)."""
     global YEARS
     warnings.simplefilter("ignore")
-    if "--through" in sys.argv:
-        at = sys.argv.index("--through")
-        through = int(sys.argv[at + 1])
-        if through not in (2021, 2024):
-            sys.exit(f"--through takes 2021 or 2024 (the shipped calibrations' years), "
-                     f"not {through}")
-        YEARS = tuple(range(2019, through + 1))
-        del sys.argv[at:at + 2]
-    reps = int(sys.argv[1]) if len(sys.argv) > 1 else 200
-    seeds = [int(s) for s in sys.argv[2].split(",")] if len(sys.argv) > 2 else [7, 101, 202]
-    return reps, seeds
+    ap = argparse.ArgumentParser()
+    ap.add_argument("reps", nargs="?", type=replicate_count, default=200)
+    ap.add_argument("seeds", nargs="?", type=seed_list, default=[7, 101, 202])
+    ap.add_argument("--through", type=int, choices=sorted(FITTED_THROUGH.values()),
+                    default=max(YEARS))
+    args = ap.parse_args()
+    YEARS = tuple(range(2019, args.through + 1))
+    return args.reps, args.seeds

@@ -25,17 +25,19 @@ import argparse
 import warnings
 from pathlib import Path
 
+import fitset
 import pandas as pd
 import techbloc.sim.posterior as post
 from techbloc.sim import run
 from techbloc.sim.calibration import stance_rps
-from techbloc.sim.commands import replicate_count, seed_value
+from techbloc.sim.calibrations import FITTED_THROUGH
+from techbloc.sim.commands import replicate_count
 from techbloc.sim.errors import TechblocError
 from techbloc.sim.observed import stances
 from techbloc.sim.scenario import load_scenario
 from techbloc.sim.world import load_world
 
-NAME = {year: name for name, year in post.FITTED_THROUGH.items()}
+NAME = {year: name for name, year in FITTED_THROUGH.items()}
 # The bans decided in 2020-2024 and their years (issue 16; tests/test_country_patterns.py)
 BANS = {"GBR": 2020, "SWE": 2020, "EST": 2021, "LTU": 2021, "ROU": 2021, "CAN": 2022,
         "PRT": 2023, "DEU": 2024}
@@ -96,20 +98,11 @@ def bans(c: pd.DataFrame, through: int) -> str:
     return f"{', '.join(cells)}; P(not open) >= 0.3 in {reach} of {len(cells)}"
 
 
-def seed_list(text: str) -> list[int]:
-    """``"5,7"`` -> [5, 7]; anything else is refused in one line."""
-    try:
-        return [seed_value(s) for s in text.split(",")]
-    except (argparse.ArgumentTypeError, ValueError):
-        raise argparse.ArgumentTypeError(
-            f"expected comma-separated seeds like 5,7 (integers from 0), found {text!r}") from None
-
-
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("parquet", nargs="?", default="shipped")
     ap.add_argument("reps", nargs="?", type=replicate_count, default=100)
-    ap.add_argument("seeds", nargs="?", type=seed_list, default=[5, 7])
+    ap.add_argument("seeds", nargs="?", type=fitset.seed_list, default=[5, 7])
     ap.add_argument("--through", type=int, choices=sorted(NAME), default=2021)
     ap.add_argument("--bans", action="store_true")
     ap.add_argument("--draws-only", action="store_true",

@@ -14,7 +14,7 @@ Run: ``python tools/pressure_path_check.py DIR/calibrated.yaml [REPS] [SEEDS]`` 
 7,101,202).
 """
 
-import sys
+import argparse
 import warnings
 from pathlib import Path
 
@@ -22,6 +22,7 @@ import fitset
 import pandas as pd
 import yaml
 from techbloc.sim.calibration import EUROPE_2020, launch_settings
+from techbloc.sim.commands import replicate_count
 from techbloc.sim.observed import stances
 from techbloc.sim.posterior import rebase
 from techbloc.sim.rng import replicate_seeds
@@ -51,12 +52,16 @@ def score(scenario, seed: int, reps: int, world, observed) -> tuple[float, float
 
 if __name__ == "__main__":
     warnings.simplefilter("ignore")
-    if len(sys.argv) < 2 or not Path(sys.argv[1]).is_file():
-        sys.exit("usage: python tools/pressure_path_check.py DIR/calibrated.yaml [REPS] [SEEDS]")
-    reps = int(sys.argv[2]) if len(sys.argv) > 2 else 100
-    seeds = [int(s) for s in sys.argv[3].split(",")] if len(sys.argv) > 3 else [7, 101, 202]
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("refit", type=Path, help="the refit's calibrated.yaml")
+    ap.add_argument("reps", nargs="?", type=replicate_count, default=100)
+    ap.add_argument("seeds", nargs="?", type=fitset.seed_list, default=[7, 101, 202])
+    args = ap.parse_args()
+    if not args.refit.is_file():
+        ap.exit(2, f"pressure_path_check: error: {args.refit}: no such file\n")
+    reps, seeds = args.reps, args.seeds
     world, observed = load_world(), stances().astype({"iso3": str})
-    shipped, eased = fitset.base_scenario("pressure_path_check"), candidate(Path(sys.argv[1]))
+    shipped, eased = fitset.base_scenario("pressure_path_check"), candidate(args.refit)
     passed = True
     for seed in seeds:
         a = score(shipped, seed, reps, world, observed)
