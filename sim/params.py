@@ -171,7 +171,16 @@ TREE: Mapping[str, Mapping[str, Param]] = MappingProxyType({
     }),
     "country": MappingProxyType({
         "review_prob": _p(0.25, "probability per quarter", 0, 1,
-            "ψ: chance a government reviews its Huawei policy in a quarter", "assumed", symbol="ψ"),
+            "ψ: chance a government reviews its Huawei policy in a quarter (with attention α > "
+            "0: the chance while its case is unchanged)", "assumed", symbol="ψ"),
+        "review_attention": _p(0.0, "per unit of score", 0, 20,
+            "α: attention to a changed case: a government whose settled score (without the "
+            "shock) has moved by |ΔS̄| since its last review reviews with chance 1 − (1 − ψ)·"
+            "exp(−α·|ΔS̄|), so reviews cluster after a lever moves and thin out while it holds "
+            "(0 switches it off: the constant chance ψ)",
+            "Baumgartner & Jones 1993 and Jones & Baumgartner 2005 (punctuated equilibrium: "
+            "policy attention shifts in bursts when the case changes); Kingdon 1984 (policy "
+            "windows); the form is assumed (ODD §7.5)", symbol="α"),
         "w_security": _p(2.5, "score per unit s_i·g", 0, 20,
             "w_s: weight of security dependence on the US times ally pressure",
             "Christie et al. 2023 (sign)", symbol="w_s"),

@@ -44,7 +44,8 @@ class CountryLayer:
     """
 
     PARAMS = ("mechanisms.policy", "mechanisms.peer_effects", "mechanisms.alignment",
-              "mechanisms.removal", "country.review_prob", "country.threshold_restrict",
+              "mechanisms.removal", "country.review_prob", "country.review_attention",
+              "country.threshold_restrict",
               "country.threshold_ban", "country.hysteresis", "country.hysteresis_ban",
               "country.w_alignment", "country.w_peer", "country.w_risk",
               "country.w_installed", "country.score_noise", "country.alignment_speed",
@@ -96,6 +97,8 @@ class CountryLayer:
         self.disposition: np.ndarray | None = None
         # released by an event since the last review: u_i redrawn for their stance (§7.5)
         self.recondition = np.zeros(n_c, dtype=bool)
+        # S̄_i at each country's last review, for attention (set at the first review, §7.5)
+        self.settled_at_review: np.ndarray | None = None
         self.installed = np.zeros(n_c)  # China-bloc share of the installed base, this quarter
         self.prices = None  # effective prices by country and vendor, this quarter
         self._pol_key, self._pol = None, None
@@ -201,14 +204,24 @@ class CountryLayer:
             if ctx.score_terms is None:  # once per context (year, parameters, prices)
                 ctx.score_terms = policy.static_terms(x, p)
             # policy.score(x, p, ctx.score_terms) + noise·shock, in one pass (same numbers)
-            score = kernels.policy_scores(
-                *ctx.score_terms, self.alignment, p["country.w_alignment"], peer,
-                p["country.w_peer"], p["country.w_risk"] * x.unreliability, self.installed,
-                p["country.w_installed"], 1.0 - p["us.rip_replace_subsidy"],
-                p["country.score_noise"], shock)
+            terms = (*ctx.score_terms, self.alignment, p["country.w_alignment"], peer,
+                     p["country.w_peer"], p["country.w_risk"] * x.unreliability, self.installed,
+                     p["country.w_installed"], 1.0 - p["us.rip_replace_subsidy"])
+            score = kernels.policy_scores(*terms, p["country.score_noise"], shock)
             if p["country.w_declaration"]:  # quarterly, so outside the static terms (§7.5)
                 score = score + policy.declaration_term(x, p)
-            review = (review_u < p["country.review_prob"]) & ~self.locked
+            chance = p["country.review_prob"]
+            if p["country.review_attention"]:  # reviews follow changes of the case (§7.5)
+                settled = kernels.policy_scores(*terms, 0.0, shock)
+                if p["country.w_declaration"]:
+                    settled = settled + policy.declaration_term(x, p)
+                if self.settled_at_review is None:
+                    self.settled_at_review = settled.copy()
+                chance = policy.review_chance(chance, p["country.review_attention"], settled,
+                                              self.settled_at_review)
+            review = (review_u < chance) & ~self.locked
+            if p["country.review_attention"]:
+                self.settled_at_review[review] = settled[review]
             old = self.policy
             hysteresis = policy.hysteresis_pair(thresholds, p["country.hysteresis"],
                                                 p["country.hysteresis_ban"])

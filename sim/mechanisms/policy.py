@@ -369,6 +369,28 @@ def hysteresis_pair(thresholds: tuple[float, float | np.ndarray], h: float,
     return float(h), float(max(h_ban, t2 - t1 + h))
 
 
+def review_chance(psi: float, attention: float, settled: np.ndarray,
+                  last: np.ndarray) -> float | np.ndarray:
+    """Each country's chance to review its policy this quarter (ODD §7.5, attention).
+
+    A government attends to a settled policy when its case changes (punctuated equilibrium:
+    Baumgartner & Jones 1993; Jones & Baumgartner 2005): with attention α > 0 the chance is
+    1 − (1 − ψ)·exp(−α·|S̄_i − S̄_i,last|), S̄_i the country's settled score now (without the
+    shock) and S̄_i,last its value at the country's last review. Reviews then cluster after a
+    lever moves the scores and thin out to ψ while the levers hold. α = 0 is the constant ψ.
+
+    Args:
+        psi: ψ, the chance while the case is unchanged.
+        attention: α ≥ 0, per unit of score.
+        settled: S̄_i now, shape (C,).
+        last: S̄_i at each country's last review, shape (C,).
+    """
+    if not attention:
+        return psi
+    moved = np.abs(np.asarray(settled, dtype=float) - np.asarray(last, dtype=float))
+    return 1.0 - (1.0 - psi) * np.exp(-attention * moved)
+
+
 def update_policy(
     policy: np.ndarray,
     s: np.ndarray,
