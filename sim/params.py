@@ -175,9 +175,9 @@ TREE: Mapping[str, Mapping[str, Param]] = MappingProxyType({
             "0: the chance while its case is unchanged)", "assumed", symbol="ψ"),
         "review_attention": _p(0.0, "per unit of score", 0, 20,
             "α: attention to a changed case: a government whose settled score (without the "
-            "shock) has moved by |ΔS̄| since its last review reviews with chance 1 − (1 − ψ)·"
-            "exp(−α·|ΔS̄|), so reviews cluster after a lever moves and thin out while it holds "
-            "(0 switches it off: the constant chance ψ)",
+            "shock) has moved by ΔS̄ (in absolute value) since its last review reviews with "
+            "chance 1 − (1 − ψ)·exp(−α·ΔS̄), so reviews cluster after a lever moves and thin out "
+            "while it holds (0 switches it off: the constant chance ψ)",
             "Baumgartner & Jones 1993 and Jones & Baumgartner 2005 (punctuated equilibrium: "
             "policy attention shifts in bursts when the case changes); Kingdon 1984 (policy "
             "windows); the form is assumed (ODD §7.5)", symbol="α"),

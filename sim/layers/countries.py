@@ -197,7 +197,7 @@ class CountryLayer:
                 self.disposition = self.conditioned_disposition(x, thresholds)
                 x = replace(x, disposition=self.disposition)
                 ctx.score_terms = None
-            self.recondition[:] = False
+            released, self.recondition = self.recondition, np.zeros(n_c, dtype=bool)
             # kept for decision_terms(): the inputs, the shocks and the cut-point they met
             self.policy_inputs, self.policy_shock = x, shock
             self.ban_cutpoint = thresholds[1]
@@ -210,18 +210,7 @@ class CountryLayer:
             score = kernels.policy_scores(*terms, p["country.score_noise"], shock)
             if p["country.w_declaration"]:  # quarterly, so outside the static terms (§7.5)
                 score = score + policy.declaration_term(x, p)
-            chance = p["country.review_prob"]
-            if p["country.review_attention"]:  # reviews follow changes of the case (§7.5)
-                settled = kernels.policy_scores(*terms, 0.0, shock)
-                if p["country.w_declaration"]:
-                    settled = settled + policy.declaration_term(x, p)
-                if self.settled_at_review is None:
-                    self.settled_at_review = settled.copy()
-                chance = policy.review_chance(chance, p["country.review_attention"], settled,
-                                              self.settled_at_review)
-            review = (review_u < chance) & ~self.locked
-            if p["country.review_attention"]:
-                self.settled_at_review[review] = settled[review]
+            review = self.reviewing(review_u, terms, x, released)
             old = self.policy
             hysteresis = policy.hysteresis_pair(thresholds, p["country.hysteresis"],
                                                 p["country.hysteresis_ban"])
@@ -235,6 +224,29 @@ class CountryLayer:
         if sh.on("alignment"):
             self.alignment = self._align(policy.drift_alignment(
                 self.alignment, ctx.target_alignment, p["country.alignment_speed"]))
+
+    def reviewing(self, u: np.ndarray, terms: tuple, x: policy.PolicyInputs,
+                  released: np.ndarray) -> np.ndarray:
+        """Who reviews this quarter: U_i < ψ_i and not locked (ODD §7.5, review and attention).
+
+        With attention α > 0, ψ_i grows with the change of the settled score S̄_i (the score's
+        ``terms`` without the shock) since the country's last review; the first quarter and a
+        country just ``released`` by an event take this quarter's S̄_i as their last review's.
+        """
+        p = self.shared.values
+        if not p["country.review_attention"]:
+            return (u < p["country.review_prob"]) & ~self.locked
+        settled = kernels.policy_scores(*terms, 0.0, np.zeros_like(u))
+        if p["country.w_declaration"]:
+            settled = settled + policy.declaration_term(x, p)
+        if self.settled_at_review is None:
+            self.settled_at_review = settled.copy()
+        self.settled_at_review[released] = settled[released]
+        chance = policy.review_chance(p["country.review_prob"], p["country.review_attention"],
+                                      settled, self.settled_at_review)
+        review = (u < chance) & ~self.locked
+        self.settled_at_review[review] = settled[review]
+        return review
 
     def conditioned_disposition(self, x: policy.PolicyInputs,
                                 thresholds: tuple[float, float | np.ndarray]) -> np.ndarray:

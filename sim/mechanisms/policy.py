@@ -377,7 +377,8 @@ def review_chance(psi: float, attention: float, settled: np.ndarray,
     Baumgartner & Jones 1993; Jones & Baumgartner 2005): with attention α > 0 the chance is
     1 − (1 − ψ)·exp(−α·|S̄_i − S̄_i,last|), S̄_i the country's settled score now (without the
     shock) and S̄_i,last its value at the country's last review. Reviews then cluster after a
-    lever moves the scores and thin out to ψ while the levers hold. α = 0 is the constant ψ.
+    lever moves the scores and thin out while the levers hold (to ψ plus what the slow drift
+    since the last review adds). α = 0 is the constant ψ.
 
     Args:
         psi: ψ, the chance while the case is unchanged.

@@ -59,6 +59,66 @@ def test_reviews_cluster_where_the_levers_move_and_thin_out_while_they_hold():
     assert 35 < flat_held < 65, flat  # about ψ·201 = 50
 
 
+def test_turning_attention_on_draws_nothing_more():
+    # α = 1e-12 runs the attention path (a second score pass, the settled scores kept) but moves
+    # no chance past a uniform: the policy path is α = 0's to the quarter, so the term adds no
+    # draw to any stream
+    def path(alpha):
+        m = TechAllianceModel(load_scenario("sanctions-2019", horizon="2019Q1:2023Q4"), seed=4,
+                              country__review_attention=alpha)
+        m.run_model()
+        return m.rec_country["policy"].copy()
+
+    off, on = path(0.0), path(1e-12)
+    assert (off == on).all()
+    assert (off[-1] != off[0]).sum() >= 5  # the run does change stances
+
+
+def _watched(tmp_path, text: str, seed: int, end: str = "2022Q4"):
+    """A run with ``text``'s scenario, recording each quarter's reviewers and settled scores."""
+    f = tmp_path / f"s{seed}.yaml"
+    f.write_text(text)
+    m = TechAllianceModel(load_scenario(f, horizon=f"2019Q1:{end}"), seed=seed)
+    countries, seen = m.layers.countries, []
+    reviewing = countries.reviewing
+
+    def watched(*args):  # the layer's own rule, observed as it returns
+        review = reviewing(*args)
+        seen.append((review.copy(), countries.settled_at_review.copy()))
+        return review
+
+    countries.reviewing = watched
+    m.run_model()
+    return m, seen
+
+
+RELEASED = ("name: x\nextends: sanctions-2019\n"
+            "params: {country.review_prob: 0.02, country.review_attention: 3.0}\n"
+            "events:\n  - {at: 2019Q2, country_policy: {iso3: GBR, policy: ban}}\n"
+            "  - {at: 2021Q1, release: [GBR]}\n")
+
+
+def test_locked_countries_neither_review_nor_move_their_last_review(tmp_path):
+    m, seen = _watched(tmp_path, RELEASED, seed=1)
+    gbr, hubs = m.world.codes().index("GBR"), m.world.locked
+    locked_quarters = range(1, 8)  # 2019Q2-2020Q4: GBR forced and locked
+    assert not any(seen[t][0][gbr] for t in locked_quarters)
+    assert len({seen[t][1][gbr] for t in locked_quarters}) == 1
+    assert not any(review[hubs].any() for review, _ in seen)
+
+
+def test_a_release_counts_as_a_review_so_it_triggers_none(tmp_path):
+    # At the release (2021Q1, t = 8) GBR's case has moved far since 2019Q1 (pressure, supply);
+    # counted from there it would review at once. Its last review is the release quarter's own
+    # settled score, so it reviews with the chance ψ = 0.02 like a country whose case holds.
+    at_release = []
+    for seed in range(1, 13):
+        m, seen = _watched(tmp_path, RELEASED, seed=seed, end="2021Q2")
+        gbr = m.world.codes().index("GBR")
+        at_release.append(bool(seen[8][0][gbr]))
+    assert sum(at_release) <= 2, at_release
+
+
 def test_no_review_without_chance_or_change():
     # ψ = 0 and α = 0: no country ever reviews, so the 2019Q1 stances hold to the end
     m = TechAllianceModel(load_scenario("sanctions-2019", horizon="2019Q1:2022Q4"), seed=1,
