@@ -30,14 +30,13 @@ from pathlib import Path
 import fitset
 import pandas as pd
 import yaml
-from pressure_path_check import score
+from pressure_path_check import compare
 from techbloc.analysis import validation
 from techbloc.sim.calibration import COUNTRY_BOUNDS, calibrate, launch_settings
 from techbloc.sim.commands import replicate_count
 from techbloc.sim.observed import stances
 from techbloc.sim.posterior import rebase
 from techbloc.sim.scenario import load_scenario
-from techbloc.sim.world import load_world
 
 fitset.YEARS = tuple(range(2019, 2025))  # the whole record: fitset scores calibrated's years
 #: The shipped whole-record fit's objective on its 12 common-seed replicates (calibrated.yaml)
@@ -90,16 +89,7 @@ def fresh(refit: Path, reps: int, seeds: list[int]) -> bool:
     first = objective is not None and objective < SHIPPED_OBJECTIVE
     print(f"(i) refit objective {objective if objective is not None else 'unknown'} against the "
           f"shipped fit's {SHIPPED_OBJECTIVE}: {'holds' if first else 'fails'}")
-    world, observed = load_world(), stances().astype({"iso3": str})
-    shipped, cand = fitset.base_scenario("attention_check"), candidate(refit)
-    passed = True
-    for seed in seeds:
-        a = score(shipped, seed, reps, world, observed)
-        b = score(cand, seed, reps, world, observed)
-        passed &= b[0] < a[0] and b[2] < a[2]
-        print(f"seed {seed}: shipped point RPS {a[0]:.4f}, Europe {a[1]:.3f}, objective "
-              f"{a[2]:.4f}; attention refit RPS {b[0]:.4f}, Europe {b[1]:.3f}, objective "
-              f"{b[2]:.4f}", flush=True)
+    passed = compare(candidate(refit), "attention", reps, seeds)
     print(f"(ii) RPS and objective below the shipped point's on every seed: "
           f"{'holds' if passed else 'fails'}")
     print(f"verdict: {'passes' if first and passed else 'fails'} stage 1")
