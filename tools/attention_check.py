@@ -77,10 +77,14 @@ def candidate(refit: Path):
 
 
 def refit_objective(refit: Path) -> float | None:
-    """The objective ``fit`` wrote in the refit's first line (None if it is not there)."""
+    """The objective in the refit's first line, as ``fit`` and ``techbloc calibrate`` write it
+    (None if it is not there)."""
     first = refit.read_text().splitlines()[:1]
     words = first[0].split() if first else []
-    return float(words[words.index("objective") + 1]) if "objective" in words else None
+    try:
+        return float(words[words.index("objective") + 1].rstrip(".;,"))
+    except (ValueError, IndexError):
+        return None
 
 
 def fresh(refit: Path, reps: int, seeds: list[int]) -> bool:
