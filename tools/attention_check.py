@@ -9,7 +9,7 @@ holds. The candidate fits ψ and α with the country block of ``techbloc calibra
   RPS of the stances at the ends of 2019-2024 plus half Europe's 2020 share gap, emergent
   launches: the shipped fit's settings) on ``sanctions-2019``; writes ``DIR/calibrated.yaml``.
 - ``score DIR/calibrated.yaml [REPS] [SEEDS]``: stage 1's fresh replicates, the refit beside the
-  shipped point (``pressure_path_check.score``), and the verdict: the candidate passes if (i) the
+  shipped point (``pressure_path_check.compare``), and the verdict: the candidate passes if (i) the
   objective ``fit`` wrote is below the shipped fit's 0.0619 and (ii) its RPS 2019-2024 and its
   objective are below the shipped point's on every seed.
 - ``cv shipped|candidate [--out FILE]``: stage 2, the protocol's spatial check (5 folds, seed 1,

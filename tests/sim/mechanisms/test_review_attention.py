@@ -119,8 +119,9 @@ def test_a_release_counts_as_a_review_so_it_triggers_none(tmp_path):
     assert sum(at_release) <= 2, at_release
 
 
-def test_no_review_without_chance_or_change():
-    # ψ = 0 and α = 0: no country ever reviews, so the 2019Q1 stances hold to the end
+def test_without_attention_a_zero_chance_means_no_review():
+    # the α = 0 branch of CountryLayer.reviewing keeps the plain rule U_i < ψ: with ψ = 0 no
+    # country ever reviews, so the 2019Q1 stances hold to the end
     m = TechAllianceModel(load_scenario("sanctions-2019", horizon="2019Q1:2022Q4"), seed=1,
                           country__review_prob=0.0)
     start = m.layers.countries.policy.copy()
