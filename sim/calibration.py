@@ -264,7 +264,9 @@ def calibrate(base: str | Scenario, observed: pd.DataFrame,
         base: the free-running historical scenario (levers as enacted).
         observed: stances with ``iso3, year, stance``.
         bounds: parameter -> (low, high), inside the parameter's own range.
-        trials: approximate number of objective evaluations.
+        trials: approximate number of objective evaluations: the optimiser's population of
+            8 per parameter, evaluated once, then ``trials // (8 × parameters) − 1`` further
+            generations (none when ``trials`` is below two populations).
         replications: replicates per evaluation (common seeds across trials).
         seed: seed of the optimiser and of the replicate seeds.
         fit_years: year-ends whose stances are fitted.
@@ -295,7 +297,7 @@ def calibrate(base: str | Scenario, observed: pd.DataFrame,
         return value
 
     popsize = 8
-    maxiter = max(1, trials // (popsize * len(names)) - 1)
+    maxiter = max(0, trials // (popsize * len(names)) - 1)
     result = differential_evolution(tracked, [bounds[n] for n in names], seed=seed,
                                     popsize=popsize, maxiter=maxiter, polish=False, tol=0,
                                     init="sobol", updating="immediate")
