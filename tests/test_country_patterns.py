@@ -7,6 +7,10 @@ P4 and the removal cost P7 among them) are in ``tests/test_patterns.py``, on the
 ``techbloc.analysis.patterns.PATTERNS``.
 """
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from techbloc.analysis.validation import initial_stances
 from techbloc.sim import run
@@ -41,6 +45,23 @@ def test_bans_emerge_free_running():
         at = c[(c["date"] == f"{year}Q4") & (c["iso3"].astype(str) == iso)]
         hit += (at["policy"].astype(str) == "ban").mean() >= 0.3
     assert hit >= len(bans) / 2, hit
+
+
+def test_the_record_s_own_group_frequencies_reach_the_bans_bar_only_at_its_edge():
+    # ODD §1.2 (stop 29): a model that knows each covariate group's ban frequency over the whole
+    # record, and nothing finer, gives P(ban) >= 0.3 to exactly 4 of the 8 bans (the three
+    # frontline bans at 0.33, Germany's at 0.36); the UK and Sweden get 0.18. Read from the data.
+    tools = Path(__file__).resolve().parents[1] / "tools"
+    proc = subprocess.run([sys.executable, "ban_rates.py", "record"], cwd=tools,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().endswith("share banned >= 0.3 for 4 of 8 bans")
+    for line in ("EST 2021: frontline (9 open in 2019Q1 with a record): banned by then 0.33",
+                 "GBR 2020: Fourteen Eyes (11 open in 2019Q1 with a record): banned by then 0.18"):
+        assert line in proc.stdout, proc.stdout
+    bad = subprocess.run([sys.executable, "ban_rates.py", "model", "0"], cwd=tools,
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr, bad.stderr
 
 
 def test_baseline_keeps_the_2019_exclusions():
