@@ -264,9 +264,11 @@ def calibrate(base: str | Scenario, observed: pd.DataFrame,
         base: the free-running historical scenario (levers as enacted).
         observed: stances with ``iso3, year, stance``.
         bounds: parameter -> (low, high), inside the parameter's own range.
-        trials: approximate number of objective evaluations: the optimiser's population of
-            8 per parameter, evaluated once, then ``trials // (8 × parameters) − 1`` further
-            generations (none when ``trials`` is below two populations).
+        trials: sets the optimiser's generations: ``trials // (8 × parameters) − 1`` after the
+            first population (none when that is below 1). The population, 8 per parameter, is
+            rounded up to a power of two by SciPy's Sobol start (128 for the 11 country
+            weights), so the evaluations are about population × (generations + 1): 7,168 for
+            the shipped 5000 trials over the country block.
         replications: replicates per evaluation (common seeds across trials).
         seed: seed of the optimiser and of the replicate seeds.
         fit_years: year-ends whose stances are fitted.

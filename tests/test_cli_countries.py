@@ -138,3 +138,24 @@ def test_posterior_only_fits_a_floored_ensemble_around_the_scenarios_values(tmp_
     assert 1 <= len(eps) <= 2 and min(eps) >= floor - 5e-5  # printed to 4 decimals
     final = float(re.search(r"final tolerance ([0-9.]+)", proc.stdout).group(1))
     assert final == pytest.approx(eps[-1], abs=5e-5)
+
+
+def test_without_a_floor_the_point_s_median_is_measured_after_the_run(tmp_path):
+    # The default path (no --abc-floor): nothing is measured before the sampler, and the
+    # distance's median at the point is measured once after it, beside the final tolerance,
+    # with the warning exactly when the tolerance lies below it.
+    import re
+
+    out = tmp_path / "plain"
+    proc = techbloc("calibrate", "--countries", "--posterior", "48", "--posterior-only",
+                    "--generations", "1", "--abc-replications", "1", "--abc-score", "plain",
+                    "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "48 particles x 1 generations of 1 replicates, plain RPS" in proc.stderr
+    assert "floored" not in proc.stderr and "Europe's share free" not in proc.stderr
+    final, at_point = map(float, re.search(
+        r"final tolerance ([0-9.]+); the distance's median at the point values, 1 fresh "
+        r"replicates: ([0-9.]+)", proc.stdout).groups())
+    assert at_point > 0
+    assert ("the tolerance is below it" in proc.stdout) == (final < at_point)
+    assert len(pd.read_parquet(out / "calibrated_posterior.parquet")) == 200

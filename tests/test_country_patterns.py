@@ -59,6 +59,13 @@ def test_the_record_s_own_group_frequencies_reach_the_bans_bar_only_at_its_edge(
     for line in ("EST 2021: frontline (9 open in 2019Q1 with a record): banned by then 0.33",
                  "GBR 2020: Fourteen Eyes (11 open in 2019Q1 with a record): banned by then 0.18"):
         assert line in proc.stdout, proc.stdout
+    # The model's finest step covariates (frontline x security tie x intelligence sharing) give
+    # 6 of 8, with groups of one or two countries: Sweden alone, the UK with Canada.
+    fine = subprocess.run([sys.executable, "ban_rates.py", "record", "--fine"], cwd=tools,
+                          capture_output=True, text=True)
+    assert fine.stdout.strip().endswith("share banned >= 0.3 for 6 of 8 bans"), fine.stdout
+    assert "banned by then 1.00, not open 1.00 [SWE]" in fine.stdout
+    assert "banned by then 0.50, not open 0.50 [CAN GBR]" in fine.stdout
     bad = subprocess.run([sys.executable, "ban_rates.py", "model", "0"], cwd=tools,
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr, bad.stderr
