@@ -189,8 +189,12 @@ def hindcast(model: pd.DataFrame, countries: pd.DataFrame, observed: pd.DataFram
     """Every score of a 2019-2024 run against the record, as JSON-ready data.
 
     The ``markets`` section (:mod:`techbloc.analysis.markets`) holds the build-out, Huawei's
-    revenue paths, launch dates and vendors by country.
+    revenue paths, launch dates and vendors by country; ``bans``
+    (:mod:`techbloc.analysis.bans`) each recorded ban's P(ban) by its year and the bans by group.
     """
+    from techbloc.analysis.bans import bans_report
+    from techbloc.sim.world import load_world
+
     europe = europe_share(countries, ["2020Q4", "2022Q4", "2024Q4"])
     vendors = vendor_share_error(model, vendor_shares)
     obs_eu = {int(r.year): float(r.share) for r in europe_observed.itertuples()
@@ -206,4 +210,5 @@ def hindcast(model: pd.DataFrame, countries: pd.DataFrame, observed: pd.DataFram
         "contracts": contract_counts(model, contracts) if contracts is not None else None,
         "markets": markets(model, countries, vendor_shares, segments, china_sites, launches,
                            ran),
+        "bans": bans_report(countries, observed, load_world()),
     }

@@ -701,8 +701,10 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     print(f"5G RAN vendors by country: Chinese vendor present as recorded in "
           f"{vb['presence_accuracy']:.0%} of {vb['presence_n']} rows; China-bloc share mean "
           f"absolute error {vb['share_mae']:.2f} over {vb['share_n']} country shares")
+    from techbloc.analysis import bans
     from techbloc.analysis.validation import report_lines
 
+    print("\n".join(bans.report_lines(scores["bans"])))
     print("\n".join(report_lines(scores["validation"])))
     print(f"hindcast folder: {out}")
     return 0

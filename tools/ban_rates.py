@@ -18,11 +18,12 @@ forecast (it reads the years it scores). Groupings:
   intelligence sharing; its groups are small (Sweden alone; the UK with Canada), and a group of
   one or two is its own record. Each group's members are printed.
 
-``model`` gives the expected number of countries banning by each year-end, by coarse group, in
-free-running ``sanctions-2019`` on the calibration runs use (the sum over a group's countries of
-each one's share of replicates at ban), with the posterior's draws (the default) and at the
-point, beside the record's count; and the restrictions that became bans between consecutive
-year-ends, over every country with a record and over those open in 2019Q1, beside the record's.
+``model`` prints :func:`techbloc.analysis.bans.bans_report` of free-running ``sanctions-2019``
+on the calibration runs use, with the posterior's draws (the default) and at the point: the
+expected number of countries at ban at each year-end by coarse group (the sum of each one's
+share of replicates at ban) beside the record's count, and the restrictions that became bans
+between consecutive year-ends, over every country with a record and over those open in 2019Q1.
+``techbloc hindcast`` prints the same section for its own run.
 
 Run: ``python tools/ban_rates.py record [--theatre | --fine]`` or
 ``python tools/ban_rates.py model [REPS] [SEEDS]`` (defaults 100 replicates, seed 11, the
@@ -34,37 +35,30 @@ import warnings
 
 import fitset
 import pandas as pd
-from posterior_check import BANS, countries
+from posterior_check import countries
+from techbloc.analysis.bans import bans_report, coarse_groups, recorded_bans
 from techbloc.sim.commands import replicate_count
 from techbloc.sim.observed import stances
 from techbloc.sim.world import DATA, load_world, ties_from
 
-YEARS = (2020, 2021, 2022, 2023, 2024)
-
 
 def group_of(theatre: bool = False, fine: bool = False) -> pd.Series:
-    """Each country open in 2019Q1 -> its covariate group (frontline first: the sets are disjoint
-    except by that order)."""
+    """Each country open in 2019Q1 -> its covariate group: the coarse groups of
+    :func:`techbloc.analysis.bans.coarse_groups`, the frontline split by theatre, or the fine
+    combinations of frontline, security tie in 2019 and intelligence sharing."""
     w = load_world()
-    c = w.countries.assign(iso3=w.countries["iso3"].astype(str))
+    groups = coarse_groups(w)
+    if not (theatre or fine):
+        return groups
+    c = w.countries.assign(iso3=w.countries["iso3"].astype(str)).set_index("iso3")
     front = pd.read_csv(DATA / "frontline.csv").set_index("iso3")["theatre"]
-    ties, _ = ties_from(w.memberships(2019), c["region"])
-    out = {}
-    for i, row in enumerate(c.itertuples()):
-        if w.policy0[i] != 0:
-            continue
-        if fine:
-            out[row.iso3] = (f"frontline {int(row.iso3 in front.index)}, tie {ties[i]:.1f}, "
-                             f"intelligence {int(row.intel_sharing)}")
-        elif row.iso3 in front.index:
-            out[row.iso3] = f"frontline ({front[row.iso3]})" if theatre else "frontline"
-        elif row.intel_sharing == 1:
-            out[row.iso3] = "Fourteen Eyes"
-        elif row.us_treaty_ally == 1 or row.nato == 1:
-            out[row.iso3] = "other US allies"
-        else:
-            out[row.iso3] = "rest"
-    return pd.Series(out, name="group")
+    ties = pd.Series(ties_from(w.memberships(2019), c["region"])[0], index=c.index)
+    if fine:
+        return pd.Series({iso: f"frontline {int(iso in front.index)}, tie {ties[iso]:.1f}, "
+                               f"intelligence {int(c.loc[iso, 'intel_sharing'])}"
+                          for iso in groups.index}, name="group")
+    return groups.where(~groups.index.isin(front.index),
+                        [f"frontline ({front.get(i)})" for i in groups.index])
 
 
 def recorded() -> pd.DataFrame:
@@ -76,8 +70,9 @@ def recorded() -> pd.DataFrame:
 def record_yardstick(theatre: bool, fine: bool) -> None:
     groups, rec = group_of(theatre, fine), recorded()
     groups = groups[groups.index.isin(rec.index)]
+    bans = recorded_bans(stances(), load_world())
     reach = 0
-    for iso, year in BANS.items():
+    for iso, year in bans.items():
         members = groups.index[groups == groups[iso]]
         share = float((rec.loc[members, year] == "ban").mean())
         not_open = float((rec.loc[members, year] != "open").mean())
@@ -85,47 +80,25 @@ def record_yardstick(theatre: bool, fine: bool) -> None:
         print(f"{iso} {year}: {groups[iso]} ({len(members)} open in 2019Q1 with a record): "
               f"banned by then {share:.2f}, not open {not_open:.2f}"
               + (f" [{' '.join(members)}]" if fine else ""))
-    print(f"share banned >= 0.3 for {reach} of {len(BANS)} bans")
+    print(f"share banned >= 0.3 for {reach} of {len(bans)} bans")
 
 
 def model_counts(reps: int, seeds: list[int]) -> None:
-    groups, rec = group_of(), recorded()
     for seed in seeds:
         for parameters in (True, False):
-            full = countries(2024, parameters, reps, seed)
-            full = full[full["date"].str.endswith("Q4")]
-            full = full.assign(year=full["date"].str[:4].astype(int),
-                               policy=full["policy"].astype(str))
-            c, every = full[full["iso3"].isin(groups.index)], full[full["iso3"].isin(rec.index)]
-            p_ban = (c["policy"] == "ban").groupby([c["iso3"], c["year"]]).mean().unstack()
-            label = "draws" if parameters else "point"
-            print(f"{label}, seed {seed}, {reps} replicates: expected bans by year-end "
-                  f"(recorded in brackets)")
-            for name in [*sorted(groups.unique()), "all"]:
-                members = groups.index if name == "all" else groups.index[groups == name]
-                have = members[members.isin(rec.index)]
-                cells = [f"{y} {p_ban.loc[members, y].sum():.2f} "
-                         f"[{int((rec.loc[have, y] == 'ban').sum())}]" for y in YEARS]
-                print(f"  {name:16s} (n={len(members):3d}): {', '.join(cells)}")
+            s = bans_report(countries(2024, parameters, reps, seed), stances(), load_world())
+            print(f"{'draws' if parameters else 'point'}, seed {seed}, {reps} replicates: "
+                  "expected bans by year-end (recorded in brackets)")
+            for name, g in s["in_the_large"].items():
+                cells = ", ".join(f"{y} {v['model']:.2f} [{v['recorded']}]"
+                                  for y, v in g["by_year"].items())
+                print(f"  {name:16s} (n={g['n']:3d}): {cells}")
+            e = s["escalations"]
+            most = ", ".join(f"{k} {v:.2f}" for k, v in list(e["by_country"].items())[:5])
             print(f"  restrictions that became bans between consecutive year-ends, a run "
-                  f"[recorded]: {escalations(every, rec, reps)}", flush=True)
-
-
-def escalations(c: pd.DataFrame, rec: pd.DataFrame, reps: int) -> str:
-    """Restrict at one year-end, ban at the next: per run in the model and in the record, over
-    every country with a record and over those open in 2019Q1, with the model's countries."""
-    steps = list(zip((2019, *YEARS[:-1]), YEARS, strict=True))
-    wide = c.pivot_table(index=["replicate", "iso3"], columns="year", values="policy",
-                         aggfunc="first")
-    hit = sum(((wide[a] == "restrict") & (wide[b] == "ban")) for a, b in steps)
-    by_country = hit.groupby(level="iso3").sum() / reps
-    rec_hit = sum(((rec[a] == "restrict") & (rec[b] == "ban")).astype(int) for a, b in steps)
-    open0 = set(group_of().index)
-    top = by_country[by_country > 0].sort_values(ascending=False).head(5)
-    return (f"all {by_country.sum():.2f} [{int(rec_hit.sum())}], "
-            f"open in 2019Q1 {by_country[by_country.index.isin(open0)].sum():.2f} "
-            f"[{int(rec_hit[rec_hit.index.isin(open0)].sum())}]; most: "
-            + ", ".join(f"{i} {v:.2f}" for i, v in top.items()))
+                  f"[recorded]: all {e['model']:.2f} [{e['recorded']}], open in 2019Q1 "
+                  f"{e['model_open_2019']:.2f} [{e['recorded_open_2019']}]; most: {most}",
+                  flush=True)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -28,6 +28,7 @@ from pathlib import Path
 import fitset
 import pandas as pd
 import techbloc.sim.posterior as post
+from techbloc.analysis.bans import bans_report
 from techbloc.sim import run
 from techbloc.sim.calibration import stance_rps
 from techbloc.sim.calibrations import FITTED_THROUGH
@@ -38,9 +39,6 @@ from techbloc.sim.scenario import load_scenario
 from techbloc.sim.world import load_world
 
 NAME = {year: name for name, year in FITTED_THROUGH.items()}
-# The bans decided in 2020-2024 and their years (issue 16; tests/test_country_patterns.py)
-BANS = {"GBR": 2020, "SWE": 2020, "EST": 2021, "LTU": 2021, "ROU": 2021, "CAN": 2022,
-        "PRT": 2023, "DEU": 2024}
 
 
 def groups() -> dict[str, list[str]]:
@@ -87,15 +85,11 @@ def lines(cells: list[tuple[str, int, int, float, float]]) -> list[str]:
 
 def bans(c: pd.DataFrame, through: int) -> str:
     """P(not open) / P(ban) by the end of each recorded ban's year, the ceiling counted."""
-    cells, reach = [], 0
-    for iso, year in BANS.items():
-        if year > through:
-            continue
-        policy = c[(c["date"] == f"{year}Q4") & (c["iso3"] == iso)]["policy"].astype(str)
-        ceiling = float((policy != "open").mean())
-        reach += ceiling >= 0.3
-        cells.append(f"{iso} {year} {ceiling:.2f}/{(policy == 'ban').mean():.2f}")
-    return f"{', '.join(cells)}; P(not open) >= 0.3 in {reach} of {len(cells)}"
+    record = stances()
+    s = bans_report(c, record[record["year"] <= through], load_world())
+    cells = [f"{iso} {v['year']} {v['p_not_open']:.2f}/{v['p_ban']:.2f}"
+             for iso, v in s["each"].items()]
+    return f"{', '.join(cells)}; P(not open) >= 0.3 in {s['ceiling']} of {len(cells)}"
 
 
 def main(argv: list[str] | None = None) -> None:

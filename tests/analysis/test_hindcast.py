@@ -62,6 +62,15 @@ def test_hindcast_command_end_to_end(tmp_path):
     for text in ("markets at each year's end", "5G launch year, mean absolute error",
                  "5G RAN vendors by country", "huawei_consumer"):
         assert text in proc.stdout, text
+    # The bans section (issue 16): the record's 8 bans of 2020-2024, each with P(ban) at most
+    # P(not open), and the record's counts by group.
+    bans = scores["bans"]
+    assert bans["each"] == {iso: bans["each"][iso] for iso in
+                            ("GBR", "SWE", "EST", "LTU", "ROU", "CAN", "PRT", "DEU")}
+    assert all(0 <= v["p_ban"] <= v["p_not_open"] <= 1 for v in bans["each"].values())
+    assert bans["asked"] == 4 and bans["in_the_large"]["all"]["by_year"]["2024"]["recorded"] == 8
+    assert bans["escalations"]["recorded"] == 1  # Germany: restrict 2021-2023, ban 2024
+    assert "bans of 2020-2024" in proc.stdout and "(issue 16 asks 4)" in proc.stdout
 
 
 def test_contract_counts_compare_ratios_between_vendors():
@@ -145,3 +154,39 @@ def test_observed_huawei_segments_load_and_refuse_bad_rows(tmp_path):
     bad.write_text((OBSERVED / "huawei_segments.csv").read_text().replace("2022,214.5", "2022,"))
     with pytest.raises(DataError, match=r"huawei_segments.csv:5: consumer_cny_bn"):
         read_huawei_segments(bad)
+
+
+def test_bans_report_on_hand_made_runs():
+    """Two replicates over two year-ends; the world is the shipped one, the record made up."""
+    from techbloc.analysis.bans import bans_report, coarse_groups
+    from techbloc.sim.world import load_world
+
+    world = load_world()
+    groups = coarse_groups(world)
+    assert groups["EST"] == "frontline" and groups["GBR"] == "Fourteen Eyes"
+    assert groups["PRT"] == "other US allies" and groups["BRA"] == "rest"
+    assert "NZL" not in groups  # restricting in 2019Q1
+    record = pd.DataFrame({"iso3": ["GBR", "GBR", "EST", "EST", "NZL", "NZL"],
+                           "year": [2020, 2021] * 3,
+                           "stance": ["ban", "ban", "open", "ban", "restrict", "restrict"]})
+    rows = []
+    for rep, (gbr, est, nzl) in enumerate([(("ban", "ban"), ("open", "restrict"),
+                                             ("restrict", "ban")),
+                                            (("restrict", "ban"), ("ban", "ban"),
+                                             ("restrict", "restrict"))]):
+        for iso, path in (("GBR", gbr), ("EST", est), ("NZL", nzl)):
+            for year, pol in zip((2020, 2021), path, strict=True):
+                rows.append({"replicate": rep, "date": f"{year}Q4", "iso3": iso, "policy": pol})
+    s = bans_report(pd.DataFrame(rows), record, world)
+    # GBR banned in 2020: P(ban) 1/2, P(not open) 1; EST in 2021: P(ban) 1/2, P(not open) 1.
+    assert s["each"] == {"GBR": {"year": 2020, "p_not_open": 1.0, "p_ban": 0.5},
+                         "EST": {"year": 2021, "p_not_open": 1.0, "p_ban": 0.5}}
+    assert s["reach"] == 2 and s["ceiling"] == 2 and s["asked"] == 1
+    fe = s["in_the_large"]["Fourteen Eyes"]["by_year"]
+    assert fe["2020"] == {"model": 0.5, "recorded": 1} and fe["2021"]["model"] == 1.0
+    assert s["in_the_large"]["all"]["by_year"]["2021"] == {"model": 1.5, "recorded": 2}
+    # Restrict -> ban between year-ends: GBR in replicate 1, NZL in replicate 0 (not open in
+    # 2019Q1); none in the record.
+    e = s["escalations"]
+    assert (e["model"], e["model_open_2019"], e["recorded"]) == (1.0, 0.5, 0)
+    assert e["by_country"] == {"GBR": 0.5, "NZL": 0.5}

@@ -1,0 +1,148 @@
+"""Bans against the record: each recorded ban's P(ban) by its year, and bans in the large.
+
+Issue 16 asks that bans emerge in free-running ``sanctions-2019``: at least half of the bans
+decided in 2020-2024 get P(ban) >= 0.3 by the end of their year (docs/ODD.md §1.2). The bans are
+read from the record (``sim/data/observed/stances.csv``): every country open in 2019Q1 whose
+stance is ``ban`` at some year-end, with the first such year. Beside each ban's P(ban) this
+module counts the bans the model makes by covariate group, the expected number of countries at
+ban at each year-end (the sum of their P(ban)), against the record's count, and the
+restrictions that became bans between consecutive year-ends. ``techbloc hindcast`` prints the
+section and writes it to ``hindcast.json`` under ``bans``; ``tools/ban_rates.py`` uses it too.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+#: The coarse covariate groups of the countries open in 2019Q1, in the order they are assigned.
+GROUPS = ("frontline", "Fourteen Eyes", "other US allies", "rest")
+#: P(ban) a recorded ban should reach by the end of its year (issue 16).
+BAR = 0.3
+
+
+def open_in_2019(world) -> list[str]:
+    """The countries open at the run's start (2019Q1), in the world's order."""
+    return [c for c, p in zip(world.codes(), world.policy0, strict=True) if p == 0]
+
+
+def coarse_groups(world) -> pd.Series:
+    """Each country open in 2019Q1 -> its coarse covariate group.
+
+    A frontline state (``frontline.csv``), else a Fourteen Eyes member (``intel_sharing``), else
+    a US treaty ally or NATO member, else the rest.
+    """
+    c = world.countries
+    out = {}
+    for i, iso in enumerate(world.codes()):
+        if world.policy0[i] != 0:
+            continue
+        if world.frontline[i] > 0:
+            out[iso] = GROUPS[0]
+        elif c["intel_sharing"].iloc[i] == 1:
+            out[iso] = GROUPS[1]
+        elif c["us_treaty_ally"].iloc[i] == 1 or c["nato"].iloc[i] == 1:
+            out[iso] = GROUPS[2]
+        else:
+            out[iso] = GROUPS[3]
+    return pd.Series(out, name="group", dtype=str)
+
+
+def recorded_bans(record: pd.DataFrame, world) -> dict[str, int]:
+    """Countries open in 2019Q1 that the record shows at ban -> the first year-end at ban."""
+    r = record.astype({"iso3": str})
+    r = r[(r["stance"] == "ban") & r["iso3"].isin(open_in_2019(world))]
+    first = r.groupby("iso3")["year"].min().sort_values(kind="stable")
+    return {str(k): int(v) for k, v in first.items()}
+
+
+def _year_ends(countries: pd.DataFrame) -> pd.DataFrame:
+    c = countries[countries["date"].astype(str).str.endswith("Q4")]
+    return c.assign(iso3=c["iso3"].astype(str), policy=c["policy"].astype(str),
+                    year=c["date"].astype(str).str[:4].astype(int))
+
+
+def _escalations(c: pd.DataFrame, record: pd.DataFrame, years: list[int], reps: int,
+                 open0: set[str]) -> dict:
+    """Restrictions that became bans between consecutive year-ends.
+
+    A run's mean count in the model and the record's count, over every country with a record and
+    over those open in 2019Q1.
+    """
+    steps = list(zip(years[:-1], years[1:], strict=True))
+    rec = record.astype({"iso3": str}).pivot(index="iso3", columns="year", values="stance")
+    wide = c[c["iso3"].isin(rec.index)].pivot_table(
+        index=["replicate", "iso3"], columns="year", values="policy", aggfunc="first")
+    steps = [(a, b) for a, b in steps if a in wide and b in wide and a in rec and b in rec]
+    if not steps:
+        return {"model": 0.0, "recorded": 0, "model_open_2019": 0.0, "recorded_open_2019": 0,
+                "by_country": {}}
+    hit = sum(((wide[a] == "restrict") & (wide[b] == "ban")).astype(int) for a, b in steps)
+    per = hit.groupby(level="iso3").sum() / reps
+    rec_hit = sum(((rec[a] == "restrict") & (rec[b] == "ban")).astype(int) for a, b in steps)
+    return {"model": float(per.sum()), "recorded": int(rec_hit.sum()),
+            "model_open_2019": float(per[per.index.isin(open0)].sum()),
+            "recorded_open_2019": int(rec_hit[rec_hit.index.isin(open0)].sum()),
+            "by_country": {str(k): float(v) for k, v in
+                           per[per > 0].sort_values(ascending=False, kind="stable").items()}}
+
+
+def bans_report(countries: pd.DataFrame, record: pd.DataFrame, world) -> dict:
+    """The bans section of a 2019-2024 run's scores, JSON-ready.
+
+    Args:
+        countries: the run's countries table (``replicate, date, iso3, policy``).
+        record: the stance record (``iso3, year, stance``).
+        world: the world the run used (start stances, frontline states, memberships).
+    """
+    c = _year_ends(countries)
+    reps = int(c["replicate"].nunique())
+    years = sorted(set(c["year"]) & set(record["year"].astype(int)))
+    bans = {iso: y for iso, y in recorded_bans(record, world).items() if y in years}
+    each = {}
+    for iso, year in bans.items():
+        at = c[(c["year"] == year) & (c["iso3"] == iso)]["policy"]
+        each[iso] = {"year": year, "p_not_open": float((at != "open").mean()),
+                     "p_ban": float((at == "ban").mean())}
+    groups = coarse_groups(world)
+    p_ban = (c["policy"] == "ban").groupby([c["iso3"], c["year"]]).mean().unstack(fill_value=0.0)
+    rec = record.astype({"iso3": str}).pivot(index="iso3", columns="year", values="stance")
+    large = {}
+    for name in (*GROUPS, "all"):
+        members = groups.index if name == "all" else groups.index[groups == name]
+        have = members[members.isin(rec.index)]
+        large[name] = {"n": int(len(members)), "by_year": {
+            str(y): {"model": float(p_ban.reindex(members).get(y, pd.Series(dtype=float))
+                                    .fillna(0.0).sum()),
+                     "recorded": int((rec.loc[have, y] == "ban").sum()) if y in rec else 0}
+            for y in years if y >= 2020}}
+    return {"bar": BAR, "asked": math.ceil(len(each) / 2), "replicates": reps,
+            "reach": sum(v["p_ban"] >= BAR for v in each.values()),
+            "ceiling": sum(v["p_not_open"] >= BAR for v in each.values()),
+            "each": each, "in_the_large": large,
+            "escalations": _escalations(c, record, years, reps, set(groups.index))}
+
+
+def report_lines(section: dict) -> list[str]:
+    """The bans section as printed by ``techbloc hindcast``."""
+    each = ", ".join(f"{iso} {v['year']} {v['p_ban']:.2f}/{v['p_not_open']:.2f}"
+                     for iso, v in section["each"].items())
+    lines = [f"bans of 2020-2024 (free-running, {section['replicates']} replicates; docs/ODD.md "
+             f"§1.2): P(ban)/P(not open) by the end of each ban's year: {each}",
+             f"  P(ban) >= {section['bar']:g} for {section['reach']} of {len(section['each'])} "
+             f"(issue 16 asks {section['asked']}); P(not open) >= {section['bar']:g}, the most "
+             f"a ban form could give, for {section['ceiling']}"]
+    last = max(section["in_the_large"]["all"]["by_year"], default=None)
+    if last is not None:
+        cells = ", ".join(f"{name} {g['by_year'][last]['model']:.2f} "
+                          f"[{g['by_year'][last]['recorded']}]"
+                          for name, g in section["in_the_large"].items() if name != "all")
+        a = section["in_the_large"]["all"]["by_year"][last]
+        lines.append(f"  countries open in 2019Q1 at ban by end-{last}, expected [recorded]: "
+                     f"{a['model']:.2f} [{a['recorded']}]; {cells}")
+    e = section["escalations"]
+    most = ", ".join(f"{k} {v:.2f}" for k, v in list(e["by_country"].items())[:4])
+    lines.append(f"  restrictions that became bans between year-ends, a run [recorded]: "
+                 f"{e['model']:.2f} [{e['recorded']}]" + (f" (most: {most})" if most else ""))
+    return lines
