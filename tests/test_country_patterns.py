@@ -51,6 +51,14 @@ def test_the_record_s_own_group_frequencies_reach_the_bans_bar_only_at_its_edge(
     # ODD §1.2 (stop 29): a model that knows each covariate group's ban frequency over the whole
     # record, and nothing finer, gives P(ban) >= 0.3 to exactly 4 of the 8 bans (the three
     # frontline bans at 0.33, Germany's at 0.36); the UK and Sweden get 0.18. Read from the data.
+    from techbloc.analysis.bans import recorded_bans
+    from techbloc.sim.observed import stances
+    from techbloc.sim.world import load_world
+
+    # The bans read from the record are issue 16's list
+    assert recorded_bans(stances(), load_world()) == {
+        "GBR": 2020, "SWE": 2020, "EST": 2021, "LTU": 2021, "ROU": 2021, "CAN": 2022,
+        "PRT": 2023, "DEU": 2024}
     tools = Path(__file__).resolve().parents[1] / "tools"
     proc = subprocess.run([sys.executable, "ban_rates.py", "record"], cwd=tools,
                           capture_output=True, text=True)
