@@ -7,7 +7,8 @@ stance is ``ban`` at some year-end, with the first such year. Beside each ban's 
 module counts the bans the model makes by covariate group, the expected number of countries at
 ban at each year-end (the sum of their P(ban)), against the record's count, and the
 restrictions that became bans between consecutive year-ends. ``techbloc hindcast`` prints the
-section and writes it to ``hindcast.json`` under ``bans``; ``tools/ban_rates.py`` uses it too.
+section, writes it to ``hindcast.json`` under ``bans`` and draws it (``bans.png``,
+:func:`bans_figure`); ``tools/ban_rates.py`` uses it too.
 """
 
 from __future__ import annotations
@@ -146,3 +147,48 @@ def report_lines(section: dict) -> list[str]:
     lines.append(f"  restrictions that became bans between year-ends, a run [recorded]: "
                  f"{e['model']:.2f} [{e['recorded']}]" + (f" (most: {most})" if most else ""))
     return lines
+
+
+def bans_figure(section: dict, title: str = ""):
+    """The bans section as a picture (``bans.png`` of ``techbloc hindcast``).
+
+    Left, each recorded ban's P(not open) and P(ban) by its year against issue 16's bar; right,
+    the countries at ban at each year-end, the model's expected count against the record's, for
+    all countries open in 2019Q1, the frontline states and the Fourteen Eyes.
+    """
+    from matplotlib.figure import Figure
+    from techbloc.analysis import style
+
+    fig = Figure(figsize=(10, 4.2), layout="constrained")
+    left, right = fig.subplots(1, 2, width_ratios=(1.1, 1))
+    each = section["each"]
+    x = list(range(len(each)))
+    p_not = [v["p_not_open"] for v in each.values()]
+    p_ban = [v["p_ban"] for v in each.values()]
+    left.bar(x, p_not, 0.7, color=style.POLICY_COLOURS["restrict"],
+             label="P(not open): the most a ban form could give")
+    left.bar(x, p_ban, 0.45, color=style.POLICY_COLOURS["ban"], label="P(ban)")
+    left.axhline(section["bar"], color="black", linestyle="--", linewidth=1,
+                 label=f"issue 16's bar ({section['bar']:g}; half must reach it)")
+    left.set_xticks(x, [f"{iso}\n{v['year']}" for iso, v in each.items()], fontsize=8)
+    left.set_ylim(0, 1)
+    left.set_ylabel("probability by the end of the ban's year", fontsize=8)
+    left.set_title(f"each recorded ban: {section['reach']} of {len(each)} reach the bar "
+                   f"(asked: {section['asked']})", fontsize=9)
+    left.legend(fontsize=7, loc="upper left", frameon=False)
+    colours = {"all": "black", "frontline": "#8c564b", "Fourteen Eyes": style.WEST}
+    for name, colour in colours.items():
+        by = section["in_the_large"][name]["by_year"]
+        years = [int(y) for y in by]
+        right.plot(years, [v["model"] for v in by.values()], color=colour, marker="o",
+                   label=f"{name}, model (expected)")
+        right.plot(years, [v["recorded"] for v in by.values()], color=colour, marker="s",
+                   linestyle=":", markerfacecolor="white", label=f"{name}, record")
+    right.set_ylabel("countries at ban at the year's end\n(of those open in 2019Q1)", fontsize=8)
+    right.xaxis.get_major_locator().set_params(integer=True)
+    right.set_ylim(bottom=0)
+    right.set_title("bans in the large, by group", fontsize=9)
+    right.legend(fontsize=7, loc="upper left", frameon=False, ncols=2)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return fig

@@ -214,9 +214,9 @@ def build_parser() -> argparse.ArgumentParser:
     hc = sub.add_parser("hindcast", help="score the 2019-2024 record against the model",
                         description="Run the free-running historical scenario to 2024Q4, with "
                                     "every 5G launch modelled (rollout.observed_launches off), "
-                                    "and score stances, vendor shares, markets and patterns "
-                                    "P1-P7 against the observed record; writes hindcast.json, "
-                                    "hindcast.png and markets.png.")
+                                    "and score stances, vendor shares, markets, bans and "
+                                    "patterns P1-P7 against the observed record; writes "
+                                    "hindcast.json, hindcast.png, markets.png and bans.png.")
     hc.add_argument("--scenario", default="sanctions-2019",
                     help="the free-running historical scenario (default sanctions-2019); one "
                          "that forces a country's policy before 2025 (history) is refused")
@@ -612,7 +612,7 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     if args.cv > (n_countries := stances()["iso3"].nunique()):
         raise TechblocError(f"--cv {args.cv} folds is more than the {n_countries} countries of "
                             "the record; each fold needs at least one", key="--cv")
-    check_out_folder(args.out, ("hindcast.json", "hindcast.png", "markets.png"))
+    check_out_folder(args.out, ("hindcast.json", "hindcast.png", "markets.png", "bans.png"))
     from techbloc.sim.posterior import calibration_of, rebase
     from techbloc.sim.scenario import load_scenario
 
@@ -658,6 +658,10 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     fig, _ = markets_figure(res.model, res.countries, read_vendor_shares(),
                             read_huawei_segments(), read_china_sites())
     fig.savefig(out / "markets.png", dpi=120)
+    from techbloc.analysis.bans import bans_figure
+
+    bans_figure(scores["bans"], f"bans of 2020-2024, free-running {args.scenario} on "
+                f"{args.calibration}").savefig(out / "bans.png", dpi=120)
     if fitted == 2024:
         print(f"note: the weights ({args.calibration}) were fitted on 2019-{fitted}: every "
               "score of the run and the temporal forecast below is in sample, the 'out of "

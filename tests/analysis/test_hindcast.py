@@ -71,6 +71,7 @@ def test_hindcast_command_end_to_end(tmp_path):
     assert bans["asked"] == 4 and bans["in_the_large"]["all"]["by_year"]["2024"]["recorded"] == 8
     assert bans["escalations"]["recorded"] == 1  # Germany: restrict 2021-2023, ban 2024
     assert "bans of 2020-2024" in proc.stdout and "(issue 16 asks 4)" in proc.stdout
+    assert (out / "bans.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_contract_counts_compare_ratios_between_vendors():
