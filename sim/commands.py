@@ -20,6 +20,13 @@ from types import SimpleNamespace
 
 from techbloc.sim.errors import TechblocError
 
+#: ``--uncertainty`` modes as settings (docs/ODD.md §1.2, sim/posterior.py).
+UNCERTAINTY = {
+    "noise": {"uncertainty.parameters": False, "uncertainty.noise": True},
+    "parameters": {"uncertainty.parameters": True, "uncertainty.noise": False},
+    "both": {"uncertainty.parameters": True, "uncertainty.noise": True},
+}
+
 #: The hint for a missing optional dependency: techbloc is installed from a clone, not an index.
 INSTALL_HINT = ("from the folder of your techbloc clone: .venv/bin/pip install -e '.[{extra}]' "
                 "(techbloc is not on a package index)")
