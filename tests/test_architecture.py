@@ -23,8 +23,9 @@ CLASS_MAX = 300  # lines of any class
 FILE_MAX = 700  # lines of any module
 
 #: TEMPORARY allow-list of files over FILE_MAX, owned by other work; the lead clears it.
-#: sim/cli.py grows with new commands.
-FILE_SIZE_EXCEPTIONS = {"sim/cli.py"}
+#: Empty since the hindcast command's body left sim/cli.py (a long command's body goes into a
+#: module of its own, as sim.plot_command and sim.hindcast_command).
+FILE_SIZE_EXCEPTIONS: set[str] = set()
 
 
 def modules() -> dict[str, Path]:
