@@ -35,6 +35,36 @@ class SiteBook(Protocol):
         """Start removal where a ban is new (over ``years`` per country), stop where lifted."""
 
 
+#: The parameters the country layer reads (tests/sim/test_layers.py checks it reads no
+#: other).
+COUNTRY_PARAMS = (
+    "mechanisms.policy", "mechanisms.peer_effects", "mechanisms.alignment",
+    "mechanisms.removal", "country.review_prob", "country.review_attention",
+    "country.threshold_restrict",
+    "country.threshold_ban", "country.hysteresis", "country.hysteresis_ban",
+    "country.w_alignment", "country.w_peer", "country.w_risk",
+    "country.w_installed", "country.score_noise", "country.alignment_speed",
+    "country.removal_years", "us.rip_replace_subsidy",
+    # read by policy.static_terms, policy.terms and policy.target_alignment
+    "country.w_security", "country.w_security_base", "country.w_intel",
+    "country.w_power", "country.w_us_exposure", "country.w_price",
+    "country.w_trade_china", "country.w_retaliation", "country.w_bri",
+    "country.alignment_gain", "us.ally_pressure", "us.secondary_sanctions",
+    "china.bri_discount", "china.cooperation", "china.retaliation",
+    # issue 16: frontline states, Belt & Road damped by ties, the disposition
+    "country.w_frontline", "country.bri_ally_discount", "country.disposition_sd",
+    "country.escalation_rate", "country.ban_shift_frontline",
+    "country.ban_shift_security", "country.ban_shift_assurance",
+    "country.assurance_restricting",
+    # US 5G security declarations (us_5g_declarations.csv), ODD §7.5
+    "country.w_declaration", "country.ban_shift_declaration",
+    "country.ban_shift_five_eyes",
+    # exclusion by law, a latent class (stream ban_form), ODD §7.5
+    "country.ban_form_share",
+    # a ban's lead time before its purchase stop, ODD §7.5
+    "country.ban_lead_quarters")
+
+
 class CountryLayer:
     """Governments: policy (open, restrict, ban), locks, removal horizon, alignment a_i.
 
@@ -43,31 +73,7 @@ class CountryLayer:
         op_country: country index of each operator (to map policies onto operators).
     """
 
-    PARAMS = ("mechanisms.policy", "mechanisms.peer_effects", "mechanisms.alignment",
-              "mechanisms.removal", "country.review_prob", "country.review_attention",
-              "country.threshold_restrict",
-              "country.threshold_ban", "country.hysteresis", "country.hysteresis_ban",
-              "country.w_alignment", "country.w_peer", "country.w_risk",
-              "country.w_installed", "country.score_noise", "country.alignment_speed",
-              "country.removal_years", "us.rip_replace_subsidy",
-              # read by policy.static_terms, policy.terms and policy.target_alignment
-              "country.w_security", "country.w_security_base", "country.w_intel",
-              "country.w_power", "country.w_us_exposure", "country.w_price",
-              "country.w_trade_china", "country.w_retaliation", "country.w_bri",
-              "country.alignment_gain", "us.ally_pressure", "us.secondary_sanctions",
-              "china.bri_discount", "china.cooperation", "china.retaliation",
-              # issue 16: frontline states, Belt & Road damped by ties, the disposition
-              "country.w_frontline", "country.bri_ally_discount", "country.disposition_sd",
-              "country.escalation_rate", "country.ban_shift_frontline",
-              "country.ban_shift_security", "country.ban_shift_assurance",
-              "country.assurance_restricting",
-              # US 5G security declarations (us_5g_declarations.csv), ODD §7.5
-              "country.w_declaration", "country.ban_shift_declaration",
-              "country.ban_shift_five_eyes",
-              # exclusion by law, a latent class (stream ban_form), ODD §7.5
-              "country.ban_form_share",
-              # a ban's lead time before its purchase stop, ODD §7.5
-              "country.ban_lead_quarters")
+    PARAMS = COUNTRY_PARAMS
 
     def __init__(self, shared: Shared, op_country: np.ndarray) -> None:
         self.shared = shared

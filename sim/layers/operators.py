@@ -44,6 +44,21 @@ def _choice_coefficients(p, planned_op: np.ndarray) -> tuple:
     return p.version, coef, planned_op & split, s1, s2
 
 
+#: The parameters the operator layer reads (tests/sim/test_layers.py checks it reads no
+#: other).
+OPERATOR_PARAMS = (
+    "mechanisms.rollout", "mechanisms.removal", "mechanisms.peer_effects",
+    "rollout.launch_lag", "rollout.gdp_pc_ref", "rollout.sites_per_1000",
+    "rollout.density_elasticity", "rollout.removal_drag", "rollout.bass_p",
+    "rollout.bass_q", "rollout.site_unit", "rollout.plan_p", "rollout.plan_q",
+    "rollout.observed_launches", "rollout.bri_launch_boost",
+    "operator.contract_years", "operator.equipment_life",
+    "operator.noise", "operator.nest", "operator.dual_sourcing",
+    "mechanisms.split_awards", "operator.split_first", "operator.split_second",
+    *(f"operator.beta_{k}" for k in _BETAS), "us.secondary_sanctions",
+    "vendors.kappa", "country.removal_cost_per_site")
+
+
 class OperatorLayer:
     """Mobile operators: launch, awards (O × V), sites (O × V), removal rates.
 
@@ -53,16 +68,7 @@ class OperatorLayer:
         china: which vendors are of the China bloc (V,).
     """
 
-    PARAMS = ("mechanisms.rollout", "mechanisms.removal", "mechanisms.peer_effects",
-              "rollout.launch_lag", "rollout.gdp_pc_ref", "rollout.sites_per_1000",
-              "rollout.density_elasticity", "rollout.removal_drag", "rollout.bass_p",
-              "rollout.bass_q", "rollout.site_unit", "rollout.plan_p", "rollout.plan_q",
-              "rollout.observed_launches", "rollout.bri_launch_boost",
-              "operator.contract_years", "operator.equipment_life",
-              "operator.noise", "operator.nest", "operator.dual_sourcing",
-              "mechanisms.split_awards", "operator.split_first", "operator.split_second",
-              *(f"operator.beta_{k}" for k in _BETAS), "us.secondary_sanctions",
-              "vendors.kappa", "country.removal_cost_per_site")
+    PARAMS = OPERATOR_PARAMS
 
     def __init__(self, shared: Shared, ops: Operators, china: np.ndarray) -> None:
         self.shared, self.ops = shared, ops
