@@ -26,12 +26,13 @@ between consecutive year-ends, over every country with a record and over those o
 ``techbloc hindcast`` prints the same section for its own run.
 
 Run: ``python tools/ban_rates.py record [--theatre | --fine]`` or
-``python tools/ban_rates.py model [REPS] [SEEDS]`` (defaults 100 replicates, seed 11, the
-country-pattern tests' run).
+``python tools/ban_rates.py model [REPS] [SEEDS] [--draws-only] [--ensemble PARQUET]``
+(defaults 100 replicates, seed 11, the country-pattern tests' run, the shipped ensemble).
 """
 
 import argparse
 import warnings
+from pathlib import Path
 
 import fitset
 import pandas as pd
@@ -83,9 +84,9 @@ def record_yardstick(theatre: bool, fine: bool) -> None:
     print(f"share banned >= 0.3 for {reach} of {len(bans)} bans")
 
 
-def model_counts(reps: int, seeds: list[int]) -> None:
+def model_counts(reps: int, seeds: list[int], draws_only: bool = False) -> None:
     for seed in seeds:
-        for parameters in (True, False):
+        for parameters in (True,) if draws_only else (True, False):
             s = bans_report(countries(2024, parameters, reps, seed), stances(), load_world())
             print(f"{'draws' if parameters else 'point'}, seed {seed}, {reps} replicates: "
                   "expected bans by year-end (recorded in brackets)")
@@ -101,6 +102,20 @@ def model_counts(reps: int, seeds: list[int]) -> None:
                   flush=True)
 
 
+def use_ensemble(path: str) -> None:
+    """Draw from the ensemble in ``path`` instead of the shipped one (as posterior_check)."""
+    import techbloc.sim.posterior as post
+    from techbloc.sim.errors import TechblocError
+
+    given = Path(path)
+    post.posterior_path = lambda _name: given
+    post._shipped.cache_clear()
+    try:
+        post.read_draws(given)  # a missing or damaged ensemble: one line
+    except TechblocError as exc:
+        raise SystemExit(f"ban_rates: error: {exc}") from None
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="what", required=True)
@@ -111,11 +126,16 @@ def main(argv: list[str] | None = None) -> None:
     m = sub.add_parser("model")
     m.add_argument("reps", nargs="?", type=replicate_count, default=100)
     m.add_argument("seeds", nargs="?", type=fitset.seed_list, default=[11])
+    m.add_argument("--draws-only", action="store_true", help="skip the runs at the point")
+    m.add_argument("--ensemble", metavar="PARQUET",
+                   help="an ensemble file to draw from instead of the shipped one")
     args = ap.parse_args(argv)
     if args.what == "record":
         record_yardstick(args.theatre, args.fine)
     else:
-        model_counts(args.reps, args.seeds)
+        if args.ensemble:
+            use_ensemble(args.ensemble)
+        model_counts(args.reps, args.seeds, args.draws_only)
 
 
 if __name__ == "__main__":
