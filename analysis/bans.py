@@ -92,8 +92,12 @@ def _escalations(c: pd.DataFrame, record: pd.DataFrame, years: list[int], reps: 
 def bans_report(countries: pd.DataFrame, record: pd.DataFrame, world) -> dict:
     """The bans section of a 2019-2024 run's scores, JSON-ready.
 
+    Only the year-ends both the run and the record reach are read (``years`` of the result);
+    the record is taken as complete, one stance per country and year-end, as
+    :func:`techbloc.sim.observed.read_stances` checks.
+
     Args:
-        countries: the run's countries table (``replicate, date, iso3, policy``).
+        countries: the run's countries table (``replicate, date, iso3, policy``), one run.
         record: the stance record (``iso3, year, stance``).
         world: the world the run used (start stances, frontline states, memberships).
     """
@@ -119,18 +123,25 @@ def bans_report(countries: pd.DataFrame, record: pd.DataFrame, world) -> dict:
                      "recorded": int((rec.loc[have, y] == "ban").sum()) if y in rec else 0}
             for y in years if y >= 2020}}
     return {"bar": BAR, "asked": math.ceil(len(each) / 2), "replicates": reps,
+            "years": [y for y in years if y >= 2020],
             "reach": sum(v["p_ban"] >= BAR for v in each.values()),
             "ceiling": sum(v["p_not_open"] >= BAR for v in each.values()),
             "each": each, "in_the_large": large,
             "escalations": _escalations(c, record, years, reps, set(groups.index))}
 
 
+def span(section: dict) -> str:
+    """The year-ends the section covers, as ``2020-2024``."""
+    years = section["years"]
+    return f"{years[0]}-{years[-1]}" if years else "no year-end from 2020"
+
+
 def report_lines(section: dict) -> list[str]:
     """The bans section as printed by ``techbloc hindcast``."""
     each = ", ".join(f"{iso} {v['year']} {v['p_ban']:.2f}/{v['p_not_open']:.2f}"
                      for iso, v in section["each"].items())
-    lines = [f"bans of 2020-2024 (free-running, {section['replicates']} replicates; docs/ODD.md "
-             f"§1.2): P(ban)/P(not open) by the end of each ban's year: {each}",
+    lines = [f"bans of {span(section)} (free-running, {section['replicates']} replicates; "
+             f"docs/ODD.md §1.2): P(ban)/P(not open) by the end of each ban's year: {each}",
              f"  P(ban) >= {section['bar']:g} for {section['reach']} of {len(section['each'])} "
              f"(issue 16 asks {section['asked']}); P(not open) >= {section['bar']:g}, the most "
              f"a ban form could give, for {section['ceiling']}"]
@@ -186,7 +197,9 @@ def bans_figure(section: dict, title: str = ""):
                    linestyle=":", markerfacecolor="white", label=f"{name}, record")
     right.set_ylabel("countries at ban at the year's end\n(of those open in 2019Q1)", fontsize=8)
     right.xaxis.get_major_locator().set_params(integer=True)
-    right.set_ylim(bottom=0)
+    right.set_ylim(0, 1.45 * max(1.0, *(v for g in section["in_the_large"].values()
+                                           for y in g["by_year"].values() for v in
+                                           (y["model"], y["recorded"]))))
     right.set_title("bans in the large, by group", fontsize=9)
     right.legend(fontsize=7, loc="upper left", frameon=False, ncols=2)
     if title:

@@ -96,9 +96,9 @@ def cmd_hindcast(args: argparse.Namespace) -> int:
     fig, _ = markets_figure(res.model, res.countries, read_vendor_shares(),
                             read_huawei_segments(), read_china_sites())
     fig.savefig(out / "markets.png", dpi=120)
-    from techbloc.analysis.bans import bans_figure
+    from techbloc.analysis.bans import bans_figure, span
 
-    bans_figure(scores["bans"], f"bans of 2020-2024, free-running {args.scenario} on "
+    bans_figure(scores["bans"], f"bans of {span(scores['bans'])}, free-running {args.scenario} on "
                 f"{args.calibration}").savefig(out / "bans.png", dpi=120)
     if fitted == 2024:
         print(f"note: the weights ({args.calibration}) were fitted on 2019-{fitted}: every "

@@ -158,36 +158,51 @@ def test_observed_huawei_segments_load_and_refuse_bad_rows(tmp_path):
 
 
 def test_bans_report_on_hand_made_runs():
-    """Two replicates over two year-ends; the world is the shipped one, the record made up."""
-    from techbloc.analysis.bans import bans_report, coarse_groups
+    """Ten replicates over the year-ends 2019-2022; the world is the shipped one, the record
+    made up (it reaches 2023, one year past the run)."""
+    from techbloc.analysis.bans import bans_report, coarse_groups, report_lines
     from techbloc.sim.world import load_world
 
     world = load_world()
     groups = coarse_groups(world)
-    assert groups["EST"] == "frontline" and groups["GBR"] == "Fourteen Eyes"
+    assert groups["EST"] == "frontline" and groups["GBR"] == groups["CAN"] == "Fourteen Eyes"
     assert groups["PRT"] == "other US allies" and groups["BRA"] == "rest"
     assert "NZL" not in groups  # restricting in 2019Q1
-    record = pd.DataFrame({"iso3": ["GBR", "GBR", "EST", "EST", "NZL", "NZL"],
-                           "year": [2020, 2021] * 3,
-                           "stance": ["ban", "ban", "open", "ban", "restrict", "restrict"]})
-    rows = []
-    for rep, (gbr, est, nzl) in enumerate([(("ban", "ban"), ("open", "restrict"),
-                                             ("restrict", "ban")),
-                                            (("restrict", "ban"), ("ban", "ban"),
-                                             ("restrict", "restrict"))]):
-        for iso, path in (("GBR", gbr), ("EST", est), ("NZL", nzl)):
-            for year, pol in zip((2020, 2021), path, strict=True):
-                rows.append({"replicate": rep, "date": f"{year}Q4", "iso3": iso, "policy": pol})
+    o, r, b = "open", "restrict", "ban"
+    record = {"GBR": [o, b, b, b, b], "EST": [o, o, b, b, b], "CAN": [o, o, o, b, b],
+              "PRT": [o, o, o, o, b], "NZL": [r, r, b, b, b]}  # 2019-2023
+    record = pd.DataFrame([{"iso3": iso, "year": 2019 + k, "stance": st}
+                           for iso, path in record.items() for k, st in enumerate(path)])
+    paths = {  # replicate -> path at the year-ends 2019-2022; unnamed replicates as the default
+        "GBR": {0: [o, b, b, b], 1: [o, b, b, b], 2: [o, b, b, b], 3: [o, r, r, b],
+                "default": [o, r, r, r]},
+        "EST": {0: [o, o, b, b], 1: [o, o, b, b], 2: [o, o, r, r], 3: [o, o, r, r],
+                4: [r, o, o, b], "default": [o, o, o, o]},  # 4: no restrict -> ban step
+        "NZL": {0: [r, r, b, b], 1: [r, b, b, b], "default": [r, r, r, r]},
+        "CAN": {"default": [o, o, o, o]}, "PRT": {"default": [o, o, o, o]}}
+    rows = [{"replicate": rep, "date": f"{2019 + k}Q4", "iso3": iso, "policy": pol}
+            for iso, by in paths.items() for rep in range(10)
+            for k, pol in enumerate(by.get(rep, by["default"]))]
     s = bans_report(pd.DataFrame(rows), record, world)
-    # GBR banned in 2020: P(ban) 1/2, P(not open) 1; EST in 2021: P(ban) 1/2, P(not open) 1.
-    assert s["each"] == {"GBR": {"year": 2020, "p_not_open": 1.0, "p_ban": 0.5},
-                         "EST": {"year": 2021, "p_not_open": 1.0, "p_ban": 0.5}}
-    assert s["reach"] == 2 and s["ceiling"] == 2 and s["asked"] == 1
-    fe = s["in_the_large"]["Fourteen Eyes"]["by_year"]
-    assert fe["2020"] == {"model": 0.5, "recorded": 1} and fe["2021"]["model"] == 1.0
-    assert s["in_the_large"]["all"]["by_year"]["2021"] == {"model": 1.5, "recorded": 2}
-    # Restrict -> ban between year-ends: GBR in replicate 1, NZL in replicate 0 (not open in
-    # 2019Q1); none in the record.
+    assert s["years"] == [2020, 2021, 2022] and s["replicates"] == 10
+    # PRT's ban of 2023 lies past the run; of the other three, half is 2
+    assert s["each"] == {"GBR": {"year": 2020, "p_not_open": 1.0, "p_ban": 0.3},
+                         "EST": {"year": 2021, "p_not_open": 0.4, "p_ban": 0.2},
+                         "CAN": {"year": 2022, "p_not_open": 0.0, "p_ban": 0.0}}
+    assert (s["reach"], s["ceiling"], s["asked"]) == (1, 2, 2)  # GBR at exactly 0.3
+    fe, front = (s["in_the_large"][g]["by_year"] for g in ("Fourteen Eyes", "frontline"))
+    assert fe["2020"] == {"model": 0.3, "recorded": 1}
+    assert fe["2022"] == {"model": pytest.approx(0.4), "recorded": 2}
+    assert front["2021"] == {"model": 0.2, "recorded": 1}
+    assert front["2022"] == {"model": pytest.approx(0.3), "recorded": 1}
+    assert s["in_the_large"]["all"]["by_year"]["2022"] == {"model": pytest.approx(0.7),
+                                                           "recorded": 3}
+    # Restrict -> ban between consecutive year-ends: GBR once (replicate 3), NZL twice; EST's
+    # restrict 2019 ... ban 2022 is no such step. The record: NZL's 2020 -> 2021 only.
     e = s["escalations"]
-    assert (e["model"], e["model_open_2019"], e["recorded"]) == (1.0, 0.5, 0)
-    assert e["by_country"] == {"GBR": 0.5, "NZL": 0.5}
+    assert (e["model"], e["model_open_2019"]) == (pytest.approx(0.3), pytest.approx(0.1))
+    assert (e["recorded"], e["recorded_open_2019"]) == (1, 0)
+    assert e["by_country"] == {"NZL": pytest.approx(0.2), "GBR": pytest.approx(0.1)}
+    lines = report_lines(s)
+    assert lines[0].startswith("bans of 2020-2022 (free-running, 10 replicates")
+    assert "P(ban) >= 0.3 for 1 of 3 (issue 16 asks 2)" in lines[1]
