@@ -64,19 +64,17 @@ def _year_ends(countries: pd.DataFrame) -> pd.DataFrame:
                     year=c["date"].astype(str).str[:4].astype(int))
 
 
-def _escalations(c: pd.DataFrame, record: pd.DataFrame, years: list[int], reps: int,
+def _escalations(c: pd.DataFrame, rec: pd.DataFrame, years: list[int], reps: int,
                  open0: set[str]) -> dict:
     """Restrictions that became bans between consecutive year-ends.
 
-    A run's mean count in the model and the record's count, over every country with a record and
-    over those open in 2019Q1.
+    A run's mean count in the model and the record's count (``rec``: iso3 x year), over every
+    country with a record and over those open in 2019Q1.
     """
     steps = list(zip(years[:-1], years[1:], strict=True))
-    rec = record.astype({"iso3": str}).pivot(index="iso3", columns="year", values="stance")
     wide = c[c["iso3"].isin(rec.index)].pivot_table(
         index=["replicate", "iso3"], columns="year", values="policy", aggfunc="first")
-    steps = [(a, b) for a, b in steps if a in wide and b in wide and a in rec and b in rec]
-    if not steps:
+    if not steps or wide.empty:
         return {"model": 0.0, "recorded": 0, "model_open_2019": 0.0, "recorded_open_2019": 0,
                 "by_country": {}}
     hit = sum(((wide[a] == "restrict") & (wide[b] == "ban")).astype(int) for a, b in steps)
@@ -113,21 +111,20 @@ def bans_report(countries: pd.DataFrame, record: pd.DataFrame, world) -> dict:
     groups = coarse_groups(world)
     p_ban = (c["policy"] == "ban").groupby([c["iso3"], c["year"]]).mean().unstack(fill_value=0.0)
     rec = record.astype({"iso3": str}).pivot(index="iso3", columns="year", values="stance")
+    later = [y for y in years if y >= 2020]
     large = {}
     for name in (*GROUPS, "all"):
         members = groups.index if name == "all" else groups.index[groups == name]
-        have = members[members.isin(rec.index)]
+        model = p_ban.reindex(index=members, columns=later, fill_value=0.0).sum()
+        recorded = (rec.reindex(index=members, columns=later) == "ban").sum()
         large[name] = {"n": int(len(members)), "by_year": {
-            str(y): {"model": float(p_ban.reindex(members).get(y, pd.Series(dtype=float))
-                                    .fillna(0.0).sum()),
-                     "recorded": int((rec.loc[have, y] == "ban").sum()) if y in rec else 0}
-            for y in years if y >= 2020}}
+            str(y): {"model": float(model[y]), "recorded": int(recorded[y])} for y in later}}
     return {"bar": BAR, "asked": math.ceil(len(each) / 2), "replicates": reps,
-            "years": [y for y in years if y >= 2020],
+            "years": later,
             "reach": sum(v["p_ban"] >= BAR for v in each.values()),
             "ceiling": sum(v["p_not_open"] >= BAR for v in each.values()),
             "each": each, "in_the_large": large,
-            "escalations": _escalations(c, record, years, reps, set(groups.index))}
+            "escalations": _escalations(c, rec, years, reps, set(groups.index))}
 
 
 def span(section: dict) -> str:
